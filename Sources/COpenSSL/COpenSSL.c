@@ -1,0 +1,136 @@
+// The low-level SHA-256 API is deprecated in OpenSSL 3 but avoids a provider fetch
+// and a heap context per hash, which the Merkle trees pay millions of times.
+#define OPENSSL_API_COMPAT 0x10100000L
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include "COpenSSL.h"
+
+#include <limits.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+// EVP_CIPHER_fetch is costly; fetch AES-256-GCM once per process.
+static const EVP_CIPHER *aes256gcm(void) {
+    static const EVP_CIPHER *cipher = NULL;
+    const EVP_CIPHER *current = __atomic_load_n(&cipher, __ATOMIC_ACQUIRE);
+    if (current == NULL) {
+        EVP_CIPHER *fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+        if (fetched == NULL) return NULL;
+        const EVP_CIPHER *expected = NULL;
+        if (!__atomic_compare_exchange_n(&cipher, &expected, fetched, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            EVP_CIPHER_free(fetched);
+            return expected;
+        }
+        current = fetched;
+    }
+    return current;
+}
+
+int cloister_aes256gcm_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                            size_t aad_length, const uint8_t *plaintext, size_t length,
+                            uint8_t *ciphertext, uint8_t tag[16]) {
+    if (length > INT_MAX || aad_length > INT_MAX) return 0;
+    const EVP_CIPHER *cipher = aes256gcm();
+    if (cipher == NULL) return 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return 0;
+    int ok = 0, out_length = 0;
+    if (EVP_EncryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1) goto done;
+    if (aad_length > 0 && EVP_EncryptUpdate(ctx, NULL, &out_length, aad, (int)aad_length) != 1)
+        goto done;
+    if (length > 0 &&
+        EVP_EncryptUpdate(ctx, ciphertext, &out_length, plaintext, (int)length) != 1)
+        goto done;
+    if (EVP_EncryptFinal_ex(ctx, ciphertext + out_length, &out_length) != 1) goto done;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1) goto done;
+    ok = 1;
+done:
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
+int cloister_aes256gcm_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                            size_t aad_length, const uint8_t *ciphertext, size_t length,
+                            const uint8_t tag[16], uint8_t *plaintext) {
+    if (length > INT_MAX || aad_length > INT_MAX) return 0;
+    const EVP_CIPHER *cipher = aes256gcm();
+    if (cipher == NULL) return 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return 0;
+    int ok = 0, out_length = 0;
+    uint8_t expected_tag[16];
+    for (int i = 0; i < 16; i++) expected_tag[i] = tag[i];
+    if (EVP_DecryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1) goto done;
+    if (aad_length > 0 && EVP_DecryptUpdate(ctx, NULL, &out_length, aad, (int)aad_length) != 1)
+        goto done;
+    if (length > 0 &&
+        EVP_DecryptUpdate(ctx, plaintext, &out_length, ciphertext, (int)length) != 1)
+        goto done;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, expected_tag) != 1) goto done;
+    if (EVP_DecryptFinal_ex(ctx, plaintext + out_length, &out_length) != 1) goto done;
+    ok = 1;
+done:
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
+int cloister_hkdf_sha256(const uint8_t *key, size_t key_length, const uint8_t *salt,
+                         size_t salt_length, const uint8_t *info, size_t info_length,
+                         uint8_t *output, size_t output_length) {
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    if (kdf == NULL) return 0;
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    EVP_KDF_free(kdf);
+    if (ctx == NULL) return 0;
+    static const uint8_t empty = 0;
+    OSSL_PARAM params[5];
+    size_t n = 0;
+    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                    (void *)(key_length ? key : &empty), key_length);
+    if (salt_length > 0)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+                                                        salt_length);
+    if (info_length > 0)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                                        info_length);
+    params[n] = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(ctx, output, output_length, params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    return ok;
+}
+
+int cloister_sha256(const uint8_t *data, size_t length, uint8_t digest[32]) {
+    SHA256_CTX ctx;
+    if (SHA256_Init(&ctx) != 1) return 0;
+    if (length > 0 && SHA256_Update(&ctx, data, length) != 1) return 0;
+    return SHA256_Final(digest, &ctx) == 1;
+}
+
+int cloister_sha256_parts(const uint8_t *const *parts, const size_t *lengths, size_t count,
+                          uint8_t digest[32]) {
+    SHA256_CTX ctx;
+    if (SHA256_Init(&ctx) != 1) return 0;
+    for (size_t i = 0; i < count; i++)
+        if (lengths[i] > 0 && SHA256_Update(&ctx, parts[i], lengths[i]) != 1) return 0;
+    return SHA256_Final(digest, &ctx) == 1;
+}
+
+int cloister_random_bytes(uint8_t *output, size_t length) {
+    if (length > INT_MAX) return 0;
+    return RAND_bytes(output, (int)length) == 1;
+}
+
+int cloister_hmac_sha256(const uint8_t *key, size_t key_length, const uint8_t *data,
+                         size_t length, uint8_t mac[32]) {
+    unsigned int mac_length = 32;
+    static const uint8_t empty = 0;
+    return HMAC(EVP_sha256(), key_length ? key : &empty, (int)key_length, data ? data : &empty,
+                length, mac, &mac_length) != NULL;
+}
