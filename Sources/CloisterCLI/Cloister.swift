@@ -1,6 +1,20 @@
 import ArgumentParser
 
+/// The one executable. Subcommands arrive with the parts they drive; only working ones are listed.
 @main
 struct Cloister: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cloister", abstract: "A private, permissioned chain node.", version: "0.1.0")
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "cloister",
+        abstract: "A private, permissioned chain node with encrypted state and validity proofs.",
+        version: version,
+        subcommands: [KeysCommand.self, TxCommand.self]
+    )
+}
+
+/// Prints a message on stderr and exits 1: the CLI's way to refuse bad input.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

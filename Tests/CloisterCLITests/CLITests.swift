@@ -1,0 +1,130 @@
+import Foundation
+import Primitives
+import Testing
+import Transactions
+
+/// End-to-end tests of the `cloister` binary, run as a user would run it.
+@Suite struct CLITests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The `cloister` binary SwiftPM built beside this test bundle.
+    static var binary: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test runner may live inside a `.xctest` bundle directory.
+        if directory.pathExtension == "xctest" { directory = directory.deletingLastPathComponent() }
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("cloister").path),
+            directory.path != "/"
+        {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("cloister")
+    }
+
+    static func run(_ arguments: String...) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+
+    @Test func printsVersion() throws {
+        let run = try Self.run("--version")
+        #expect(run.status == 0)
+        #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test func createsKeyFileWithOwnerOnlyPermissions() throws {
+        let path = Self.temporaryPath("member.key")
+        let created = try Self.run("keys", "new", path)
+        #expect(created.status == 0)
+        let address = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Address(hex: address).checksummed == address)
+
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let contents = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(contents.hasPrefix("0x") && contents.trimmingCharacters(in: .newlines).count == 66)
+
+        let shown = try Self.run("keys", "address", path)
+        #expect(shown.status == 0)
+        #expect(shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == address)
+    }
+
+    @Test func refusesToOverwriteAKeyFile() throws {
+        let path = Self.temporaryPath("member.key")
+        _ = try Self.run("keys", "new", path)
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        let again = try Self.run("keys", "new", path)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == before)
+    }
+
+    @Test func refusesMalformedKeyFile() throws {
+        let path = Self.temporaryPath("bad.key")
+        try "0x1234\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try Self.run("keys", "address", path)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("64 hex digits"))
+    }
+
+    @Test func decodesATransactionAsJSON() throws {
+        let key = PrivateKey.generate()
+        let recipient = try Address(hex: "0x3535353535353535353535353535353535353535")
+        let signed = TransactionCodec.sign(
+            .dynamicFee(chainID: 7, nonce: 4, maxPriorityFeePerGas: 1, maxFeePerGas: 2, gasLimit: 21_000, to: recipient, value: 10),
+            with: key)
+        let run = try Self.run("tx", "decode", Hex.encode(signed.rawBytes))
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["type"] as? String == "0x2")
+        #expect(json["chainId"] as? String == "0x7")
+        #expect(json["nonce"] as? String == "0x4")
+        #expect(json["maxFeePerGas"] as? String == "0x2")
+        #expect(json["maxPriorityFeePerGas"] as? String == "0x1")
+        #expect(json["gas"] as? String == "0x5208")
+        #expect(json["to"] as? String == recipient.checksummed)
+        #expect(json["value"] as? String == "0xa")
+        #expect(json["data"] as? String == "0x")
+        #expect(json["hash"] as? String == signed.hash.hex)
+        #expect(json["sender"] as? String == key.address.checksummed)
+    }
+
+    @Test func refusesInvalidTransactionWithReason() throws {
+        let run = try Self.run("tx", "decode", "0x03c0")
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("not supported"))
+
+        let badHex = try Self.run("tx", "decode", "0xf8")
+        #expect(badHex.status == 1)
+        #expect(!badHex.stderr.isEmpty)
+    }
+
+    @Test func refusesWrongChainIDWhenRequired() throws {
+        let signed = TransactionCodec.sign(
+            .legacy(chainID: 5, nonce: 0, gasPrice: 1, gasLimit: 21_000, to: .zero, value: 1), with: PrivateKey.generate())
+        let run = try Self.run("tx", "decode", "--chain-id", "1", Hex.encode(signed.rawBytes))
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("chain id"))
+    }
+}
