@@ -29,10 +29,6 @@ var targets: [Target] = [
     .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL"]),
     .target(name: "Transactions", dependencies: ["Primitives"]),
 
-    // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
-    .target(name: "StarkMath"),
-    .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
-    .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
 
     // MARK: - The one executable
     .executableTarget(
@@ -48,9 +44,6 @@ var targets: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
-    .testTarget(name: "StarkMathTests", dependencies: ["StarkMath"]),
-    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath"]),
-    .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath"]),
     .testTarget(name: "CloisterCLITests", dependencies: ["CloisterCLI", "Primitives", "Transactions"]),
 ]
 
@@ -65,12 +58,6 @@ if benchmarksEnabled {
             name: "PrimitivesBenchmarks",
             dependencies: [benchmark, "Primitives", "Transactions"],
             path: "Benchmarks/PrimitivesBenchmarks",
-            plugins: [plugin]
-        ),
-        .executableTarget(
-            name: "ProofMathBenchmarks",
-            dependencies: [benchmark, "StarkMath", "StarkCrypto", "StateTree"],
-            path: "Benchmarks/ProofMathBenchmarks",
             plugins: [plugin]
         ),
     ]

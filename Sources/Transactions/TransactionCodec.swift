@@ -53,17 +53,28 @@ public enum TransactionCodec {
         }
 
         // Signing payload: the first six fields as received, then (chainId, 0, 0) under EIP-155.
-        var suffix = [UInt8]()
-        if let chainID {
-            RLP.encode(chainID, into: &suffix)
-            suffix += [0x80, 0x80]
+        // The suffix rlp(chainId) || 0x80 || 0x80 is at most 11 bytes: build it on the stack.
+        var suffix: (UInt64, UInt64) = (0, 0)
+        let suffixCount = withUnsafeMutableBytes(of: &suffix) { out -> Int in
+            guard let chainID else { return 0 }
+            var count = 0
+            if chainID != 0 && chainID < 0x80 {
+                out[0] = UInt8(chainID)
+                count = 1
+            } else {
+                let width = (64 - chainID.leadingZeroBitCount + 7) / 8
+                out[0] = 0x80 + UInt8(width)
+                for i in 0..<width { out[1 + i] = UInt8(truncatingIfNeeded: chainID >> (8 * UInt64(width - 1 - i))) }
+                count = 1 + width
+            }
+            out[count] = 0x80
+            out[count + 1] = 0x80
+            return count + 2
         }
-        var header = [UInt8]()
-        RLP.appendHeader(length: signedFieldsEnd - payloadStart + suffix.count, shortBase: 0xc0, into: &header)
         var hasher = Keccak256()
-        hasher.update(header)
+        RLP.withHeader(length: signedFieldsEnd - payloadStart + suffixCount, shortBase: 0xc0) { hasher.update($0) }
         raw.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[payloadStart..<signedFieldsEnd])) }
-        hasher.update(suffix)
+        withUnsafeBytes(of: &suffix) { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<suffixCount])) }
 
         let transaction = UnsignedTransaction(
             type: .legacy, chainID: chainID, nonce: nonce, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice,
@@ -105,10 +116,9 @@ public enum TransactionCodec {
         guard yParity <= 1 else { throw .invalidSignature("yParity must be 0 or 1, got \(yParity)") }
         guard let chainID = chainIDValue.uint64 else { throw .wrongChainID(expected: 0, actual: nil) }
 
-        var prefix: [UInt8] = [type.rawValue]
-        RLP.appendHeader(length: signedFieldsEnd - payloadStart, shortBase: 0xc0, into: &prefix)
         var hasher = Keccak256()
-        hasher.update(prefix)
+        withUnsafeBytes(of: type.rawValue) { hasher.update($0) }
+        RLP.withHeader(length: signedFieldsEnd - payloadStart, shortBase: 0xc0) { hasher.update($0) }
         raw.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[payloadStart..<signedFieldsEnd])) }
 
         let transaction = UnsignedTransaction(

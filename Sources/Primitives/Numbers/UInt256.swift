@@ -18,11 +18,12 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
     /// Big-endian bytes, at most 32 (leading zeros allowed here; RLP checks canonical form itself).
     public init(bigEndian bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count <= 32 else { throw .overflow("a 256-bit number has at most 32 bytes, got \(bytes.count)") }
-        var limbs: [UInt64] = [0, 0, 0, 0]
-        for (i, byte) in bytes.reversed().enumerated() {
-            limbs[i / 8] |= UInt64(byte) << (8 * UInt64(i % 8))
+        words = (0, 0, 0, 0)
+        var shift = 8 * (bytes.count - 1)
+        for byte in bytes {
+            self[limb: shift / 64] |= UInt64(byte) << UInt64(shift % 64)
+            shift -= 8
         }
-        words = (limbs[0], limbs[1], limbs[2], limbs[3])
     }
 
     @inlinable subscript(limb index: Int) -> UInt64 {

@@ -64,6 +64,29 @@ public enum RLP {
         }
     }
 
+    /// Calls `body` with the header of a string or list of `length` payload bytes, built on the
+    /// stack: hashing code uses it to avoid a heap buffer per header.
+    public static func withHeader<R>(
+        length: Int, shortBase: UInt8, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        var buffer: (UInt64, UInt64) = (0, 0)
+        return try withUnsafeMutableBytes(of: &buffer) { raw in
+            var count = 0
+            if length <= 55 {
+                raw[0] = shortBase + UInt8(length)
+                count = 1
+            } else {
+                let lengthBytes = (64 - UInt64(length).leadingZeroBitCount + 7) / 8
+                raw[0] = shortBase + 55 + UInt8(lengthBytes)
+                for i in 0..<lengthBytes {
+                    raw[1 + i] = UInt8(truncatingIfNeeded: length >> (8 * (lengthBytes - 1 - i)))
+                }
+                count = 1 + lengthBytes
+            }
+            return try body(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+        }
+    }
+
     /// The header of a string (`shortBase` 0x80) or list (`shortBase` 0xc0) of `length` payload bytes.
     public static func appendHeader(length: Int, shortBase: UInt8, into output: inout [UInt8]) {
         if length <= 55 {

@@ -1,0 +1,46 @@
+# Cloister: `make run` starts the chain (for now: shows the CLI), `make test` runs every test.
+# Both install the system libraries they need when they are missing (Debian/Ubuntu).
+
+SWIFT ?= swift
+APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config
+BENCHMARK_TARGET ?=
+
+.PHONY: all deps build run test bench format clean
+
+all: build
+
+## deps: install the Debian packages the build links against, if any is missing
+deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+## build: debug build of the `cloister` executable
+build: deps
+	$(SWIFT) build --product cloister
+
+## run: until the node exists, shows what the CLI can do
+run: build
+	.build/debug/cloister --help
+
+## test: every unit and integration test
+test: deps
+	$(SWIFT) test
+
+## bench: the ordo-one benchmarks (release build, separate build folder); BENCHMARK_TARGET=Name for one
+bench: deps
+	CLOISTER_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --disable-sandbox benchmark \
+	  $(if $(BENCHMARK_TARGET),--target $(BENCHMARK_TARGET),)
+
+## format: apply .swift-format to the sources and tests
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks Package.swift
+
+clean:
+	rm -rf .build .build-bench
