@@ -1,0 +1,102 @@
+import TOMLKit
+
+/// A parsed configuration document as plain Sendable values.
+///
+/// TOMLKit's tables are reference types over a C++ parser; converting once at load time
+/// keeps the rest of the node free of them and lets a loaded config cross threads.
+public indirect enum ConfigValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    case float(Double)
+    case boolean(Bool)
+    case table(ConfigTable)
+    case array([ConfigValue])
+    /// Dates, times and date-times, kept as their TOML text.
+    case dateTime(String)
+
+    /// How a person would name this kind of value in an error message.
+    public var kindName: String {
+        switch self {
+        case .string: return "a string"
+        case .integer: return "an integer"
+        case .float: return "a float"
+        case .boolean: return "a boolean"
+        case .table: return "a table"
+        case .array: return "an array"
+        case .dateTime: return "a date/time"
+        }
+    }
+}
+
+/// A TOML table: its entries and the order its keys appeared in.
+public struct ConfigTable: Sendable, Equatable {
+    public var entries: [String: ConfigValue]
+    public var keys: [String]
+
+    public init(entries: [String: ConfigValue] = [:], keys: [String]? = nil) {
+        self.entries = entries
+        self.keys = keys ?? entries.keys.sorted()
+    }
+
+    public subscript(key: String) -> ConfigValue? { entries[key] }
+}
+
+/// Parses TOML text into a `ConfigTable`.
+public enum ConfigDocument {
+    /// - Parameters:
+    ///   - text: the TOML source.
+    ///   - file: the file name used in error messages.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigTable {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                file: file, key: nil,
+                problem: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        } catch {
+            throw ConfigError(file: file, key: nil, problem: "not valid TOML: \(error)")
+        }
+        return convert(table)
+    }
+
+    /// Reads and parses a file.
+    public static func load(path: String) throws(ConfigError) -> ConfigTable {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, key: nil, problem: "cannot be read (\(error.localizedDescription))")
+        }
+        return try parse(text, file: path)
+    }
+
+    static func convert(_ table: TOMLTable) -> ConfigTable {
+        var entries = [String: ConfigValue]()
+        var keys = [String]()
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            keys.append(key)
+            entries[key] = convert(value)
+        }
+        return ConfigTable(entries: entries, keys: keys)
+    }
+
+    static func convert(_ value: TOMLValueConvertible) -> ConfigValue {
+        switch value.type {
+        case .table: return .table(convert(value.table!))
+        case .array: return .array(value.array!.map { convert($0) })
+        case .string: return .string(value.string!)
+        case .int: return .integer(value.int!)
+        case .double: return .float(value.double!)
+        case .bool: return .boolean(value.bool!)
+        default: return .dateTime(value.tomlValue.debugDescription)
+        }
+    }
+}
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif

@@ -1,0 +1,97 @@
+import Primitives
+
+/// Everything one block adds to the store, written in one storage transaction: the block,
+/// its transactions and receipts, the state entries it changed, and its audit records.
+///
+/// Payloads are opaque bytes encoded by the node; the store encrypts every one of them and
+/// indexes them only by keyed hashes, so it never needs to understand them.
+public struct BlockWrite: Sendable {
+    public var number: UInt64
+    public var hash: Hash32
+    /// The encoded block (header and transaction hashes).
+    public var payload: [UInt8]
+    public var transactions: [TransactionWrite]
+    /// Changed ledger entries, as (encoded key, encoded value).
+    public var stateEntries: [StateEntry]
+    public var auditRecords: [[UInt8]]
+    /// Small named values the node keeps beside the chain (e.g. batch progress), set atomically with the block.
+    public var metadata: [String: [UInt8]]
+
+    public init(
+        number: UInt64, hash: Hash32, payload: [UInt8], transactions: [TransactionWrite], stateEntries: [StateEntry],
+        auditRecords: [[UInt8]] = [], metadata: [String: [UInt8]] = [:]
+    ) {
+        self.number = number
+        self.hash = hash
+        self.payload = payload
+        self.transactions = transactions
+        self.stateEntries = stateEntries
+        self.auditRecords = auditRecords
+        self.metadata = metadata
+    }
+}
+
+/// One transaction of a block with its receipt, encoded by the node.
+public struct TransactionWrite: Sendable {
+    public var hash: Hash32
+    public var payload: [UInt8]
+
+    public init(hash: Hash32, payload: [UInt8]) {
+        self.hash = hash
+        self.payload = payload
+    }
+}
+
+/// One ledger entry: the encoded key and its new encoded value.
+public struct StateEntry: Sendable, Equatable {
+    public var key: [UInt8]
+    public var value: [UInt8]
+
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// The newest committed block.
+public struct BlockHead: Sendable, Equatable {
+    public var number: UInt64
+    public var hash: Hash32
+
+    public init(number: UInt64, hash: Hash32) {
+        self.number = number
+        self.hash = hash
+    }
+}
+
+/// A stored transaction: where it sits and its decrypted payload.
+public struct StoredTransaction: Sendable, Equatable {
+    public var blockNumber: UInt64
+    public var position: Int
+    public var payload: [UInt8]
+}
+
+/// The persistence seam. SQLite (`SQLiteChainStore`) is the embedded default; a second
+/// engine (PostgreSQL for scale-out) is a new conformance, not a branch in the node.
+///
+/// Guarantees every conformance must keep:
+/// - `commit` is atomic: after a failure or crash the store is exactly at the previous block.
+/// - nothing private is stored in plaintext, and no lookup key reveals what it indexes.
+public protocol ChainStore: Sendable {
+    /// The newest committed block, nil for an empty chain.
+    func head() throws(StoreError) -> BlockHead?
+    /// Appends the next block (its number must be head + 1, or 0 on an empty chain).
+    func commit(_ block: BlockWrite) throws(StoreError)
+    /// The encoded block at `number`.
+    func block(number: UInt64) throws(StoreError) -> [UInt8]?
+    /// The number of the block with this hash.
+    func blockNumber(hash: Hash32) throws(StoreError) -> UInt64?
+    func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction?
+    /// The transactions of a block in order.
+    func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction]
+    /// Every ledger entry, to rebuild the in-memory state at start.
+    func allStateEntries() throws(StoreError) -> [StateEntry]
+    /// Audit records in commit order, starting at sequence number `from` (0-based).
+    func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]]
+    func metadata(_ name: String) throws(StoreError) -> [UInt8]?
+}

@@ -1,0 +1,290 @@
+import Foundation
+import GRDB
+import Primitives
+
+/// The embedded store: one SQLite file in WAL mode through GRDB's `DatabasePool` (one
+/// writer, concurrent readers), every record sealed by `RecordCipher`.
+///
+/// Layout (`chain.sqlite`): `meta` holds only the schema version and the wrapped data key;
+/// every other table holds keyed lookup ids and ciphertext, plus the plain block number and
+/// audit sequence needed for ordering (both public on the member API anyway).
+public final class SQLiteChainStore: ChainStore {
+    public static let fileName = "chain.sqlite"
+    static let schemaVersion = 1
+
+    public let path: String
+    let pool: DatabasePool
+    let cipher: RecordCipher
+    /// Test hook: called at each stage of a block write, inside the storage transaction.
+    let faultInjector: (@Sendable (String) throws -> Void)?
+
+    /// Opens (or creates) the store in `directory`.
+    ///
+    /// An existing database is only read until the master key has opened its data key, so a
+    /// wrong key leaves the file exactly as it was.
+    public init(
+        directory: String, masterKey: MasterKey, masterKeyPath: String,
+        faultInjector: (@Sendable (String) throws -> Void)? = nil
+    ) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .database("cannot create data directory \(directory): \(error.localizedDescription)")
+        }
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        self.faultInjector = faultInjector
+        // Check the master key on a read-only connection first: a refused start must not
+        // even checkpoint the WAL into the database file.
+        let wrapped: [UInt8]?
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                var readOnly = Configuration()
+                readOnly.readonly = true
+                let queue = try DatabaseQueue(path: path, configuration: readOnly)
+                wrapped = try queue.read { db -> [UInt8]? in
+                    guard try db.tableExists("meta") else { return nil }
+                    return try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'data_key'").map { Array($0) }
+                }
+                try queue.close()
+            } catch {
+                throw .database("cannot read \(path): \(error)")
+            }
+            if let wrapped, RecordCipher.unwrap(wrapped, with: masterKey) == nil {
+                throw .wrongMasterKey(path: masterKeyPath, database: path)
+            }
+        } else {
+            wrapped = nil
+        }
+
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "cloister.chain"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .database("cannot open \(path): \(error)")
+        }
+        if let wrapped {
+            guard let dataKey = RecordCipher.unwrap(wrapped, with: masterKey) else {
+                throw .wrongMasterKey(path: masterKeyPath, database: path)
+            }
+            cipher = RecordCipher(dataKey: dataKey)
+        } else {
+            let dataKey = SecureRandom.bytes(32)
+            cipher = RecordCipher(dataKey: dataKey)
+            do {
+                try pool.write { db in try Self.createSchema(db, wrappedDataKey: RecordCipher.wrap(dataKey: dataKey, with: masterKey)) }
+            } catch {
+                throw .database("cannot initialise \(path): \(error)")
+            }
+        }
+    }
+
+    static func createSchema(_ db: Database, wrappedDataKey: [UInt8]) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                CREATE TABLE blocks(number INTEGER PRIMARY KEY, hash_id BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL);
+                CREATE TABLE transactions(
+                    id BLOB PRIMARY KEY, block_number INTEGER NOT NULL, position INTEGER NOT NULL, sealed BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX transactions_by_block ON transactions(block_number, position);
+                CREATE TABLE state(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE audit(seq INTEGER PRIMARY KEY, block_number INTEGER NOT NULL, sealed BLOB NOT NULL);
+                CREATE TABLE node_meta(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+                """)
+        try db.execute(
+            sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?)",
+            arguments: [Data(String(schemaVersion).utf8), Data(wrappedDataKey)])
+    }
+
+    // MARK: - Writing
+
+    public func commit(_ block: BlockWrite) throws(StoreError) {
+        // Encrypt outside the write transaction: the writer lock is held only for SQL.
+        let blockID = Self.blockRowID(block.number)
+        let sealedBlock = cipher.seal(block.hash.bytes + block.payload, table: "blocks", rowID: blockID)
+        let hashID = cipher.lookupID(table: "block-hash", key: block.hash.bytes)
+        let transactions = block.transactions.enumerated().map { position, transaction in
+            let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
+            return (id, position, cipher.seal(transaction.payload, table: "transactions", rowID: id))
+        }
+        let state = block.stateEntries.map { entry in
+            let id = cipher.lookupID(table: "state", key: entry.key)
+            return (id, cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
+        }
+        let metadata = block.metadata.map { name, value in
+            let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
+            return (id, cipher.seal(value, table: "node_meta", rowID: id))
+        }
+        let faultInjector = self.faultInjector
+        let recordCipher = cipher
+
+        do {
+            try pool.write { db in
+                let head = try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM blocks")
+                let expected = head.map { UInt64($0) + 1 } ?? 0
+                guard block.number == expected else { throw StoreError.outOfOrderBlock(expected: expected, got: block.number) }
+
+                try db.cachedStatement(sql: "INSERT INTO blocks(number, hash_id, sealed) VALUES (?, ?, ?)")
+                    .execute(arguments: [Int64(block.number), Data(hashID), Data(sealedBlock)])
+                try faultInjector?("block")
+
+                let insertTransaction = try db.cachedStatement(
+                    sql: "INSERT INTO transactions(id, block_number, position, sealed) VALUES (?, ?, ?, ?)")
+                for (id, position, sealed) in transactions {
+                    try insertTransaction.execute(arguments: [Data(id), Int64(block.number), position, Data(sealed)])
+                    if position == 0 { try faultInjector?("transactions") }
+                }
+
+                let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
+                for (index, (id, sealed)) in state.enumerated() {
+                    try upsertState.execute(arguments: [Data(id), Data(sealed)])
+                    if index == 0 { try faultInjector?("state") }
+                }
+
+                if !block.auditRecords.isEmpty {
+                    var sequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit") ?? 0
+                    let insertAudit = try db.cachedStatement(sql: "INSERT INTO audit(seq, block_number, sealed) VALUES (?, ?, ?)")
+                    for record in block.auditRecords {
+                        let sealed = recordCipher.seal(record, table: "audit", rowID: Self.blockRowID(UInt64(sequence)))
+                        try insertAudit.execute(arguments: [sequence, Int64(block.number), Data(sealed)])
+                        sequence += 1
+                    }
+                }
+                try faultInjector?("audit")
+
+                let upsertMetadata = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
+                for (id, sealed) in metadata { try upsertMetadata.execute(arguments: [Data(id), Data(sealed)]) }
+                try faultInjector?("commit")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("cannot store block \(block.number): \(error)")
+        }
+    }
+
+    // MARK: - Reading
+
+    public func head() throws(StoreError) -> BlockHead? {
+        let row: (Int64, [UInt8])? = try read { db in
+            try Row.fetchOne(db, sql: "SELECT number, sealed FROM blocks ORDER BY number DESC LIMIT 1").map {
+                ($0["number"], Array($0["sealed"] as Data))
+            }
+        }
+        guard let (number, sealed) = row else { return nil }
+        let plain = try cipher.open(sealed, table: "blocks", rowID: Self.blockRowID(UInt64(number)))
+        return BlockHead(number: UInt64(number), hash: try! Hash32(plain[0..<32]))
+    }
+
+    public func block(number: UInt64) throws(StoreError) -> [UInt8]? {
+        guard number <= UInt64(Int64.max) else { return nil }
+        let sealed: Data? = try read { db in
+            try Data.fetchOne(db, sql: "SELECT sealed FROM blocks WHERE number = ?", arguments: [Int64(number)])
+        }
+        guard let sealed else { return nil }
+        return Array(try cipher.open(Array(sealed), table: "blocks", rowID: Self.blockRowID(number)).dropFirst(32))
+    }
+
+    public func blockNumber(hash: Hash32) throws(StoreError) -> UInt64? {
+        let id = cipher.lookupID(table: "block-hash", key: hash.bytes)
+        let number: Int64? = try read { db in
+            try Int64.fetchOne(db, sql: "SELECT number FROM blocks WHERE hash_id = ?", arguments: [Data(id)])
+        }
+        return number.map(UInt64.init)
+    }
+
+    public func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? {
+        let id = cipher.lookupID(table: "transactions", key: hash.bytes)
+        let row: (Int64, Int, Data)? = try read { db in
+            try Row.fetchOne(db, sql: "SELECT block_number, position, sealed FROM transactions WHERE id = ?", arguments: [Data(id)])
+                .map { ($0["block_number"], $0["position"], $0["sealed"]) }
+        }
+        guard let (block, position, sealed) = row else { return nil }
+        return StoredTransaction(
+            blockNumber: UInt64(block), position: position,
+            payload: try cipher.open(Array(sealed), table: "transactions", rowID: id))
+    }
+
+    public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
+        let rows: [(Data, Int, Data)] = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, position, sealed FROM transactions WHERE block_number = ? ORDER BY position",
+                arguments: [Int64(blockNumber)]
+            ).map { ($0["id"], $0["position"], $0["sealed"]) }
+        }
+        var result = [StoredTransaction]()
+        result.reserveCapacity(rows.count)
+        for (id, position, sealed) in rows {
+            result.append(
+                StoredTransaction(
+                    blockNumber: blockNumber, position: position,
+                    payload: try cipher.open(Array(sealed), table: "transactions", rowID: Array(id))))
+        }
+        return result
+    }
+
+    public func allStateEntries() throws(StoreError) -> [StateEntry] {
+        let rows: [(Data, Data)] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, sealed FROM state").map { ($0["id"], $0["sealed"]) }
+        }
+        var entries = [StateEntry]()
+        entries.reserveCapacity(rows.count)
+        for (id, sealed) in rows {
+            let plain = try cipher.open(Array(sealed), table: "state", rowID: Array(id))
+            guard let (key, value) = Self.splitLengthPrefixed(plain) else {
+                throw .corruptRecord(table: "state", detail: "malformed entry")
+            }
+            entries.append(StateEntry(key: key, value: value))
+        }
+        return entries
+    }
+
+    public func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]] {
+        let rows: [(Int64, Data)] = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, sealed FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [Int64(clamping: from), limit]
+            ).map { ($0["seq"], $0["sealed"]) }
+        }
+        var records = [[UInt8]]()
+        for (sequence, sealed) in rows {
+            records.append(try cipher.open(Array(sealed), table: "audit", rowID: Self.blockRowID(UInt64(sequence))))
+        }
+        return records
+    }
+
+    public func metadata(_ name: String) throws(StoreError) -> [UInt8]? {
+        let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
+        let sealed: Data? = try read { db in
+            try Data.fetchOne(db, sql: "SELECT sealed FROM node_meta WHERE id = ?", arguments: [Data(id)])
+        }
+        guard let sealed else { return nil }
+        return try cipher.open(Array(sealed), table: "node_meta", rowID: id)
+    }
+
+    // MARK: - Helpers
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch let error as StoreError { throw error } catch {
+            throw .database("cannot read \(path): \(error)")
+        }
+    }
+
+    /// Row id used as associated data for rows keyed by a number (blocks, audit entries).
+    static func blockRowID(_ number: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: number.bigEndian) { Array($0) }
+    }
+
+    static func lengthPrefixed(_ bytes: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { Array($0) } + bytes
+    }
+
+    static func splitLengthPrefixed(_ bytes: [UInt8]) -> ([UInt8], [UInt8])? {
+        guard bytes.count >= 4 else { return nil }
+        let length = Int(bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard bytes.count >= 4 + length else { return nil }
+        return (Array(bytes[4..<(4 + length)]), Array(bytes[(4 + length)...]))
+    }
+}
