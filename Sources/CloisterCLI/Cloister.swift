@@ -2,14 +2,14 @@ import ArgumentParser
 
 /// The one executable. Subcommands arrive with the parts they drive; only working ones are listed.
 @main
-struct Cloister: ParsableCommand {
+struct Cloister: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
         commandName: "cloister",
         abstract: "A private, permissioned chain node with encrypted state and validity proofs.",
         version: version,
-        subcommands: [KeysCommand.self, TxCommand.self]
+        subcommands: [NodeCommand.self, KeysCommand.self, TxCommand.self]
     )
 }
 

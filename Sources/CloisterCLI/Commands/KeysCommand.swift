@@ -1,11 +1,12 @@
 import ArgumentParser
 import Primitives
+import Store
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Create and inspect secp256k1 key files.",
-        subcommands: [New.self, ShowAddress.self]
+        subcommands: [New.self, ShowAddress.self, NewMaster.self]
     )
 
     struct New: ParsableCommand {
@@ -19,6 +20,25 @@ struct KeysCommand: ParsableCommand {
             do {
                 let key = try KeyFile.create(at: file)
                 print(key.address.checksummed)
+            } catch {
+                throw CommandFailure(error.description)
+            }
+        }
+    }
+
+    struct NewMaster: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new-master",
+            abstract: "Write a new master key (encrypts the node's data at rest) to FILE, mode 0600.",
+            discussion: "Keep it apart from the data directory and back it up: without it the chain's data cannot be read.")
+
+        @Argument(help: "Path of the master key file to create; an existing file is never overwritten.")
+        var file: String
+
+        func run() throws {
+            do {
+                _ = try MasterKey.create(at: file)
+                print("master key written to \(file)")
             } catch {
                 throw CommandFailure(error.description)
             }

@@ -264,6 +264,21 @@ public final class SQLiteChainStore: ChainStore {
         return try cipher.open(Array(sealed), table: "node_meta", rowID: id)
     }
 
+    public func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) {
+        let rows = values.map { name, value in
+            let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
+            return (id, cipher.seal(value, table: "node_meta", rowID: id))
+        }
+        do {
+            try pool.write { db in
+                let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
+                for (id, sealed) in rows { try upsert.execute(arguments: [Data(id), Data(sealed)]) }
+            }
+        } catch {
+            throw .database("cannot write metadata: \(error)")
+        }
+    }
+
     // MARK: - Helpers
 
     private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

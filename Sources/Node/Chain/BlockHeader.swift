@@ -1,0 +1,150 @@
+import Primitives
+
+/// A block header with every field of the execution-apis schema (London layout), so that
+/// ethers and web3.py accept blocks unchanged.
+///
+/// Field meanings on Cloister (see docs/ARCHITECTURE.md, "Block header fields"):
+/// - `stateRoot`: the account-tree root (RPO-256, four Goldilocks elements, 32 bytes
+///   little-endian) of the newest batch sealed before this block was produced: the state
+///   commitment that goes to L1. It changes only when a batch is sealed.
+/// - `transactionsRoot` / `receiptsRoot`: binary Keccak-256 Merkle roots over the block's
+///   transaction hashes / receipt hashes (not Ethereum's Patricia trie).
+/// - `difficulty`, `mixHash`, `nonce`: zero, as on any post-merge chain; `baseFeePerGas` is
+///   the configured gas price (zero by default).
+public struct BlockHeader: Sendable, Equatable {
+    /// keccak256(rlp([])): no ommers, ever.
+    public static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
+
+    public var parentHash: Hash32
+    public var ommersHash: Hash32 = BlockHeader.emptyOmmersHash
+    public var beneficiary: Address
+    public var stateRoot: Hash32
+    public var transactionsRoot: Hash32
+    public var receiptsRoot: Hash32
+    public var logsBloom: LogsBloom
+    public var difficulty: UInt64 = 0
+    public var number: UInt64
+    public var gasLimit: UInt64
+    public var gasUsed: UInt64
+    /// Seconds since the Unix epoch.
+    public var timestamp: UInt64
+    public var extraData: [UInt8]
+    public var mixHash: Hash32 = .zero
+    public var nonce: UInt64 = 0
+    public var baseFeePerGas: UInt256
+
+    public init(
+        parentHash: Hash32, beneficiary: Address, stateRoot: Hash32, transactionsRoot: Hash32, receiptsRoot: Hash32,
+        logsBloom: LogsBloom, number: UInt64, gasLimit: UInt64, gasUsed: UInt64, timestamp: UInt64, extraData: [UInt8],
+        baseFeePerGas: UInt256
+    ) {
+        self.parentHash = parentHash
+        self.beneficiary = beneficiary
+        self.stateRoot = stateRoot
+        self.transactionsRoot = transactionsRoot
+        self.receiptsRoot = receiptsRoot
+        self.logsBloom = logsBloom
+        self.number = number
+        self.gasLimit = gasLimit
+        self.gasUsed = gasUsed
+        self.timestamp = timestamp
+        self.extraData = extraData
+        self.baseFeePerGas = baseFeePerGas
+    }
+
+    /// The RLP list Ethereum hashes for a London header.
+    public var encoded: [UInt8] {
+        var output = [UInt8]()
+        RLP.encodeList(into: &output) { out in
+            RLP.encode(bytes: parentHash.bytes, into: &out)
+            RLP.encode(bytes: ommersHash.bytes, into: &out)
+            RLP.encode(bytes: beneficiary.bytes, into: &out)
+            RLP.encode(bytes: stateRoot.bytes, into: &out)
+            RLP.encode(bytes: transactionsRoot.bytes, into: &out)
+            RLP.encode(bytes: receiptsRoot.bytes, into: &out)
+            RLP.encode(bytes: logsBloom.bytes, into: &out)
+            RLP.encode(difficulty, into: &out)
+            RLP.encode(number, into: &out)
+            RLP.encode(gasLimit, into: &out)
+            RLP.encode(gasUsed, into: &out)
+            RLP.encode(timestamp, into: &out)
+            RLP.encode(bytes: extraData, into: &out)
+            RLP.encode(bytes: mixHash.bytes, into: &out)
+            RLP.encode(bytes: withUnsafeBytes(of: nonce.bigEndian) { Array($0) }, into: &out)
+            RLP.encode(baseFeePerGas, into: &out)
+        }
+        return output
+    }
+
+    /// keccak256 of the RLP header, as on Ethereum.
+    public var hash: Hash32 { Keccak256.hash(encoded) }
+
+    /// Decodes what `encoded` produced.
+    public init(decoding reader: inout RLPReader) throws(RLPError) {
+        var fields = try reader.readList()
+        func hash32(_ fields: inout RLPReader) throws(RLPError) -> Hash32 {
+            let bytes = try fields.readBytes()
+            guard let hash = try? Hash32(bytes) else { throw .wrongItemCount(expected: 32, actual: bytes.count) }
+            return hash
+        }
+        parentHash = try hash32(&fields)
+        ommersHash = try hash32(&fields)
+        let beneficiaryBytes = try fields.readBytes()
+        guard let beneficiary = try? Address(beneficiaryBytes) else { throw .wrongItemCount(expected: 20, actual: beneficiaryBytes.count) }
+        self.beneficiary = beneficiary
+        stateRoot = try hash32(&fields)
+        transactionsRoot = try hash32(&fields)
+        receiptsRoot = try hash32(&fields)
+        let bloom = try fields.readBytes()
+        guard let logsBloom = LogsBloom(bytes: Array(bloom)) else { throw .wrongItemCount(expected: 256, actual: bloom.count) }
+        self.logsBloom = logsBloom
+        difficulty = try fields.readUInt64()
+        number = try fields.readUInt64()
+        gasLimit = try fields.readUInt64()
+        gasUsed = try fields.readUInt64()
+        timestamp = try fields.readUInt64()
+        extraData = Array(try fields.readBytes())
+        mixHash = try hash32(&fields)
+        let nonceBytes = try fields.readBytes()
+        guard nonceBytes.count == 8 else { throw .wrongItemCount(expected: 8, actual: nonceBytes.count) }
+        nonce = nonceBytes.reduce(0) { $0 << 8 | UInt64($1) }
+        baseFeePerGas = try fields.readUInt256()
+        try fields.finish()
+    }
+}
+
+/// The 2048-bit log bloom filter of the Ethereum yellow paper (three 11-bit indices from
+/// keccak256 of each log address and topic).
+public struct LogsBloom: Sendable, Equatable {
+    public private(set) var bytes: [UInt8]
+
+    public static var empty: LogsBloom { LogsBloom() }
+
+    public init() { bytes = [UInt8](repeating: 0, count: 256) }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 256 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Adds one value (an address or a topic).
+    public mutating func insert(_ value: some ContiguousBytes) {
+        let digest = Keccak256.hash(value).bytes
+        for pair in stride(from: 0, to: 6, by: 2) {
+            let bit = (Int(digest[pair]) << 8 | Int(digest[pair + 1])) & 0x7ff
+            bytes[255 - bit / 8] |= 1 << UInt8(bit % 8)
+        }
+    }
+
+    public func contains(_ value: some ContiguousBytes) -> Bool {
+        var probe = LogsBloom()
+        probe.insert(value)
+        return zip(probe.bytes, bytes).allSatisfy { $0 & $1 == $0 }
+    }
+}
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif

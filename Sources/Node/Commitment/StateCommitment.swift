@@ -1,0 +1,143 @@
+import Ledger
+import Primitives
+import StarkCrypto
+import StarkMath
+import StateTree
+import Store
+
+/// A sealed batch: a run of blocks and the state root after its last block.
+public struct BatchRecord: Sendable, Equatable {
+    public var number: UInt64
+    public var firstBlock: UInt64
+    public var lastBlock: UInt64
+    /// The account-tree root after `lastBlock`, as 32 bytes (four little-endian Goldilocks elements).
+    public var stateRoot: Hash32
+    /// Milliseconds since the Unix epoch.
+    public var sealedAt: UInt64
+
+    public var encoded: [UInt8] {
+        var output = [UInt8]()
+        RLP.encodeList(into: &output) { out in
+            RLP.encode(number, into: &out)
+            RLP.encode(firstBlock, into: &out)
+            RLP.encode(lastBlock, into: &out)
+            RLP.encode(bytes: stateRoot.bytes, into: &out)
+            RLP.encode(sealedAt, into: &out)
+        }
+        return output
+    }
+
+    public init(number: UInt64, firstBlock: UInt64, lastBlock: UInt64, stateRoot: Hash32, sealedAt: UInt64) {
+        self.number = number
+        self.firstBlock = firstBlock
+        self.lastBlock = lastBlock
+        self.stateRoot = stateRoot
+        self.sealedAt = sealedAt
+    }
+
+    public init(encoded: [UInt8]) throws(NodeError) {
+        do {
+            var reader = RLPReader(encoded)
+            var fields = try reader.readList()
+            number = try fields.readUInt64()
+            firstBlock = try fields.readUInt64()
+            lastBlock = try fields.readUInt64()
+            stateRoot = try Hash32(try fields.readBytes())
+            sealedAt = try fields.readUInt64()
+            try fields.finish()
+        } catch {
+            throw .corruptRecord("batch record: \(error)")
+        }
+    }
+
+    /// Metadata names under which batches are stored.
+    static func key(_ number: UInt64) -> String { "batch.\(number)" }
+    static let latestKey = "batch.latest"
+}
+
+/// How a ledger entry becomes an account-tree leaf.
+///
+/// leaf = RPO-256(blinding, length, key ‖ value packed 7 bytes per element). The blinding is a
+/// fresh random field element on every change, so neither a leaf nor the root says
+/// anything about balances. (The batch proof may later fix a more AIR-friendly layout,
+/// e.g. [balance, nonce, key, blinding]; the tree and slots do not change with it.)
+public enum LedgerLeaf {
+    public static func digest(key: StateKey, value: StateValue, blinding: UInt64) -> RPODigest {
+        let bytes = key.encoded + value.encoded
+        var elements = [Goldilocks]()
+        elements.reserveCapacity(2 + (bytes.count + 6) / 7)
+        elements.append(Goldilocks(reducing: blinding))
+        elements.append(Goldilocks(reducing: UInt64(bytes.count)))
+        var index = 0
+        while index < bytes.count {
+            var chunk: UInt64 = 0
+            for offset in 0..<7 where index + offset < bytes.count {
+                chunk |= UInt64(bytes[index + offset]) << (8 * UInt64(offset))
+            }
+            elements.append(Goldilocks(reducing: chunk))
+            index += 7
+        }
+        return RPO256.hashElements(elements)
+    }
+
+    public static func hash(_ digest: RPODigest) -> Hash32 { try! Hash32(digest.bytes) }
+}
+
+/// One block's changed entries, as the sequencer hands them to the tracker (which does
+/// the hashing).
+struct LeafUpdates: Sendable {
+    struct Entry: Sendable {
+        var slot: Int
+        var key: StateKey
+        var value: StateValue
+        var blinding: UInt64
+    }
+
+    var blockNumber: UInt64
+    var entries: [Entry]
+    /// Set when this block closes a batch: the batch's number and first block.
+    var sealsBatch: (number: UInt64, firstBlock: UInt64)?
+    var sealedAt: UInt64
+}
+
+/// Follows committed blocks and keeps the account tree, off the sequencer's hot path:
+/// leaf hashing and the 32-level path updates happen here, on their own task; the
+/// sequencer only reads the newest sealed root for block headers.
+actor StateCommitmentTracker {
+    private var tree: AccountTree
+    private let store: any ChainStore
+    private(set) var latestBatch: BatchRecord?
+
+    init(tree: AccountTree, store: any ChainStore, latestBatch: BatchRecord?) {
+        self.tree = tree
+        self.store = store
+        self.latestBatch = latestBatch
+    }
+
+    var root: RPODigest { tree.root }
+    var leafCount: Int { tree.count }
+
+    /// Applies a block's leaves; when the block seals a batch, records the batch and its root.
+    func apply(_ updates: LeafUpdates) throws -> BatchRecord? {
+        var appends = [RPODigest]()
+        var changes = [(slot: Int, leaf: RPODigest)]()
+        for entry in updates.entries {
+            let leaf = LedgerLeaf.digest(key: entry.key, value: entry.value, blinding: entry.blinding)
+            if entry.slot < tree.count {
+                changes.append((entry.slot, leaf))
+            } else {
+                precondition(entry.slot == tree.count + appends.count, "account-tree slots must be assigned in order")
+                appends.append(leaf)
+            }
+        }
+        if !changes.isEmpty { try tree.update(changes) }
+        if !appends.isEmpty { try tree.append(contentsOf: appends) }
+        guard let seal = updates.sealsBatch else { return nil }
+        let record = BatchRecord(
+            number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
+            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt)
+        try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
+        latestBatch = record
+        return record
+    }
+}

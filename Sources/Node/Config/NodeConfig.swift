@@ -1,0 +1,173 @@
+import ConfigFiles
+import Foundation
+import Ledger
+import Primitives
+
+/// The chain configuration of `Config/cloister.toml`, checked and typed.
+///
+/// Relative paths in the file are resolved against the file's own folder, so a config
+/// works the same from any working directory.
+public struct NodeConfig: Sendable {
+    public struct Chain: Sendable {
+        public var chainID: UInt64
+        public var blockInterval: Duration
+        public var maxBlockTransactions: Int
+        public var blockGasLimit: UInt64
+        public var gasPrice: UInt256
+    }
+
+    public struct Batch: Sendable {
+        /// Seal after this many blocks...
+        public var maxBlocks: Int
+        /// ...or after this long, if the batch holds any transaction.
+        public var maxInterval: Duration
+    }
+
+    /// A genesis account, with its name and organisation for people reading the config.
+    public struct Account: Sendable {
+        public var name: String
+        public var organisation: String
+        public var address: Address
+        /// Development-only key file of a devnet member.
+        public var keyFile: String?
+        public var nativeBalance: UInt256
+        /// Token symbol → amount (in the token's smallest unit).
+        public var tokenBalances: [String: UInt256]
+    }
+
+    public var file: String
+    public var chain: Chain
+    public var batch: Batch
+    public var dataDirectory: String
+    public var masterKeyFile: String
+    public var listenHost: String
+    public var listenPort: Int
+    public var operatorKeyFile: String?
+    public var tokens: [TokenDefinition]
+    public var accounts: [Account]
+
+    /// The default config path, relative to the working directory.
+    public static let defaultPath = "Config/cloister.toml"
+
+    /// Loads and validates a config file; every problem names the file and key.
+    public static func load(path: String) throws(ConfigError) -> NodeConfig {
+        try parse(ConfigDocument.load(path: path), file: path)
+    }
+
+    public static func parse(_ document: ConfigTable, file: String) throws(ConfigError) -> NodeConfig {
+        let base = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+        }
+
+        let root = TableReader(document, file: file)
+
+        let chainTable = try root.table("chain")
+        let chainID = try chainTable.integer("chain_id", in: 1...Int(Int64.max))
+        let chain = Chain(
+            chainID: UInt64(chainID),
+            blockInterval: .milliseconds(try chainTable.integer("block_interval_ms", in: 10...60_000)),
+            maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),
+            blockGasLimit: UInt64(try chainTable.integer("block_gas_limit", in: 21_000...Int(Int64.max))),
+            gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero)
+        try chainTable.finish()
+
+        let batchTable = try root.table("batch")
+        let batch = Batch(
+            maxBlocks: try batchTable.integer("max_blocks", in: 1...1_000_000),
+            maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)))
+        try batchTable.finish()
+
+        let storage = try root.table("storage")
+        let dataDirectory = resolve(try storage.string("data_dir"))
+        let masterKeyFile = resolve(try storage.string("master_key_file"))
+        try storage.finish()
+
+        let api = try root.table("api")
+        let listen = try api.string("listen")
+        let (host, port) = try parseListenAddress(listen, reader: api, key: "listen")
+        try api.finish()
+
+        var operatorKeyFile: String?
+        if let operatorTable = try root.optionalTable("operator") {
+            operatorKeyFile = try operatorTable.optionalString("key_file").map(resolve)
+            try operatorTable.finish()
+        }
+
+        var tokens = [TokenDefinition]()
+        var symbols = Set<String>()
+        var tokenAddresses = Set<Address>()
+        for table in try root.tables("tokens") {
+            let address = try table.address("address")
+            let symbol = try table.string("symbol")
+            guard !symbol.isEmpty, symbol.count <= 11 else { throw table.error("symbol", "must be 1 to 11 characters") }
+            guard symbols.insert(symbol).inserted else { throw table.error("symbol", "'\(symbol)' is used by another token") }
+            guard tokenAddresses.insert(address).inserted else {
+                throw table.error("address", "\(address) is used by another token")
+            }
+            guard address != .zero else { throw table.error("address", "the zero address cannot be a token") }
+            let token = TokenDefinition(
+                address: address, symbol: symbol, name: try table.string("name"),
+                decimals: UInt8(try table.integer("decimals", in: 0...36)),
+                issuers: Set(try table.addressArray("issuers")), agents: Set(try table.addressArray("agents")),
+                supplyCap: try table.optionalAmount("supply_cap"))
+            try table.finish()
+            tokens.append(token)
+        }
+        let tokensBySymbol = Dictionary(uniqueKeysWithValues: tokens.map { ($0.symbol, $0) })
+
+        var accounts = [Account]()
+        var accountAddresses = Set<Address>()
+        for table in try root.tables("accounts") {
+            let address = try table.address("address")
+            guard accountAddresses.insert(address).inserted else {
+                throw table.error("address", "\(address) appears in another account")
+            }
+            guard !tokenAddresses.contains(address) else {
+                throw table.error("address", "\(address) is a token address, not an account")
+            }
+            var balances = [String: UInt256]()
+            if let tokenTable = try table.optionalTable("tokens") {
+                for symbol in tokenTable.freeformKeys() {
+                    guard tokensBySymbol[symbol] != nil else {
+                        throw tokenTable.error(symbol, "no token with symbol '\(symbol)' is configured")
+                    }
+                    balances[symbol] = try tokenTable.amount(symbol)
+                }
+            }
+            accounts.append(
+                Account(
+                    name: try table.string("name"), organisation: try table.string("organisation"), address: address,
+                    keyFile: try table.optionalString("key_file").map(resolve),
+                    nativeBalance: try table.optionalAmount("native") ?? .zero, tokenBalances: balances))
+            try table.finish()
+        }
+        try root.finish()
+
+        return NodeConfig(
+            file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
+            listenHost: host, listenPort: port, operatorKeyFile: operatorKeyFile, tokens: tokens, accounts: accounts)
+    }
+
+    /// `host:port`, host being an IPv4 address or a name.
+    static func parseListenAddress(_ text: String, reader: TableReader, key: String) throws(ConfigError) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port),
+            colon != text.startIndex
+        else { throw reader.error(key, "'\(text)' must be host:port, e.g. 127.0.0.1:8545") }
+        return (String(text[..<colon]), port)
+    }
+
+    /// The genesis ledger: configured tokens, native and token balances.
+    public func genesisState() throws(LedgerError) -> LedgerState {
+        var native = [Address: UInt256]()
+        var tokenBalances = [Address: [Address: UInt256]]()
+        let tokensBySymbol = Dictionary(uniqueKeysWithValues: tokens.map { ($0.symbol, $0.address) })
+        for account in accounts {
+            if !account.nativeBalance.isZero { native[account.address] = account.nativeBalance }
+            for (symbol, amount) in account.tokenBalances where !amount.isZero {
+                tokenBalances[tokensBySymbol[symbol]!, default: [:]][account.address] = amount
+            }
+        }
+        return try LedgerState.genesis(tokens: tokens, nativeBalances: native, tokenBalances: tokenBalances)
+    }
+}

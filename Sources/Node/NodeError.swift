@@ -1,0 +1,23 @@
+import ConfigFiles
+import Ledger
+import Store
+import Transactions
+
+/// Why the node refused to start, or failed while running.
+public enum NodeError: Error, Sendable, CustomStringConvertible {
+    case config(ConfigError)
+    case store(StoreError)
+    case genesis(String)
+    case corruptRecord(String)
+    case chainMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .config(let error): return error.description
+        case .store(let error): return error.description
+        case .genesis(let why): return "invalid genesis: \(why)"
+        case .corruptRecord(let what): return "stored record cannot be decoded: \(what)"
+        case .chainMismatch(let why): return why
+        }
+    }
+}

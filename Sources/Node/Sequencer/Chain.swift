@@ -1,0 +1,427 @@
+import Foundation
+import Ledger
+import Logging
+import Primitives
+import StarkCrypto
+import StateTree
+import Store
+import Transactions
+
+/// The sequencer: owns the in-memory ledger and the mempool, admits transactions, produces
+/// blocks and persists each in one storage transaction, and decides batch boundaries.
+///
+/// Admission does its expensive work (decode, validation, signer recovery) outside the
+/// actor, so both cores recover signatures while the actor only orders nonces.
+public actor Chain {
+    public let config: NodeConfig
+    let store: any ChainStore
+    let logger: Logger
+    let validator: TransactionValidator
+    let tracker: StateCommitmentTracker
+    private let leafUpdates: AsyncStream<LeafUpdates>.Continuation
+    private let leafUpdateStream: AsyncStream<LeafUpdates>
+
+    private(set) var ledger: LedgerState
+    private var mempool: Mempool
+    private var slots: [StateKey: UInt64]
+    public private(set) var head: SequencedBlock
+    private var openBatch: OpenBatch
+    /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
+    public private(set) var latestBatch: BatchRecord
+
+    /// The batch being filled; persisted with every block so a restart resumes it.
+    struct OpenBatch: Equatable {
+        var number: UInt64
+        var firstBlock: UInt64
+        var startedAt: UInt64
+        var transactionCount: UInt64
+
+        var encoded: [UInt8] {
+            var output = [UInt8]()
+            RLP.encodeList(into: &output) { out in
+                for value in [number, firstBlock, startedAt, transactionCount] { RLP.encode(value, into: &out) }
+            }
+            return output
+        }
+
+        init(number: UInt64, firstBlock: UInt64, startedAt: UInt64, transactionCount: UInt64) {
+            self.number = number
+            self.firstBlock = firstBlock
+            self.startedAt = startedAt
+            self.transactionCount = transactionCount
+        }
+
+        init?(encoded: [UInt8]) {
+            var reader = RLPReader(encoded)
+            guard var fields = try? reader.readList(), let number = try? fields.readUInt64(),
+                let first = try? fields.readUInt64(), let started = try? fields.readUInt64(),
+                let count = try? fields.readUInt64()
+            else { return nil }
+            self.init(number: number, firstBlock: first, startedAt: started, transactionCount: count)
+        }
+
+        static let key = "batch.open"
+    }
+
+    static let chainIDKey = "chain.id"
+
+    private init(
+        config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
+        head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch
+    ) {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        self.validator = TransactionValidator(chainID: config.chain.chainID)
+        self.ledger = ledger
+        self.slots = slots
+        self.head = head
+        self.mempool = Mempool()
+        self.latestBatch = latestBatch
+        self.openBatch = openBatch
+        self.tracker = StateCommitmentTracker(tree: tree, store: store, latestBatch: latestBatch)
+        (leafUpdateStream, leafUpdates) = AsyncStream.makeStream(of: LeafUpdates.self)
+    }
+
+    // MARK: - Opening
+
+    /// Opens the chain in `store`: writes genesis on an empty store, otherwise restores the
+    /// ledger, slots, account tree and batch progress from it.
+    public static func open(config: NodeConfig, store: any ChainStore, logger: Logger) async throws -> Chain {
+        if let storedID = try store.metadata(chainIDKey) {
+            let id = storedID.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard id == config.chain.chainID else {
+                throw NodeError.chainMismatch(
+                    "the data directory \(config.dataDirectory) holds chain \(id), but \(config.file) configures chain "
+                        + "\(config.chain.chainID): use the matching config or another data directory")
+            }
+        }
+        guard let storedHead = try store.head() else { return try await genesis(config: config, store: store, logger: logger) }
+
+        let started = ContinuousClock.now
+        guard let headPayload = try store.block(number: storedHead.number) else {
+            throw NodeError.corruptRecord("head block \(storedHead.number) is missing")
+        }
+        let head = try SequencedBlock(encoded: headPayload)
+        var ledger: LedgerState
+        do { ledger = try LedgerState(tokens: config.tokens) } catch { throw NodeError.genesis(error.description) }
+        var slots = [StateKey: UInt64]()
+        var leaves = [(slot: UInt64, leaf: RPODigest)]()
+        for entry in try store.allStateEntries() {
+            let key: StateKey
+            do { key = try StateKey(encoded: entry.key) } catch { throw NodeError.corruptRecord("ledger key: \(error)") }
+            let stored = try StoredLedgerEntry(encoded: entry.value)
+            ledger.load(StateChange(key: key, value: stored.value))
+            slots[key] = stored.slot
+            leaves.append((stored.slot, LedgerLeaf.digest(key: key, value: stored.value, blinding: stored.blinding)))
+        }
+        leaves.sort { $0.slot < $1.slot }
+        guard leaves.enumerated().allSatisfy({ UInt64($0.offset) == $0.element.slot }) else {
+            throw NodeError.corruptRecord("account-tree slots are not contiguous")
+        }
+        let tree = try AccountTree.rebuilt(from: leaves.map(\.leaf))
+
+        guard let latestBytes = try store.metadata(BatchRecord.latestKey) else {
+            throw NodeError.corruptRecord("no batch record (the genesis batch is always written)")
+        }
+        let latestBatch = try BatchRecord(encoded: latestBytes)
+        var openBatch =
+            try store.metadata(OpenBatch.key).flatMap(OpenBatch.init(encoded:))
+            ?? OpenBatch(number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: nowMilliseconds(), transactionCount: 0)
+        if openBatch.number != latestBatch.number + 1 {
+            // A batch was sealed but its root not recorded before the node stopped: nothing about
+            // it left the node, so it is reopened and sealed again, covering the blocks since.
+            openBatch = OpenBatch(
+                number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: openBatch.startedAt,
+                transactionCount: max(openBatch.transactionCount, 1))
+        }
+        logger.info(
+            "chain restored",
+            metadata: [
+                "head": "\(head.header.number)", "entries": "\(slots.count)", "batch": "\(latestBatch.number)",
+                "restore": "\(ContinuousClock.now - started)",
+            ])
+        return Chain(
+            config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
+            latestBatch: latestBatch, openBatch: openBatch)
+    }
+
+    /// Block 0 holds the genesis state; batch 0 is that block alone.
+    private static func genesis(config: NodeConfig, store: any ChainStore, logger: Logger) async throws -> Chain {
+        var ledger: LedgerState
+        do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
+        var slots = [StateKey: UInt64]()
+        var entries = [StateEntry]()
+        var leaves = [RPODigest]()
+        for change in ledger.takeChanges() {
+            let slot = UInt64(slots.count)
+            slots[change.key] = slot
+            let stored = StoredLedgerEntry(slot: slot, blinding: SecureRandom.uint64(), value: change.value)
+            entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
+            leaves.append(LedgerLeaf.digest(key: change.key, value: change.value, blinding: stored.blinding))
+        }
+        let tree = try AccountTree.rebuilt(from: leaves)
+        let root = LedgerLeaf.hash(tree.root)
+        let timestamp = nowMilliseconds()
+        let header = BlockHeader(
+            parentHash: .zero, beneficiary: .zero, stateRoot: root, transactionsRoot: KeccakMerkle.root([]),
+            receiptsRoot: KeccakMerkle.root([]), logsBloom: .empty, number: 0, gasLimit: config.chain.blockGasLimit,
+            gasUsed: 0, timestamp: timestamp / 1000, extraData: Array("cloister genesis".utf8),
+            baseFeePerGas: config.chain.gasPrice)
+        let block = SequencedBlock(header: header, transactionHashes: [])
+        let batch = BatchRecord(number: 0, firstBlock: 0, lastBlock: 0, stateRoot: root, sealedAt: timestamp)
+        let open = OpenBatch(number: 1, firstBlock: 1, startedAt: timestamp, transactionCount: 0)
+        try store.commit(
+            BlockWrite(
+                number: 0, hash: block.hash, payload: block.encoded, transactions: [], stateEntries: entries,
+                auditRecords: [Array("genesis chain=\(config.chain.chainID)".utf8)],
+                metadata: [
+                    chainIDKey: withUnsafeBytes(of: config.chain.chainID.bigEndian) { Array($0) },
+                    BatchRecord.key(0): batch.encoded, BatchRecord.latestKey: batch.encoded, OpenBatch.key: open.encoded,
+                ]))
+        logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
+        return Chain(
+            config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
+            latestBatch: batch, openBatch: open)
+    }
+
+    // MARK: - Admission
+
+    /// Decodes, validates, recovers the signer and maps the operation (outside the actor), then
+    /// queues the transaction if its nonce fits. Returns the transaction hash.
+    public nonisolated func submit(raw: [UInt8]) async throws(AdmissionError) -> Hash32 {
+        let admitted = try admit(raw: raw)
+        try await enqueue(admitted)
+        return admitted.hash
+    }
+
+    /// The stateless half of admission; safe to run on any thread.
+    public nonisolated func admit(raw: [UInt8]) throws(AdmissionError) -> AdmittedTransaction {
+        let signed: SignedTransaction
+        let sender: Address
+        do {
+            signed = try TransactionCodec.decode(raw)
+            try validator.validate(signed)
+            sender = try signed.recoverSender()
+        } catch {
+            throw .invalidTransaction(error)
+        }
+        let operation: Ledger.Operation
+        do {
+            operation = try OperationDecoder.operation(for: signed.transaction, tokens: tokenDefinitions)
+        } catch {
+            throw .unsupportedOperation(error)
+        }
+        return AdmittedTransaction(signed: signed, sender: sender, operation: operation)
+    }
+
+    private nonisolated var tokenDefinitions: [Address: TokenDefinition] {
+        Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
+    }
+
+    /// The stateful half: nonce ordering and pool bounds.
+    public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
+        try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
+    }
+
+    public var pendingCount: Int { mempool.count }
+
+    /// The nonce the sender's next transaction should use, counting pending ones.
+    public func pendingNonce(of address: Address) -> UInt64 {
+        mempool.pendingNonce(for: address, stateNonce: ledger.account(address).nonce)
+    }
+
+    // MARK: - Block production
+
+    /// Executes the executable pending transactions as the next block and persists it in one
+    /// storage transaction. Returns nil when nothing is pending.
+    ///
+    /// If the write fails, the in-memory ledger is restored from the store and the
+    /// transactions return to the mempool: nothing acknowledged is lost.
+    @discardableResult
+    public func produceBlock() throws -> SequencedBlock? {
+        let selected = mempool.takeExecutable(
+            limit: config.chain.maxBlockTransactions, gasLimit: config.chain.blockGasLimit,
+            stateNonce: { ledger.account($0).nonce })
+        guard !selected.isEmpty else { return nil }
+
+        let number = head.header.number + 1
+        var receipts = [ExecutionReceipt]()
+        receipts.reserveCapacity(selected.count)
+        var gasUsed: UInt64 = 0
+        var bloom = LogsBloom()
+        for transaction in selected {
+            let receipt: ExecutionReceipt
+            do {
+                receipt = try StateTransition.execute(
+                    transaction.operation, sender: transaction.sender, nonce: transaction.nonce, state: &ledger)
+            } catch {
+                preconditionFailure("the mempool released a transaction out of nonce order: \(error)")
+            }
+            gasUsed += receipt.gasUsed
+            for log in receipt.logs {
+                bloom.insert(log.address)
+                for topic in log.topics { bloom.insert(topic) }
+            }
+            receipts.append(receipt)
+        }
+
+        // Slots and blindings for the changed entries: assigned now, stored with the block.
+        let changes = ledger.takeChanges()
+        var assigned = [StateKey: UInt64]()
+        var nextSlot = UInt64(slots.count)
+        var entries = [StateEntry]()
+        var leafEntries = [LeafUpdates.Entry]()
+        entries.reserveCapacity(changes.count)
+        leafEntries.reserveCapacity(changes.count)
+        for change in changes {
+            let slot: UInt64
+            if let existing = slots[change.key] {
+                slot = existing
+            } else {
+                slot = nextSlot
+                nextSlot += 1
+                assigned[change.key] = slot
+            }
+            let stored = StoredLedgerEntry(slot: slot, blinding: SecureRandom.uint64(), value: change.value)
+            entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
+            leafEntries.append(.init(slot: Int(slot), key: change.key, value: change.value, blinding: stored.blinding))
+        }
+
+        let timestampMs = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000)
+        let transactionHashes = selected.map(\.hash)
+        var included = [IncludedTransaction]()
+        included.reserveCapacity(selected.count)
+        var cumulative: UInt64 = 0
+        var logIndex = 0
+        for (position, (transaction, receipt)) in zip(selected, receipts).enumerated() {
+            cumulative += receipt.gasUsed
+            included.append(
+                IncludedTransaction(
+                    signed: transaction.signed, sender: transaction.sender, blockNumber: number, blockHash: .zero,
+                    position: position, receipt: receipt, cumulativeGasUsed: cumulative, firstLogIndex: logIndex))
+            logIndex += receipt.logs.count
+        }
+        let header = BlockHeader(
+            parentHash: head.hash, beneficiary: .zero, stateRoot: latestBatch.stateRoot,
+            transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(included.map(\.receiptHash)),
+            logsBloom: bloom, number: number, gasLimit: config.chain.blockGasLimit, gasUsed: gasUsed,
+            timestamp: timestampMs / 1000, extraData: [], baseFeePerGas: config.chain.gasPrice)
+        let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
+        let transactions = included.map { record -> TransactionWrite in
+            var record = record
+            record.blockHash = block.hash
+            return TransactionWrite(hash: record.hash, payload: record.encoded)
+        }
+
+        var batch = openBatch
+        batch.transactionCount += UInt64(selected.count)
+        let blocksInBatch = number - batch.firstBlock + 1
+        var seal: (number: UInt64, firstBlock: UInt64)?
+        var nextBatch = batch
+        if blocksInBatch >= UInt64(config.batch.maxBlocks) {
+            seal = (batch.number, batch.firstBlock)
+            nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
+        }
+
+        do {
+            try store.commit(
+                BlockWrite(
+                    number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
+                    stateEntries: entries, metadata: [OpenBatch.key: nextBatch.encoded]))
+        } catch {
+            logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
+            try reloadLedger()
+            mempool.restore(selected)
+            throw error
+        }
+        for (key, slot) in assigned { slots[key] = slot }
+        head = block
+        openBatch = nextBatch
+        leafUpdates.yield(LeafUpdates(blockNumber: number, entries: leafEntries, sealsBatch: seal, sealedAt: timestampMs))
+        return block
+    }
+
+    /// Seals the open batch at the head when its time is up and it holds transactions.
+    public func sealBatchIfDue() throws {
+        let now = Self.nowMilliseconds()
+        guard openBatch.transactionCount > 0, head.header.number >= openBatch.firstBlock,
+            now - openBatch.startedAt >= UInt64(config.batch.maxInterval.components.seconds * 1000)
+                + UInt64(config.batch.maxInterval.components.attoseconds / 1_000_000_000_000_000)
+        else { return }
+        let next = OpenBatch(number: openBatch.number + 1, firstBlock: head.header.number + 1, startedAt: now, transactionCount: 0)
+        try store.putMetadata([OpenBatch.key: next.encoded])
+        leafUpdates.yield(
+            LeafUpdates(
+                blockNumber: head.header.number, entries: [], sealsBatch: (openBatch.number, openBatch.firstBlock),
+                sealedAt: now))
+        openBatch = next
+    }
+
+    /// Feeds committed blocks to the account tree, in order, until cancelled or finished.
+    public nonisolated func runStateCommitment() async throws {
+        for await updates in leafUpdateStream {
+            if let record = try await tracker.apply(updates) {
+                await recordSealed(record)
+            }
+        }
+    }
+
+    /// Ends the commitment stream once everything queued has been applied (for shutdown and tests).
+    public func finishStateCommitment() { leafUpdates.finish() }
+
+    private func recordSealed(_ record: BatchRecord) {
+        latestBatch = record
+        logger.info(
+            "batch sealed",
+            metadata: [
+                "batch": "\(record.number)", "blocks": "\(record.firstBlock)-\(record.lastBlock)", "stateRoot": "\(record.stateRoot)",
+            ])
+    }
+
+    /// Waits until the tracker has recorded batch `number` (tests, shutdown).
+    public func awaitBatch(_ number: UInt64) async {
+        while latestBatch.number < number {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    private func reloadLedger() throws {
+        var restored = try LedgerState(tokens: config.tokens)
+        for entry in try store.allStateEntries() {
+            let key = try StateKey(encoded: entry.key)
+            restored.load(StateChange(key: key, value: try StoredLedgerEntry(encoded: entry.value).value))
+        }
+        ledger = restored
+    }
+
+    // MARK: - Reads
+
+    public func account(_ address: Address) -> AccountState { ledger.account(address) }
+    public func holding(token: Address, holder: Address) -> HoldingState { ledger.holding(token: token, holder: holder) }
+    public func tokenState(_ token: Address) -> TokenState { ledger.tokenState(token) }
+
+    /// A view call (`eth_call`) against the current state.
+    public func call(to: Address, data: [UInt8]) throws(LedgerError) -> [UInt8] {
+        try TokenView.call(to: to, data: data, state: ledger)
+    }
+
+    /// The account-tree root over the state as far as the tracker has followed it.
+    public func currentStateRoot() async -> Hash32 { LedgerLeaf.hash(await tracker.root) }
+
+    public nonisolated func transaction(hash: Hash32) throws -> IncludedTransaction? {
+        guard let stored = try store.transaction(hash: hash) else { return nil }
+        return try IncludedTransaction(encoded: stored.payload)
+    }
+
+    public nonisolated func block(number: UInt64) throws -> SequencedBlock? {
+        guard let payload = try store.block(number: number) else { return nil }
+        return try SequencedBlock(encoded: payload)
+    }
+
+    public nonisolated func batch(number: UInt64) throws -> BatchRecord? {
+        try store.metadata(BatchRecord.key(number)).map { try BatchRecord(encoded: $0) }
+    }
+
+    static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}

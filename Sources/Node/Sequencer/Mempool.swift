@@ -1,0 +1,159 @@
+import Ledger
+import Primitives
+import Transactions
+
+/// A transaction that passed admission: decoded, validated, signer recovered, operation mapped.
+public struct AdmittedTransaction: Sendable {
+    public var signed: SignedTransaction
+    public var sender: Address
+    public var operation: Ledger.Operation
+    public var nonce: UInt64 { signed.transaction.nonce }
+    public var hash: Hash32 { signed.hash }
+}
+
+/// Why a transaction was not admitted, with Ethereum clients' usual wording where one exists.
+public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidTransaction(TransactionError)
+    case unsupportedOperation(LedgerError)
+    case nonceTooLow(next: UInt64, got: UInt64)
+    case nonceTooHigh(next: UInt64, got: UInt64, maxAhead: UInt64)
+    case alreadyKnown
+    case nonceAlreadyPending(UInt64)
+    case senderQueueFull(limit: Int)
+    case mempoolFull(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidTransaction(let error): return error.description
+        case .unsupportedOperation(let error): return error.description
+        case .nonceTooLow(let next, let got): return "nonce too low: next nonce \(next), tx nonce \(got)"
+        case .nonceTooHigh(let next, let got, let maxAhead):
+            return "nonce too high: next nonce \(next), tx nonce \(got) (at most \(maxAhead) ahead may wait)"
+        case .alreadyKnown: return "already known"
+        case .nonceAlreadyPending(let nonce):
+            return "replacement transaction underpriced: a transaction with nonce \(nonce) from this sender is already pending"
+        case .senderQueueFull(let limit): return "txpool is full for this sender (\(limit) pending transactions)"
+        case .mempoolFull(let limit): return "txpool is full (\(limit) pending transactions)"
+        }
+    }
+}
+
+/// Pending transactions, ordered by arrival, executable per sender in nonce order.
+///
+/// Not thread-safe: the `Chain` actor owns it.
+struct Mempool {
+    struct Limits {
+        var total = 100_000
+        var perSender = 1_024
+        /// How far beyond the next nonce a transaction may wait for its predecessors.
+        var maxNonceAhead: UInt64 = 1_024
+    }
+
+    let limits: Limits
+    private(set) var count = 0
+    private var bySender: [Address: [UInt64: AdmittedTransaction]] = [:]
+    private var known: Set<Hash32> = []
+    /// Arrival order; entries whose transaction left the pool are skipped lazily.
+    private var arrivals: [(sender: Address, nonce: UInt64, hash: Hash32)] = []
+    private var arrivalsHead = 0
+
+    init(limits: Limits = Limits()) { self.limits = limits }
+
+    func contains(_ hash: Hash32) -> Bool { known.contains(hash) }
+
+    /// The next nonce the sender would need after its pending transactions, given its state nonce.
+    func pendingNonce(for sender: Address, stateNonce: UInt64) -> UInt64 {
+        guard let pending = bySender[sender] else { return stateNonce }
+        var next = stateNonce
+        while pending[next] != nil { next += 1 }
+        return next
+    }
+
+    /// Checks nonce ordering and bounds, then queues.
+    mutating func insert(_ transaction: AdmittedTransaction, stateNonce: UInt64) throws(AdmissionError) {
+        guard !known.contains(transaction.hash) else { throw .alreadyKnown }
+        let nonce = transaction.nonce
+        guard nonce >= stateNonce else { throw .nonceTooLow(next: stateNonce, got: nonce) }
+        guard nonce - stateNonce <= limits.maxNonceAhead else {
+            throw .nonceTooHigh(next: stateNonce, got: nonce, maxAhead: limits.maxNonceAhead)
+        }
+        let pending = bySender[transaction.sender] ?? [:]
+        guard pending[nonce] == nil else { throw .nonceAlreadyPending(nonce) }
+        guard pending.count < limits.perSender else { throw .senderQueueFull(limit: limits.perSender) }
+        guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
+        bySender[transaction.sender, default: [:]][nonce] = transaction
+        known.insert(transaction.hash)
+        arrivals.append((transaction.sender, nonce, transaction.hash))
+        count += 1
+    }
+
+    /// Takes up to `limit` transactions that can execute now, in arrival order and per-sender
+    /// nonce order; stale ones (nonce below the state) are dropped on the way.
+    mutating func takeExecutable(limit: Int, gasLimit: UInt64, stateNonce: (Address) -> UInt64) -> [AdmittedTransaction] {
+        var selected = [AdmittedTransaction]()
+        var nextNonce = [Address: UInt64]()
+        var gas: UInt64 = 0
+        var progress = true
+        while progress && selected.count < limit {
+            progress = false
+            var index = arrivalsHead
+            while index < arrivals.count && selected.count < limit {
+                let entry = arrivals[index]
+                index += 1
+                guard let transaction = bySender[entry.sender]?[entry.nonce], transaction.hash == entry.hash else { continue }
+                let expected = nextNonce[entry.sender] ?? stateNonce(entry.sender)
+                if entry.nonce < expected {
+                    remove(sender: entry.sender, nonce: entry.nonce)
+                    continue
+                }
+                guard entry.nonce == expected else { continue }
+                let cost = transaction.operation.gasCost
+                guard gas + cost <= gasLimit else { break }
+                gas += cost
+                selected.append(transaction)
+                nextNonce[entry.sender] = expected + 1
+                remove(sender: entry.sender, nonce: entry.nonce)
+                progress = true
+            }
+        }
+        compactArrivals()
+        return selected
+    }
+
+    /// Puts transactions back (a block that failed to persist), keeping them first in line.
+    mutating func restore(_ transactions: [AdmittedTransaction]) {
+        var restored = [(sender: Address, nonce: UInt64, hash: Hash32)]()
+        for transaction in transactions where !known.contains(transaction.hash) {
+            bySender[transaction.sender, default: [:]][transaction.nonce] = transaction
+            known.insert(transaction.hash)
+            restored.append((transaction.sender, transaction.nonce, transaction.hash))
+            count += 1
+        }
+        arrivals = restored + arrivals[arrivalsHead...]
+        arrivalsHead = 0
+    }
+
+    private mutating func remove(sender: Address, nonce: UInt64) {
+        guard let transaction = bySender[sender]?.removeValue(forKey: nonce) else { return }
+        if bySender[sender]?.isEmpty == true { bySender[sender] = nil }
+        known.remove(transaction.hash)
+        count -= 1
+    }
+
+    /// Drops consumed entries from the front of the arrival list.
+    private mutating func compactArrivals() {
+        while arrivalsHead < arrivals.count {
+            let entry = arrivals[arrivalsHead]
+            if let transaction = bySender[entry.sender]?[entry.nonce], transaction.hash == entry.hash { break }
+            arrivalsHead += 1
+        }
+        if arrivalsHead > 4_096 && arrivalsHead * 2 > arrivals.count {
+            arrivals.removeFirst(arrivalsHead)
+            arrivalsHead = 0
+        }
+        if count == 0 {
+            arrivals.removeAll(keepingCapacity: true)
+            arrivalsHead = 0
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Closes a block every block interval; on graceful shutdown, drains the mempool into
+/// final blocks before returning, so nothing admitted is dropped by a clean stop.
+public struct BlockProductionService: Service {
+    let chain: Chain
+    let interval: Duration
+    let logger: Logger
+
+    public init(chain: Chain, interval: Duration, logger: Logger) {
+        self.chain = chain
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            await step()
+        }
+        while await chain.pendingCount > 0 {
+            guard (try? await chain.produceBlock()) != nil else { break }
+        }
+        let head = await chain.head.header.number
+        logger.info("block production stopped", metadata: ["head": "\(head)"])
+    }
+
+    func step() async {
+        do {
+            try await chain.produceBlock()
+            try await chain.sealBatchIfDue()
+        } catch {
+            logger.error("block production failed: \(error)")
+        }
+    }
+}
+
+/// Keeps the account tree in step with committed blocks and records batch roots.
+public struct StateCommitmentService: Service {
+    let chain: Chain
+
+    public init(chain: Chain) { self.chain = chain }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await chain.runStateCommitment()
+        } onGracefulShutdown: {
+            Task { await chain.finishStateCommitment() }
+        }
+    }
+}
+
+/// `GET /health`: liveness and where the chain stands (no private data).
+struct HealthResponse: ResponseEncodable {
+    let status: String
+    let chainId: UInt64
+    let headBlock: UInt64
+    let pendingTransactions: Int
+    let latestBatch: UInt64
+    let stateRoot: String
+}
+
+/// Builds the node's HTTP application. The JSON-RPC API joins this router with [rpc].
+public enum NodeHTTP {
+    public static func router(chain: Chain) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health") { _, _ -> HealthResponse in
+            let head = await chain.head
+            let batch = await chain.latestBatch
+            return HealthResponse(
+                status: "ok", chainId: chain.config.chain.chainID, headBlock: head.header.number,
+                pendingTransactions: await chain.pendingCount, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
+        }
+        return router
+    }
+}
+
+/// Starts a whole node: store, chain, HTTP listener, block production and the state
+/// commitment, as one service group that stops gracefully on SIGINT/SIGTERM.
+public enum NodeRuntime {
+    /// Opens the store with the master key, refusing to start (and touching nothing) when it is missing or wrong.
+    public static func openChain(config: NodeConfig, masterKeyPath: String, logger: Logger) async throws -> Chain {
+        let masterKey = try MasterKey.load(from: masterKeyPath)
+        let store = try SQLiteChainStore(directory: config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
+        return try await Chain.open(config: config, store: store, logger: logger)
+    }
+
+    /// The services of a running node, in start order (they stop in reverse).
+    public static func services(
+        chain: Chain, config: NodeConfig, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> [any Service] {
+        let app = Application(
+            router: router(chain: chain),
+            configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "cloister"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.listenPort) },
+            logger: logger)
+        return [
+            StateCommitmentService(chain: chain),
+            BlockProductionService(chain: chain, interval: config.chain.blockInterval, logger: logger),
+            app,
+        ]
+    }
+
+    static func router(chain: Chain) -> Router<BasicRequestContext> { NodeHTTP.router(chain: chain) }
+
+    public static func run(config: NodeConfig, masterKeyPath: String, logger: Logger) async throws {
+        let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services(chain: chain, config: config, logger: logger) {
+                    logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"])
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        let head = await chain.head.header.number
+        logger.info("node stopped", metadata: ["head": "\(head)"])
+    }
+}

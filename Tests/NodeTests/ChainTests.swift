@@ -1,0 +1,223 @@
+import Foundation
+import Ledger
+import Node
+import Primitives
+import Store
+import Testing
+import Transactions
+
+@Suite struct ChainTests {
+    @Test func genesisGivesEveryMemberItsBalances() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        #expect(await chain.head.header.number == 0)
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address).balance == 5_000_000_000)
+        #expect(await chain.account(fixture.carol.address).nativeBalance == (try UInt256(decimal: "1000000000000000000000")))
+        #expect(await chain.tokenState(NodeFixture.eurd).totalSupply == 8_000_000_000)
+        #expect(await chain.latestBatch.number == 0)
+        #expect(await chain.head.header.stateRoot == chain.latestBatch.stateRoot)
+    }
+
+    @Test func transfersExecuteInABlockWithReceiptsAndLogs() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        let hash = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1_500, nonce: 0))
+        let native = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
+        let block = try #require(try await chain.produceBlock())
+        #expect(block.header.number == 1)
+        #expect(block.transactionHashes == [hash, native])
+        #expect(block.header.parentHash == (try chain.block(number: 0))?.hash)
+        let included = try #require(try chain.transaction(hash: hash))
+        #expect(included.receipt.succeeded)
+        #expect(included.sender == fixture.alice.address)
+        #expect(included.blockHash == block.hash)
+        #expect(included.receipt.logs.count == 1)
+        #expect(included.receipt.logs.first?.topics.first?.hex == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 1_500)
+        #expect(await chain.account(fixture.carol.address).nativeBalance == (try UInt256(decimal: "1000000000000000000007")))
+        #expect(await chain.account(fixture.alice.address).nonce == 1)
+    }
+
+    @Test func failedOperationIsIncludedWithStatusZeroAndConsumesNonce() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        let hash = try await chain.submit(
+            raw: fixture.tokenTransfer(from: fixture.carol, to: fixture.alice.address, amount: 1, nonce: 0))
+        try await chain.produceBlock()
+        let included = try #require(try chain.transaction(hash: hash))
+        #expect(!included.receipt.succeeded)
+        #expect(included.receipt.revertReason?.isEmpty == false)
+        #expect(await chain.account(fixture.carol.address).nonce == 1)
+    }
+
+    @Test func admissionRefusesBadNoncesAndUnsupportedOperations() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        let first = fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0)
+        _ = try await chain.submit(raw: first)
+        await #expect(throws: AdmissionError.alreadyKnown) { try await chain.submit(raw: first) }
+        await #expect(throws: AdmissionError.nonceAlreadyPending(0)) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 2, nonce: 0))
+        }
+        #expect(await chain.pendingNonce(of: fixture.alice.address) == 1)
+        try await chain.produceBlock()
+        await #expect(throws: AdmissionError.nonceTooLow(next: 1, got: 0)) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 3, nonce: 0))
+        }
+        await #expect(throws: AdmissionError.self) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 3, nonce: 5_000))
+        }
+        let creation = TransactionCodec.sign(
+            .dynamicFee(chainID: 4242, nonce: 1, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000, to: nil, value: 0, data: [0x60]),
+            with: fixture.alice)
+        await #expect(throws: AdmissionError.self) { try await chain.submit(raw: creation.rawBytes) }
+        let wrongChain = TransactionCodec.sign(
+            .legacy(chainID: 1, nonce: 1, gasPrice: 0, gasLimit: 21_000, to: fixture.bob.address, value: 1), with: fixture.alice)
+        await #expect(throws: AdmissionError.invalidTransaction(.wrongChainID(expected: 4242, actual: 1))) {
+            try await chain.submit(raw: wrongChain.rawBytes)
+        }
+        #expect(await chain.pendingCount == 0)
+    }
+
+    @Test func futureNonceWaitsForItsPredecessor() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        let second = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 2, nonce: 1))
+        #expect(try await chain.produceBlock() == nil)
+        let first = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
+        let block = try #require(try await chain.produceBlock())
+        #expect(block.transactionHashes == [first, second])
+    }
+
+    /// Blocks, stop, start again from the same data directory: same balances, receipts and
+    /// state root, and the next block number continues.
+    @Test func restartResumesExactlyWhereItStopped() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 2)
+        var hashes = [Hash32]()
+        let before: (head: SequencedBlock, root: Hash32, batch: BatchRecord, alice: HoldingState, carol: AccountState)
+        do {
+            let chain = try await fixture.openChain()
+            let commitment = Task { try await chain.runStateCommitment() }
+            for nonce in 0..<3 {
+                hashes.append(
+                    try await chain.submit(
+                        raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 10, nonce: UInt64(nonce))))
+                hashes.append(
+                    try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: UInt64(nonce))))
+                try await chain.produceBlock()
+            }
+            await chain.awaitBatch(1)
+            await chain.finishStateCommitment()
+            try await commitment.value
+            before = (
+                await chain.head, await chain.currentStateRoot(), await chain.latestBatch,
+                await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address), await chain.account(fixture.carol.address)
+            )
+        }
+        #expect(before.head.header.number == 3)
+        #expect(before.batch.number == 1 && before.batch.lastBlock == 2)
+
+        let chain = try await fixture.openChain()
+        #expect(await chain.head == before.head)
+        #expect(await chain.currentStateRoot() == before.root)
+        #expect(await chain.latestBatch == before.batch)
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address) == before.alice)
+        #expect(await chain.account(fixture.carol.address) == before.carol)
+        for hash in hashes { #expect(try chain.transaction(hash: hash)?.receipt.succeeded == true) }
+
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 3))
+        let next = try #require(try await chain.produceBlock())
+        #expect(next.header.number == 4)
+        #expect(next.header.parentHash == before.head.hash)
+        #expect(next.header.stateRoot == before.batch.stateRoot)
+    }
+
+    /// A fault in the middle of a block's storage write: the store stays at the previous
+    /// block, nothing is applied in memory, the transaction waits, and the next attempt works.
+    @Test(arguments: ["transactions", "state", "commit"])
+    func faultDuringBlockWriteLosesNothing(_ stage: String) async throws {
+        let fixture = try NodeFixture()
+        let armed = Locked(false)
+        let chain = try await fixture.openChain { current in
+            if current == stage, armed.withLock({ $0 }) { throw StoreError.injectedFault(current) }
+        }
+        let hash = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 99, nonce: 0))
+        armed.withLock { $0 = true }
+        await #expect(throws: (any Error).self) { try await chain.produceBlock() }
+        #expect(await chain.head.header.number == 0)
+        #expect(try fixture.openStore().head()?.number == 0)
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 0)
+        #expect(await chain.account(fixture.alice.address).nonce == 0)
+        #expect(try chain.transaction(hash: hash) == nil)
+        #expect(await chain.pendingCount == 1)
+
+        armed.withLock { $0 = false }
+        let block = try #require(try await chain.produceBlock())
+        #expect(block.header.number == 1)
+        #expect(try chain.transaction(hash: hash)?.receipt.succeeded == true)
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 99)
+    }
+
+    /// After a workload, neither the database nor its WAL holds a member address, an amount
+    /// of the workload or a token symbol in plaintext.
+    @Test func databaseAndWALHoldNoPlaintext() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 3)
+        let chain = try await fixture.openChain()
+        let commitment = Task { try await chain.runStateCommitment() }
+        let amounts: [UInt256] = [123_457, 9_876_543, 31_415_926]
+        for (nonce, amount) in amounts.enumerated() {
+            _ = try await chain.submit(
+                raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: amount, nonce: UInt64(nonce)))
+            _ = try await chain.submit(
+                raw: fixture.tokenTransfer(
+                    from: fixture.alice, token: NodeFixture.zqxt, to: fixture.bob.address, amount: amount, nonce: UInt64(nonce + 3)))
+            try await chain.produceBlock()
+        }
+        await chain.awaitBatch(1)
+        await chain.finishStateCommitment()
+        try await commitment.value
+
+        var contents = Data()
+        for suffix in ["", "-wal"] {
+            if let data = FileManager.default.contents(atPath: fixture.databasePath + suffix) { contents.append(data) }
+        }
+        #expect(contents.count > 4096)
+        // Positive control: the scan does see plaintext the file really holds (SQLite's schema).
+        #expect(contents.range(of: Data("CREATE TABLE".utf8)) != nil)
+        var needles: [(String, [UInt8])] = []
+        for key in [fixture.alice, fixture.bob, fixture.carol, fixture.issuer] {
+            let address = key.address
+            needles += [
+                ("raw address", address.bytes), ("hex address", Array(address.hex.dropFirst(2).utf8)),
+                ("upper hex address", Array(address.hex.dropFirst(2).uppercased().utf8)),
+                ("checksummed address", Array(address.checksummed.dropFirst(2).utf8)),
+            ]
+        }
+        // Balances after the workload: alice's EURD and ZQXT (only the first ZQXT transfer fits), carol's EURD.
+        let balances: [UInt256] = [5_000_000_000 - 123_457 - 9_876_543 - 31_415_926, 700_001 - 123_457, 123_457 + 9_876_543 + 31_415_926]
+        #expect(await chain.holding(token: NodeFixture.zqxt, holder: fixture.alice.address).balance == balances[1])
+        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == balances[2])
+        for amount in amounts + balances {
+            needles += [("amount bytes", amount.bigEndianBytes), ("amount decimal", Array(amount.decimal.utf8))]
+        }
+        needles += [("symbol", Array("EURD".utf8)), ("symbol", Array("ZQXT".utf8)), ("token name", Array("Test Token".utf8))]
+        for (kind, needle) in needles {
+            #expect(contents.range(of: Data(needle)) == nil, "found \(kind) in the database file")
+        }
+    }
+
+    @Test func wrongOrMissingMasterKeyRefusesToStart() async throws {
+        let fixture = try NodeFixture()
+        _ = try await fixture.openChain()
+        let before = FileManager.default.contents(atPath: fixture.databasePath)
+        await #expect(throws: StoreError.masterKeyMissing(path: fixture.directory + "/none.key")) {
+            try await NodeRuntime.openChain(config: fixture.config, masterKeyPath: fixture.directory + "/none.key", logger: .init(label: "test"))
+        }
+        let otherKey = fixture.directory + "/other.key"
+        _ = try MasterKey.create(at: otherKey)
+        await #expect(throws: StoreError.wrongMasterKey(path: otherKey, database: fixture.databasePath)) {
+            try await NodeRuntime.openChain(config: fixture.config, masterKeyPath: otherKey, logger: .init(label: "test"))
+        }
+        #expect(FileManager.default.contents(atPath: fixture.databasePath) == before)
+    }
+}

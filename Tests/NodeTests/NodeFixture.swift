@@ -1,0 +1,126 @@
+import ConfigFiles
+import Foundation
+import Ledger
+import Logging
+import Node
+import Primitives
+import Store
+import Transactions
+
+/// A small chain for tests: three members in two organisations, an issuer/agent, two tokens.
+struct NodeFixture {
+    static let eurd = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
+    static let zqxt = try! Address(hex: "0x2000000000000000000000000000000000000002")
+
+    let directory: String
+    let keyPath: String
+    let config: NodeConfig
+    let alice = PrivateKey.generate()
+    let bob = PrivateKey.generate()
+    let carol = PrivateKey.generate()
+    let issuer = PrivateKey.generate()
+
+    init(maxBlocksPerBatch: Int = 2) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        keyPath = directory + "/master.key"
+        _ = try MasterKey.create(at: keyPath)
+        let toml = """
+            [chain]
+            chain_id = 4242
+            block_interval_ms = 50
+            max_block_transactions = 1000
+            block_gas_limit = 1000000000
+            [batch]
+            max_blocks = \(maxBlocksPerBatch)
+            max_interval_ms = 600000
+            [storage]
+            data_dir = "data"
+            master_key_file = "master.key"
+            [api]
+            listen = "127.0.0.1:0"
+            [[tokens]]
+            address = "\(Self.eurd.hex)"
+            symbol = "EURD"
+            name = "Digital Euro Deposit"
+            decimals = 6
+            issuers = ["\(issuer.address.hex)"]
+            agents = ["\(issuer.address.hex)"]
+            supply_cap = "1000000000000000"
+            [[tokens]]
+            address = "\(Self.zqxt.hex)"
+            symbol = "ZQXT"
+            name = "Test Token"
+            decimals = 2
+            issuers = ["\(issuer.address.hex)"]
+            agents = ["\(issuer.address.hex)"]
+            [[accounts]]
+            name = "alice"
+            organisation = "bank-a"
+            address = "\(alice.address.hex)"
+            native = "1000000000000000000000"
+            tokens = { EURD = "5000000000", ZQXT = "700001" }
+            [[accounts]]
+            name = "bob"
+            organisation = "bank-a"
+            address = "\(bob.address.hex)"
+            native = "1000000000000000000000"
+            tokens = { EURD = "3000000000" }
+            [[accounts]]
+            name = "carol"
+            organisation = "bank-b"
+            address = "\(carol.address.hex)"
+            native = "1000000000000000000000"
+            [[accounts]]
+            name = "issuer"
+            organisation = "bank-a"
+            address = "\(issuer.address.hex)"
+            native = "1000000000000000000000"
+            """
+        let file = directory + "/cloister.toml"
+        try toml.write(toFile: file, atomically: true, encoding: .utf8)
+        config = try NodeConfig.load(path: file)
+    }
+
+    var databasePath: String { config.dataDirectory + "/" + SQLiteChainStore.fileName }
+
+    func openStore(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
+        try SQLiteChainStore(
+            directory: config.dataDirectory, masterKey: try MasterKey.load(from: keyPath), masterKeyPath: keyPath,
+            faultInjector: faultInjector)
+    }
+
+    func openChain(faultInjector: (@Sendable (String) throws -> Void)? = nil) async throws -> Chain {
+        try await Chain.open(config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"))
+    }
+
+    /// A signed ERC-20 transfer.
+    func tokenTransfer(from key: PrivateKey, token: Address = eurd, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
+        let data = [0xa9, 0x05, 0x9c, 0xbb] + [UInt8](repeating: 0, count: 12) + to.bytes + amount.bigEndianBytes
+        return TransactionCodec.sign(
+            .dynamicFee(
+                chainID: 4242, nonce: nonce, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000, to: token,
+                value: 0, data: data),
+            with: key
+        ).rawBytes
+    }
+
+    /// A signed native transfer (legacy, EIP-155).
+    func nativeTransfer(from key: PrivateKey, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
+        TransactionCodec.sign(
+            .legacy(chainID: 4242, nonce: nonce, gasPrice: 0, gasLimit: 21_000, to: to, value: amount), with: key
+        ).rawBytes
+    }
+}
+
+/// A lock for test state shared with @Sendable closures.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
