@@ -1,11 +1,11 @@
-# Cloister: `make run` starts the chain (for now: shows the CLI), `make test` runs every test.
+# Cloister: `make run` starts a devnet chain, `make test` runs every test.
 # Both install the system libraries they need when they are missing (Debian/Ubuntu).
 
 SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run test bench format clean
+.PHONY: all deps build run test bench format reset-devnet clean
 
 all: build
 
@@ -25,9 +25,13 @@ deps:
 build: deps
 	$(SWIFT) build --product cloister
 
-## run: until the node exists, shows what the CLI can do
+DEVNET_MASTER_KEY := .data/devnet-master.key
+
+## run: starts a devnet node on Config/ (SQLite in .data/devnet, HTTP on 127.0.0.1:8545); Ctrl-C stops it
 run: build
-	.build/debug/cloister --help
+	@mkdir -p .data
+	@[ -f $(DEVNET_MASTER_KEY) ] || .build/debug/cloister keys new-master $(DEVNET_MASTER_KEY)
+	.build/debug/cloister node --config Config/cloister.toml
 
 ## test: every unit and integration test
 test: deps
@@ -41,6 +45,10 @@ bench: deps
 ## format: apply .swift-format to the sources and tests
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks Package.swift
+
+## reset-devnet: deletes the devnet chain data (keeps the master key)
+reset-devnet:
+	rm -rf .data/devnet
 
 clean:
 	rm -rf .build .build-bench

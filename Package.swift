@@ -11,6 +11,11 @@ let benchmarksEnabled = ProcessInfo.processInfo.environment["CLOISTER_BENCHMARKS
 
 var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
 ]
 
 var targets: [Target] = [
@@ -29,6 +34,33 @@ var targets: [Target] = [
     .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL"]),
     .target(name: "Transactions", dependencies: ["Primitives"]),
 
+    // MARK: - Ledger: accounts, assets, operations, the pure state transition
+    .target(name: "Ledger", dependencies: ["Primitives", "Transactions"]),
+
+    // MARK: - Strict typed reading of the operator's TOML files (Config/, Policies/)
+    .target(name: "ConfigFiles", dependencies: ["Primitives", .product(name: "TOMLKit", package: "TOMLKit")]),
+
+    // MARK: - Store: encrypted persistence behind a protocol (SQLite via GRDB)
+    .target(
+        name: "Store",
+        dependencies: ["Primitives", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+
+    // MARK: - Node: config, mempool, sequencer, state commitment, services
+    .target(
+        name: "Node",
+        dependencies: [
+            "Primitives", "Transactions", "Ledger", "Store", "StateTree", "StarkCrypto", "StarkMath", "ConfigFiles",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]
+    ),
+
+    // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
+    .target(name: "StarkMath"),
+    .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
+    .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
 
     // MARK: - The one executable
     .executableTarget(
@@ -36,7 +68,11 @@ var targets: [Target] = [
         dependencies: [
             "Primitives",
             "Transactions",
+            "Node",
+            "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
 
@@ -44,6 +80,16 @@ var targets: [Target] = [
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
+    .testTarget(name: "StarkMathTests", dependencies: ["StarkMath"], exclude: ["Fixtures"]),
+    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath"]),
+    .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath"]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
+    .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(
+        name: "NodeTests",
+        dependencies: ["Node", "Store", "Ledger", "Primitives", "Transactions", "TestSupport"]
+    ),
     .testTarget(name: "CloisterCLITests", dependencies: ["CloisterCLI", "Primitives", "Transactions"]),
 ]
 
@@ -58,6 +104,19 @@ if benchmarksEnabled {
             name: "PrimitivesBenchmarks",
             dependencies: [benchmark, "Primitives", "Transactions"],
             path: "Benchmarks/PrimitivesBenchmarks",
+            plugins: [plugin]
+        ),
+        .executableTarget(
+            name: "NodeBenchmarks",
+            dependencies: [benchmark, "Node", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/NodeBenchmarks",
+            plugins: [plugin]
+        ),
+        .executableTarget(
+            name: "ProofMathBenchmarks",
+            dependencies: [benchmark, "StarkMath", "StarkCrypto", "StateTree"],
+            path: "Benchmarks/ProofMathBenchmarks",
             plugins: [plugin]
         ),
     ]

@@ -108,13 +108,16 @@ actor StateCommitmentTracker {
     private let store: any ChainStore
     private(set) var latestBatch: BatchRecord?
 
-    init(tree: AccountTree, store: any ChainStore, latestBatch: BatchRecord?) {
+    init(tree: AccountTree, store: any ChainStore, latestBatch: BatchRecord?, appliedBlock: UInt64) {
         self.tree = tree
+        self.appliedBlock = appliedBlock
         self.store = store
         self.latestBatch = latestBatch
     }
 
     var root: RPODigest { tree.root }
+    /// The newest block whose changes are in the tree.
+    private(set) var appliedBlock: UInt64
     var leafCount: Int { tree.count }
 
     /// Applies a block's leaves; when the block seals a batch, records the batch and its root.
@@ -132,6 +135,7 @@ actor StateCommitmentTracker {
         }
         if !changes.isEmpty { try tree.update(changes) }
         if !appends.isEmpty { try tree.append(contentsOf: appends) }
+        appliedBlock = updates.blockNumber
         guard let seal = updates.sealsBatch else { return nil }
         let record = BatchRecord(
             number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,

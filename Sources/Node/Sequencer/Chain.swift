@@ -17,6 +17,8 @@ public actor Chain {
     let store: any ChainStore
     let logger: Logger
     let validator: TransactionValidator
+    /// Configured tokens by address, for mapping calls to operations during admission.
+    let tokenDefinitions: [Address: TokenDefinition]
     let tracker: StateCommitmentTracker
     private let leafUpdates: AsyncStream<LeafUpdates>.Continuation
     private let leafUpdateStream: AsyncStream<LeafUpdates>
@@ -73,13 +75,15 @@ public actor Chain {
         self.store = store
         self.logger = logger
         self.validator = TransactionValidator(chainID: config.chain.chainID)
+        self.tokenDefinitions = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
         self.ledger = ledger
         self.slots = slots
         self.head = head
         self.mempool = Mempool()
         self.latestBatch = latestBatch
         self.openBatch = openBatch
-        self.tracker = StateCommitmentTracker(tree: tree, store: store, latestBatch: latestBatch)
+        self.tracker = StateCommitmentTracker(
+            tree: tree, store: store, latestBatch: latestBatch, appliedBlock: head.header.number)
         (leafUpdateStream, leafUpdates) = AsyncStream.makeStream(of: LeafUpdates.self)
     }
 
@@ -215,9 +219,6 @@ public actor Chain {
         return AdmittedTransaction(signed: signed, sender: sender, operation: operation)
     }
 
-    private nonisolated var tokenDefinitions: [Address: TokenDefinition] {
-        Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
-    }
 
     /// The stateful half: nonce ordering and pool bounds.
     public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
@@ -383,6 +384,13 @@ public actor Chain {
     public func awaitBatch(_ number: UInt64) async {
         while latestBatch.number < number {
             try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Waits until the account tree has followed the chain through `block`.
+    public nonisolated func awaitStateCommitment(through block: UInt64) async {
+        while await tracker.appliedBlock < block {
+            try? await Task.sleep(for: .milliseconds(1))
         }
     }
 

@@ -1,0 +1,46 @@
+import Dispatch
+
+/// Whether a bulk operation (NTT, Merkle tree, tree rebuild) may spread over all cores.
+///
+/// `.automatic` uses every core once the work is large enough to repay the hand-off;
+/// `.serial` keeps everything on the calling thread (benchmarks compare the two, and a
+/// caller that already runs one job per core avoids oversubscription).
+public enum Parallelism: Sendable, Hashable {
+    case serial
+    case automatic
+
+    /// More chunks than cores lets Dispatch balance uneven chunks; 16 is ample for the
+    /// 2 to 8 cores this runs on.
+    static let maximumChunkCount = 16
+
+    /// Splits `0 ..< count` into contiguous chunks of at least `minimumChunk` items and
+    /// runs `body` on each: on several threads under `.automatic`, inline under `.serial`
+    /// or when there is only one chunk's worth of work.
+    ///
+    /// Chunks are disjoint, so a body that writes only inside its own chunk of a buffer
+    /// needs no locking. `body` must not touch shared mutable state otherwise.
+    public func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunkCount = self == .serial ? 1 : min(Self.maximumChunkCount, count / max(1, minimumChunk))
+        if chunkCount <= 1 {
+            body(0..<count)
+            return
+        }
+        let chunkSize = (count + chunkCount - 1) / chunkCount
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                let start = chunk * chunkSize
+                let end = min(count, start + chunkSize)
+                if start < end { work.value(start..<end) }
+            }
+        }
+    }
+}
+
+/// Carries the chunk body, which runs on disjoint ranges only, across the Dispatch
+/// boundary.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,82 @@
+import ConfigFiles
+import Foundation
+import Node
+import Primitives
+import TestSupport
+import Testing
+
+@Suite struct NodeConfigTests {
+    static let devnetPath = SharedVectors.repositoryRoot.appendingPathComponent("Config/cloister.toml").path
+
+    @Test func devnetConfigLoadsWithMembersTokensAndBalances() throws {
+        let config = try NodeConfig.load(path: Self.devnetPath)
+        #expect(config.tokens.count >= 2)
+        let organisations = Set(config.accounts.map(\.organisation))
+        #expect(organisations.count >= 2)
+        let members = config.accounts.filter { $0.name != "auditor" && $0.name != "issuer" }
+        #expect(members.count >= 3)
+        for member in members {
+            #expect(!member.nativeBalance.isZero, "\(member.name) needs native currency")
+            #expect(!member.tokenBalances.isEmpty, "\(member.name) needs token balances")
+        }
+        #expect(config.accounts.contains { $0.name == "auditor" })
+        #expect(config.tokens.contains { !$0.issuers.isEmpty && !$0.agents.isEmpty })
+        // Relative paths resolve against the config's folder.
+        #expect(config.dataDirectory.hasSuffix("Config/../.data/devnet"))
+        _ = try config.genesisState()
+    }
+
+    @Test func devnetKeyFilesMatchConfiguredAddresses() throws {
+        let config = try NodeConfig.load(path: Self.devnetPath)
+        for account in config.accounts {
+            let keyFile = try #require(account.keyFile, "\(account.name) has no key file")
+            #expect(try KeyFile.read(at: keyFile).address == account.address, "\(account.name)")
+        }
+    }
+
+    static let valid = try! String(contentsOfFile: devnetPath, encoding: .utf8)
+
+    /// Each broken config names its file and key: (text to replace, replacement, key, problem).
+    @Test(arguments: [
+        ("block_interval_ms = 250", "", "chain.block_interval_ms", "missing"),
+        ("chain_id = 271828", "chain_id = -3", "chain.chain_id", "between"),
+        ("block_interval_ms = 250", "block_interval_ms = \"fast\"", "chain.block_interval_ms", "expected an integer"),
+        ("max_blocks = 40", "max_blocks = 0", "batch.max_blocks", "between"),
+        ("listen = \"127.0.0.1:8545\"", "listen = \"localhost\"", "api.listen", "host:port"),
+        ("decimals = 6", "decimals = 99", "tokens[0].decimals", "between"),
+        ("symbol = \"GBPD\"", "symbol = \"EURD\"", "tokens[1].symbol", "used by another token"),
+        ("tokens = { EURD = \"5000000000\", GBPD = \"250000\" }", "tokens = { XYZ = \"1\" }", "accounts[0].tokens.XYZ", "no token"),
+        (
+            "address = \"0xb3E774e635Be510E4Af843F15dCDeaf7C5Be40bB\"", "address = \"0xB3E774e635Be510E4Af843F15dCDeaf7C5Be40bB\"",
+            "accounts[0].address", "checksum"
+        ),
+        ("gas_price = 0", "gas_pricee = 0", "chain.gas_pricee", "not a known setting"),
+        ("[batch]", "[batches]", "batch", "missing"),
+        ("native = \"1000000000000000000000\"     # 1,000", "native = -5 #", "accounts[0].native", "negative"),
+    ])
+    func brokenConfigNamesFileAndKey(_ mutation: (String, String, String, String)) throws {
+        let (original, replacement, key, problem) = mutation
+        guard let range = Self.valid.range(of: original) else {
+            Issue.record("devnet config no longer contains \(original)")
+            return
+        }
+        let text = Self.valid.replacingCharacters(in: range, with: replacement)
+        do {
+            _ = try NodeConfig.parse(try ConfigDocument.parse(text, file: "Config/cloister.toml"), file: "Config/cloister.toml")
+            Issue.record("accepted a config with a broken \(key)")
+        } catch {
+            #expect(error.file == "Config/cloister.toml")
+            #expect(error.key == key, "\(error)")
+            #expect(error.description.contains(problem), "\(error)")
+        }
+    }
+
+    @Test func invalidTOMLNamesFileAndLine() {
+        #expect(throws: ConfigError.self) { try ConfigDocument.parse("[chain\nchain_id = 1", file: "x.toml") }
+        do {
+            _ = try ConfigDocument.parse("a = 1\nb = = 2", file: "x.toml")
+        } catch {
+            #expect(error.description.hasPrefix("x.toml: not valid TOML at line 2"))
+        }
+    }
+}
