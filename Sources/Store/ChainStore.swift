@@ -94,6 +94,8 @@ public protocol ChainStore: Sendable {
     /// Audit records in commit order, starting at sequence number `from` (0-based).
     func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]]
     func metadata(_ name: String) throws(StoreError) -> [UInt8]?
+    /// Appends audit records outside a block write (e.g. refusals while no block is produced).
+    func appendAuditRecords(_ records: [[UInt8]], blockNumber: UInt64) throws(StoreError)
     /// Sets named values outside a block write (e.g. a batch's state root, computed later).
     func putMetadata(_ values: [String: [UInt8]]) throws(StoreError)
 }

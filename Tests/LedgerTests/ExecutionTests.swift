@@ -82,3 +82,26 @@ import Testing
         #expect(state.takeChanges().map(\.key) == [.account(sender)])
     }
 }
+
+@Suite struct RejectionTests {
+    @Test func rejectedOperationConsumesNonceAndChangesNothingElse() throws {
+        let token = try Address(hex: "0xe0d0000000000000000000000000000000000001")
+        let alice = PrivateKey.generate().address
+        let bob = PrivateKey.generate().address
+        var state = try LedgerState.genesis(
+            tokens: [TokenDefinition(address: token, symbol: "EURD", name: "Euro", decimals: 6, issuers: [], agents: [], supplyCap: nil)],
+            nativeBalances: [alice: 10], tokenBalances: [token: [alice: 100]])
+        _ = state.takeChanges()
+        let receipt = try StateTransition.reject(
+            .transfer(token: token, to: bob, amount: 5), sender: alice, nonce: 0, reason: "eurd-daily: limit", state: &state)
+        #expect(!receipt.succeeded)
+        #expect(receipt.revertReason == "eurd-daily: limit")
+        #expect(receipt.logs.isEmpty)
+        #expect(state.account(alice).nonce == 1)
+        #expect(state.holding(token: token, holder: alice).balance == 100)
+        #expect(state.takeChanges().map(\.key) == [.account(alice)])
+        #expect(throws: LedgerError.self) {
+            try StateTransition.reject(.transfer(token: token, to: bob, amount: 5), sender: alice, nonce: 0, reason: "x", state: &state)
+        }
+    }
+}

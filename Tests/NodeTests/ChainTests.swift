@@ -206,6 +206,28 @@ import Transactions
         }
     }
 
+    @Test func blocksAndRefusalsAreAudited() async throws {
+        let fixture = try NodeFixture()
+        let chain = try await fixture.openChain()
+        let hash = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
+        await #expect(throws: AdmissionError.self) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
+        }
+        await #expect(throws: AdmissionError.self) { try await chain.submit(raw: [0x03, 0xc0]) }
+        try await chain.produceBlock()
+        var entries = try chain.auditEntries()
+        #expect(entries.map(\.kind) == [.genesis, .admissionRefused, .admissionRefused, .block])
+        #expect(entries[1].transaction == hash.hex && entries[1].detail == "already known")
+        #expect(entries[1].actor == fixture.alice.address.checksummed)
+        #expect(entries[3].block == 1)
+
+        // Refusals while no block is due are written on their own.
+        await #expect(throws: AdmissionError.self) { try await chain.submit(raw: [0x03, 0xc0]) }
+        #expect(try await chain.produceBlock() == nil)
+        entries = try chain.auditEntries()
+        #expect(entries.last?.kind == .admissionRefused)
+    }
+
     @Test func wrongOrMissingMasterKeyRefusesToStart() async throws {
         let fixture = try NodeFixture()
         _ = try await fixture.openChain()

@@ -56,6 +56,22 @@ public enum StateTransition {
         return ExecutionReceipt(succeeded: true, gasUsed: operation.gasCost, logs: logs, revertReason: nil)
     }
 
+    /// Includes an operation that a rule outside the ledger refused at execution time (e.g. a
+    /// compliance limit that two concurrent transfers cannot both fit): like any failed
+    /// operation it consumes the nonce, is charged its gas and changes nothing else.
+    /// Throws only on a nonce mismatch, like `execute`.
+    public static func reject(
+        _ operation: Operation, sender: Address, nonce: UInt64, reason: String, state: inout LedgerState
+    ) throws(LedgerError) -> ExecutionReceipt {
+        let current = state.account(sender).nonce
+        guard current == nonce else { throw .nonceMismatch(sender: sender, expected: current, actual: nonce) }
+        guard nonce < UInt64.max else { throw .nonceExhausted(sender: sender) }
+        var account = state.account(sender)
+        account.nonce = nonce + 1
+        state.setAccount(sender, account)
+        return ExecutionReceipt(succeeded: false, gasUsed: operation.gasCost, logs: [], revertReason: reason)
+    }
+
     /// Runs the operation; returns the revert reason, or nil after applying it. Each case
     /// checks everything before its first write, so a failure leaves the state untouched.
     static func apply(_ operation: Operation, sender: Address, state: inout LedgerState, logs: inout [Log]) -> String? {

@@ -28,6 +28,8 @@ public actor Chain {
     private var slots: [StateKey: UInt64]
     public private(set) var head: SequencedBlock
     private var openBatch: OpenBatch
+    /// Audit entries waiting for the next storage write.
+    private var pendingAudit: [AuditEntry] = []
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
     public private(set) var latestBatch: BatchRecord
 
@@ -178,7 +180,9 @@ public actor Chain {
         try store.commit(
             BlockWrite(
                 number: 0, hash: block.hash, payload: block.encoded, transactions: [], stateEntries: entries,
-                auditRecords: [Array("genesis chain=\(config.chain.chainID)".utf8)],
+                auditRecords: [
+                    AuditEntry(kind: .genesis, time: timestamp, block: 0, detail: "genesis of chain \(config.chain.chainID)").encoded
+                ],
                 metadata: [
                     chainIDKey: withUnsafeBytes(of: config.chain.chainID.bigEndian) { Array($0) },
                     BatchRecord.key(0): batch.encoded, BatchRecord.latestKey: batch.encoded, OpenBatch.key: open.encoded,
@@ -194,9 +198,22 @@ public actor Chain {
     /// Decodes, validates, recovers the signer and maps the operation (outside the actor), then
     /// queues the transaction if its nonce fits. Returns the transaction hash.
     public nonisolated func submit(raw: [UInt8]) async throws(AdmissionError) -> Hash32 {
-        let admitted = try admit(raw: raw)
+        let admitted: AdmittedTransaction
+        do {
+            admitted = try admit(raw: raw)
+        } catch {
+            await recordRefusal(hash: Keccak256.hash(raw), sender: nil, error)
+            throw error
+        }
         try await enqueue(admitted)
         return admitted.hash
+    }
+
+    private func recordRefusal(hash: Hash32, sender: Address?, _ error: AdmissionError) {
+        pendingAudit.append(
+            AuditEntry(
+                kind: .admissionRefused, time: Self.nowMilliseconds(), transaction: hash.hex, actor: sender?.checksummed,
+                outcome: "refused", detail: error.description))
     }
 
     /// The stateless half of admission; safe to run on any thread.
@@ -222,7 +239,12 @@ public actor Chain {
 
     /// The stateful half: nonce ordering and pool bounds.
     public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
-        try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
+        do {
+            try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
+        } catch {
+            recordRefusal(hash: transaction.hash, sender: transaction.sender, error)
+            throw error
+        }
     }
 
     public var pendingCount: Int { mempool.count }
@@ -244,7 +266,10 @@ public actor Chain {
         let selected = mempool.takeExecutable(
             limit: config.chain.maxBlockTransactions, gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
-        guard !selected.isEmpty else { return nil }
+        guard !selected.isEmpty else {
+            try flushAudit()
+            return nil
+        }
 
         let number = head.header.number + 1
         var receipts = [ExecutionReceipt]()
@@ -325,17 +350,23 @@ public actor Chain {
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }
 
+        let audit = pendingAudit + [
+            AuditEntry(
+                kind: .block, time: timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
+                detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed")
+        ]
         do {
             try store.commit(
                 BlockWrite(
                     number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-                    stateEntries: entries, metadata: [OpenBatch.key: nextBatch.encoded]))
+                    stateEntries: entries, auditRecords: audit.map(\.encoded), metadata: [OpenBatch.key: nextBatch.encoded]))
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
             try reloadLedger()
             mempool.restore(selected)
             throw error
         }
+        pendingAudit.removeAll(keepingCapacity: true)
         for (key, slot) in assigned { slots[key] = slot }
         head = block
         openBatch = nextBatch
@@ -392,6 +423,18 @@ public actor Chain {
         while await tracker.appliedBlock < block {
             try? await Task.sleep(for: .milliseconds(1))
         }
+    }
+
+    /// Writes waiting audit entries when no block is due to carry them.
+    private func flushAudit() throws {
+        guard !pendingAudit.isEmpty else { return }
+        try store.appendAuditRecords(pendingAudit.map(\.encoded), blockNumber: head.header.number)
+        pendingAudit.removeAll(keepingCapacity: true)
+    }
+
+    /// Audit entries in commit order, decoded (for the node's own tests and tools).
+    public nonisolated func auditEntries(from: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEntry] {
+        try store.auditRecords(from: from, limit: limit).map { try AuditEntry(encoded: $0) }
     }
 
     private func reloadLedger() throws {

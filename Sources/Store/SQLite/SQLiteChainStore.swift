@@ -143,15 +143,7 @@ public final class SQLiteChainStore: ChainStore {
                     if index == 0 { try faultInjector?("state") }
                 }
 
-                if !block.auditRecords.isEmpty {
-                    var sequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit") ?? 0
-                    let insertAudit = try db.cachedStatement(sql: "INSERT INTO audit(seq, block_number, sealed) VALUES (?, ?, ?)")
-                    for record in block.auditRecords {
-                        let sealed = recordCipher.seal(record, table: "audit", rowID: Self.blockRowID(UInt64(sequence)))
-                        try insertAudit.execute(arguments: [sequence, Int64(block.number), Data(sealed)])
-                        sequence += 1
-                    }
-                }
+                try Self.insertAudit(block.auditRecords, blockNumber: block.number, db: db, cipher: recordCipher)
                 try faultInjector?("audit")
 
                 let upsertMetadata = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
@@ -262,6 +254,28 @@ public final class SQLiteChainStore: ChainStore {
         }
         guard let sealed else { return nil }
         return try cipher.open(Array(sealed), table: "node_meta", rowID: id)
+    }
+
+    public func appendAuditRecords(_ records: [[UInt8]], blockNumber: UInt64) throws(StoreError) {
+        guard !records.isEmpty else { return }
+        let recordCipher = cipher
+        do {
+            try pool.write { db in try Self.insertAudit(records, blockNumber: blockNumber, db: db, cipher: recordCipher) }
+        } catch {
+            throw .database("cannot append audit records: \(error)")
+        }
+    }
+
+    /// Appends audit records after the last sequence number; each sealed under its own sequence number.
+    static func insertAudit(_ records: [[UInt8]], blockNumber: UInt64, db: Database, cipher: RecordCipher) throws {
+        guard !records.isEmpty else { return }
+        var sequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit") ?? 0
+        let insert = try db.cachedStatement(sql: "INSERT INTO audit(seq, block_number, sealed) VALUES (?, ?, ?)")
+        for record in records {
+            let sealed = cipher.seal(record, table: "audit", rowID: blockRowID(UInt64(sequence)))
+            try insert.execute(arguments: [sequence, Int64(blockNumber), Data(sealed)])
+            sequence += 1
+        }
     }
 
     public func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) {

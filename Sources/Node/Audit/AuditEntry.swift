@@ -1,0 +1,57 @@
+import Foundation
+import Primitives
+
+/// One audit record: something the node decided or did, with who, what and when.
+///
+/// Records are written encrypted in the same storage transaction as the block they belong
+/// to (or, for refusals while no block is due, on their own). The hash chain and the
+/// auditor's API over them arrive with the audit issue.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case genesis
+        case block
+        case admissionRefused = "admission-refused"
+        case policyDecision = "policy-decision"
+        case policyLoaded = "policy-loaded"
+        case policyRejected = "policy-rejected"
+    }
+
+    public var kind: Kind
+    /// Milliseconds since the Unix epoch.
+    public var time: UInt64
+    public var block: UInt64?
+    public var transaction: String?
+    /// The address acting (sender of a transaction).
+    public var actor: String?
+    public var rule: String?
+    public var outcome: String?
+    public var detail: String
+
+    public init(
+        kind: Kind, time: UInt64, block: UInt64? = nil, transaction: String? = nil, actor: String? = nil,
+        rule: String? = nil, outcome: String? = nil, detail: String
+    ) {
+        self.kind = kind
+        self.time = time
+        self.block = block
+        self.transaction = transaction
+        self.actor = actor
+        self.rule = rule
+        self.outcome = outcome
+        self.detail = detail
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public var encoded: [UInt8] { Array((try? Self.encoder.encode(self)) ?? Data()) }
+
+    public init(encoded: [UInt8]) throws(NodeError) {
+        do { self = try JSONDecoder().decode(AuditEntry.self, from: Data(encoded)) } catch {
+            throw .corruptRecord("audit entry: \(error)")
+        }
+    }
+}
