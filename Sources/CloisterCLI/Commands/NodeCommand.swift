@@ -39,7 +39,7 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger)
         } catch {
-            throw CommandFailure("node stopped: \(error)")
+            throw CommandFailure("\(error)")
         }
     }
 }

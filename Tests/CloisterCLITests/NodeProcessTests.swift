@@ -1,0 +1,125 @@
+import Foundation
+import Primitives
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `cloister node` as a real process: real config file, real SQLite file, real HTTP on loopback.
+@Suite(.serialized) struct NodeProcessTests {
+    /// A running node whose stderr is collected; the port comes from its "listening" log line.
+    final class RunningNode: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var output = ""
+
+        init(arguments: [String]) throws {
+            process.executableURL = CLITests.binary
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = pipe
+            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                self.output += String(decoding: data, as: UTF8.self)
+                self.lock.unlock()
+            }
+            try process.run()
+        }
+
+        var log: String {
+            lock.lock()
+            defer { lock.unlock() }
+            return output
+        }
+
+        /// Waits (bounded) for a log line containing `text`.
+        func waitFor(_ text: String, seconds: Double = 30) async -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if log.contains(text) { return true }
+                if !process.isRunning { return log.contains(text) }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+
+        var port: Int? {
+            guard let range = log.range(of: "address=http://127.0.0.1:") else { return nil }
+            return Int(log[range.upperBound...].prefix { $0.isNumber })
+        }
+
+        func stop() async -> Int32 {
+            process.interrupt()
+            for _ in 0..<1_000 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static func devnetCopy() throws -> (directory: String, config: String, masterKey: String) {
+        let directory = CLITests.temporaryPath("devnet")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var config = try String(contentsOf: root.appendingPathComponent("Config/cloister.toml"), encoding: .utf8)
+        config = config.replacingOccurrences(of: "listen = \"127.0.0.1:8545\"", with: "listen = \"127.0.0.1:0\"")
+        config = config.replacingOccurrences(of: "\"devnet-keys/", with: "\"\(root.path)/Config/devnet-keys/")
+        let path = directory + "/cloister.toml"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return (directory, path, directory + "/master.key")
+    }
+
+    static func health(port: Int) async throws -> [String: Any] {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func refusesToStartWithoutMasterKey() throws {
+        let devnet = try Self.devnetCopy()
+        let run = try CLITests.run("node", "--config", devnet.config, "--master-key", devnet.masterKey)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cloister keys new-master"))
+        #expect(!FileManager.default.fileExists(atPath: devnet.directory + "/../.data/devnet/chain.sqlite"))
+    }
+
+    @Test func refusesToStartWithBrokenConfigNamingTheKey() throws {
+        let devnet = try Self.devnetCopy()
+        var text = try String(contentsOfFile: devnet.config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "chain_id = 271828", with: "chain_id = \"x\"")
+        try text.write(toFile: devnet.config, atomically: true, encoding: .utf8)
+        let run = try CLITests.run("node", "--config", devnet.config)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("chain.chain_id"))
+    }
+
+    /// Start, serve /health over HTTP, stop on SIGINT with status 0, start again on the same data.
+    @Test func startsServesHealthStopsGracefullyAndResumes() async throws {
+        let devnet = try Self.devnetCopy()
+        #expect(try CLITests.run("keys", "new-master", devnet.masterKey).status == 0)
+        let dataDirectory = devnet.directory + "/data"
+        let arguments = ["node", "--config", devnet.config, "--data-dir", dataDirectory, "--master-key", devnet.masterKey]
+
+        let first = try RunningNode(arguments: arguments)
+        #expect(await first.waitFor("listening"), "\(first.log)")
+        let port = try #require(first.port, "\(first.log)")
+        let health = try await Self.health(port: port)
+        #expect(health["status"] as? String == "ok")
+        #expect(health["chainId"] as? Int == 271828)
+        #expect(health["headBlock"] as? Int == 0)
+        let stateRoot = try #require(health["stateRoot"] as? String)
+        #expect(await first.stop() == 0)
+        #expect(first.log.contains("node stopped"))
+        #expect(FileManager.default.fileExists(atPath: dataDirectory + "/chain.sqlite"))
+
+        let second = try RunningNode(arguments: arguments)
+        #expect(await second.waitFor("listening"), "\(second.log)")
+        #expect(second.log.contains("chain restored"))
+        let resumed = try await Self.health(port: try #require(second.port))
+        #expect(resumed["stateRoot"] as? String == stateRoot)
+        #expect(await second.stop() == 0)
+    }
+}
