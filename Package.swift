@@ -16,6 +16,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
 ]
 
 var targets: [Target] = [
@@ -50,10 +51,12 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Transactions", "Ledger", "Store", "StateTree", "StarkCrypto", "StarkMath", "ConfigFiles",
+            "Primitives", "Transactions", "Ledger", "Store", "StateTree", "StarkCrypto", "StarkMath",
+            "ConfigFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]
     ),
 
@@ -61,6 +64,16 @@ var targets: [Target] = [
     .target(name: "StarkMath"),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
+
+    // MARK: - API: JSON-RPC over HTTP, filtered by policy
+    .target(
+        name: "API",
+        dependencies: [
+            "Node", "Ledger", "Primitives", "Transactions",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
 
     // MARK: - The one executable
     .executableTarget(
@@ -78,6 +91,16 @@ var targets: [Target] = [
 
     // MARK: - Tests, beside the module they test
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(
+        name: "NodeTestSupport",
+        dependencies: [
+            "Node", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Tests/NodeTestSupport"
+    ),
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath"], exclude: ["Fixtures"]),
@@ -88,7 +111,14 @@ var targets: [Target] = [
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
         name: "NodeTests",
-        dependencies: ["Node", "Store", "Ledger", "Primitives", "Transactions", "TestSupport"]
+        dependencies: ["Node", "Store", "Ledger", "Primitives", "Transactions", "TestSupport", "NodeTestSupport"]
+    ),
+    .testTarget(
+        name: "APITests",
+        dependencies: [
+            "API", "Node", "Ledger", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]
     ),
     .testTarget(name: "CloisterCLITests", dependencies: ["CloisterCLI", "Primitives", "Transactions"]),
 ]

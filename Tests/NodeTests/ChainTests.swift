@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Node
+import NodeTestSupport
 import Primitives
 import Store
 import Testing

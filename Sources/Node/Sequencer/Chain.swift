@@ -13,7 +13,7 @@ import Transactions
 /// Admission does its expensive work (decode, validation, signer recovery) outside the
 /// actor, so both cores recover signatures while the actor only orders nonces.
 public actor Chain {
-    public let config: NodeConfig
+    public nonisolated let config: NodeConfig
     let store: any ChainStore
     let logger: Logger
     let validator: TransactionValidator
@@ -463,6 +463,13 @@ public actor Chain {
     public nonisolated func transaction(hash: Hash32) throws -> IncludedTransaction? {
         guard let stored = try store.transaction(hash: hash) else { return nil }
         return try IncludedTransaction(encoded: stored.payload)
+    }
+
+    public nonisolated func blockNumber(hash: Hash32) throws -> UInt64? { try store.blockNumber(hash: hash) }
+
+    /// The transactions of a block, in order, with their receipts.
+    public nonisolated func transactions(blockNumber: UInt64) throws -> [IncludedTransaction] {
+        try store.transactions(blockNumber: blockNumber).map { try IncludedTransaction(encoded: $0.payload) }
     }
 
     public nonisolated func block(number: UInt64) throws -> SequencedBlock? {

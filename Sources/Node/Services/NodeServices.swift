@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import ServiceLifecycle
 import Store
@@ -66,8 +67,8 @@ struct HealthResponse: ResponseEncodable {
 
 /// Builds the node's HTTP application. The JSON-RPC API joins this router with [rpc].
 public enum NodeHTTP {
-    public static func router(chain: Chain) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(chain: Chain) -> Router<NodeRequestContext> {
+        let router = Router(context: NodeRequestContext.self)
         router.get("/health") { _, _ -> HealthResponse in
             let head = await chain.head
             let batch = await chain.latestBatch
@@ -90,12 +91,16 @@ public enum NodeRuntime {
     }
 
     /// The services of a running node, in start order (they stop in reverse).
+    /// - Parameter routes: adds the API's routes (JSON-RPC, auth) to the node's router.
     public static func services(
         chain: Chain, config: NodeConfig, logger: Logger,
+        routes: @Sendable (Router<NodeRequestContext>, Chain) -> Void = { _, _ in },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> [any Service] {
+        let router = router(chain: chain)
+        routes(router, chain)
         let app = Application(
-            router: router(chain: chain),
+            router: router,
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "cloister"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)
@@ -106,18 +111,33 @@ public enum NodeRuntime {
         ]
     }
 
-    static func router(chain: Chain) -> Router<BasicRequestContext> { NodeHTTP.router(chain: chain) }
+    static func router(chain: Chain) -> Router<NodeRequestContext> { NodeHTTP.router(chain: chain) }
 
-    public static func run(config: NodeConfig, masterKeyPath: String, logger: Logger) async throws {
+    public static func run(
+        config: NodeConfig, masterKeyPath: String, logger: Logger,
+        routes: @Sendable (Router<NodeRequestContext>, Chain) -> Void = { _, _ in }
+    ) async throws {
         let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services(chain: chain, config: config, logger: logger) {
+                services: services(chain: chain, config: config, logger: logger, routes: routes) {
                     logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"])
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let head = await chain.head.header.number
         logger.info("node stopped", metadata: ["head": "\(head)"])
+    }
+}
+
+/// The request context of the node's HTTP listener: Hummingbird's basics plus the peer's
+/// address (for rate limiting failed logins and for audit records).
+public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 }

@@ -8,19 +8,19 @@ import Store
 import Transactions
 
 /// A small chain for tests: three members in two organisations, an issuer/agent, two tokens.
-struct NodeFixture {
-    static let eurd = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
-    static let zqxt = try! Address(hex: "0x2000000000000000000000000000000000000002")
+public struct NodeFixture: Sendable {
+    public static let eurd = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
+    public static let zqxt = try! Address(hex: "0x2000000000000000000000000000000000000002")
 
-    let directory: String
-    let keyPath: String
-    let config: NodeConfig
-    let alice = PrivateKey.generate()
-    let bob = PrivateKey.generate()
-    let carol = PrivateKey.generate()
-    let issuer = PrivateKey.generate()
+    public let directory: String
+    public let keyPath: String
+    public let config: NodeConfig
+    public let alice = PrivateKey.generate()
+    public let bob = PrivateKey.generate()
+    public let carol = PrivateKey.generate()
+    public let issuer = PrivateKey.generate()
 
-    init(maxBlocksPerBatch: Int = 2) throws {
+    public init(maxBlocksPerBatch: Int = 2) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         keyPath = directory + "/master.key"
@@ -82,20 +82,20 @@ struct NodeFixture {
         config = try NodeConfig.load(path: file)
     }
 
-    var databasePath: String { config.dataDirectory + "/" + SQLiteChainStore.fileName }
+    public var databasePath: String { config.dataDirectory + "/" + SQLiteChainStore.fileName }
 
-    func openStore(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
+    public func openStore(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
         try SQLiteChainStore(
             directory: config.dataDirectory, masterKey: try MasterKey.load(from: keyPath), masterKeyPath: keyPath,
             faultInjector: faultInjector)
     }
 
-    func openChain(faultInjector: (@Sendable (String) throws -> Void)? = nil) async throws -> Chain {
+    public func openChain(faultInjector: (@Sendable (String) throws -> Void)? = nil) async throws -> Chain {
         try await Chain.open(config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"))
     }
 
     /// A signed ERC-20 transfer.
-    func tokenTransfer(from key: PrivateKey, token: Address = eurd, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
+    public func tokenTransfer(from key: PrivateKey, token: Address = eurd, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
         let data = [0xa9, 0x05, 0x9c, 0xbb] + [UInt8](repeating: 0, count: 12) + to.bytes + amount.bigEndianBytes
         return TransactionCodec.sign(
             .dynamicFee(
@@ -106,7 +106,7 @@ struct NodeFixture {
     }
 
     /// A signed native transfer (legacy, EIP-155).
-    func nativeTransfer(from key: PrivateKey, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
+    public func nativeTransfer(from key: PrivateKey, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
         TransactionCodec.sign(
             .legacy(chainID: 4242, nonce: nonce, gasPrice: 0, gasLimit: 21_000, to: to, value: amount), with: key
         ).rawBytes
@@ -114,11 +114,11 @@ struct NodeFixture {
 }
 
 /// A lock for test state shared with @Sendable closures.
-final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
+    public init(_ value: Value) { self.value = value }
+    public func withLock<R>(_ body: (inout Value) -> R) -> R {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)

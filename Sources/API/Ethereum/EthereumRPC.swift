@@ -1,0 +1,406 @@
+import Ledger
+import Node
+import Primitives
+import Transactions
+
+/// The Ethereum JSON-RPC methods of rpc.md, answered for one authenticated caller.
+///
+/// What a caller may not see is answered as if it did not exist: a zero balance and nonce
+/// for foreign accounts, null for foreign transactions and receipts, foreign entries left
+/// out of blocks and log queries. `read_all` callers (auditors) see everything.
+public struct EthereumRPC: Sendable {
+    public static let clientVersion = "cloister/0.1.0"
+    /// Widest block range one eth_getLogs call may scan.
+    public static let maxLogRange: UInt64 = 5_000
+
+    let chain: Chain
+    let tokens: [Address: TokenDefinition]
+    let chainID: UInt64
+    let gasPrice: UInt256
+
+    public init(chain: Chain) {
+        self.chain = chain
+        self.tokens = Dictionary(uniqueKeysWithValues: chain.config.tokens.map { ($0.address, $0) })
+        self.chainID = chain.config.chain.chainID
+        self.gasPrice = chain.config.chain.gasPrice
+    }
+
+    /// Methods never offered: signing on the node, node internals, subscriptions over HTTP.
+    static let refusedMethods: Set<String> = [
+        "eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v4",
+        "eth_getStorageAt", "eth_getProof", "eth_subscribe", "eth_unsubscribe", "eth_getCode", "eth_newFilter",
+        "eth_newBlockFilter", "eth_getFilterChanges", "eth_coinbase", "eth_mining", "eth_hashrate",
+    ]
+    static let refusedPrefixes = ["debug_", "txpool_", "admin_", "personal_", "miner_", "engine_"]
+
+    public func handle(_ request: RPCRequest, caller: CallerIdentity) async -> Result<JSON, RPCError> {
+        do {
+            return .success(try await dispatch(request, caller: caller))
+        } catch let error as RPCError {
+            return .failure(error)
+        } catch {
+            return .failure(.internalError("\(error)"))
+        }
+    }
+
+    func dispatch(_ request: RPCRequest, caller: CallerIdentity) async throws -> JSON {
+        let params = Params(request.params)
+        switch request.method {
+        case "eth_chainId": return EthereumJSON.quantity(chainID)
+        case "net_version": return .string(String(chainID))
+        case "net_listening": return .bool(true)
+        case "eth_syncing": return .bool(false)
+        case "web3_clientVersion": return .string(Self.clientVersion)
+        case "eth_blockNumber": return EthereumJSON.quantity(await chain.head.header.number)
+        case "eth_gasPrice": return EthereumJSON.quantity(gasPrice)
+        case "eth_maxPriorityFeePerGas": return EthereumJSON.quantity(UInt64(0))
+        case "eth_accounts": return .array([])
+        case "eth_feeHistory": return try await feeHistory(params)
+        case "eth_getBlockByNumber":
+            return try await block(number: try await blockNumber(params.value(0, "block")), full: try params.bool(1, "full"), caller: caller)
+        case "eth_getBlockByHash":
+            guard let number = try chain.blockNumber(hash: try params.hash(0, "block hash")) else { return .null }
+            return try await block(number: number, full: try params.bool(1, "full"), caller: caller)
+        case "eth_getBlockTransactionCountByNumber":
+            guard let block = try chain.block(number: try await blockNumber(params.value(0, "block"))) else { return .null }
+            return EthereumJSON.quantity(UInt64(try await visibleTransactions(of: block, caller: caller).count))
+        case "eth_getBalance": return try await balance(params, caller: caller)
+        case "eth_getTransactionCount": return try await transactionCount(params, caller: caller)
+        case "eth_getTransactionByHash":
+            guard let included = try visible(try params.hash(0, "transaction hash"), caller: caller) else { return .null }
+            return EthereumJSON.transaction(included.transaction)
+        case "eth_getTransactionReceipt":
+            guard let included = try visible(try params.hash(0, "transaction hash"), caller: caller) else { return .null }
+            return EthereumJSON.receipt(included.transaction, visibleLogs: included.logs, gasPrice: gasPrice)
+        case "eth_getLogs": return try await logs(params, caller: caller)
+        case "eth_call": return try await call(params, caller: caller)
+        case "eth_estimateGas": return try await estimateGas(params, caller: caller)
+        case "eth_sendRawTransaction": return try await sendRawTransaction(params, caller: caller)
+        default:
+            if Self.refusedMethods.contains(request.method) || Self.refusedPrefixes.contains(where: request.method.hasPrefix) {
+                throw RPCError.methodNotFound(request.method)
+            }
+            throw RPCError.methodNotFound(request.method)
+        }
+    }
+
+    // MARK: - Blocks
+
+    /// Resolves a block tag or number; numbers above the head are answered with null by callers.
+    func blockNumber(_ value: JSON?) async throws -> UInt64 {
+        let head = await chain.head.header.number
+        guard let value else { return head }
+        guard case .string(let text) = value else { throw RPCError.invalidParams("block must be a tag or a hex number") }
+        switch text {
+        case "latest", "pending", "safe", "finalized": return head
+        case "earliest": return 0
+        default:
+            do { return try Hex.decodeQuantity(text) } catch { throw RPCError.invalidParams("block number \(text): \(error)") }
+        }
+    }
+
+    func block(number: UInt64, full: Bool, caller: CallerIdentity) async throws -> JSON {
+        guard let block = try chain.block(number: number) else { return .null }
+        let transactions = try await visibleTransactions(of: block, caller: caller)
+        return EthereumJSON.block(
+            block, transactions: transactions.map { full ? EthereumJSON.transaction($0.transaction) : EthereumJSON.hash($0.transaction.hash) })
+    }
+
+    func visibleTransactions(of block: SequencedBlock, caller: CallerIdentity) async throws -> [(transaction: IncludedTransaction, logs: [Int])] {
+        guard !block.transactionHashes.isEmpty else { return [] }
+        return try chain.transactions(blockNumber: block.header.number).compactMap { visibility($0, caller: caller) }
+    }
+
+    func feeHistory(_ params: Params) async throws -> JSON {
+        let requested = try params.quantity(0, "block count")
+        let newest = try await blockNumber(params.value(1, "newest block"))
+        let count = min(requested, 1_024, newest + 1)
+        let oldest = newest + 1 - count
+        let percentiles = params.value(2, "percentiles")?.arrayValue ?? []
+        var members: [(String, JSON)] = [
+            ("oldestBlock", EthereumJSON.quantity(oldest)),
+            ("baseFeePerGas", .array(Array(repeating: EthereumJSON.quantity(gasPrice), count: Int(count) + 1))),
+            ("gasUsedRatio", .array(Array(repeating: .number("0"), count: Int(count)))),
+        ]
+        if !percentiles.isEmpty {
+            members.append(
+                ("reward", .array(Array(repeating: .array(Array(repeating: EthereumJSON.quantity(UInt64(0)), count: percentiles.count)), count: Int(count)))))
+        }
+        return .object(members)
+    }
+
+    // MARK: - Accounts
+
+    func balance(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        let address = try params.address(0, "address")
+        _ = try await blockNumber(params.value(1, "block"))
+        guard caller.maySee(address) else { return EthereumJSON.quantity(UInt64(0)) }
+        return EthereumJSON.quantity(await chain.account(address).nativeBalance)
+    }
+
+    func transactionCount(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        let address = try params.address(0, "address")
+        let tag = params.value(1, "block")?.stringValue ?? "latest"
+        guard caller.maySee(address) else { return EthereumJSON.quantity(UInt64(0)) }
+        if tag == "pending" { return EthereumJSON.quantity(await chain.pendingNonce(of: address)) }
+        _ = try await blockNumber(params.value(1, "block"))
+        return EthereumJSON.quantity(await chain.account(address).nonce)
+    }
+
+    // MARK: - Transactions, receipts, logs
+
+    /// The parties a transaction involves, from its sender and its decoded operation.
+    func parties(of included: IncludedTransaction) -> Set<Address> {
+        var parties: Set<Address> = [included.sender]
+        let transaction = included.signed.transaction
+        if let to = transaction.to, tokens[to] == nil { parties.insert(to) }
+        guard let operation = try? OperationDecoder.operation(for: transaction, tokens: tokens) else { return parties }
+        switch operation {
+        case .nativeTransfer(let to, _), .transfer(_, let to, _), .mint(_, let to, _): parties.insert(to)
+        case .transferFrom(_, let from, let to, _), .forcedTransfer(_, let from, let to, _): parties.formUnion([from, to])
+        case .approve(_, let spender, _): parties.insert(spender)
+        case .burnFrom(_, let from, _): parties.insert(from)
+        case .setAddressFrozen(_, let account, _), .freezePartialTokens(_, let account, _), .unfreezePartialTokens(_, let account, _):
+            parties.insert(account)
+        case .burn, .pause, .unpause: break
+        }
+        return parties
+    }
+
+    /// Whether the caller may see a transaction, and which of its logs: the sender and
+    /// auditors see all logs; another party sees the logs that name it in a topic.
+    func visibility(_ included: IncludedTransaction, caller: CallerIdentity) -> (transaction: IncludedTransaction, logs: [Int])? {
+        let allLogs = Array(included.receipt.logs.indices)
+        if caller.readAll || caller.addresses.contains(included.sender) { return (included, allLogs) }
+        let named = allLogs.filter { index in
+            included.receipt.logs[index].topics.contains { topic in
+                caller.addresses.contains(Address(lastTwentyBytesOf: topic))
+                    && topic.bytes[0..<12].allSatisfy { $0 == 0 }
+            }
+        }
+        guard !named.isEmpty || !parties(of: included).isDisjoint(with: caller.addresses) else { return nil }
+        return (included, named)
+    }
+
+    func visible(_ hash: Hash32, caller: CallerIdentity) throws -> (transaction: IncludedTransaction, logs: [Int])? {
+        guard let included = try chain.transaction(hash: hash) else { return nil }
+        return visibility(included, caller: caller)
+    }
+
+    func logs(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        guard case .object = params.value(0, "filter") ?? .null, let filter = params.value(0, "filter") else {
+            throw RPCError.invalidParams("eth_getLogs takes one filter object")
+        }
+        var from: UInt64
+        var to: UInt64
+        if let blockHash = filter["blockHash"] {
+            guard let text = blockHash.stringValue, let hash = try? Hash32(hex: text) else {
+                throw RPCError.invalidParams("blockHash must be 32 bytes of hex")
+            }
+            guard let number = try chain.blockNumber(hash: hash) else { return .array([]) }
+            (from, to) = (number, number)
+        } else {
+            from = try await blockNumber(filter["fromBlock"] ?? .string("latest"))
+            to = try await blockNumber(filter["toBlock"] ?? .string("latest"))
+        }
+        guard from <= to else { throw RPCError.invalidParams("fromBlock \(from) is after toBlock \(to)") }
+        guard to - from < Self.maxLogRange else {
+            throw RPCError.limitExceeded("block range of \(to - from + 1) exceeds the limit of \(Self.maxLogRange) blocks")
+        }
+        let addresses = try Self.addressFilter(filter["address"])
+        let topics = try Self.topicFilter(filter["topics"])
+        let head = await chain.head.header.number
+        to = min(to, head)
+        var results = [JSON]()
+        if from > to { return .array([]) }
+        for number in from...to {
+            for (included, visibleLogs) in try chain.transactions(blockNumber: number).compactMap({ visibility($0, caller: caller) }) {
+                for index in visibleLogs {
+                    let log = included.receipt.logs[index]
+                    if let addresses, !addresses.contains(log.address) { continue }
+                    guard Self.matches(log.topics, topics) else { continue }
+                    results.append(EthereumJSON.log(log, in: included, index: included.firstLogIndex + index))
+                }
+            }
+        }
+        return .array(results)
+    }
+
+    static func addressFilter(_ value: JSON?) throws -> Set<Address>? {
+        guard let value, !value.isNull else { return nil }
+        let items = value.arrayValue ?? [value]
+        var addresses = Set<Address>()
+        for item in items {
+            guard let text = item.stringValue, let address = try? Address(hex: text) else {
+                throw RPCError.invalidParams("address filter must be an address or a list of addresses")
+            }
+            addresses.insert(address)
+        }
+        return addresses
+    }
+
+    /// Topic positions: nil is a wildcard, otherwise any of the listed hashes.
+    static func topicFilter(_ value: JSON?) throws -> [Set<Hash32>?] {
+        guard let value, !value.isNull else { return [] }
+        guard let positions = value.arrayValue else { throw RPCError.invalidParams("topics must be an array") }
+        return try positions.map { position in
+            if position.isNull { return nil }
+            let items = position.arrayValue ?? [position]
+            var hashes = Set<Hash32>()
+            for item in items {
+                guard let text = item.stringValue, let hash = try? Hash32(hex: text) else {
+                    throw RPCError.invalidParams("each topic must be 32 bytes of hex, null, or a list of those")
+                }
+                hashes.insert(hash)
+            }
+            return hashes
+        }
+    }
+
+    static func matches(_ topics: [Hash32], _ filter: [Set<Hash32>?]) -> Bool {
+        for (position, wanted) in filter.enumerated() {
+            guard let wanted else { continue }
+            guard position < topics.count, wanted.contains(topics[position]) else { return false }
+        }
+        return true
+    }
+
+    // MARK: - Calls and writes
+
+    func call(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        let object = try params.object(0, "call")
+        guard let toText = object["to"]?.stringValue, let to = try? Address(hex: toText) else {
+            throw RPCError.invalidParams("eth_call needs a 'to' address")
+        }
+        let data = try Self.callData(object)
+        _ = try await blockNumber(params.value(1, "block"))
+        guard tokens[to] != nil else { throw RPCError.executionReverted(reason: "no token at \(to)", data: ABI.encodeRevert("no token at \(to)")) }
+        // Views about an account the caller may not see are answered as for an empty account.
+        if let subject = Self.viewSubjects(data), !subject.contains(where: caller.maySee) {
+            return EthereumJSON.data([UInt8](repeating: 0, count: 32))
+        }
+        do {
+            return EthereumJSON.data(try await chain.call(to: to, data: data))
+        } catch {
+            throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
+        }
+    }
+
+    /// The accounts a view is about (balanceOf, isFrozen, getFrozenTokens: the holder;
+    /// allowance: owner or spender), or nil for views about the token itself.
+    static func viewSubjects(_ data: [UInt8]) -> [Address]? {
+        guard let selector = ABI.selector(of: data) else { return nil }
+        func word(_ index: Int) -> Address? {
+            let start = 4 + 32 * index
+            guard data.count >= start + 32, let word = try? Hash32(data[start..<(start + 32)]) else { return nil }
+            return Address(lastTwentyBytesOf: word)
+        }
+        switch selector {
+        case ABI.Selector.balanceOf, ABI.Selector.isFrozen, ABI.Selector.getFrozenTokens: return word(0).map { [$0] }
+        case ABI.Selector.allowance: return [word(0), word(1)].compactMap { $0 }
+        default: return nil
+        }
+    }
+
+    static func callData(_ object: JSON) throws -> [UInt8] {
+        guard let text = (object["data"] ?? object["input"])?.stringValue else { return [] }
+        do { return try Hex.decodeData(text) } catch { throw RPCError.invalidParams("data: \(error)") }
+    }
+
+    func estimateGas(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        let object = try params.object(0, "transaction")
+        let to = try object["to"].flatMap { value -> Address? in
+            guard let text = value.stringValue else { return nil }
+            do { return try Address(hex: text) } catch { throw RPCError.invalidParams("to: \(error)") }
+        }
+        let value = try object["value"].flatMap { value -> UInt256? in
+            guard let text = value.stringValue else { return nil }
+            do { return try UInt256(quantity: text) } catch { throw RPCError.invalidParams("value: \(error)") }
+        } ?? .zero
+        let transaction = UnsignedTransaction.dynamicFee(
+            chainID: chainID, nonce: 0, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 10_000_000, to: to, value: value,
+            data: try Self.callData(object))
+        do {
+            let operation = try OperationDecoder.operation(for: transaction, tokens: tokens)
+            return EthereumJSON.quantity(operation.gasCost)
+        } catch {
+            throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
+        }
+    }
+
+    func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        guard let text = params.value(0, "raw transaction")?.stringValue else {
+            throw RPCError.invalidParams("eth_sendRawTransaction takes the signed transaction as hex")
+        }
+        let raw: [UInt8]
+        do { raw = try Hex.decodeData(text) } catch { throw RPCError.invalidParams("raw transaction: \(error)") }
+        let admitted: AdmittedTransaction
+        do {
+            admitted = try chain.admit(raw: raw)
+        } catch {
+            throw RPCError.invalidInput(error.description)
+        }
+        guard caller.submitForOthers || caller.addresses.contains(admitted.sender) else {
+            throw RPCError.forbidden(
+                "the transaction is signed by \(admitted.sender.checksummed), not by the authenticated member; sign with your own key")
+        }
+        do {
+            try await chain.enqueue(admitted)
+        } catch {
+            throw RPCError.invalidInput(error.description)
+        }
+        return EthereumJSON.hash(admitted.hash)
+    }
+}
+
+/// Positional or named parameters with typed accessors that answer -32602 on bad input.
+struct Params {
+    let values: [JSON]
+
+    init(_ json: JSON) {
+        switch json {
+        case .array(let items): values = items
+        case .object(let members): values = members.map(\.1)
+        default: values = []
+        }
+    }
+
+    func value(_ index: Int, _ name: String) -> JSON? { index < values.count ? values[index] : nil }
+
+    func string(_ index: Int, _ name: String) throws -> String {
+        guard let text = value(index, name)?.stringValue else { throw RPCError.invalidParams("\(name) is missing or not a string") }
+        return text
+    }
+
+    func bool(_ index: Int, _ name: String) throws -> Bool {
+        guard let value = value(index, name) else { return false }
+        guard let flag = value.boolValue else { throw RPCError.invalidParams("\(name) must be true or false") }
+        return flag
+    }
+
+    func address(_ index: Int, _ name: String) throws -> Address {
+        let text = try string(index, name)
+        do { return try Address(hex: text) } catch { throw RPCError.invalidParams("\(name): \(error)") }
+    }
+
+    func hash(_ index: Int, _ name: String) throws -> Hash32 {
+        let text = try string(index, name)
+        do { return try Hash32(hex: text) } catch { throw RPCError.invalidParams("\(name): \(error)") }
+    }
+
+    func quantity(_ index: Int, _ name: String) throws -> UInt64 {
+        switch value(index, name) {
+        case .string(let text)?:
+            do { return try Hex.decodeQuantity(text) } catch { throw RPCError.invalidParams("\(name): \(error)") }
+        case .number(let text)?:
+            guard let number = UInt64(text) else { throw RPCError.invalidParams("\(name) must be a non-negative integer") }
+            return number
+        default: throw RPCError.invalidParams("\(name) is missing")
+        }
+    }
+
+    func object(_ index: Int, _ name: String) throws -> JSON {
+        guard let value = value(index, name), case .object = value else { throw RPCError.invalidParams("\(name) must be an object") }
+        return value
+    }
+}

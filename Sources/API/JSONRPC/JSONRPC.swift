@@ -1,0 +1,140 @@
+/// A JSON-RPC error object, with the codes of rpc.md.
+public struct RPCError: Error, Sendable, Equatable {
+    public var code: Int
+    public var message: String
+    public var data: JSON?
+
+    public init(code: Int, message: String, data: JSON? = nil) {
+        self.code = code
+        self.message = message
+        self.data = data
+    }
+
+    public static func parseError(_ detail: String) -> RPCError { RPCError(code: -32700, message: "parse error: \(detail)") }
+    public static func invalidRequest(_ detail: String) -> RPCError { RPCError(code: -32600, message: "invalid request: \(detail)") }
+    public static func methodNotFound(_ method: String) -> RPCError {
+        RPCError(code: -32601, message: "the method \(method) does not exist/is not available")
+    }
+    public static func invalidParams(_ detail: String) -> RPCError { RPCError(code: -32602, message: "invalid params: \(detail)") }
+    public static func internalError(_ detail: String) -> RPCError { RPCError(code: -32603, message: "internal error: \(detail)") }
+    /// Invalid input a person can fix (bad nonce, wrong chain id …).
+    public static func invalidInput(_ message: String) -> RPCError { RPCError(code: -32000, message: message) }
+    /// Authenticated, but the access policy does not allow it.
+    public static func forbidden(_ message: String) -> RPCError { RPCError(code: -32001, message: message) }
+    /// Refused by a compliance rule; `data` names the rule.
+    public static func complianceRefusal(rule: String, message: String) -> RPCError {
+        RPCError(code: -32003, message: message, data: .object([("rule", .string(rule))]))
+    }
+    public static func limitExceeded(_ message: String) -> RPCError { RPCError(code: -32005, message: message) }
+    /// `execution reverted: <reason>` with `data` = the ABI `Error(string)` encoding, which
+    /// web3.py surfaces as ContractLogicError carrying the reason.
+    public static func executionReverted(reason: String, data: [UInt8]) -> RPCError {
+        RPCError(code: 3, message: "execution reverted: \(reason)", data: .string(Hex.encode(data)))
+    }
+
+    var json: JSON {
+        var members: [(String, JSON)] = [("code", .integer(code)), ("message", .string(message))]
+        if let data { members.append(("data", data)) }
+        return .object(members)
+    }
+}
+
+/// One parsed call; `id` nil means a notification (no answer).
+public struct RPCRequest: Sendable {
+    public var id: JSON?
+    public var method: String
+    /// Positional or named parameters; absent is an empty array.
+    public var params: JSON
+}
+
+/// The JSON-RPC 2.0 envelope: parsing, validation, batches, notifications and limits,
+/// independent of what the methods do.
+public struct JSONRPCServer: Sendable {
+    public struct Limits: Sendable {
+        public var maxBatch = 1_000
+        public var maxDepth = 64
+        public init() {}
+    }
+
+    public let limits: Limits
+    public init(limits: Limits = Limits()) { self.limits = limits }
+
+    /// Answers a request body. Returns nil when nothing must be sent back (notifications only).
+    public func respond(
+        to body: [UInt8], handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>
+    ) async -> [UInt8]? {
+        let document: JSON
+        do {
+            document = try JSON.parse(body, maxDepth: limits.maxDepth)
+        } catch {
+            return Self.errorResponse(id: .null, .parseError(error.description)).serialized
+        }
+        if case .array(let items) = document {
+            guard !items.isEmpty else { return Self.errorResponse(id: .null, .invalidRequest("empty batch")).serialized }
+            guard items.count <= limits.maxBatch else {
+                return Self.errorResponse(
+                    id: .null, .limitExceeded("batch of \(items.count) requests exceeds the limit of \(limits.maxBatch)")
+                ).serialized
+            }
+            var responses = [JSON]()
+            for item in items {
+                if let response = await answer(item, handler: handler) { responses.append(response) }
+            }
+            return responses.isEmpty ? nil : JSON.array(responses).serialized
+        }
+        return await answer(document, handler: handler)?.serialized
+    }
+
+    /// One request object → its response, or nil for a notification.
+    func answer(_ item: JSON, handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>) async -> JSON? {
+        switch parseRequest(item) {
+        case .failure(let failure):
+            return Self.errorResponse(id: failure.id, failure.error)
+        case .success(let request):
+            let result = await handler(request)
+            guard let id = request.id else { return nil }
+            switch result {
+            case .success(let value): return .object([("jsonrpc", .string("2.0")), ("id", id), ("result", value)])
+            case .failure(let error): return Self.errorResponse(id: id, error)
+            }
+        }
+    }
+
+    struct RequestFailure: Error {
+        var id: JSON
+        var error: RPCError
+    }
+
+    func parseRequest(_ item: JSON) -> Result<RPCRequest, RequestFailure> {
+        guard case .object = item else {
+            return .failure(RequestFailure(id: .null, error: .invalidRequest("a request must be a JSON object")))
+        }
+        // The id is echoed when it is valid, even if the rest of the request is not.
+        var id: JSON?
+        if let value = item["id"] {
+            switch value {
+            case .string, .number, .null: id = value
+            default: return .failure(RequestFailure(id: .null, error: .invalidRequest("id must be a string, number or null")))
+            }
+        }
+        let echo = id ?? .null
+        guard item["jsonrpc"] == .string("2.0") else {
+            return .failure(RequestFailure(id: echo, error: .invalidRequest("jsonrpc must be \"2.0\"")))
+        }
+        guard case .string(let method)? = item["method"] else {
+            return .failure(RequestFailure(id: echo, error: .invalidRequest("method must be a string")))
+        }
+        let params = item["params"] ?? .array([])
+        switch params {
+        case .array, .object: break
+        default: return .failure(RequestFailure(id: echo, error: .invalidRequest("params must be an array or an object")))
+        }
+        return .success(RPCRequest(id: id, method: method, params: params))
+    }
+
+    static func errorResponse(id: JSON, _ error: RPCError) -> JSON {
+        .object([("jsonrpc", .string("2.0")), ("id", id), ("error", error.json)])
+    }
+}
+
+import Primitives

@@ -1,0 +1,119 @@
+import API
+import Testing
+
+/// The JSON-RPC 2.0 rules of rpc.md, pinned on the envelope alone.
+@Suite struct JSONRPCConformanceTests {
+    let server = JSONRPCServer()
+
+    /// Echoes the method name, fails for "fail", so the envelope's behaviour is visible.
+    @Sendable static func echo(_ request: RPCRequest) async -> Result<JSON, RPCError> {
+        request.method == "fail" ? .failure(.invalidInput("failed")) : .success(.string(request.method))
+    }
+
+    func respond(_ body: String) async throws -> JSON? {
+        guard let bytes = await server.respond(to: Array(body.utf8), handler: Self.echo) else { return nil }
+        return try JSON.parse(bytes)
+    }
+
+    @Test func echoesIdVerbatim() async throws {
+        for id in ["1", "\"abc\"", "1.50", "-7", "12345678901234567890"] {
+            let response = try #require(try await respond("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"m\"}"))
+            #expect(response["id"] == (try JSON.parse(Array(id.utf8))))
+            #expect(response["result"] == .string("m"))
+            #expect(response["error"] == nil)
+            #expect(response["jsonrpc"] == .string("2.0"))
+        }
+    }
+
+    @Test func nullIdIsAnsweredWithNullId() async throws {
+        let response = try #require(try await respond("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"m\"}"))
+        #expect(response["id"] == .null)
+        #expect(response["result"] == .string("m"))
+    }
+
+    @Test func notificationGetsNoAnswer() async throws {
+        #expect(try await respond("{\"jsonrpc\":\"2.0\",\"method\":\"m\"}") == nil)
+        #expect(try await respond("{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"params\":[]}") == nil)
+    }
+
+    @Test func parseErrorHasNullId() async throws {
+        for body in ["{\"jsonrpc\":\"2.0\",\"id\":1,", "not json", "", "{\"a\":1} x"] {
+            let response = try #require(try await respond(body))
+            #expect(response["id"] == .null)
+            #expect(response["error"]?["code"] == .integer(-32700))
+        }
+    }
+
+    @Test(arguments: [
+        "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"m\"}",
+        "{\"id\":1,\"method\":\"m\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":\"x\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"m\"}",
+        "42",
+    ])
+    func invalidRequestIsRefused(_ body: String) async throws {
+        let response = try #require(try await respond(body))
+        #expect(response["error"]?["code"] == .integer(-32600))
+        #expect(response["result"] == nil)
+    }
+
+    @Test func invalidRequestEchoesAValidId() async throws {
+        let response = try #require(try await respond("{\"jsonrpc\":\"1.0\",\"id\":9,\"method\":\"m\"}"))
+        #expect(response["id"] == .integer(9))
+    }
+
+    @Test func paramsMayBeArrayObjectOrAbsent() async throws {
+        for params in [",\"params\":[1,2]", ",\"params\":{\"a\":1}", ""] {
+            let response = try #require(try await respond("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"\(params)}"))
+            #expect(response["result"] == .string("m"))
+        }
+    }
+
+    @Test func emptyBatchIsOneInvalidRequest() async throws {
+        let response = try #require(try await respond("[]"))
+        #expect(response["error"]?["code"] == .integer(-32600))
+        #expect(response["id"] == .null)
+    }
+
+    @Test func batchAnswersEachRequestAndSkipsNotifications() async throws {
+        let response = try #require(
+            try await respond(
+                "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\"},{\"jsonrpc\":\"2.0\",\"method\":\"n\"},1,{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"fail\"}]"
+            ))
+        let items = try #require(response.arrayValue)
+        #expect(items.count == 3)
+        #expect(items[0]["result"] == .string("a"))
+        #expect(items[1]["error"]?["code"] == .integer(-32600))
+        #expect(items[2]["id"] == .string("x"))
+        #expect(items[2]["error"]?["code"] == .integer(-32000))
+    }
+
+    @Test func batchOfNotificationsGetsNoBody() async throws {
+        #expect(try await respond("[{\"jsonrpc\":\"2.0\",\"method\":\"a\"},{\"jsonrpc\":\"2.0\",\"method\":\"b\"}]") == nil)
+    }
+
+    @Test func batchOverTheLimitIsRefused() async throws {
+        let one = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\"}"
+        let body = "[" + Array(repeating: one, count: 1_001).joined(separator: ",") + "]"
+        let response = try #require(try await respond(body))
+        #expect(response["error"]?["code"] == .integer(-32005))
+    }
+
+    @Test func deepNestingIsAParseErrorNotACrash() async throws {
+        let body = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let response = try #require(try await respond(body))
+        #expect(response["error"]?["code"] == .integer(-32700))
+    }
+
+    @Test func jsonRoundTripsStringsWithEscapes() throws {
+        let text = "{\"s\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\",\"n\":-1.5e3,\"t\":true,\"z\":null}"
+        let value = try JSON.parse(Array(text.utf8))
+        #expect(value["s"] == .string("a\"b\\c\né😀"))
+        #expect(try JSON.parse(value.serialized) == value)
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array("\"\\ud800\"".utf8)) }
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array("01".utf8)) }
+        #expect(throws: JSONParseError.self) { try JSON.parse(Array("\"a\u{01}\"".utf8)) }
+    }
+}

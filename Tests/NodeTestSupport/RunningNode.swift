@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Logging
+import Node
+import ServiceLifecycle
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A node running in-process with its real HTTP listener on an ephemeral loopback port.
+public final class InProcessNode: @unchecked Sendable {
+    public let chain: Chain
+    public let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+
+    public static func start(
+        _ fixture: NodeFixture, routes: @escaping @Sendable (Router<NodeRequestContext>, Chain) -> Void
+    ) async throws -> InProcessNode {
+        let chain = try await fixture.openChain()
+        let logger = Logger(label: "test-node")
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let services = NodeRuntime.services(chain: chain, config: fixture.config, logger: logger, routes: routes) { port in
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return InProcessNode(chain: chain, port: port, group: group, task: task)
+    }
+
+    init(chain: Chain, port: Int, group: ServiceGroup, task: Task<Void, Error>) {
+        self.chain = chain
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    public struct HTTPResult: Sendable {
+        public var status: Int
+        public var body: Data
+        public var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
+    }
+
+    /// POSTs `body` to `path` with an optional bearer token (no Content-Type, as web3.py may send).
+    public func post(_ path: String = "/", body: Data, token: String?) async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return HTTPResult(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    }
+
+    /// One JSON-RPC call; returns the decoded response object.
+    public func rpc(_ method: String, _ params: [Any], token: String?) async throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params])
+        let result = try await post(body: body, token: token)
+        return (result.json as? [String: Any]) ?? ["httpStatus": result.status]
+    }
+}
