@@ -2,10 +2,10 @@
 # Both install the system libraries they need when they are missing (Debian/Ubuntu).
 
 SWIFT ?= swift
-APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config
+APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run test bench format reset-devnet clean
+.PHONY: all deps build run test client-test bench format reset-devnet clean
 
 all: build
 
@@ -33,9 +33,19 @@ run: build
 	@[ -f $(DEVNET_MASTER_KEY) ] || .build/debug/cloister keys new-master $(DEVNET_MASTER_KEY)
 	.build/debug/cloister node --config Config/cloister.toml
 
-## test: every unit and integration test
+## test: every Swift test, then the web3.py client tests against a real node
 test: deps
 	$(SWIFT) test
+	$(MAKE) client-test
+
+VENV := .venv
+
+## client-test: web3.py + eth-account (pinned, in .venv) against `cloister node` on loopback
+client-test: deps
+	$(SWIFT) build --product cloister
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
+	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 ## bench: the ordo-one benchmarks (release build, separate build folder); BENCHMARK_TARGET=Name for one
 bench: deps

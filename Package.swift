@@ -16,6 +16,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
 ]
 
@@ -41,6 +42,9 @@ var targets: [Target] = [
     // MARK: - Strict typed reading of the operator's TOML files (Config/, Policies/)
     .target(name: "ConfigFiles", dependencies: ["Primitives", .product(name: "TOMLKit", package: "TOMLKit")]),
 
+    // MARK: - Policy: access and compliance rules from Policies/, compiled for fast decisions
+    .target(name: "Policy", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
+
     // MARK: - Store: encrypted persistence behind a protocol (SQLite via GRDB)
     .target(
         name: "Store",
@@ -51,7 +55,7 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Transactions", "Ledger", "Store", "StateTree", "StarkCrypto", "StarkMath",
+            "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
             "ConfigFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,11 +69,14 @@ var targets: [Target] = [
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
 
+    // MARK: - Auth: who is calling (wallet sign-in, OIDC JWTs, API keys), ending in one identity
+    .target(name: "Auth", dependencies: ["Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
+
     // MARK: - API: JSON-RPC over HTTP, filtered by policy
     .target(
         name: "API",
         dependencies: [
-            "Node", "Ledger", "Primitives", "Transactions",
+            "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]
@@ -82,6 +89,9 @@ var targets: [Target] = [
             "Primitives",
             "Transactions",
             "Node",
+            "Policy",
+            "API",
+            "Auth",
             "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,12 +117,16 @@ var targets: [Target] = [
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath"]),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
+    .testTarget(
+        name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]
+    ),
     .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
         name: "NodeTests",
         dependencies: ["Node", "Store", "Ledger", "Primitives", "Transactions", "TestSupport", "NodeTestSupport"]
     ),
+    .testTarget(name: "AuthTests", dependencies: ["Auth", "Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
     .testTarget(
         name: "APITests",
         dependencies: [
@@ -134,6 +148,12 @@ if benchmarksEnabled {
             name: "PrimitivesBenchmarks",
             dependencies: [benchmark, "Primitives", "Transactions"],
             path: "Benchmarks/PrimitivesBenchmarks",
+            plugins: [plugin]
+        ),
+        .executableTarget(
+            name: "PolicyBenchmarks",
+            dependencies: [benchmark, "Policy", "Ledger", "ConfigFiles", "Primitives"],
+            path: "Benchmarks/PolicyBenchmarks",
             plugins: [plugin]
         ),
         .executableTarget(

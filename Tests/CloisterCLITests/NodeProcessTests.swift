@@ -67,6 +67,7 @@ import FoundationNetworking
         var config = try String(contentsOf: root.appendingPathComponent("Config/cloister.toml"), encoding: .utf8)
         config = config.replacingOccurrences(of: "listen = \"127.0.0.1:8545\"", with: "listen = \"127.0.0.1:0\"")
         config = config.replacingOccurrences(of: "\"devnet-keys/", with: "\"\(root.path)/Config/devnet-keys/")
+        config = config.replacingOccurrences(of: "directory = \"../Policies\"", with: "directory = \"\(root.path)/Policies\"")
         let path = directory + "/cloister.toml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         return (directory, path, directory + "/master.key")
@@ -104,7 +105,7 @@ import FoundationNetworking
         let arguments = ["node", "--config", devnet.config, "--data-dir", dataDirectory, "--master-key", devnet.masterKey]
 
         let first = try RunningNode(arguments: arguments)
-        #expect(await first.waitFor("listening"), "\(first.log)")
+        #expect(await first.waitFor("address=http://"), "\(first.log)")
         let port = try #require(first.port, "\(first.log)")
         let health = try await Self.health(port: port)
         #expect(health["status"] as? String == "ok")
@@ -116,7 +117,7 @@ import FoundationNetworking
         #expect(FileManager.default.fileExists(atPath: dataDirectory + "/chain.sqlite"))
 
         let second = try RunningNode(arguments: arguments)
-        #expect(await second.waitFor("listening"), "\(second.log)")
+        #expect(await second.waitFor("address=http://"), "\(second.log)")
         #expect(second.log.contains("chain restored"))
         let resumed = try await Self.health(port: try #require(second.port))
         #expect(resumed["stateRoot"] as? String == stateRoot)

@@ -1,5 +1,6 @@
 import Ledger
 import Node
+import Policy
 import Primitives
 import Transactions
 
@@ -320,12 +321,35 @@ public struct EthereumRPC: Sendable {
         let transaction = UnsignedTransaction.dynamicFee(
             chainID: chainID, nonce: 0, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 10_000_000, to: to, value: value,
             data: try Self.callData(object))
+        let operation: Ledger.Operation
         do {
-            let operation = try OperationDecoder.operation(for: transaction, tokens: tokens)
-            return EthereumJSON.quantity(operation.gasCost)
+            operation = try OperationDecoder.operation(for: transaction, tokens: tokens)
         } catch {
             throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
         }
+        // Policy as it would decide now for the caller, so a wallet shows the reason before signing.
+        let sender = try Self.sender(object, caller: caller)
+        let decision = await chain.checkPolicy(operation, sender: sender)
+        guard decision.isAllowed else {
+            let reason = "policy rule \(decision.ruleID): \(decision.message)"
+            throw RPCError.executionReverted(reason: reason, data: ABI.encodeRevert(reason))
+        }
+        return EthereumJSON.quantity(operation.gasCost)
+    }
+
+    /// The `from` of a call object: it must be one of the caller's addresses (default: the first).
+    static func sender(_ object: JSON, caller: CallerIdentity) throws -> Address {
+        if let text = object["from"]?.stringValue {
+            guard let address = try? Address(hex: text) else { throw RPCError.invalidParams("from is not a valid address") }
+            guard caller.addresses.contains(address) || caller.submitForOthers else {
+                throw RPCError.forbidden("from \(address.checksummed) is not one of the authenticated member's addresses")
+            }
+            return address
+        }
+        guard let first = caller.addresses.sorted().first else {
+            throw RPCError.invalidParams("from is required: this caller has no address of its own")
+        }
+        return first
     }
 
     func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
@@ -346,6 +370,8 @@ public struct EthereumRPC: Sendable {
         }
         do {
             try await chain.enqueue(admitted)
+        } catch .policyRefused(let rule, let message) {
+            throw RPCError.complianceRefusal(rule: rule, message: "refused by policy rule \(rule): \(message)")
         } catch {
             throw RPCError.invalidInput(error.description)
         }

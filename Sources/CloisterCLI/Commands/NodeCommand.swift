@@ -1,4 +1,6 @@
+import API
 import ArgumentParser
+import Auth
 import ConfigFiles
 import Logging
 import Node
@@ -37,7 +39,14 @@ struct NodeCommand: AsyncParsableCommand {
         }
         if let dataDir { nodeConfig.dataDirectory = dataDir }
         do {
-            try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger)
+            let oidc: OIDCVerifier? =
+                if let settings = nodeConfig.oidc {
+                    try await OIDCVerifier.loading(jwksFile: settings.jwksFile, issuer: settings.issuer, audience: settings.audience)
+                } else { nil }
+            try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger) {
+                router, chain in
+                MemberAPI.install(on: router, chain: chain, logger: logger, oidc: oidc)
+            }
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -14,6 +14,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case policyDecision = "policy-decision"
         case policyLoaded = "policy-loaded"
         case policyRejected = "policy-rejected"
+        case loginSucceeded = "login-succeeded"
+        case loginFailed = "login-failed"
     }
 
     public var kind: Kind

@@ -43,6 +43,16 @@ public struct NodeConfig: Sendable {
     public var listenHost: String
     public var listenPort: Int
     public var operatorKeyFile: String?
+    /// OIDC identity provider for member sign-in with JWTs (optional).
+    public struct OIDC: Sendable {
+        public var jwksFile: String
+        public var issuer: String
+        public var audience: String
+    }
+
+    public var oidc: OIDC?
+    /// The policy folder (`Policies/`); nil runs without access and compliance policy (tests only).
+    public var policyDirectory: String?
     public var tokens: [TokenDefinition]
     public var accounts: [Account]
 
@@ -92,6 +102,23 @@ public struct NodeConfig: Sendable {
         if let operatorTable = try root.optionalTable("operator") {
             operatorKeyFile = try operatorTable.optionalString("key_file").map(resolve)
             try operatorTable.finish()
+        }
+
+        var policyDirectory: String?
+        if let policyTable = try root.optionalTable("policy") {
+            policyDirectory = resolve(try policyTable.string("directory"))
+            try policyTable.finish()
+        }
+
+        var oidc: OIDC?
+        if let authTable = try root.optionalTable("auth") {
+            if let oidcTable = try authTable.optionalTable("oidc") {
+                oidc = OIDC(
+                    jwksFile: resolve(try oidcTable.string("jwks_file")), issuer: try oidcTable.string("issuer"),
+                    audience: try oidcTable.string("audience"))
+                try oidcTable.finish()
+            }
+            try authTable.finish()
         }
 
         var tokens = [TokenDefinition]()
@@ -146,7 +173,8 @@ public struct NodeConfig: Sendable {
 
         return NodeConfig(
             file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
-            listenHost: host, listenPort: port, operatorKeyFile: operatorKeyFile, tokens: tokens, accounts: accounts)
+            listenHost: host, listenPort: port, operatorKeyFile: operatorKeyFile, oidc: oidc, policyDirectory: policyDirectory,
+            tokens: tokens, accounts: accounts)
     }
 
     /// `host:port`, host being an IPv4 address or a name.

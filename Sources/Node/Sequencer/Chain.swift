@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Logging
+import Policy
 import Primitives
 import StarkCrypto
 import StateTree
@@ -28,6 +29,10 @@ public actor Chain {
     private var slots: [StateKey: UInt64]
     public private(set) var head: SequencedBlock
     private var openBatch: OpenBatch
+    /// The policy in force (nil only for chains configured without one) and the rolling
+    /// transfer-window usage its limits read; the usage is stored with the ledger.
+    private var policy: PolicyEngine?
+    private var windows: TransferWindows
     /// Audit entries waiting for the next storage write.
     private var pendingAudit: [AuditEntry] = []
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
@@ -71,8 +76,11 @@ public actor Chain {
 
     private init(
         config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
-        head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch
+        head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch,
+        policy: CompiledPolicy?, windows: TransferWindows
     ) {
+        self.policy = policy.map(PolicyEngine.init(policy:))
+        self.windows = windows
         self.config = config
         self.store = store
         self.logger = logger
@@ -93,7 +101,9 @@ public actor Chain {
 
     /// Opens the chain in `store`: writes genesis on an empty store, otherwise restores the
     /// ledger, slots, account tree and batch progress from it.
-    public static func open(config: NodeConfig, store: any ChainStore, logger: Logger) async throws -> Chain {
+    public static func open(
+        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy? = nil
+    ) async throws -> Chain {
         if let storedID = try store.metadata(chainIDKey) {
             let id = storedID.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard id == config.chain.chainID else {
@@ -102,7 +112,9 @@ public actor Chain {
                         + "\(config.chain.chainID): use the matching config or another data directory")
             }
         }
-        guard let storedHead = try store.head() else { return try await genesis(config: config, store: store, logger: logger) }
+        guard let storedHead = try store.head() else {
+            return try await genesis(config: config, store: store, logger: logger, policy: policy)
+        }
 
         let started = ContinuousClock.now
         guard let headPayload = try store.block(number: storedHead.number) else {
@@ -113,7 +125,14 @@ public actor Chain {
         do { ledger = try LedgerState(tokens: config.tokens) } catch { throw NodeError.genesis(error.description) }
         var slots = [StateKey: UInt64]()
         var leaves = [(slot: UInt64, leaf: RPODigest)]()
+        var windows = TransferWindows()
         for entry in try store.allStateEntries() {
+            if entry.key.first == TransferWindows.keyTag {
+                do { try windows.load(key: entry.key, value: entry.value) } catch {
+                    throw NodeError.corruptRecord("transfer-window entry: \(error)")
+                }
+                continue
+            }
             let key: StateKey
             do { key = try StateKey(encoded: entry.key) } catch { throw NodeError.corruptRecord("ledger key: \(error)") }
             let stored = try StoredLedgerEntry(encoded: entry.value)
@@ -149,11 +168,13 @@ public actor Chain {
             ])
         return Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
-            latestBatch: latestBatch, openBatch: openBatch)
+            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows)
     }
 
     /// Block 0 holds the genesis state; batch 0 is that block alone.
-    private static func genesis(config: NodeConfig, store: any ChainStore, logger: Logger) async throws -> Chain {
+    private static func genesis(
+        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy?
+    ) async throws -> Chain {
         var ledger: LedgerState
         do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
         var slots = [StateKey: UInt64]()
@@ -172,7 +193,7 @@ public actor Chain {
         let header = BlockHeader(
             parentHash: .zero, beneficiary: .zero, stateRoot: root, transactionsRoot: KeccakMerkle.root([]),
             receiptsRoot: KeccakMerkle.root([]), logsBloom: .empty, number: 0, gasLimit: config.chain.blockGasLimit,
-            gasUsed: 0, timestamp: timestamp / 1000, extraData: Array("cloister genesis".utf8),
+            gasUsed: 0, timestamp: timestamp / 1000, extraData: policy?.hash.bytes ?? [],
             baseFeePerGas: config.chain.gasPrice)
         let block = SequencedBlock(header: header, transactionHashes: [])
         let batch = BatchRecord(number: 0, firstBlock: 0, lastBlock: 0, stateRoot: root, sealedAt: timestamp)
@@ -190,7 +211,7 @@ public actor Chain {
         logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
         return Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
-            latestBatch: batch, openBatch: open)
+            latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows())
     }
 
     // MARK: - Admission
@@ -239,12 +260,62 @@ public actor Chain {
 
     /// The stateful half: nonce ordering and pool bounds.
     public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
-        do {
+        do throws(AdmissionError) {
+            // Fast refusal at admission; the sequencer decides again, authoritatively, at execution.
+            if let policy {
+                let decision = policy.evaluate(
+                    transaction.operation, sender: transaction.sender, timestamp: Self.nowMilliseconds() / 1000, ledger: ledger,
+                    windows: windows)
+                if !decision.isAllowed {
+                    pendingAudit.append(Self.auditDecision(decision, transaction: transaction, block: nil, stage: "admission"))
+                    throw AdmissionError.policyRefused(rule: decision.ruleID, message: decision.message)
+                }
+            }
             try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
         } catch {
+            if case .policyRefused = error { throw error }  // audited above with the rule's inputs
             recordRefusal(hash: transaction.hash, sender: transaction.sender, error)
             throw error
         }
+    }
+
+    /// What policy would decide for `operation` by `sender` now (eth_estimateGas), without queueing anything.
+    public func checkPolicy(_ operation: Ledger.Operation, sender: Address) -> PolicyDecision {
+        guard let policy else { return .allow }
+        return policy.evaluate(operation, sender: sender, timestamp: Self.nowMilliseconds() / 1000, ledger: ledger, windows: windows)
+    }
+
+    /// The compiled policy in force, if any (the API reads membership and permissions from it).
+    public var currentPolicy: CompiledPolicy? { policy?.policy }
+
+    /// Puts a new policy in force from the next block on (the actor runs blocks one at a time,
+    /// so a policy never changes in the middle of one).
+    public func applyPolicy(_ compiled: CompiledPolicy) {
+        let previous = policy?.policy.hash
+        policy = PolicyEngine(policy: compiled)
+        pendingAudit.append(
+            AuditEntry(
+                kind: .policyLoaded, time: Self.nowMilliseconds(), outcome: "applied",
+                detail: "policy \(compiled.hash.hex) in force from block \(head.header.number + 1)"
+                    + (previous.map { " (replaces \($0.hex))" } ?? "")))
+        logger.info("policy in force", metadata: ["hash": "\(compiled.hash.hex)", "fromBlock": "\(head.header.number + 1)"])
+    }
+
+    /// Adds an audit entry from another part of the node (logins, API decisions); it is
+    /// written with the next block, or on its own if none is due.
+    public func audit(_ entry: AuditEntry) { pendingAudit.append(entry) }
+
+    /// Records a refused reload: the old policy stays.
+    public func recordPolicyRejected(_ reason: String) {
+        pendingAudit.append(AuditEntry(kind: .policyRejected, time: Self.nowMilliseconds(), outcome: "rejected", detail: reason))
+    }
+
+    static func auditDecision(_ decision: PolicyDecision, transaction: AdmittedTransaction, block: UInt64?, stage: String) -> AuditEntry {
+        let inputs = decision.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        return AuditEntry(
+            kind: .policyDecision, time: nowMilliseconds(), block: block, transaction: transaction.hash.hex,
+            actor: transaction.sender.checksummed, rule: decision.ruleID, outcome: decision.isAllowed ? "allow" : "deny",
+            detail: "\(stage): \(decision.message)" + (inputs.isEmpty ? "" : " [\(inputs)]"))
     }
 
     public var pendingCount: Int { mempool.count }
@@ -276,11 +347,31 @@ public actor Chain {
         receipts.reserveCapacity(selected.count)
         var gasUsed: UInt64 = 0
         var bloom = LogsBloom()
+        let blockTime = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000) / 1000
+        var denials = [AuditEntry]()
+        var allowed = 0
+        let windowsBefore = windows
         for transaction in selected {
             let receipt: ExecutionReceipt
             do {
-                receipt = try StateTransition.execute(
-                    transaction.operation, sender: transaction.sender, nonce: transaction.nonce, state: &ledger)
+                // The authoritative decision: against the state and window usage of this very point in the block.
+                let decision =
+                    policy?.evaluate(
+                        transaction.operation, sender: transaction.sender, timestamp: blockTime, ledger: ledger, windows: windows)
+                    ?? .allow
+                if decision.isAllowed {
+                    receipt = try StateTransition.execute(
+                        transaction.operation, sender: transaction.sender, nonce: transaction.nonce, state: &ledger)
+                    if receipt.succeeded, let policy {
+                        windows.record(transaction.operation, sender: transaction.sender, at: blockTime, policy: policy.policy)
+                    }
+                    allowed += 1
+                } else {
+                    receipt = try StateTransition.reject(
+                        transaction.operation, sender: transaction.sender, nonce: transaction.nonce,
+                        reason: "policy rule \(decision.ruleID): \(decision.message)", state: &ledger)
+                    denials.append(Self.auditDecision(decision, transaction: transaction, block: number, stage: "execution"))
+                }
             } catch {
                 preconditionFailure("the mempool released a transaction out of nonce order: \(error)")
             }
@@ -294,6 +385,7 @@ public actor Chain {
 
         // Slots and blindings for the changed entries: assigned now, stored with the block.
         let changes = ledger.takeChanges()
+        let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
         var assigned = [StateKey: UInt64]()
         var nextSlot = UInt64(slots.count)
         var entries = [StateEntry]()
@@ -332,7 +424,7 @@ public actor Chain {
             parentHash: head.hash, beneficiary: .zero, stateRoot: latestBatch.stateRoot,
             transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(included.map(\.receiptHash)),
             logsBloom: bloom, number: number, gasLimit: config.chain.blockGasLimit, gasUsed: gasUsed,
-            timestamp: timestampMs / 1000, extraData: [], baseFeePerGas: config.chain.gasPrice)
+            timestamp: timestampMs / 1000, extraData: policy?.policy.hash.bytes ?? [], baseFeePerGas: config.chain.gasPrice)
         let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
         let transactions = included.map { record -> TransactionWrite in
             var record = record
@@ -350,7 +442,14 @@ public actor Chain {
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }
 
-        let audit = pendingAudit + [
+        var compactAllows = [AuditEntry]()
+        if policy != nil && allowed > 0 {
+            compactAllows.append(
+                AuditEntry(
+                    kind: .policyDecision, time: timestampMs, block: number, rule: PolicyDecision.allow.ruleID, outcome: "allow",
+                    detail: "\(allowed) transactions allowed under policy \(policy!.policy.hash.hex)"))
+        }
+        let audit = pendingAudit + denials + compactAllows + [
             AuditEntry(
                 kind: .block, time: timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
                 detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed")
@@ -359,9 +458,11 @@ public actor Chain {
             try store.commit(
                 BlockWrite(
                     number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-                    stateEntries: entries, auditRecords: audit.map(\.encoded), metadata: [OpenBatch.key: nextBatch.encoded]))
+                    stateEntries: entries + windowEntries, auditRecords: audit.map(\.encoded),
+                    metadata: [OpenBatch.key: nextBatch.encoded]))
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
+            windows = windowsBefore
             try reloadLedger()
             mempool.restore(selected)
             throw error
@@ -439,7 +540,7 @@ public actor Chain {
 
     private func reloadLedger() throws {
         var restored = try LedgerState(tokens: config.tokens)
-        for entry in try store.allStateEntries() {
+        for entry in try store.allStateEntries() where entry.key.first != TransferWindows.keyTag {
             let key = try StateKey(encoded: entry.key)
             restored.load(StateChange(key: key, value: try StoredLedgerEntry(encoded: entry.value).value))
         }

@@ -21,6 +21,8 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
     case nonceAlreadyPending(UInt64)
     case senderQueueFull(limit: Int)
     case mempoolFull(limit: Int)
+    /// A compliance or access rule refused it; `rule` is the rule id.
+    case policyRefused(rule: String, message: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
             return "replacement transaction underpriced: a transaction with nonce \(nonce) from this sender is already pending"
         case .senderQueueFull(let limit): return "txpool is full for this sender (\(limit) pending transactions)"
         case .mempoolFull(let limit): return "txpool is full (\(limit) pending transactions)"
+        case .policyRefused(let rule, let message): return "refused by policy rule \(rule): \(message)"
         }
     }
 }

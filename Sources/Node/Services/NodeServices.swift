@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Policy
 import Logging
 import ServiceLifecycle
 import Store
@@ -59,6 +60,7 @@ public struct StateCommitmentService: Service {
 struct HealthResponse: ResponseEncodable {
     let status: String
     let chainId: UInt64
+    let policyHash: String?
     let headBlock: UInt64
     let pendingTransactions: Int
     let latestBatch: UInt64
@@ -73,7 +75,8 @@ public enum NodeHTTP {
             let head = await chain.head
             let batch = await chain.latestBatch
             return HealthResponse(
-                status: "ok", chainId: chain.config.chain.chainID, headBlock: head.header.number,
+                status: "ok", chainId: chain.config.chain.chainID, policyHash: await chain.currentPolicy?.hash.hex,
+                headBlock: head.header.number,
                 pendingTransactions: await chain.pendingCount, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
         }
         return router
@@ -85,9 +88,17 @@ public enum NodeHTTP {
 public enum NodeRuntime {
     /// Opens the store with the master key, refusing to start (and touching nothing) when it is missing or wrong.
     public static func openChain(config: NodeConfig, masterKeyPath: String, logger: Logger) async throws -> Chain {
+        // The policy is checked first: an invalid policy stops the node before the store is opened.
+        let policy = try config.policyDirectory.map { directory in
+            try PolicyLoader.load(directory: directory, tokens: config.tokens)
+        }
         let masterKey = try MasterKey.load(from: masterKeyPath)
         let store = try SQLiteChainStore(directory: config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
-        return try await Chain.open(config: config, store: store, logger: logger)
+        let chain = try await Chain.open(config: config, store: store, logger: logger, policy: policy)
+        if let policy {
+            logger.info("policy loaded", metadata: ["hash": "\(policy.hash.hex)", "files": "\(policy.files.count)"])
+        }
+        return chain
     }
 
     /// The services of a running node, in start order (they stop in reverse).
@@ -104,11 +115,15 @@ public enum NodeRuntime {
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "cloister"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)
-        return [
+        var services: [any Service] = [
             StateCommitmentService(chain: chain),
             BlockProductionService(chain: chain, interval: config.chain.blockInterval, logger: logger),
-            app,
         ]
+        if let directory = config.policyDirectory {
+            services.append(PolicyReloadService(chain: chain, directory: directory, logger: logger))
+        }
+        services.append(app)
+        return services
     }
 
     static func router(chain: Chain) -> Router<NodeRequestContext> { NodeHTTP.router(chain: chain) }

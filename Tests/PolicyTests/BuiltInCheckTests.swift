@@ -1,0 +1,253 @@
+import Ledger
+import Policy
+import Primitives
+import Testing
+
+/// The checks every policy has, with fixed rule ids: membership, member-suspended, grant,
+/// sanctions, lockup, recipient-membership.
+@Suite struct BuiltInCheckTests {
+    let eurd = Fixture.eurd
+    let gbpd = Fixture.gbpd
+
+    @Test func allowsTransferBetweenActiveMembersWithTheGrant() throws {
+        let engine = try Fixture.engine()
+        let decision = engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(10)), by: Fixture.alice)
+        #expect(decision == .allow)
+        #expect(decision.inputs.isEmpty && decision.message.isEmpty)
+    }
+
+    @Test func refusesSenderThatIsNotAMember() throws {
+        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.alice, amount: 1), by: Fixture.outsider)
+        expectDenied(decision, "membership", "\(Fixture.outsider) is not a member of this chain")
+    }
+
+    @Test func refusesSuspendedSender() throws {
+        let decision = try Fixture.engine().decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.sam)
+        expectDenied(decision, "member-suspended", "your membership (sam, bank-a) is suspended")
+    }
+
+    @Test func suspendingAnOrganisationSuspendsItsMembers() throws {
+        var files = Fixture.files()
+        files["members.toml"] = Fixture.members.replacingOccurrences(
+            of: "id = \"bank-b\"\nname = \"Bank B\"", with: "id = \"bank-b\"\nname = \"Bank B\"\nstatus = \"suspended\"")
+        let policy = try Fixture.load(files)
+        #expect(policy.member(Fixture.carol)?.status == .suspended)
+        let engine = PolicyEngine(policy: policy)
+        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.carol), "member-suspended")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice), "recipient-membership",
+            "is suspended")
+    }
+
+    @Test func refusesOperationTheRolesDoNotGrant() throws {
+        let decision = try Fixture.engine().decide(.mint(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.bob)
+        expectDenied(decision, "grant", "mint needs the 'mint' grant on EURD, which your roles (trader) do not give")
+        #expect(decision.inputs["needed"] == "mint")
+    }
+
+    /// Operation → grant: transfer/transferFrom/approve/nativeTransfer → transfer; mint → mint;
+    /// burn/burnFrom → burn; freezes → freeze; forcedTransfer → forced_transfer; pause/unpause → pause.
+    @Test(arguments: [
+        (Operation.approve(token: Fixture.eurd, spender: Fixture.bob, amount: 5), "transfer"),
+        (.mint(token: Fixture.gbpd, to: Fixture.alice, amount: 5), "mint"),
+        (.burn(token: Fixture.gbpd, amount: 5), "burn"),
+        (.burnFrom(token: Fixture.gbpd, from: Fixture.alice, amount: 5), "burn"),
+        (.setAddressFrozen(token: Fixture.gbpd, account: Fixture.alice, frozen: true), "freeze"),
+        (.freezePartialTokens(token: Fixture.gbpd, account: Fixture.alice, amount: 5), "freeze"),
+        (.unfreezePartialTokens(token: Fixture.gbpd, account: Fixture.alice, amount: 5), "freeze"),
+        (.forcedTransfer(token: Fixture.gbpd, from: Fixture.alice, to: Fixture.bob, amount: 5), "forced_transfer"),
+        (.pause(token: Fixture.gbpd), "pause"),
+        (.unpause(token: Fixture.gbpd), "pause"),
+    ])
+    func everyOperationNeedsItsGrant(operation: Operation, grant: String) throws {
+        let engine = try Fixture.engine()
+        // The auditor holds only `read` on EURD: every operation is refused, naming the grant it lacks.
+        let refused = engine.decide(operation, by: Fixture.auditor)
+        expectDenied(refused, "grant", "'\(grant)' grant")
+        #expect(refused.inputs["needed"] == grant)
+        // The issuer holds mint, burn and transfer on GBPD, and the agent grants only on EURD.
+        let byIssuer = engine.decide(operation, by: Fixture.issuer)
+        if ["mint", "burn", "transfer"].contains(grant) {
+            expectAllowed(byIssuer)
+        } else {
+            expectDenied(byIssuer, "grant", "'\(grant)' grant on GBPD")
+            let onEURD = engine.decide(Self.retarget(operation, to: Fixture.eurd), by: Fixture.issuer)
+            expectAllowed(onEURD)
+        }
+    }
+
+    static func retarget(_ operation: Operation, to token: Address) -> Operation {
+        switch operation {
+        case .setAddressFrozen(_, let account, let frozen): return .setAddressFrozen(token: token, account: account, frozen: frozen)
+        case .freezePartialTokens(_, let account, let amount): return .freezePartialTokens(token: token, account: account, amount: amount)
+        case .unfreezePartialTokens(_, let account, let amount):
+            return .unfreezePartialTokens(token: token, account: account, amount: amount)
+        case .forcedTransfer(_, let from, let to, let amount): return .forcedTransfer(token: token, from: from, to: to, amount: amount)
+        case .pause: return .pause(token: token)
+        case .unpause: return .unpause(token: token)
+        default: return operation
+        }
+    }
+
+    @Test func refusesTokenTheChainDoesNotHave() throws {
+        let unknown = Fixture.address("0x9999999999999999999999999999999999999999")
+        let decision = try Fixture.engine().decide(.transfer(token: unknown, to: Fixture.carol, amount: 1), by: Fixture.alice)
+        expectDenied(decision, "grant", "is not an asset of this chain's policy")
+    }
+
+    @Test func refusesTransferToAnAddressThatIsNotAMember() throws {
+        let decision = try Fixture.engine().decide(
+            .transfer(token: eurd, to: Fixture.outsider, amount: 1), by: Fixture.alice)
+        expectDenied(decision, "recipient-membership", "the recipient \(Fixture.outsider) is not a member of this chain")
+    }
+
+    @Test func refusesTransferToASuspendedMember() throws {
+        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.sam, amount: 1), by: Fixture.alice)
+        expectDenied(decision, "recipient-membership", "is suspended and cannot receive")
+    }
+
+    @Test func refusesSanctionedRecipientAddress() throws {
+        let engine = try Fixture.engine()
+        let decision = engine.decide(.transfer(token: eurd, to: Fixture.dead, amount: 1), by: Fixture.alice)
+        expectDenied(decision, "sanctions", "the recipient \(Fixture.dead) is on the sanctions list")
+        #expect(engine.policy.isSanctioned(Fixture.dead))
+    }
+
+    @Test func refusesSanctionedSenderBeforeAskingForMembership() throws {
+        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.alice, amount: 1), by: Fixture.dead)
+        expectDenied(decision, "sanctions", "your address \(Fixture.dead) is on the sanctions list")
+    }
+
+    @Test func refusesMembersOfASanctionedOrganisationBothWays() throws {
+        let engine = try Fixture.engine()
+        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.shelly), "sanctions")
+        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
+        expectDenied(engine.decide(.approve(token: eurd, spender: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
+        expectAllowed(engine.decide(.approve(token: eurd, spender: Fixture.bob, amount: 1), by: Fixture.alice))
+    }
+
+    @Test func memberLockupRefusesSendingUntilItsDate() throws {
+        let engine = try Fixture.engine()
+        let transfer = Operation.transfer(token: eurd, to: Fixture.alice, amount: 1)
+        expectDenied(
+            engine.decide(transfer, by: Fixture.lou), "lockup",
+            "your account is locked up until 2030-01-01T00:00:00Z: you cannot send before then")
+        expectAllowed(engine.decide(transfer, by: Fixture.lou, at: 1_893_456_000))  // 2030-01-01T00:00:00Z
+        // A locked-up member still receives.
+        expectAllowed(engine.decide(.transfer(token: eurd, to: Fixture.lou, amount: 1), by: Fixture.alice))
+    }
+
+    @Test func forcedTransferChecksOnlyTheGrantAndTheRecipientsSanctions() throws {
+        // Compliance rules and recipient membership do not bind an agent's corrective action.
+        let engine = try Fixture.engine(
+            rules: """
+                [[rule]]
+                id = "tiny-max"
+                kind = "transfer_amount"
+                max = "1"
+                """)
+        expectAllowed(
+            engine.decide(
+                .forcedTransfer(token: eurd, from: Fixture.shelly, to: Fixture.outsider, amount: Fixture.eurdUnits(500)),
+                by: Fixture.issuer))
+        expectDenied(
+            engine.decide(.forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.dead, amount: 1), by: Fixture.issuer),
+            "sanctions", "the recipient")
+        expectDenied(
+            engine.decide(.forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.bob, amount: 1), by: Fixture.bob),
+            "grant")
+    }
+
+    @Test func transferFromJudgesTheOwnerOfTheTokens() throws {
+        let engine = try Fixture.engine(
+            rules: """
+                [[rule]]
+                id = "kyc-send"
+                kind = "kyc_minimum"
+                send = 2
+                """)
+        // carol (tier 2) spends for bob (tier 1): bob's tier is what counts.
+        expectDenied(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.bob, to: Fixture.carol, amount: 1), by: Fixture.carol),
+            "kyc-send", "the owner of these tokens is below the KYC tier of 2 needed to send EURD")
+        expectAllowed(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.alice, to: Fixture.carol, amount: 1), by: Fixture.bob))
+        expectDenied(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.sam, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            "member-suspended", "the owner of these tokens")
+        expectDenied(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.outsider, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            "membership", "the owner of these tokens")
+        expectDenied(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.shelly, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            "sanctions", "the owner of these tokens")
+        expectDenied(
+            engine.decide(.transferFrom(token: eurd, from: Fixture.lou, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            "lockup", "the owner of these tokens is locked up")
+    }
+
+    @Test func burnFromASanctionedHolderIsRefused() throws {
+        let engine = try Fixture.engine()
+        expectDenied(engine.decide(.burnFrom(token: eurd, from: Fixture.shelly, amount: 1), by: Fixture.issuer), "sanctions")
+        expectAllowed(engine.decide(.burnFrom(token: eurd, from: Fixture.alice, amount: 1), by: Fixture.issuer))
+    }
+}
+
+/// What the node and the API ask a policy besides decisions.
+@Suite struct PolicyQueryTests {
+    @Test func systemPermissionsComeFromRolesOfActiveMembers() throws {
+        let policy = try Fixture.load(Fixture.files())
+        #expect(policy.hasSystemPermission(Fixture.auditor, .readAll))
+        #expect(policy.hasSystemPermission(Fixture.auditor, .adminRead))
+        #expect(!policy.hasSystemPermission(Fixture.auditor, .submitForOthers))
+        #expect(!policy.hasSystemPermission(Fixture.alice, .readAll))
+        #expect(!policy.hasSystemPermission(Fixture.outsider, .readAll))
+    }
+
+    @Test func readGrantIsPerAsset() throws {
+        let policy = try Fixture.load(Fixture.files())
+        #expect(policy.mayRead(Fixture.alice, asset: Fixture.eurd))
+        #expect(policy.mayRead(Fixture.alice, asset: .zero))  // `*` includes the native currency
+        #expect(policy.mayRead(Fixture.auditor, asset: Fixture.eurd))
+        #expect(!policy.mayRead(Fixture.auditor, asset: Fixture.gbpd))
+        #expect(!policy.mayRead(Fixture.issuer, asset: Fixture.gbpd))
+        #expect(!policy.mayRead(Fixture.sam, asset: Fixture.eurd))  // suspended
+        #expect(!policy.mayRead(Fixture.outsider, asset: Fixture.eurd))
+    }
+
+    @Test func membersAreFoundByAddressSubjectAndAPIKeyHash() throws {
+        var files = Fixture.files()
+        let keyHash = SHA256.hash(Array("carol-key".utf8))
+        files["members.toml"] = Fixture.members.replacingOccurrences(
+            of: "jurisdiction = \"GB\"",
+            with: "jurisdiction = \"GB\"\noidc_subject = \"carol@bank-b\"\napi_key_sha256 = \"\(keyHash.hex.dropFirst(2))\"")
+        let policy = try Fixture.load(files)
+        let carol = try #require(policy.member(Fixture.carol))
+        #expect(carol.name == "carol" && carol.organisation == "bank-b" && carol.kycTier == 2 && carol.jurisdiction == "GB")
+        #expect(carol.roles == ["trader"] && carol.status == .active && carol.travelRuleDataOnFile)
+        #expect(policy.member(oidcSubject: "carol@bank-b")?.name == "carol")
+        #expect(policy.member(apiKeyHash: keyHash)?.name == "carol")
+        #expect(policy.member(Fixture.outsider) == nil)
+        #expect(policy.member(Fixture.lou)?.lockedUntil == 1_893_456_000)
+    }
+
+    @Test func summaryListsMembersRolesRulesAndHash() throws {
+        let policy = try Fixture.load(
+            Fixture.files(
+                rules: """
+                    [[rule]]
+                    id = "eurd-daily"
+                    kind = "transfer_limit"
+                    asset = "EURD"
+                    windows = [{ period = "24h", max = "1000000" }]
+                    """))
+        let summary = policy.summary
+        for fragment in [
+            "Members (9):", "alice (bank-a; roles: trader; KYC tier 2; DE; active", "auditor: system: read_all, admin_read",
+            "eurd-daily: transfer_limit: per sender, 1,000,000 EURD per 24 h", "Sanctions: 1 address(es), 1 organisation(s)",
+            "Policy hash: \(policy.hash)",
+        ] {
+            #expect(summary.contains(fragment), "summary lacks '\(fragment)':\n\(summary)")
+        }
+    }
+}
