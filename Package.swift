@@ -124,7 +124,7 @@ var targets: [Target] = [
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
         name: "NodeTests",
-        dependencies: ["Node", "Store", "Ledger", "Primitives", "Transactions", "TestSupport", "NodeTestSupport"]
+        dependencies: ["Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "TestSupport", "NodeTestSupport", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
     .testTarget(
