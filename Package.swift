@@ -104,7 +104,7 @@ var targets: [Target] = [
     .target(
         name: "NodeTestSupport",
         dependencies: [
-            "Node", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+            "Node", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,7 +130,7 @@ var targets: [Target] = [
     .testTarget(
         name: "APITests",
         dependencies: [
-            "API", "Node", "Ledger", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
+            "API", "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]
     ),

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Logging
 import Node
+import Policy
 import Primitives
 import Store
 import Transactions
@@ -90,8 +91,11 @@ public struct NodeFixture: Sendable {
             faultInjector: faultInjector)
     }
 
-    public func openChain(faultInjector: (@Sendable (String) throws -> Void)? = nil) async throws -> Chain {
-        try await Chain.open(config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"))
+    public func openChain(
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, policy: CompiledPolicy? = nil
+    ) async throws -> Chain {
+        try await Chain.open(
+            config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"), policy: policy)
     }
 
     /// A signed ERC-20 transfer.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Node
+import Policy
 import ServiceLifecycle
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -15,9 +16,10 @@ public final class InProcessNode: @unchecked Sendable {
     private let task: Task<Void, Error>
 
     public static func start(
-        _ fixture: NodeFixture, routes: @escaping @Sendable (Router<NodeRequestContext>, Chain) -> Void
+        _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
+        routes: @escaping @Sendable (Router<NodeRequestContext>, Chain) -> Void
     ) async throws -> InProcessNode {
-        let chain = try await fixture.openChain()
+        let chain = try await fixture.openChain(policy: policy)
         let logger = Logger(label: "test-node")
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let services = NodeRuntime.services(chain: chain, config: fixture.config, logger: logger, routes: routes) { port in

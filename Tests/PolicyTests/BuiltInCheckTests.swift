@@ -11,7 +11,8 @@ import Testing
 
     @Test func allowsTransferBetweenActiveMembersWithTheGrant() throws {
         let engine = try Fixture.engine()
-        let decision = engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(10)), by: Fixture.alice)
+        let decision = engine.decide(
+            .transfer(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(10)), by: Fixture.alice)
         #expect(decision == .allow)
         #expect(decision.inputs.isEmpty && decision.message.isEmpty)
     }
@@ -22,20 +23,24 @@ import Testing
     }
 
     @Test func refusesSuspendedSender() throws {
-        let decision = try Fixture.engine().decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.sam)
+        let decision = try Fixture.engine().decide(
+            .transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.sam)
         expectDenied(decision, "member-suspended", "your membership (sam, bank-a) is suspended")
     }
 
     @Test func suspendingAnOrganisationSuspendsItsMembers() throws {
         var files = Fixture.files()
         files["members.toml"] = Fixture.members.replacingOccurrences(
-            of: "id = \"bank-b\"\nname = \"Bank B\"", with: "id = \"bank-b\"\nname = \"Bank B\"\nstatus = \"suspended\"")
+            of: "id = \"bank-b\"\nname = \"Bank B\"", with: "id = \"bank-b\"\nname = \"Bank B\"\nstatus = \"suspended\""
+        )
         let policy = try Fixture.load(files)
         #expect(policy.member(Fixture.carol)?.status == .suspended)
         let engine = PolicyEngine(policy: policy)
-        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.carol), "member-suspended")
         expectDenied(
-            engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice), "recipient-membership",
+            engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.carol), "member-suspended")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            "recipient-membership",
             "is suspended")
     }
 
@@ -78,11 +83,14 @@ import Testing
 
     static func retarget(_ operation: Operation, to token: Address) -> Operation {
         switch operation {
-        case .setAddressFrozen(_, let account, let frozen): return .setAddressFrozen(token: token, account: account, frozen: frozen)
-        case .freezePartialTokens(_, let account, let amount): return .freezePartialTokens(token: token, account: account, amount: amount)
+        case .setAddressFrozen(_, let account, let frozen):
+            return .setAddressFrozen(token: token, account: account, frozen: frozen)
+        case .freezePartialTokens(_, let account, let amount):
+            return .freezePartialTokens(token: token, account: account, amount: amount)
         case .unfreezePartialTokens(_, let account, let amount):
             return .unfreezePartialTokens(token: token, account: account, amount: amount)
-        case .forcedTransfer(_, let from, let to, let amount): return .forcedTransfer(token: token, from: from, to: to, amount: amount)
+        case .forcedTransfer(_, let from, let to, let amount):
+            return .forcedTransfer(token: token, from: from, to: to, amount: amount)
         case .pause: return .pause(token: token)
         case .unpause: return .unpause(token: token)
         default: return operation
@@ -91,14 +99,16 @@ import Testing
 
     @Test func refusesTokenTheChainDoesNotHave() throws {
         let unknown = Fixture.address("0x9999999999999999999999999999999999999999")
-        let decision = try Fixture.engine().decide(.transfer(token: unknown, to: Fixture.carol, amount: 1), by: Fixture.alice)
+        let decision = try Fixture.engine().decide(
+            .transfer(token: unknown, to: Fixture.carol, amount: 1), by: Fixture.alice)
         expectDenied(decision, "grant", "is not an asset of this chain's policy")
     }
 
     @Test func refusesTransferToAnAddressThatIsNotAMember() throws {
         let decision = try Fixture.engine().decide(
             .transfer(token: eurd, to: Fixture.outsider, amount: 1), by: Fixture.alice)
-        expectDenied(decision, "recipient-membership", "the recipient \(Fixture.outsider) is not a member of this chain")
+        expectDenied(
+            decision, "recipient-membership", "the recipient \(Fixture.outsider) is not a member of this chain")
     }
 
     @Test func refusesTransferToASuspendedMember() throws {
@@ -120,10 +130,28 @@ import Testing
 
     @Test func refusesMembersOfASanctionedOrganisationBothWays() throws {
         let engine = try Fixture.engine()
-        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.shelly), "sanctions")
-        expectDenied(engine.decide(.transfer(token: eurd, to: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
-        expectDenied(engine.decide(.approve(token: eurd, spender: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.shelly), "sanctions")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
+        expectDenied(
+            engine.decide(.approve(token: eurd, spender: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
         expectAllowed(engine.decide(.approve(token: eurd, spender: Fixture.bob, amount: 1), by: Fixture.alice))
+    }
+
+    @Test func aSanctionedAddressBlocksItsMembersOtherAddressesToo() throws {
+        let other = Fixture.address("0x6161616161616161616161616161616161616161")
+        var files = Fixture.files()
+        files["members.toml"] = Fixture.members.replacingOccurrences(
+            of: "address = \"\(Fixture.carol.hex)\"", with: "addresses = [\"\(Fixture.carol.hex)\", \"\(other.hex)\"]")
+        files["sanctions.list.toml"] = "addresses = [\"\(other.hex)\"]"
+        let engine = PolicyEngine(policy: try Fixture.load(files))
+        #expect(engine.policy.member(other)?.name == "carol")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.carol), "sanctions")
+        expectDenied(
+            engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice), "sanctions")
+        expectAllowed(engine.decide(.transfer(token: eurd, to: Fixture.bob, amount: 1), by: Fixture.alice))
     }
 
     @Test func memberLockupRefusesSendingUntilItsDate() throws {
@@ -148,13 +176,16 @@ import Testing
                 """)
         expectAllowed(
             engine.decide(
-                .forcedTransfer(token: eurd, from: Fixture.shelly, to: Fixture.outsider, amount: Fixture.eurdUnits(500)),
+                .forcedTransfer(
+                    token: eurd, from: Fixture.shelly, to: Fixture.outsider, amount: Fixture.eurdUnits(500)),
                 by: Fixture.issuer))
         expectDenied(
-            engine.decide(.forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.dead, amount: 1), by: Fixture.issuer),
+            engine.decide(
+                .forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.dead, amount: 1), by: Fixture.issuer),
             "sanctions", "the recipient")
         expectDenied(
-            engine.decide(.forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.bob, amount: 1), by: Fixture.bob),
+            engine.decide(
+                .forcedTransfer(token: eurd, from: Fixture.alice, to: Fixture.bob, amount: 1), by: Fixture.bob),
             "grant")
     }
 
@@ -168,27 +199,34 @@ import Testing
                 """)
         // carol (tier 2) spends for bob (tier 1): bob's tier is what counts.
         expectDenied(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.bob, to: Fixture.carol, amount: 1), by: Fixture.carol),
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.bob, to: Fixture.carol, amount: 1), by: Fixture.carol),
             "kyc-send", "the owner of these tokens is below the KYC tier of 2 needed to send EURD")
         expectAllowed(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.alice, to: Fixture.carol, amount: 1), by: Fixture.bob))
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.alice, to: Fixture.carol, amount: 1), by: Fixture.bob))
         expectDenied(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.sam, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.sam, to: Fixture.carol, amount: 1), by: Fixture.alice),
             "member-suspended", "the owner of these tokens")
         expectDenied(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.outsider, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.outsider, to: Fixture.carol, amount: 1), by: Fixture.alice),
             "membership", "the owner of these tokens")
         expectDenied(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.shelly, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.shelly, to: Fixture.carol, amount: 1), by: Fixture.alice),
             "sanctions", "the owner of these tokens")
         expectDenied(
-            engine.decide(.transferFrom(token: eurd, from: Fixture.lou, to: Fixture.carol, amount: 1), by: Fixture.alice),
+            engine.decide(
+                .transferFrom(token: eurd, from: Fixture.lou, to: Fixture.carol, amount: 1), by: Fixture.alice),
             "lockup", "the owner of these tokens is locked up")
     }
 
     @Test func burnFromASanctionedHolderIsRefused() throws {
         let engine = try Fixture.engine()
-        expectDenied(engine.decide(.burnFrom(token: eurd, from: Fixture.shelly, amount: 1), by: Fixture.issuer), "sanctions")
+        expectDenied(
+            engine.decide(.burnFrom(token: eurd, from: Fixture.shelly, amount: 1), by: Fixture.issuer), "sanctions")
         expectAllowed(engine.decide(.burnFrom(token: eurd, from: Fixture.alice, amount: 1), by: Fixture.issuer))
     }
 }
@@ -220,10 +258,13 @@ import Testing
         let keyHash = SHA256.hash(Array("carol-key".utf8))
         files["members.toml"] = Fixture.members.replacingOccurrences(
             of: "jurisdiction = \"GB\"",
-            with: "jurisdiction = \"GB\"\noidc_subject = \"carol@bank-b\"\napi_key_sha256 = \"\(keyHash.hex.dropFirst(2))\"")
+            with:
+                "jurisdiction = \"GB\"\noidc_subject = \"carol@bank-b\"\napi_key_sha256 = \"\(keyHash.hex.dropFirst(2))\""
+        )
         let policy = try Fixture.load(files)
         let carol = try #require(policy.member(Fixture.carol))
-        #expect(carol.name == "carol" && carol.organisation == "bank-b" && carol.kycTier == 2 && carol.jurisdiction == "GB")
+        #expect(
+            carol.name == "carol" && carol.organisation == "bank-b" && carol.kycTier == 2 && carol.jurisdiction == "GB")
         #expect(carol.roles == ["trader"] && carol.status == .active && carol.travelRuleDataOnFile)
         #expect(policy.member(oidcSubject: "carol@bank-b")?.name == "carol")
         #expect(policy.member(apiKeyHash: keyHash)?.name == "carol")
@@ -243,8 +284,10 @@ import Testing
                     """))
         let summary = policy.summary
         for fragment in [
-            "Members (9):", "alice (bank-a; roles: trader; KYC tier 2; DE; active", "auditor: system: read_all, admin_read",
-            "eurd-daily: transfer_limit: per sender, 1,000,000 EURD per 24 h", "Sanctions: 1 address(es), 1 organisation(s)",
+            "Members (9):", "alice (bank-a; roles: trader; KYC tier 2; DE; active",
+            "auditor: system: read_all, admin_read",
+            "eurd-daily: transfer_limit: per sender, 1,000,000 EURD per 24 h",
+            "Sanctions: 1 address(es), 1 organisation(s)",
             "Policy hash: \(policy.hash)",
         ] {
             #expect(summary.contains(fragment), "summary lacks '\(fragment)':\n\(summary)")

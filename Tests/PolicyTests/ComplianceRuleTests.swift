@@ -78,7 +78,8 @@ import Testing
         ("recipient_deny = [\"US\"]", Fixture.dave, Fixture.alice, true),
         ("recipient_deny = [\"US\"]", Fixture.alice, Fixture.dave, false),
     ])
-    func jurisdictionListsForSenderAndRecipient(list: String, sender: Address, recipient: Address, allowed: Bool) throws {
+    func jurisdictionListsForSenderAndRecipient(list: String, sender: Address, recipient: Address, allowed: Bool) throws
+    {
         let engine = try Fixture.engine(
             rules: """
                 [[rule]]
@@ -145,7 +146,8 @@ import Testing
         // A rule without `asset` reads its amount in each asset's own units: 1,000 GBPD.
         expectAllowed(engine.decide(send(Fixture.gbpdUnits(1_000), to: Fixture.bob, token: gbpd), by: Fixture.alice))
         expectDenied(
-            engine.decide(send(Fixture.gbpdUnits(1_001), to: Fixture.bob, token: gbpd), by: Fixture.alice), "travel-rule",
+            engine.decide(send(Fixture.gbpdUnits(1_001), to: Fixture.bob, token: gbpd), by: Fixture.alice),
+            "travel-rule",
             "above 1,000 GBPD")
     }
 
@@ -164,15 +166,18 @@ import Testing
         windows.record(
             sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(980_000), at: Fixture.now - 3_600,
             policy: engine.policy)
-        let refused = engine.decide(send(Fixture.eurdUnits(50_000), to: Fixture.carol), by: Fixture.alice, windows: windows)
+        let refused = engine.decide(
+            send(Fixture.eurdUnits(50_000), to: Fixture.carol), by: Fixture.alice, windows: windows)
         expectDenied(refused, "eurd-daily")
         #expect(
             refused.message
                 == "daily limit of 1,000,000 EURD exceeded: 980,000 sent in the last 24 h, this transfer 50,000")
         #expect(refused.inputs["used"] == "980,000 EURD" && refused.inputs["window"] == "24 h")
-        expectAllowed(engine.decide(send(Fixture.eurdUnits(20_000), to: Fixture.carol), by: Fixture.alice, windows: windows))
+        expectAllowed(
+            engine.decide(send(Fixture.eurdUnits(20_000), to: Fixture.carol), by: Fixture.alice, windows: windows))
         // Usage is per sender: carol has sent nothing.
-        expectAllowed(engine.decide(send(Fixture.eurdUnits(50_000), to: Fixture.alice), by: Fixture.carol, windows: windows))
+        expectAllowed(
+            engine.decide(send(Fixture.eurdUnits(50_000), to: Fixture.alice), by: Fixture.carol, windows: windows))
         // A single transfer above the limit is refused with no usage at all.
         expectDenied(
             engine.decide(send(Fixture.eurdUnits(1_000_001), to: Fixture.alice), by: Fixture.carol), "eurd-daily",
@@ -194,11 +199,14 @@ import Testing
         ledger.set(eurd, Fixture.carol, Fixture.eurdUnits(900))
         expectAllowed(engine.decide(send(Fixture.eurdUnits(100), to: Fixture.carol), by: Fixture.alice, ledger: ledger))
         let refused = engine.decide(send(Fixture.eurdUnits(101), to: Fixture.carol), by: Fixture.alice, ledger: ledger)
-        expectDenied(refused, "eurd-max-holding", "this would take the recipient above the maximum holding of 1,000 EURD")
+        expectDenied(
+            refused, "eurd-max-holding", "this would take the recipient above the maximum holding of 1,000 EURD")
         #expect(!refused.message.contains("900"), "the recipient's balance stays private")
         #expect(refused.inputs["recipient_balance"] == "900 EURD")
         expectDenied(
-            engine.decide(.mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(101)), by: Fixture.issuer, ledger: ledger),
+            engine.decide(
+                .mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(101)), by: Fixture.issuer,
+                ledger: ledger),
             "eurd-max-holding")
     }
 
@@ -216,13 +224,15 @@ import Testing
         var ledger = TestLedger()
         for holder in [Fixture.alice, Fixture.bob, Fixture.carol] { ledger.set(eurd, holder, Fixture.eurdUnits(100)) }
         expectDenied(
-            engine.decide(send(Fixture.eurdUnits(10), to: Fixture.dave), by: Fixture.alice, ledger: ledger), "eurd-holders",
+            engine.decide(send(Fixture.eurdUnits(10), to: Fixture.dave), by: Fixture.alice, ledger: ledger),
+            "eurd-holders",
             "EURD already has its maximum of 3 holders: it cannot gain a new holder")
         expectAllowed(engine.decide(send(Fixture.eurdUnits(10), to: Fixture.bob), by: Fixture.alice, ledger: ledger))
         // Sending the whole balance to a newcomer keeps the count.
         expectAllowed(engine.decide(send(Fixture.eurdUnits(100), to: Fixture.dave), by: Fixture.alice, ledger: ledger))
         expectDenied(
-            engine.decide(.mint(token: eurd, to: Fixture.dave, amount: 1), by: Fixture.issuer, ledger: ledger), "eurd-holders")
+            engine.decide(.mint(token: eurd, to: Fixture.dave, amount: 1), by: Fixture.issuer, ledger: ledger),
+            "eurd-holders")
     }
 
     // MARK: - supply_cap
@@ -238,9 +248,14 @@ import Testing
                 """)
         var ledger = TestLedger()
         ledger.set(eurd, Fixture.alice, Fixture.eurdUnits(900))
-        expectAllowed(engine.decide(.mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(100)), by: Fixture.issuer, ledger: ledger))
+        expectAllowed(
+            engine.decide(
+                .mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(100)), by: Fixture.issuer,
+                ledger: ledger))
         expectDenied(
-            engine.decide(.mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(200)), by: Fixture.issuer, ledger: ledger),
+            engine.decide(
+                .mint(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(200)), by: Fixture.issuer,
+                ledger: ledger),
             "eurd-cap", "minting 200 EURD would take the supply of EURD above its cap of 1,000 EURD")
         // Transfers do not change the supply.
         expectAllowed(engine.decide(send(Fixture.eurdUnits(500), to: Fixture.carol), by: Fixture.alice, ledger: ledger))
@@ -263,7 +278,8 @@ import Testing
             "GBPD is locked up until 2026-01-01T00:00:00Z: it cannot be transferred before then")
         expectAllowed(engine.decide(transfer, by: Fixture.alice, at: 1_767_225_600))  // 2026-01-01T00:00:00Z
         expectAllowed(engine.decide(send(1, to: Fixture.carol), by: Fixture.alice))  // EURD is not locked
-        expectAllowed(engine.decide(.mint(token: gbpd, to: Fixture.carol, amount: 1), by: Fixture.issuer))  // issuance is
+        // Issuance is not sending: a lock-up does not stop mints.
+        expectAllowed(engine.decide(.mint(token: gbpd, to: Fixture.carol, amount: 1), by: Fixture.issuer))
     }
 
     // MARK: - Order and scope
@@ -302,7 +318,8 @@ import Testing
                 max = "2"
                 """)
         let oneNative = UInt256(1_000_000_000_000_000_000)
-        expectAllowed(engine.decide(.nativeTransfer(to: Fixture.carol, amount: oneNative + oneNative), by: Fixture.alice))
+        expectAllowed(
+            engine.decide(.nativeTransfer(to: Fixture.carol, amount: oneNative + oneNative), by: Fixture.alice))
         expectDenied(
             engine.decide(.nativeTransfer(to: Fixture.carol, amount: oneNative * 3), by: Fixture.alice), "native-size",
             "the maximum single transfer of native is 2 native")

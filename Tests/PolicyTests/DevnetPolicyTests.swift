@@ -24,7 +24,10 @@ import Testing
 
     @Test func loadsWithTheDevnetTokens() throws {
         let policy = try Self.load()
-        #expect(policy.files.map { $0.split(separator: "/").last! } == ["compliance.toml", "members.toml", "roles.toml", "sanctions.toml"])
+        #expect(
+            policy.files.map { $0.split(separator: "/").last! } == [
+                "compliance.toml", "members.toml", "roles.toml", "sanctions.toml",
+            ])
         #expect(policy.summary.contains("Policy hash: \(policy.hash)"))
     }
 
@@ -48,7 +51,8 @@ import Testing
                 for (token, amount) in [(eurd, UInt256(2_000_000_000)), (gbpd, UInt256(150_000))] {
                     let result = engine.evaluate(
                         .transfer(token: token, to: try Self.account(to).address, amount: amount),
-                        sender: try Self.account(from).address, timestamp: now, ledger: ledger, windows: TransferWindows())
+                        sender: try Self.account(from).address, timestamp: now, ledger: ledger,
+                        windows: TransferWindows())
                     #expect(result.isAllowed, "\(from) → \(to): \(result.message)")
                 }
             }

@@ -200,7 +200,8 @@ enum Fixture {
 
     /// The repository's root, found from this file.
     static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// The devnet tokens, read from Config/cloister.toml the way the node reads them.
@@ -209,8 +210,10 @@ enum Fixture {
         let root = TableReader(try ConfigDocument.load(path: path), file: path)
         return try root.tables("tokens").map { table throws(ConfigError) in
             TokenDefinition(
-                address: try table.address("address"), symbol: try table.string("symbol"), name: try table.string("name"),
-                decimals: UInt8(try table.integer("decimals", in: 0...36)), issuers: Set(try table.addressArray("issuers")),
+                address: try table.address("address"), symbol: try table.string("symbol"),
+                name: try table.string("name"),
+                decimals: UInt8(try table.integer("decimals", in: 0...36)),
+                issuers: Set(try table.addressArray("issuers")),
                 agents: Set(try table.addressArray("agents")), supplyCap: try table.optionalAmount("supply_cap"))
         }
     }
@@ -239,7 +242,8 @@ struct TestLedger: PolicyLedgerView {
 extension PolicyEngine {
     /// Evaluates at `Fixture.now` unless told otherwise.
     func decide(
-        _ operation: Ledger.Operation, by sender: Address, at timestamp: UInt64 = Fixture.now, ledger: TestLedger = TestLedger(),
+        _ operation: Ledger.Operation, by sender: Address, at timestamp: UInt64 = Fixture.now,
+        ledger: TestLedger = TestLedger(),
         windows: TransferWindows = TransferWindows()
     ) -> PolicyDecision {
         evaluate(operation, sender: sender, timestamp: timestamp, ledger: ledger, windows: windows)
@@ -248,17 +252,23 @@ extension PolicyEngine {
 
 /// Expects a denial by `ruleID` whose message contains every fragment.
 func expectDenied(
-    _ decision: PolicyDecision, _ ruleID: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation
+    _ decision: PolicyDecision, _ ruleID: String, _ fragments: String...,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(decision.outcome == .deny, "expected a denial by \(ruleID), got \(decision)", sourceLocation: sourceLocation)
+    #expect(
+        decision.outcome == .deny, "expected a denial by \(ruleID), got \(decision)", sourceLocation: sourceLocation)
     #expect(decision.ruleID == ruleID, "message: \(decision.message)", sourceLocation: sourceLocation)
     for fragment in fragments {
-        #expect(decision.message.contains(fragment), "'\(decision.message)' lacks '\(fragment)'", sourceLocation: sourceLocation)
+        #expect(
+            decision.message.contains(fragment), "'\(decision.message)' lacks '\(fragment)'",
+            sourceLocation: sourceLocation)
     }
     #expect(!decision.inputs.isEmpty, "a denial carries its inputs", sourceLocation: sourceLocation)
 }
 
-func expectAllowed(_ decision: PolicyDecision, ruleID: String = "allow", sourceLocation: SourceLocation = #_sourceLocation) {
+func expectAllowed(
+    _ decision: PolicyDecision, ruleID: String = "allow", sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(decision.isAllowed, "denied by \(decision.ruleID): \(decision.message)", sourceLocation: sourceLocation)
     #expect(decision.ruleID == ruleID, sourceLocation: sourceLocation)
 }

@@ -13,132 +13,132 @@ import Testing
     /// The reference policy, laid out one way.
     static let original: [String: String] = [
         "members.toml": """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
+        [[organisation]]
+        id = "bank-a"
+        name = "Bank A"
 
-            [[organisation]]
-            id = "bank-b"
-            name = "Bank B"
+        [[organisation]]
+        id = "bank-b"
+        name = "Bank B"
 
-            [[member]]
-            name = "ann"
-            addresses = ["\(a1)", "\(a2)"]
-            organisation = "bank-a"
-            roles = ["trader", "viewer"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            travel_rule_data_on_file = true
+        [[member]]
+        name = "ann"
+        addresses = ["\(a1)", "\(a2)"]
+        organisation = "bank-a"
+        roles = ["trader", "viewer"]
+        kyc_tier = 2
+        jurisdiction = "DE"
+        travel_rule_data_on_file = true
 
-            [[member]]
-            name = "ben"
-            address = "\(b1)"
-            organisation = "bank-b"
-            roles = ["trader"]
-            kyc_tier = 1
-            jurisdiction = "GB"
-            """,
+        [[member]]
+        name = "ben"
+        address = "\(b1)"
+        organisation = "bank-b"
+        roles = ["trader"]
+        kyc_tier = 1
+        jurisdiction = "GB"
+        """,
         "roles.toml": """
-            [role.trader]
-            description = "moves money"
-            grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer"] }]
+        [role.trader]
+        description = "moves money"
+        grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer"] }]
 
-            [role.viewer]
-            system = ["read_all", "admin_read"]
-            """,
+        [role.viewer]
+        system = ["read_all", "admin_read"]
+        """,
         "compliance.toml": """
-            [sanctions]
-            list = "list.toml"
+        [sanctions]
+        list = "list.toml"
 
-            [[rule]]
-            id = "velocity"
-            kind = "transfer_limit"
-            asset = "EURD"
-            windows = [{ period = "1h", max = "1000" }, { period = "24h", max = "1000000.00" }]
+        [[rule]]
+        id = "velocity"
+        kind = "transfer_limit"
+        asset = "EURD"
+        windows = [{ period = "1h", max = "1000" }, { period = "24h", max = "1000000.00" }]
 
-            [[rule]]
-            id = "places"
-            kind = "jurisdiction"
-            recipient_deny = ["KP", "IR"]
-            sender_deny = ["KP"]
+        [[rule]]
+        id = "places"
+        kind = "jurisdiction"
+        recipient_deny = ["KP", "IR"]
+        sender_deny = ["KP"]
 
-            [[rule]]
-            id = "size"
-            kind = "transfer_amount"
-            min = "0.5"
-            """,
+        [[rule]]
+        id = "size"
+        kind = "transfer_amount"
+        min = "0.5"
+        """,
         "list.toml": """
-            addresses = ["0x000000000000000000000000000000000000dEaD", "\(a3)"]
-            organisations = ["shell-co"]
-            """,
+        addresses = ["0x000000000000000000000000000000000000dEaD", "\(a3)"]
+        organisations = ["shell-co"]
+        """,
     ]
 
     /// The same policy: entries, keys, list items and files reordered and regrouped; amounts,
     /// whitespace, comments and descriptions written differently.
     static let reordered: [String: String] = [
         "00-everything.toml": """
-            # rules first this time
-            [[rule]]
-            kind = "transfer_amount"
-            min = "0.50"   # same amount
-            id = "size"
+        # rules first this time
+        [[rule]]
+        kind = "transfer_amount"
+        min = "0.50"   # same amount
+        id = "size"
 
-            [[rule]]
-            id = "places"
-            kind = "jurisdiction"
-            sender_deny = ["KP"]
-            recipient_deny = ["IR", "KP"]
+        [[rule]]
+        id = "places"
+        kind = "jurisdiction"
+        sender_deny = ["KP"]
+        recipient_deny = ["IR", "KP"]
 
-            [[rule]]
-            id    =   "velocity"
-            asset = "EURD"
-            kind  = "transfer_limit"
-            windows = [
-              { max = "1_000_000", period = "1d" },
-              { period = "60m", max = "1000.000" },
-            ]
+        [[rule]]
+        id    =   "velocity"
+        asset = "EURD"
+        kind  = "transfer_limit"
+        windows = [
+          { max = "1_000_000", period = "1d" },
+          { period = "60m", max = "1000.000" },
+        ]
 
-            [role.viewer]
-            system = ["admin_read", "read_all"]
-            description = "a different description"
+        [role.viewer]
+        system = ["admin_read", "read_all"]
+        description = "a different description"
 
-            [[member]]
-            jurisdiction = "GB"
-            kyc_tier = 1
-            roles = ["trader"]
-            organisation = "bank-b"
-            address = "\(b1.uppercased().replacingOccurrences(of: "0X", with: "0x"))"
-            name = "ben"
-            """,
+        [[member]]
+        jurisdiction = "GB"
+        kyc_tier = 1
+        roles = ["trader"]
+        organisation = "bank-b"
+        address = "\(b1.uppercased().replacingOccurrences(of: "0X", with: "0x"))"
+        name = "ben"
+        """,
         "people.toml": """
-            [[member]]
-            name = "ann"
-            addresses = ["\(a2)", "\(a1)"]
-            organisation = "bank-a"
-            roles = ["viewer", "trader"]
-            status = "active"
-            kyc_tier = 2
-            travel_rule_data_on_file = true
-            jurisdiction = "DE"
+        [[member]]
+        name = "ann"
+        addresses = ["\(a2)", "\(a1)"]
+        organisation = "bank-a"
+        roles = ["viewer", "trader"]
+        status = "active"
+        kyc_tier = 2
+        travel_rule_data_on_file = true
+        jurisdiction = "DE"
 
-            [[organisation]]
-            name = "Bank B"
-            id = "bank-b"
+        [[organisation]]
+        name = "Bank B"
+        id = "bank-b"
 
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
+        [[organisation]]
+        id = "bank-a"
+        name = "Bank A"
 
-            [role.trader]
-            grants = [{ asset = "native", ops = ["transfer"] }, { asset = "EURD", ops = ["read"] }, { asset = "EURD", ops = ["transfer"] }]
+        [role.trader]
+        grants = [{ asset = "native", ops = ["transfer"] }, { asset = "EURD", ops = ["read"] }, { asset = "EURD", ops = ["transfer"] }]
 
-            [sanctions]
-            list = "./sanctioned.toml"
-            """,
+        [sanctions]
+        list = "./sanctioned.toml"
+        """,
         "sanctioned.toml": """
-            organisations = ["shell-co"]
-            addresses = ["\(a3)", "0x000000000000000000000000000000000000dead"]
-            """,
+        organisations = ["shell-co"]
+        addresses = ["\(a3)", "0x000000000000000000000000000000000000dead"]
+        """,
     ]
 
     static func hash(_ files: [String: String]) throws -> Hash32 { try Fixture.load(files).hash }
@@ -163,7 +163,10 @@ import Testing
         ("a member's jurisdiction", changed("members.toml", "jurisdiction = \"GB\"", "jurisdiction = \"IE\"")),
         ("a member's status", changed("members.toml", "kyc_tier = 1", "kyc_tier = 1\nstatus = \"suspended\"")),
         ("a member's travel-rule flag", changed("members.toml", "travel_rule_data_on_file = true", "")),
-        ("a member's address", changed("members.toml", "\"\(a2)\"]", "\"0x5555555555555555555555555555555555555555\"]")),
+        (
+            "a member's address",
+            changed("members.toml", "\"\(a2)\"]", "\"0x5555555555555555555555555555555555555555\"]")
+        ),
         ("a role grant", changed("roles.toml", "ops = [\"transfer\", \"read\"]", "ops = [\"transfer\"]")),
         ("a system permission", changed("roles.toml", "\"read_all\", \"admin_read\"", "\"read_all\"")),
         ("a sanctions entry", changed("list.toml", "\"shell-co\"", "\"shell-co\", \"other-co\"")),

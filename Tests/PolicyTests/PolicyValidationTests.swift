@@ -19,7 +19,9 @@ import Testing
 
     static let alice = Fixture.alice.hex
 
-    static func member(_ extra: String, name: String = "zed", address: String = "0x2222222222222222222222222222222222222222")
+    static func member(
+        _ extra: String, name: String = "zed", address: String = "0x2222222222222222222222222222222222222222"
+    )
         -> String
     {
         """
@@ -40,16 +42,19 @@ import Testing
 
     static let cases: [BadPolicy] = [
         BadPolicy(
-            name: "unknown key", files: ["zz-bad.toml": "[[organisation]]\nid = \"bank-c\"\nname = \"Bank C\"\ncolour = \"blue\""],
+            name: "unknown key",
+            files: ["zz-bad.toml": "[[organisation]]\nid = \"bank-c\"\nname = \"Bank C\"\ncolour = \"blue\""],
             file: "zz-bad.toml", key: "organisation[0].colour", problem: "is not a known setting here"),
         BadPolicy(
             name: "misspelt key", files: ["zz-bad.toml": member("organization = \"bank-a\"")], file: "zz-bad.toml",
             key: "member[0].organization", problem: "did you mean 'organisation'?"),
         BadPolicy(
-            name: "wrong type", files: ["zz-bad.toml": member("").replacingOccurrences(of: "kyc_tier = 1", with: "kyc_tier = \"1\"")],
+            name: "wrong type",
+            files: ["zz-bad.toml": member("").replacingOccurrences(of: "kyc_tier = 1", with: "kyc_tier = \"1\"")],
             file: "zz-bad.toml", key: "member[0].kyc_tier", problem: "expected an integer, found a string"),
         BadPolicy(
-            name: "KYC tier out of range", files: ["zz-bad.toml": member("").replacingOccurrences(of: "kyc_tier = 1", with: "kyc_tier = 12")],
+            name: "KYC tier out of range",
+            files: ["zz-bad.toml": member("").replacingOccurrences(of: "kyc_tier = 1", with: "kyc_tier = 12")],
             file: "zz-bad.toml", key: "member[0].kyc_tier", problem: "must be between 0 and 9"),
         BadPolicy(
             name: "duplicate member name", files: ["zz-bad.toml": member("", name: "alice")], file: "zz-bad.toml",
@@ -63,23 +68,29 @@ import Testing
         BadPolicy(
             name: "duplicate rule id",
             files: [
-                "compliance.toml": rule("id = \"r\"\nkind = \"max_holders\"\nmax = 5\n\n[[rule]]\nid = \"r\"\nkind = \"max_holders\"\nmax = 6")
+                "compliance.toml": rule(
+                    "id = \"r\"\nkind = \"max_holders\"\nmax = 5\n\n[[rule]]\nid = \"r\"\nkind = \"max_holders\"\nmax = 6"
+                )
             ],
             file: "compliance.toml", key: "rule[1].id", problem: "rule 'r' is already defined at"),
         BadPolicy(
-            name: "rule id of a built-in check", files: ["compliance.toml": rule("id = \"sanctions\"\nkind = \"max_holders\"\nmax = 5")],
+            name: "rule id of a built-in check",
+            files: ["compliance.toml": rule("id = \"sanctions\"\nkind = \"max_holders\"\nmax = 5")],
             file: "compliance.toml", key: "rule[0].id", problem: "is the id of a built-in check"),
         BadPolicy(
-            name: "role that does not exist", files: ["zz-bad.toml": member("").replacingOccurrences(of: "[\"trader\"]", with: "[\"tradr\"]")],
+            name: "role that does not exist",
+            files: ["zz-bad.toml": member("").replacingOccurrences(of: "[\"trader\"]", with: "[\"tradr\"]")],
             file: "zz-bad.toml", key: "member[0].roles[0]", problem: "role 'tradr' is not defined"),
         BadPolicy(
             name: "organisation that does not exist",
-            files: ["zz-bad.toml": member("").replacingOccurrences(of: "\"bank-a\"", with: "\"bank-z\"")], file: "zz-bad.toml",
+            files: ["zz-bad.toml": member("").replacingOccurrences(of: "\"bank-a\"", with: "\"bank-z\"")],
+            file: "zz-bad.toml",
             key: "member[0].organisation", problem: "'bank-z' is not a defined organisation"),
         BadPolicy(
             name: "asset that does not exist",
             files: ["compliance.toml": rule("id = \"r\"\nkind = \"max_balance\"\nasset = \"eurd\"\nmax = \"5\"")],
-            file: "compliance.toml", key: "rule[0].asset", problem: "'eurd' is not a configured asset (did you mean 'EURD'?)"),
+            file: "compliance.toml", key: "rule[0].asset",
+            problem: "'eurd' is not a configured asset (did you mean 'EURD'?)"),
         BadPolicy(
             name: "grant on an asset that does not exist",
             files: ["zz-bad.toml": "[role.x]\ngrants = [{ asset = \"USDX\", ops = [\"read\"] }]"], file: "zz-bad.toml",
@@ -89,7 +100,8 @@ import Testing
             key: "member[0].address", problem: "is not a valid address"),
         BadPolicy(
             name: "address with a wrong checksum",
-            files: ["zz-bad.toml": member("", address: "0xB3e774e635Be510E4Af843F15dCDeaf7C5Be40bB")], file: "zz-bad.toml",
+            files: ["zz-bad.toml": member("", address: "0xB3e774e635Be510E4Af843F15dCDeaf7C5Be40bB")],
+            file: "zz-bad.toml",
             key: "member[0].address", problem: "invalid EIP-55 checksum"),
         BadPolicy(
             name: "invalid jurisdiction code",
@@ -107,7 +119,8 @@ import Testing
             file: "zz-bad.toml", key: "role.x.system[0]", problem: "'read_everything' is not a system permission"),
         BadPolicy(
             name: "unknown grant operation",
-            files: ["zz-bad.toml": "[role.x]\ngrants = [{ asset = \"EURD\", ops = [\"transfer\", \"seize\"] }]"], file: "zz-bad.toml",
+            files: ["zz-bad.toml": "[role.x]\ngrants = [{ asset = \"EURD\", ops = [\"transfer\", \"seize\"] }]"],
+            file: "zz-bad.toml",
             key: "role.x.grants[0].ops[1]", problem: "'seize' is not an operation"),
         BadPolicy(
             name: "unknown rule kind", files: ["compliance.toml": rule("id = \"r\"\nkind = \"velocity\"")],
@@ -120,38 +133,49 @@ import Testing
             name: "minimum above another rule's maximum",
             files: [
                 "compliance.toml": rule(
-                    "id = \"cap\"\nkind = \"transfer_amount\"\nmax = \"50\"\n\n[[rule]]\nid = \"floor\"\nkind = \"transfer_amount\"\nasset = \"EURD\"\nmin = \"60\"")
+                    "id = \"cap\"\nkind = \"transfer_amount\"\nmax = \"50\"\n\n[[rule]]\nid = \"floor\"\nkind = \"transfer_amount\"\nasset = \"EURD\"\nmin = \"60\""
+                )
             ],
             file: "compliance.toml", key: "rule[1].min", problem: "60 is above the max 50 of rule 'cap'"),
         BadPolicy(
             name: "jurisdiction both allowed and denied",
             files: [
-                "compliance.toml": rule("id = \"r\"\nkind = \"jurisdiction\"\nsender_allow = [\"DE\", \"FR\"]\nsender_deny = [\"FR\"]")
+                "compliance.toml": rule(
+                    "id = \"r\"\nkind = \"jurisdiction\"\nsender_allow = [\"DE\", \"FR\"]\nsender_deny = [\"FR\"]")
             ],
             file: "compliance.toml", key: "rule[0].sender_deny", problem: "FR is both allowed and denied"),
         BadPolicy(
             name: "jurisdiction allowed by one rule and denied by another",
             files: [
                 "compliance.toml": rule(
-                    "id = \"allow-gb\"\nkind = \"jurisdiction\"\nasset = \"GBPD\"\nrecipient_allow = [\"GB\"]\n\n[[rule]]\nid = \"deny-gb\"\nkind = \"jurisdiction\"\nrecipient_deny = [\"GB\"]")
+                    "id = \"allow-gb\"\nkind = \"jurisdiction\"\nasset = \"GBPD\"\nrecipient_allow = [\"GB\"]\n\n[[rule]]\nid = \"deny-gb\"\nkind = \"jurisdiction\"\nrecipient_deny = [\"GB\"]"
+                )
             ],
             file: "compliance.toml", key: "rule[1].recipient_deny", problem: "contradicts rule 'allow-gb'"),
         BadPolicy(
-            name: "empty allow list", files: ["compliance.toml": rule("id = \"r\"\nkind = \"jurisdiction\"\nrecipient_allow = []")],
+            name: "empty allow list",
+            files: ["compliance.toml": rule("id = \"r\"\nkind = \"jurisdiction\"\nrecipient_allow = []")],
             file: "compliance.toml", key: "rule[0].recipient_allow", problem: "is empty"),
         BadPolicy(
             name: "window of zero length",
-            files: ["compliance.toml": rule("id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"0h\", max = \"5\" }]")],
+            files: [
+                "compliance.toml": rule(
+                    "id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"0h\", max = \"5\" }]")
+            ],
             file: "compliance.toml", key: "rule[0].windows[0].period", problem: "is not a positive period"),
         BadPolicy(
             name: "window of negative length",
-            files: ["compliance.toml": rule("id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"-1d\", max = \"5\" }]")],
+            files: [
+                "compliance.toml": rule(
+                    "id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"-1d\", max = \"5\" }]")
+            ],
             file: "compliance.toml", key: "rule[0].windows[0].period", problem: "is not a positive period"),
         BadPolicy(
             name: "two windows with one period",
             files: [
                 "compliance.toml": rule(
-                    "id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"24h\", max = \"5\" }, { period = \"1d\", max = \"6\" }]")
+                    "id = \"r\"\nkind = \"transfer_limit\"\nwindows = [{ period = \"24h\", max = \"5\" }, { period = \"1d\", max = \"6\" }]"
+                )
             ],
             file: "compliance.toml", key: "rule[0].windows[1].period", problem: "24 h is already windows[0]'s period"),
         BadPolicy(
@@ -173,7 +197,10 @@ import Testing
             file: "compliance.toml", key: "rule[0].asset", problem: "needs a token"),
         BadPolicy(
             name: "lock-up date without a time zone",
-            files: ["compliance.toml": rule("id = \"r\"\nkind = \"lockup\"\nasset = \"EURD\"\nuntil = \"2026-01-01T00:00:00\"")],
+            files: [
+                "compliance.toml": rule(
+                    "id = \"r\"\nkind = \"lockup\"\nasset = \"EURD\"\nuntil = \"2026-01-01T00:00:00\"")
+            ],
             file: "compliance.toml", key: "rule[0].until", problem: "has no time zone"),
         BadPolicy(
             name: "lock-up date that does not exist", files: ["zz-bad.toml": member("locked_until = \"2026-02-30\"")],
@@ -185,16 +212,20 @@ import Testing
             name: "OIDC subject of another member",
             files: [
                 "zz-bad.toml": member("oidc_subject = \"same\"") + "\n\n"
-                    + member("oidc_subject = \"same\"", name: "yan", address: "0x3333333333333333333333333333333333333333")
+                    + member(
+                        "oidc_subject = \"same\"", name: "yan", address: "0x3333333333333333333333333333333333333333")
             ],
-            file: "zz-bad.toml", key: "member[1].oidc_subject", problem: "'same' is already member 'zed''s OIDC subject"),
+            file: "zz-bad.toml", key: "member[1].oidc_subject", problem: "'same' is already member 'zed''s OIDC subject"
+        ),
         BadPolicy(
             name: "sanctions list that is missing",
-            files: ["compliance.toml": "[sanctions]\nlist = \"nowhere.toml\""], file: "compliance.toml", key: "sanctions.list",
+            files: ["compliance.toml": "[sanctions]\nlist = \"nowhere.toml\""], file: "compliance.toml",
+            key: "sanctions.list",
             problem: "cannot be loaded"),
         BadPolicy(
             name: "sanctions list with an invalid address",
-            files: ["sanctions.list.toml": "addresses = [\"0xdead\"]"], file: "sanctions.list.toml", key: "addresses[0]",
+            files: ["sanctions.list.toml": "addresses = [\"0xdead\"]"], file: "sanctions.list.toml",
+            key: "addresses[0]",
             problem: "is not a valid address"),
         BadPolicy(
             name: "sanctions list read as a policy file",
@@ -208,7 +239,10 @@ import Testing
         files.merge(bad.files) { $1 }
         let problems = try Fixture.problems(files)
         let match = problems.first { $0.file.hasSuffix("/" + bad.file) && $0.key == bad.key }
-        #expect(match != nil, "no problem names \(bad.file) and key \(bad.key); got:\n\(problems.map(\.description).joined(separator: "\n"))")
+        #expect(
+            match != nil,
+            "no problem names \(bad.file) and key \(bad.key); got:\n\(problems.map(\.description).joined(separator: "\n"))"
+        )
         if let match {
             #expect(match.problem.contains(bad.problem), "\(match.description) lacks '\(bad.problem)'")
         }
@@ -232,12 +266,15 @@ import Testing
                 asset = "YEN"
                 max = "5"
                 """)
-        files["zz-bad.toml"] = Self.member("").replacingOccurrences(of: "\"DE\"", with: "\"QQ\"")
+        files["zz-bad.toml"] =
+            Self.member("").replacingOccurrences(of: "\"DE\"", with: "\"QQ\"")
             .replacingOccurrences(of: "[\"trader\"]", with: "[\"nobody\"]") + "\nshoe_size = 44"
         let problems = try Fixture.problems(files)
         let keys = Set(problems.compactMap(\.key))
         #expect(
-            keys == ["rule[0].min", "rule[1].asset", "member[0].jurisdiction", "member[0].roles[0]", "member[0].shoe_size"],
+            keys == [
+                "rule[0].min", "rule[1].asset", "member[0].jurisdiction", "member[0].roles[0]", "member[0].shoe_size",
+            ],
             "\(problems)")
     }
 
@@ -269,7 +306,9 @@ import Testing
     }
 
     @Test func refusesMissingOrEmptyDirectory() throws {
-        #expect(throws: PolicyError.self) { try PolicyLoader.load(directory: "/nonexistent/policies", tokens: Fixture.tokens) }
+        #expect(throws: PolicyError.self) {
+            try PolicyLoader.load(directory: "/nonexistent/policies", tokens: Fixture.tokens)
+        }
         let empty = try Fixture.directory([:])
         defer { try? FileManager.default.removeItem(atPath: empty) }
         #expect {

@@ -18,15 +18,20 @@ import Testing
         ]
         """
 
-    func send(_ whole: UInt64) -> Operation { .transfer(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(whole)) }
+    func send(_ whole: UInt64) -> Operation {
+        .transfer(token: eurd, to: Fixture.carol, amount: Fixture.eurdUnits(whole))
+    }
 
     @Test func severalWindowsApplyAtOnceAndTheFirstExceededDecides() throws {
         let engine = try Fixture.engine(rules: Self.rules)
         var windows = TransferWindows()
         let now = Fixture.now
         // 250 over the last day, 80 of it in the last hour.
-        windows.record(sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(170), at: now - 20 * 3_600, policy: engine.policy)
-        windows.record(sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(80), at: now - 1_800, policy: engine.policy)
+        windows.record(
+            sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(170), at: now - 20 * 3_600,
+            policy: engine.policy)
+        windows.record(
+            sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(80), at: now - 1_800, policy: engine.policy)
 
         expectDenied(
             engine.decide(send(30), by: Fixture.alice, windows: windows), "eurd-velocity",
@@ -36,7 +41,8 @@ import Testing
         // Two hours later the hourly window is clear, but the daily one still holds 250.
         let later = now + 2 * 3_600
         let daily = engine.decide(send(60), by: Fixture.alice, at: later, windows: windows)
-        expectDenied(daily, "eurd-velocity", "daily limit of 300 EURD exceeded: 250 sent in the last 24 h, this transfer 60")
+        expectDenied(
+            daily, "eurd-velocity", "daily limit of 300 EURD exceeded: 250 sent in the last 24 h, this transfer 60")
         expectAllowed(engine.decide(send(50), by: Fixture.alice, at: later, windows: windows))
 
         // Five days of 250 a day (recorded a day apart) hit the weekly window while each day stays under 300.
@@ -55,8 +61,10 @@ import Testing
         let engine = try Fixture.engine(rules: Self.rules)
         var windows = TransferWindows()
         let start = Fixture.now
-        windows.record(sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(100), at: start, policy: engine.policy)
-        #expect(windows.sent(by: Fixture.alice, asset: eurd, within: 3_600, at: start + 3_599) == Fixture.eurdUnits(100))
+        windows.record(
+            sender: Fixture.alice, asset: eurd, amount: Fixture.eurdUnits(100), at: start, policy: engine.policy)
+        #expect(
+            windows.sent(by: Fixture.alice, asset: eurd, within: 3_600, at: start + 3_599) == Fixture.eurdUnits(100))
         expectDenied(engine.decide(send(1), by: Fixture.alice, at: start + 3_599, windows: windows), "eurd-velocity")
         // One hour plus one minute slot later the hour is clear (the day and week still count it).
         let hourLater = start + 3_600 + 60
@@ -77,9 +85,15 @@ import Testing
         #expect(windows.sent(by: Fixture.bob, asset: eurd, within: 3_600, at: Fixture.now) == Fixture.eurdUnits(7))
         #expect(windows.sent(by: Fixture.alice, asset: eurd, within: 3_600, at: Fixture.now) == .zero)
         _ = windows.takeChanges()
-        windows.record(.transfer(token: Fixture.gbpd, to: Fixture.carol, amount: 5), sender: Fixture.alice, at: Fixture.now, policy: engine.policy)
-        windows.record(.nativeTransfer(to: Fixture.carol, amount: 5), sender: Fixture.alice, at: Fixture.now, policy: engine.policy)
-        windows.record(.mint(token: eurd, to: Fixture.carol, amount: 5), sender: Fixture.issuer, at: Fixture.now, policy: engine.policy)
+        windows.record(
+            .transfer(token: Fixture.gbpd, to: Fixture.carol, amount: 5), sender: Fixture.alice, at: Fixture.now,
+            policy: engine.policy)
+        windows.record(
+            .nativeTransfer(to: Fixture.carol, amount: 5), sender: Fixture.alice, at: Fixture.now, policy: engine.policy
+        )
+        windows.record(
+            .mint(token: eurd, to: Fixture.carol, amount: 5), sender: Fixture.issuer, at: Fixture.now,
+            policy: engine.policy)
         #expect(!windows.hasChanges, "no limit applies to GBPD or native, and a mint is not a transfer")
     }
 
@@ -100,7 +114,8 @@ import Testing
         windows.record(sender: Fixture.alice, asset: eurd, amount: 5, at: Fixture.now, policy: engine.policy)
         windows.record(sender: Fixture.alice, asset: eurd, amount: 6, at: Fixture.now + 1, policy: engine.policy)
         let first = windows.takeChanges()
-        let expectedKeys = [(Fixture.alice, Fixture.gbpd), (Fixture.alice, eurd), (Fixture.carol, eurd)].map { sender, asset in
+        let expectedKeys = [(Fixture.alice, Fixture.gbpd), (Fixture.alice, eurd), (Fixture.carol, eurd)].map {
+            sender, asset in
             [TransferWindows.keyTag] + sender.bytes + asset.bytes
         }
         #expect(first.map(\.key) == expectedKeys)  // sorted by sender, then asset; each pair once
@@ -115,7 +130,8 @@ import Testing
         for step in 0..<200 {
             let sender = step % 3 == 0 ? Fixture.alice : Fixture.bob
             windows.record(
-                sender: sender, asset: eurd, amount: UInt256(UInt64(step) * 1_234_567 + 1), at: Fixture.now + UInt64(step) * 1_700,
+                sender: sender, asset: eurd, amount: UInt256(UInt64(step) * 1_234_567 + 1),
+                at: Fixture.now + UInt64(step) * 1_700,
                 policy: engine.policy)
         }
         windows.record(sender: Fixture.carol, asset: eurd, amount: .max, at: Fixture.now, policy: engine.policy)
@@ -166,10 +182,14 @@ import Testing
         badValues.append(unordered)
         badKeys.append([0x50] + [UInt8](repeating: 0, count: 39))
         for key in badKeys {
-            #expect(throws: PolicyError.self, "key \(key)") { try TransferWindows().loading(key: key, value: good.value) }
+            #expect(throws: PolicyError.self, "key \(key)") {
+                try TransferWindows().loading(key: key, value: good.value)
+            }
         }
         for value in badValues {
-            #expect(throws: PolicyError.self, "value \(value)") { try TransferWindows().loading(key: good.key, value: value) }
+            #expect(throws: PolicyError.self, "value \(value)") {
+                try TransferWindows().loading(key: good.key, value: value)
+            }
         }
     }
 

@@ -52,7 +52,8 @@ public struct CompiledPolicy: Sendable {
     /// (`hasSystemPermission(_, .readAll)`), so that the API can tell an auditor's reads apart.
     public func mayRead(_ address: Address, asset: Address) -> Bool {
         guard let index = tables.memberIndex[address], let assetIndex = tables.assetIndex[asset] else { return false }
-        return tables.facts[index].isActive && tables.grant(member: index, asset: assetIndex) & AssetOperation.read.bit != 0
+        return tables.facts[index].isActive
+            && tables.grant(member: index, asset: assetIndex) & AssetOperation.read.bit != 0
     }
 
     /// Whether an active member's roles grant the operation on the asset (`Address.zero` = native).
@@ -61,7 +62,8 @@ public struct CompiledPolicy: Sendable {
         return tables.facts[index].isActive && tables.grant(member: index, asset: assetIndex) & operation.bit != 0
     }
 
-    /// Whether the address is on the sanctions list, directly or through its member's organisation.
+    /// Whether the address is on the sanctions list, directly or through its member (another of
+    /// the member's addresses, or its organisation).
     public func isSanctioned(_ address: Address) -> Bool {
         tables.isSanctioned(address, member: tables.memberIndex[address])
     }
@@ -119,7 +121,7 @@ final class PolicyTables: Sendable {
 
     @inline(__always)
     func isSanctioned(_ address: Address, member: Int?) -> Bool {
-        if let member, facts[member].organisationSanctioned { return true }
+        if let member, facts[member].sanctioned { return true }
         return !sanctionedAddresses.isEmpty && sanctionedAddresses.contains(address)
     }
 }
@@ -140,8 +142,9 @@ struct MemberFacts: Sendable {
     /// The member and its organisation are active.
     var isActive: Bool
     var travelRuleDataOnFile: Bool
-    /// The member's organisation is on the sanctions list.
-    var organisationSanctioned: Bool
+    /// The member is on the sanctions list: one of its addresses, or its organisation. Sanctions
+    /// bind the party, so a listed address blocks the member's other addresses too.
+    var sanctioned: Bool
     /// Unix seconds; 0 for no lock-up.
     var lockedUntil: UInt64
     /// `SystemPermission` bits.

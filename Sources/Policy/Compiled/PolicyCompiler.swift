@@ -28,7 +28,8 @@ struct PolicyCompiler {
             assets.append(AssetInfo(address: token.address, symbol: token.symbol, decimals: Int(token.decimals)))
         }
         self.assets = assets
-        self.symbolIndex = Dictionary(assets.enumerated().map { ($1.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        self.symbolIndex = Dictionary(
+            assets.enumerated().map { ($1.symbol, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: - Whole policy
@@ -37,15 +38,17 @@ struct PolicyCompiler {
         let organisations = checkOrganisations(draft.organisations)
         let roles = compileRoles(draft.roles)
         let sanctionedOrganisations = Set(draft.sanctions?.organisations ?? [])
+        let sanctioned = Set(draft.sanctions?.addresses ?? [])
         let members = compileMembers(
             draft.members, organisations: organisations, roles: roles, sanctionedOrganisations: sanctionedOrganisations,
+            sanctionedAddresses: sanctioned,
             brokenRoles: draft.brokenRoleNames, brokenOrganisations: draft.brokenOrganisationIDs)
         let rules = compileRules(draft.rules)
         guard problems.isEmpty else { return nil }
 
-        let sanctioned = Set(draft.sanctions?.addresses ?? [])
         let description = PolicyDescription(
-            assets: assets, organisations: draft.organisations.sorted { $0.id < $1.id }, roles: roles.sortedInfo(assets),
+            assets: assets, organisations: draft.organisations.sorted { $0.id < $1.id },
+            roles: roles.sortedInfo(assets),
             rules: draft.rules.sorted { $0.id < $1.id }, sanctionedAddresses: sanctioned.sorted(),
             sanctionedOrganisations: sanctionedOrganisations.sorted(), sanctionsFile: draft.sanctions?.file)
         let tables = PolicyTables(
@@ -73,7 +76,8 @@ struct PolicyCompiler {
         var byID: [String: OrganisationSpec] = [:]
         for spec in specs {
             if let first = byID[spec.id] {
-                problems.add(spec.at.error("id", "organisation '\(spec.id)' is already defined at \(describe(first.at))"))
+                problems.add(
+                    spec.at.error("id", "organisation '\(spec.id)' is already defined at \(describe(first.at))"))
                 continue
             }
             byID[spec.id] = spec
@@ -122,7 +126,8 @@ struct PolicyCompiler {
 
     func compileMembers(
         _ specs: [MemberSpec], organisations: [String: OrganisationSpec], roles: RoleTable,
-        sanctionedOrganisations: Set<String>, brokenRoles: Set<String>, brokenOrganisations: Set<String>
+        sanctionedOrganisations: Set<String>, sanctionedAddresses: Set<Address>, brokenRoles: Set<String>,
+        brokenOrganisations: Set<String>
     ) -> [CompiledMember] {
         var names: [String: EntryLocation] = [:]
         var addresses: [Address: (name: String, at: EntryLocation)] = [:]
@@ -178,7 +183,8 @@ struct PolicyCompiler {
                     let known = roles.roles.keys.sorted().joined(separator: ", ")
                     problems.add(
                         spec.at.error(
-                            "roles[\(index)]", "role '\(name)' is not defined; defined roles: " + (known.isEmpty ? "none" : known)))
+                            "roles[\(index)]",
+                            "role '\(name)' is not defined; defined roles: " + (known.isEmpty ? "none" : known)))
                     continue
                 }
                 system |= role.system
@@ -186,7 +192,8 @@ struct PolicyCompiler {
             }
             if let subject = spec.oidcSubject {
                 if let other = subjects[subject] {
-                    problems.add(spec.at.error("oidc_subject", "'\(subject)' is already member '\(other)''s OIDC subject"))
+                    problems.add(
+                        spec.at.error("oidc_subject", "'\(subject)' is already member '\(other)''s OIDC subject"))
                     ok = false
                 }
                 subjects[subject] = spec.name
@@ -203,12 +210,14 @@ struct PolicyCompiler {
             let member = PolicyMember(
                 name: spec.name, addresses: spec.addresses, organisation: spec.organisation, roles: spec.roles.sorted(),
                 kycTier: spec.kycTier, jurisdiction: spec.jurisdiction, status: active ? .active : .suspended,
-                oidcSubject: spec.oidcSubject, apiKeyHash: spec.apiKeyHash, travelRuleDataOnFile: spec.travelRuleDataOnFile,
+                oidcSubject: spec.oidcSubject, apiKeyHash: spec.apiKeyHash,
+                travelRuleDataOnFile: spec.travelRuleDataOnFile,
                 lockedUntil: spec.lockedUntil)
             let facts = MemberFacts(
                 kycTier: UInt8(spec.kycTier), jurisdiction: spec.jurisdictionIndex, isActive: active,
                 travelRuleDataOnFile: spec.travelRuleDataOnFile,
-                organisationSanctioned: sanctionedOrganisations.contains(spec.organisation),
+                sanctioned: sanctionedOrganisations.contains(spec.organisation)
+                    || spec.addresses.contains(where: sanctionedAddresses.contains),
                 lockedUntil: spec.lockedUntil ?? 0, system: system)
             compiled.append(CompiledMember(member: member, facts: facts, grants: grants))
         }
@@ -225,7 +234,8 @@ struct PolicyCompiler {
             if PolicyDecision.RuleID.builtIn.contains(spec.id) {
                 problems.add(
                     spec.at.error(
-                        "id", "'\(spec.id)' is the id of a built-in check; choose another (built-in: "
+                        "id",
+                        "'\(spec.id)' is the id of a built-in check; choose another (built-in: "
                             + PolicyDecision.RuleID.builtIn.sorted().joined(separator: ", ") + ")"))
                 continue
             }
@@ -240,7 +250,8 @@ struct PolicyCompiler {
                 if spec.kind.tokensOnly, index == 0 {
                     problems.add(
                         spec.at.error(
-                            "asset", "a \(spec.kind.rawValue) rule needs a token: the ledger keeps no holder count or supply "
+                            "asset",
+                            "a \(spec.kind.rawValue) rule needs a token: the ledger keeps no holder count or supply "
                                 + "for the native currency"))
                     continue
                 }
@@ -283,7 +294,8 @@ struct PolicyCompiler {
         case .jurisdiction(let senderAllow, let senderDeny, let recipientAllow, let recipientDeny):
             return .jurisdiction(
                 JurisdictionCheck(
-                    senderAllow: senderAllow.map(JurisdictionSet.init), senderDeny: senderDeny.map(JurisdictionSet.init),
+                    senderAllow: senderAllow.map(JurisdictionSet.init),
+                    senderDeny: senderDeny.map(JurisdictionSet.init),
                     recipientAllow: recipientAllow.map(JurisdictionSet.init),
                     recipientDeny: recipientDeny.map(JurisdictionSet.init)))
         case .transferAmount(let min, let max):
@@ -340,7 +352,8 @@ struct PolicyCompiler {
             }
         }
         for low in minimums {
-            for high in maximums where high.spec.id != low.spec.id && PolicyFileParser.compare(low.amount, high.amount) > 0 {
+            for high in maximums
+            where high.spec.id != low.spec.id && PolicyFileParser.compare(low.amount, high.amount) > 0 {
                 guard reported.insert("\(low.spec.id)|\(high.spec.id)|amount").inserted else { continue }
                 problems.add(
                     low.spec.at.error(

@@ -11,7 +11,9 @@ import Primitives
 enum PolicyHash {
     static let domain = "cloister/policy/v1"
 
-    static func compute(draft: PolicyDraft, tables: PolicyTables, roles: RoleTable, symbolIndex: [String: Int]) -> Hash32 {
+    static func compute(
+        draft: PolicyDraft, tables: PolicyTables, roles: RoleTable, symbolIndex: [String: Int]
+    ) -> Hash32 {
         var out = CanonicalWriter()
         out.string(domain)
 
@@ -107,7 +109,9 @@ struct CanonicalWriter {
     private(set) var bytes: [UInt8] = []
 
     mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     mutating func count(_ value: Int) { u64(UInt64(value)) }

@@ -63,8 +63,9 @@ extension CompiledPolicy {
         lines.append("Compliance rules (in evaluation order, after the built-in checks):")
         for (index, asset) in tables.assets.enumerated() {
             let rules = tables.rules[index]
-            lines.append("  \(asset.symbol)" + (index == 0 ? " (native currency)" : " (\(asset.address))") + ":"
-                + (rules.isEmpty ? " none" : ""))
+            lines.append(
+                "  \(asset.symbol)" + (index == 0 ? " (native currency)" : " (\(asset.address))") + ":"
+                    + (rules.isEmpty ? " none" : ""))
             for rule in rules { lines.append("    \(rule.id): \(describe(rule.check, asset: asset))") }
         }
 
@@ -101,7 +102,8 @@ extension CompiledPolicy {
             return "travel_rule: above \(asset.format(threshold)) both parties need originator/beneficiary data on file"
         case .transferLimit(let windows):
             return "transfer_limit: per sender, "
-                + windows.map { "\(asset.format($0.max)) per \(PeriodText.describe($0.period))" }.joined(separator: ", ")
+                + windows.map { "\(asset.format($0.max)) per \(PeriodText.describe($0.period))" }.joined(
+                    separator: ", ")
         case .maxBalance(let max): return "max_balance: no holder above \(asset.format(max))"
         case .maxHolders(let max): return "max_holders: at most \(max) holders"
         case .supplyCap(let max): return "supply_cap: minting stops at a total supply of \(asset.format(max))"

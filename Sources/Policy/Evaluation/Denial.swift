@@ -24,7 +24,9 @@ enum Denial {
         case send, receive, hold
     }
 
-    static func deny(_ ruleID: String, _ message: String, _ operation: Ledger.Operation, sender: Address, _ inputs: [String: String]) -> PolicyDecision {
+    static func deny(
+        _ ruleID: String, _ message: String, _ operation: Ledger.Operation, sender: Address, _ inputs: [String: String]
+    ) -> PolicyDecision {
         var all = inputs
         all["operation"] = operation.name
         all["sender"] = sender.checksummed
@@ -36,11 +38,16 @@ enum Denial {
     // MARK: - Built-in checks
 
     @inline(never)
-    static func sanctioned(_ party: Party, _ address: Address, _ operation: Ledger.Operation, sender: Address? = nil) -> PolicyDecision {
-        let message = party == .sender
+    static func sanctioned(
+        _ party: Party, _ address: Address, _ operation: Ledger.Operation, sender: Address? = nil
+    ) -> PolicyDecision {
+        let message =
+            party == .sender
             ? "your address \(address) is on the sanctions list: it may neither send nor receive"
             : "\(party.noun) \(address) is on the sanctions list: it may neither send nor receive"
-        return deny(ID.sanctions, message, operation, sender: sender ?? address, ["party": "\(party)", "address": address.checksummed])
+        return deny(
+            ID.sanctions, message, operation, sender: sender ?? address,
+            ["party": "\(party)", "address": address.checksummed])
     }
 
     @inline(never)
@@ -52,7 +59,9 @@ enum Denial {
     }
 
     @inline(never)
-    static func suspended(_ t: PolicyTables, _ index: Int, sender: Address, _ operation: Ledger.Operation) -> PolicyDecision {
+    static func suspended(
+        _ t: PolicyTables, _ index: Int, sender: Address, _ operation: Ledger.Operation
+    ) -> PolicyDecision {
         let member = t.members[index]
         return deny(
             ID.memberSuspended,
@@ -62,19 +71,24 @@ enum Denial {
 
     @inline(never)
     static func ownerNotMember(_ owner: Address, _ sender: Address, _ operation: Ledger.Operation) -> PolicyDecision {
-        deny(ID.membership, "the owner of these tokens, \(owner), is not a member of this chain", operation, sender: sender,
-             ["owner": owner.checksummed])
+        deny(
+            ID.membership, "the owner of these tokens, \(owner), is not a member of this chain", operation,
+            sender: sender,
+            ["owner": owner.checksummed])
     }
 
     @inline(never)
     static func ownerSuspended(_ owner: Address, _ sender: Address, _ operation: Ledger.Operation) -> PolicyDecision {
-        deny(ID.memberSuspended, "the owner of these tokens, \(owner), is suspended: its tokens cannot move", operation,
-             sender: sender, ["owner": owner.checksummed])
+        deny(
+            ID.memberSuspended, "the owner of these tokens, \(owner), is suspended: its tokens cannot move", operation,
+            sender: sender, ["owner": owner.checksummed])
     }
 
     @inline(never)
     static func unknownAsset(_ token: Address, _ sender: Address, _ operation: Ledger.Operation) -> PolicyDecision {
-        deny(ID.grant, "\(token) is not an asset of this chain's policy", operation, sender: sender, ["asset": token.checksummed])
+        deny(
+            ID.grant, "\(token) is not an asset of this chain's policy", operation, sender: sender,
+            ["asset": token.checksummed])
     }
 
     @inline(never)
@@ -89,7 +103,10 @@ enum Denial {
             ID.grant,
             "\(operation.name) needs the '\(needed.rawValue)' grant on \(symbol), which \(roles) do not give; ask an administrator for a role that grants it",
             operation, sender: sender,
-            ["asset": symbol, "needed": needed.rawValue, "roles": member.roles.joined(separator: ","), "member": member.name])
+            [
+                "asset": symbol, "needed": needed.rawValue, "roles": member.roles.joined(separator: ","),
+                "member": member.name,
+            ])
     }
 
     @inline(never)
@@ -112,16 +129,21 @@ enum Denial {
         _ t: PolicyTables, _ flow: PolicyEngine.Flow, _ until: UInt64, _ sender: Address, _ operation: Ledger.Operation
     ) -> PolicyDecision {
         let date = DateText.format(until)
-        let message = flow.fromIsSender
+        let message =
+            flow.fromIsSender
             ? "your account is locked up until \(date): you cannot send before then"
             : "the owner of these tokens is locked up: they cannot be sent yet"
-        return deny(ID.lockup, message, operation, sender: sender, ["locked_until": date, "owner": flow.from.checksummed])
+        return deny(
+            ID.lockup, message, operation, sender: sender, ["locked_until": date, "owner": flow.from.checksummed])
     }
 
     // MARK: - Compliance rules
 
     static func flowInputs(_ asset: AssetInfo, _ flow: PolicyEngine.Flow) -> [String: String] {
-        ["asset": asset.symbol, "amount": asset.format(flow.amount), "from": flow.from.checksummed, "to": flow.to.checksummed]
+        [
+            "asset": asset.symbol, "amount": asset.format(flow.amount), "from": flow.from.checksummed,
+            "to": flow.to.checksummed,
+        ]
     }
 
     @inline(never)
@@ -132,8 +154,9 @@ enum Denial {
         let date = DateText.format(until)
         var inputs = flowInputs(asset, flow)
         inputs["locked_until"] = date
-        return deny(rule.id, "\(asset.symbol) is locked up until \(date): it cannot be transferred before then", operation,
-                    sender: sender, inputs)
+        return deny(
+            rule.id, "\(asset.symbol) is locked up until \(date): it cannot be transferred before then", operation,
+            sender: sender, inputs)
     }
 
     @inline(never)
@@ -144,7 +167,8 @@ enum Denial {
         let message: String
         switch purpose {
         case .send where flow.fromIsSender:
-            message = "your KYC tier \(tier) is below the minimum of \(required) to send \(asset.symbol); complete a higher KYC tier first"
+            message =
+                "your KYC tier \(tier) is below the minimum of \(required) to send \(asset.symbol); complete a higher KYC tier first"
         case .send:
             message = "the owner of these tokens is below the KYC tier of \(required) needed to send \(asset.symbol)"
         case .receive, .hold:
@@ -159,10 +183,12 @@ enum Denial {
 
     @inline(never)
     static func mustSendWholeBalance(
-        _ rule: CompiledRule, _ asset: AssetInfo, required: UInt8, tier: UInt8, balance: UInt256, _ flow: PolicyEngine.Flow,
+        _ rule: CompiledRule, _ asset: AssetInfo, required: UInt8, tier: UInt8, balance: UInt256,
+        _ flow: PolicyEngine.Flow,
         _ sender: Address, _ operation: Ledger.Operation
     ) -> PolicyDecision {
-        let message = flow.fromIsSender
+        let message =
+            flow.fromIsSender
             ? "your KYC tier \(tier) is below the minimum of \(required) to hold \(asset.symbol): you may only send your whole balance (\(asset.format(balance)))"
             : "the owner of these tokens is below the KYC tier of \(required) needed to hold \(asset.symbol): only its whole balance may be sent"
         var inputs = flowInputs(asset, flow)
@@ -181,7 +207,8 @@ enum Denial {
         let name = Jurisdiction.code(ofIndex: code)
         let message: String
         if sending {
-            message = flow.fromIsSender
+            message =
+                flow.fromIsSender
                 ? "members in \(name) may not send \(asset.symbol)"
                 : "the owner's jurisdiction may not send \(asset.symbol)"
         } else {
@@ -194,11 +221,13 @@ enum Denial {
 
     @inline(never)
     static func transferAmount(
-        _ rule: CompiledRule, _ asset: AssetInfo, min: UInt256, max: UInt256, _ flow: PolicyEngine.Flow, _ sender: Address,
+        _ rule: CompiledRule, _ asset: AssetInfo, min: UInt256, max: UInt256, _ flow: PolicyEngine.Flow,
+        _ sender: Address,
         _ operation: Ledger.Operation
     ) -> PolicyDecision {
         let below = flow.amount < min
-        let message = below
+        let message =
+            below
             ? "the minimum single transfer of \(asset.symbol) is \(asset.format(min)); this transfer is \(asset.format(flow.amount))"
             : "the maximum single transfer of \(asset.symbol) is \(asset.format(max)); this transfer is \(asset.format(flow.amount)): split it or ask for a higher limit"
         var inputs = flowInputs(asset, flow)
@@ -214,11 +243,13 @@ enum Denial {
         let limit = asset.format(threshold)
         let message: String
         if !originatorOnFile {
-            message = flow.fromIsSender
+            message =
+                flow.fromIsSender
                 ? "transfers above \(limit) need originator data on file (travel rule), and yours is not: have your compliance team file it, or send at most \(limit)"
                 : "transfers above \(limit) need originator data on file (travel rule), and the owner's is not"
         } else {
-            message = "transfers above \(limit) need beneficiary data on file (travel rule), and the recipient's is not: send at most \(limit) or ask the recipient to file it"
+            message =
+                "transfers above \(limit) need beneficiary data on file (travel rule), and the recipient's is not: send at most \(limit) or ask the recipient to file it"
         }
         var inputs = flowInputs(asset, flow)
         inputs["threshold"] = limit
@@ -240,7 +271,8 @@ enum Denial {
         default: name = "limit of \(asset.format(window.max)) per \(span)"
         }
         let who = flow.fromIsSender ? "sent" : "sent by the owner of these tokens"
-        let message = "\(name) exceeded: \(AmountText.format(used, decimals: asset.decimals)) \(who) in the last \(span), "
+        let message =
+            "\(name) exceeded: \(AmountText.format(used, decimals: asset.decimals)) \(who) in the last \(span), "
             + "this transfer \(AmountText.format(flow.amount, decimals: asset.decimals))"
         var inputs = flowInputs(asset, flow)
         inputs["window"] = span
@@ -257,8 +289,10 @@ enum Denial {
         deny(
             rule.id, "this would take the recipient above the maximum holding of \(asset.format(max))", operation,
             sender: sender,
-            ["asset": asset.symbol, "amount": asset.format(amount), "to": to.checksummed, "max": asset.format(max),
-             "recipient_balance": asset.format(balance)])
+            [
+                "asset": asset.symbol, "amount": asset.format(amount), "to": to.checksummed, "max": asset.format(max),
+                "recipient_balance": asset.format(balance),
+            ])
     }
 
     @inline(never)
@@ -267,7 +301,8 @@ enum Denial {
         _ operation: Ledger.Operation
     ) -> PolicyDecision {
         deny(
-            rule.id, "\(asset.symbol) already has its maximum of \(max) holders: it cannot gain a new holder", operation,
+            rule.id, "\(asset.symbol) already has its maximum of \(max) holders: it cannot gain a new holder",
+            operation,
             sender: sender, ["asset": asset.symbol, "to": to.checksummed, "max": String(max), "holders": String(count)])
     }
 
@@ -277,8 +312,12 @@ enum Denial {
         _ operation: Ledger.Operation
     ) -> PolicyDecision {
         deny(
-            rule.id, "minting \(asset.format(amount)) would take the supply of \(asset.symbol) above its cap of \(asset.format(max))",
+            rule.id,
+            "minting \(asset.format(amount)) would take the supply of \(asset.symbol) above its cap of \(asset.format(max))",
             operation, sender: sender,
-            ["asset": asset.symbol, "amount": asset.format(amount), "cap": asset.format(max), "supply": asset.format(supply)])
+            [
+                "asset": asset.symbol, "amount": asset.format(amount), "cap": asset.format(max),
+                "supply": asset.format(supply),
+            ])
     }
 }

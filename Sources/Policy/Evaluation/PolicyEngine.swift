@@ -18,7 +18,8 @@ public struct PolicyEngine: Sendable {
         self.policy = policy
     }
 
-    /// Decides one operation by `sender` at block time `timestamp` (unix seconds). Pure; no allocation on allow in the steady state.
+    /// Decides one operation by `sender` at block time `timestamp` (unix seconds). Pure; no
+    /// allocation on allow in the steady state.
     ///
     /// `ledger` must be the state the operation will execute on, and `windows` the usage
     /// recorded up to it, so that stateful rules see every earlier operation of the block.
@@ -51,11 +52,14 @@ public struct PolicyEngine: Sendable {
             if let denial = requireGrant(t, s, asset: a, .transfer, sender, operation) { return denial }
             let fromIndex = from == sender ? s : t.memberIndex[from]
             if from != sender {
-                if t.isSanctioned(from, member: fromIndex) { return Denial.sanctioned(.owner, from, operation, sender: sender) }
+                if t.isSanctioned(from, member: fromIndex) {
+                    return Denial.sanctioned(.owner, from, operation, sender: sender)
+                }
                 guard let f = fromIndex else { return Denial.ownerNotMember(from, sender, operation) }
                 guard t.facts[f].isActive else { return Denial.ownerSuspended(from, sender, operation) }
             }
-            let flow = Flow(asset: a, from: from, fromIndex: fromIndex!, to: to, amount: amount, fromIsSender: from == sender)
+            let flow = Flow(
+                asset: a, from: from, fromIndex: fromIndex!, to: to, amount: amount, fromIsSender: from == sender)
             return transfer(t, flow, sender, operation, timestamp, ledger, windows)
 
         case .approve(let token, let spender, _):
@@ -147,34 +151,42 @@ public struct PolicyEngine: Sendable {
 
             case .kycMinimum(let send, let receive, let hold):
                 if owner.kycTier < send {
-                    return Denial.kycTooLow(rule, asset, .send, required: send, tier: owner.kycTier, flow, sender, operation)
+                    return Denial.kycTooLow(
+                        rule, asset, .send, required: send, tier: owner.kycTier, flow, sender, operation)
                 }
                 if recipient.kycTier < receive {
-                    return Denial.kycTooLow(rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
+                    return Denial.kycTooLow(
+                        rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
                 }
                 if recipient.kycTier < hold {
-                    return Denial.kycTooLow(rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
+                    return Denial.kycTooLow(
+                        rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
                 }
                 // A holder below the tier to hold may still leave the asset, but only entirely.
                 if owner.kycTier < hold, !selfTransfer {
                     let balance = ledger.balance(token: asset.address, holder: flow.from)
                     if balance > flow.amount {
-                        return Denial.mustSendWholeBalance(rule, asset, required: hold, tier: owner.kycTier, balance: balance, flow, sender, operation)
+                        return Denial.mustSendWholeBalance(
+                            rule, asset, required: hold, tier: owner.kycTier, balance: balance, flow, sender, operation)
                     }
                 }
 
             case .jurisdiction(let check):
                 if let allow = check.senderAllow, !allow.contains(owner.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
                 }
                 if let deny = check.senderDeny, deny.contains(owner.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
                 }
                 if let allow = check.recipientAllow, !allow.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
                 }
                 if let deny = check.recipientDeny, deny.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
                 }
 
             case .transferAmount(let min, let max):
@@ -186,7 +198,8 @@ public struct PolicyEngine: Sendable {
                 if flow.amount > threshold {
                     if !owner.travelRuleDataOnFile || !recipient.travelRuleDataOnFile {
                         return Denial.travelRule(
-                            rule, asset, threshold: threshold, originatorOnFile: owner.travelRuleDataOnFile, flow, sender,
+                            rule, asset, threshold: threshold, originatorOnFile: owner.travelRuleDataOnFile, flow,
+                            sender,
                             operation)
                     }
                     travelRuleID = rule.id
@@ -211,7 +224,8 @@ public struct PolicyEngine: Sendable {
                 if selfTransfer { continue }
                 let balance = ledger.balance(token: asset.address, holder: flow.to)
                 if (balance.checkedAdding(flow.amount) ?? .max) > max {
-                    return Denial.maxBalance(rule, asset, max: max, balance: balance, flow.to, flow.amount, sender, operation)
+                    return Denial.maxBalance(
+                        rule, asset, max: max, balance: balance, flow.to, flow.amount, sender, operation)
                 }
 
             case .maxHolders(let max):
@@ -246,18 +260,22 @@ public struct PolicyEngine: Sendable {
             switch rule.check {
             case .kycMinimum(_, let receive, let hold):
                 if recipient.kycTier < receive {
-                    return Denial.kycTooLow(rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
+                    return Denial.kycTooLow(
+                        rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
                 }
                 if recipient.kycTier < hold {
-                    return Denial.kycTooLow(rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
+                    return Denial.kycTooLow(
+                        rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
                 }
 
             case .jurisdiction(let check):
                 if let allow = check.recipientAllow, !allow.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
                 }
                 if let deny = check.recipientDeny, deny.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                    return Denial.jurisdiction(
+                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
                 }
 
             case .maxBalance(let max):

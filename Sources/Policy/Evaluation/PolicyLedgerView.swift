@@ -6,7 +6,7 @@ import Primitives
 /// The sequencer passes its own state, so stateful rules (max balance, holders, supply) see the
 /// effect of every operation before the one being decided.
 public protocol PolicyLedgerView {
-    func balance(token: Address, holder: Address) -> UInt256     // token == .zero: native balance
+    func balance(token: Address, holder: Address) -> UInt256  // token == .zero: native balance
     func holderCount(token: Address) -> UInt64
     func totalSupply(token: Address) -> UInt256
 }

@@ -57,7 +57,9 @@ struct PolicyFileParser {
         }
         if let roles = problems.attempt({ () throws(ConfigError) in try root.optionalTable("role") }), let roles {
             for name in roles.freeformKeys() {
-                guard let table = problems.attempt({ () throws(ConfigError) in try roles.table(name) }) else { continue }
+                guard let table = problems.attempt({ () throws(ConfigError) in try roles.table(name) }) else {
+                    continue
+                }
                 if let spec = role(name: name, table) {
                     draft.roles.append(spec)
                 } else {
@@ -94,7 +96,9 @@ struct PolicyFileParser {
             if let address = problems.attempt({ () throws(ConfigError) in try table.address("address") }) {
                 addresses = [address]
                 addressKeys = ["address"]
-            } else { addresses = nil }
+            } else {
+                addresses = nil
+            }
         case (false, true):
             addresses = addressList(table, "addresses")
             addressKeys = (0..<(addresses?.count ?? 0)).map { "addresses[\($0)]" }
@@ -116,9 +120,11 @@ struct PolicyFileParser {
             problems.add(table.error("oidc_subject", "is empty; remove it or give the identity provider's 'sub'"))
         }
         let apiKey = apiKeyHash(table)
-        let travel = problems.attempt { () throws(ConfigError) in try table.optionalBoolean("travel_rule_data_on_file") }
+        let travel = problems.attempt { () throws(ConfigError) in try table.optionalBoolean("travel_rule_data_on_file")
+        }
         let locked = optionalDate(table, "locked_until")
-        let complete = name != nil && addresses != nil && organisation != nil && roles != nil && tier != nil
+        let complete =
+            name != nil && addresses != nil && organisation != nil && roles != nil && tier != nil
             && jurisdiction != nil && status != nil && subject != nil && apiKey != nil && travel != nil && locked != nil
         return MemberSpec(
             name: name ?? "", addresses: addresses ?? [], organisation: organisation ?? "", roles: (roles ?? nil) ?? [],
@@ -129,13 +135,16 @@ struct PolicyFileParser {
     }
 
     func apiKeyHash(_ table: TableReader) -> Hash32?? {
-        guard let text = problems.attempt({ () throws(ConfigError) in try table.optionalString("api_key_sha256") }) else {
+        guard let text = problems.attempt({ () throws(ConfigError) in try table.optionalString("api_key_sha256") })
+        else {
             return nil
         }
         guard let text else { return .some(nil) }
         let prefixed = text.hasPrefix("0x") || text.hasPrefix("0X") ? "0x" + text.dropFirst(2) : "0x" + text
         do { return .some(try Hash32(hex: prefixed.lowercased())) } catch {
-            problems.add(table.error("api_key_sha256", "must be a SHA-256 digest: 64 hex digits (the key's hash, never the key)"))
+            problems.add(
+                table.error("api_key_sha256", "must be a SHA-256 digest: 64 hex digits (the key's hash, never the key)")
+            )
             return nil
         }
     }
@@ -164,13 +173,17 @@ struct PolicyFileParser {
                     ok = false
                 }
             }
-        } else { ok = false }
+        } else {
+            ok = false
+        }
         var grants: [GrantSpec] = []
         if let tables = problems.attempt({ () throws(ConfigError) in try table.tables("grants") }) {
             for grantTable in tables {
                 if let grant = grant(grantTable) { grants.append(grant) } else { ok = false }
             }
-        } else { ok = false }
+        } else {
+            ok = false
+        }
         if ok, system.isEmpty, grants.isEmpty {
             problems.add(table.error(nil, "grants nothing: give it 'system' permissions or 'grants'"))
             ok = false
@@ -199,7 +212,9 @@ struct PolicyFileParser {
                     operations = nil
                 }
             }
-        } else { operations = nil }
+        } else {
+            operations = nil
+        }
         guard let asset, let operations else { return nil }
         return GrantSpec(asset: asset, operations: operations, at: location(table))
     }
@@ -222,7 +237,8 @@ struct PolicyFileParser {
         }
         var asset = problems.attempt { () throws(ConfigError) in try table.optionalString("asset") }
         if case .some(.some("*")) = asset {
-            problems.add(table.error("asset", "'*' is for grants; leave 'asset' out for a rule that applies to every asset"))
+            problems.add(
+                table.error("asset", "'*' is for grants; leave 'asset' out for a rule that applies to every asset"))
             asset = nil
         }
         _ = problems.attempt { () throws(ConfigError) in try table.optionalString("description") }
@@ -254,7 +270,9 @@ struct PolicyFileParser {
                     if let value, !(1...Self.kycTiers.upperBound).contains(value) {
                         problems.add(
                             table.error(
-                                key, "must be between 1 and \(Self.kycTiers.upperBound), got \(value) (a minimum of 0 checks nothing)"))
+                                key,
+                                "must be between 1 and \(Self.kycTiers.upperBound), got \(value) (a minimum of 0 checks nothing)"
+                            ))
                         ok = false
                     }
                     values.append(value)
@@ -279,7 +297,9 @@ struct PolicyFileParser {
             if lists.isEmpty {
                 problems.add(
                     table.error(
-                        nil, "lists no jurisdiction: give at least one of sender_allow, sender_deny, recipient_allow, recipient_deny"))
+                        nil,
+                        "lists no jurisdiction: give at least one of sender_allow, sender_deny, recipient_allow, recipient_deny"
+                    ))
                 return nil
             }
             for side in ["sender", "recipient"] {
@@ -289,7 +309,8 @@ struct PolicyFileParser {
                         problems.add(
                             table.error(
                                 "\(side)_deny",
-                                "contradicts \(side)_allow: \(both.joined(separator: ", ")) is both allowed and denied"))
+                                "contradicts \(side)_allow: \(both.joined(separator: ", ")) is both allowed and denied")
+                        )
                         ok = false
                     }
                 }
@@ -323,40 +344,40 @@ struct PolicyFileParser {
 
         case .transferLimit:
             guard table.contains("windows") else {
-                problems.add(table.error("windows", "is required but missing, e.g. [{ period = \"24h\", max = \"1000000\" }]"))
+                problems.add(
+                    table.error("windows", "is required but missing, e.g. [{ period = \"24h\", max = \"1000000\" }]"))
                 return nil
             }
             guard let tables = problems.attempt({ () throws(ConfigError) in try table.tables("windows") }) else {
                 return nil
             }
             guard (1...Self.maxWindowsPerRule).contains(tables.count) else {
-                problems.add(table.error("windows", "must list 1 to \(Self.maxWindowsPerRule) windows, got \(tables.count)"))
+                problems.add(
+                    table.error("windows", "must list 1 to \(Self.maxWindowsPerRule) windows, got \(tables.count)"))
                 return nil
             }
             var windows: [TransferWindowSpec] = []
-            var ok = true
             var periods: [UInt64: Int] = [:]
             for (index, windowTable) in tables.enumerated() {
                 checkKeys(windowTable, allowed: Self.windowKeys)
                 let period = self.period(windowTable)
                 let max = amount(windowTable, "max")
                 if let max, max.isZero {
-                    problems.add(windowTable.error("max", "is zero, which refuses every transfer; remove the grant instead"))
-                    ok = false
+                    problems.add(
+                        windowTable.error("max", "is zero, which refuses every transfer; remove the grant instead"))
                 }
-                guard let period, let max else {
-                    ok = false
-                    continue
-                }
+                guard let period, let max else { continue }
                 if let earlier = periods[period] {
                     problems.add(
-                        windowTable.error("period", "\(PeriodText.describe(period)) is already windows[\(earlier)]'s period"))
-                    ok = false
+                        windowTable.error(
+                            "period", "\(PeriodText.describe(period)) is already windows[\(earlier)]'s period"))
                 }
                 periods[period] = index
                 windows.append(TransferWindowSpec(period: period, max: max, at: location(windowTable)))
             }
-            return ok ? .transferLimit(windows: windows) : nil
+            // The valid windows go on even when another is wrong, so their amounts are checked
+            // against the asset too; a policy with any problem is never compiled.
+            return windows.isEmpty ? nil : .transferLimit(windows: windows)
 
         case .maxBalance:
             guard let max = amount(table, "max") else { return nil }
@@ -386,13 +407,16 @@ struct PolicyFileParser {
                 var seen: [Address: Int] = [:]
                 for (index, address) in list.enumerated() {
                     if let first = seen[address] {
-                        problems.add(root.error("addresses[\(index)]", "\(address) is already listed at addresses[\(first)]"))
+                        problems.add(
+                            root.error("addresses[\(index)]", "\(address) is already listed at addresses[\(first)]"))
                         ok = false
                     }
                     seen[address] = index
                 }
                 addresses = list
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         var organisations: [String] = []
         if let list = uniqueStrings(root, "organisations", optional: true) {
@@ -401,7 +425,9 @@ struct PolicyFileParser {
                 problems.add(root.error("organisations[\(index)]", "is empty"))
                 ok = false
             }
-        } else { ok = false }
+        } else {
+            ok = false
+        }
         return ok ? SanctionsListSpec(file: file, addresses: addresses, organisations: organisations) : nil
     }
 
@@ -426,7 +452,8 @@ struct PolicyFileParser {
     func isIdentifier(_ text: String) -> Bool {
         !text.isEmpty
             && text.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                    || $0 == "_"
                     || $0 == "."
             }
     }
@@ -498,7 +525,8 @@ struct PolicyFileParser {
     func jurisdictionList(_ table: TableReader, _ key: String) -> [UInt16]? {
         guard let codes = uniqueStrings(table, key, optional: false), let codes else { return nil }
         guard !codes.isEmpty else {
-            problems.add(table.error(key, "is empty; leave the key out instead (an empty list would match nobody or everybody)"))
+            problems.add(
+                table.error(key, "is empty; leave the key out instead (an empty list would match nobody or everybody)"))
             return nil
         }
         var indices: [UInt16] = []
@@ -515,7 +543,9 @@ struct PolicyFileParser {
     }
 
     func amount(_ table: TableReader, _ key: String) -> DecimalAmount? {
-        guard let found = problems.attempt({ () throws(ConfigError) in try requiredValue(table, key) }) else { return nil }
+        guard let found = problems.attempt({ () throws(ConfigError) in try requiredValue(table, key) }) else {
+            return nil
+        }
         switch DecimalAmount.parse(found) {
         case .success(let amount): return amount
         case .failure(let problem):
@@ -557,7 +587,8 @@ struct PolicyFileParser {
     /// Orders two amounts written in token units (-1, 0, 1).
     static func compare(_ a: DecimalAmount, _ b: DecimalAmount) -> Int {
         let decimals = max(a.fractionDigits.count, b.fractionDigits.count)
-        guard case .success(let x) = a.baseUnits(decimals: decimals), case .success(let y) = b.baseUnits(decimals: decimals)
+        guard case .success(let x) = a.baseUnits(decimals: decimals),
+            case .success(let y) = b.baseUnits(decimals: decimals)
         else { return 0 }
         return x < y ? -1 : (x == y ? 0 : 1)
     }
@@ -566,7 +597,9 @@ struct PolicyFileParser {
     func checkKeys(_ table: TableReader, allowed: [String], context: String? = nil) {
         for key in table.table.keys where !allowed.contains(key) {
             let hint: String
-            if let near = allowed.min(by: { editDistance(key, $0) < editDistance(key, $1) }), editDistance(key, near) <= 2 {
+            if let near = allowed.min(by: { editDistance(key, $0) < editDistance(key, $1) }),
+                editDistance(key, near) <= 2
+            {
                 hint = "did you mean '\(near)'?"
             } else {
                 hint = "known keys: " + allowed.joined(separator: ", ")
@@ -585,7 +618,8 @@ struct PolicyFileParser {
         for i in 1...x.count {
             var current = [i] + Array(repeating: 0, count: y.count)
             for j in 1...y.count {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+                current[j] = Swift.min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
             }
             previous = current
         }

@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ConfigFiles
 import Ledger
 import Primitives
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Loads a policy directory as one unit: every file is read and checked, and a policy is
 /// returned only when nothing anywhere is wrong.
@@ -20,9 +21,13 @@ public enum PolicyLoader {
     public static func load(directory: String, tokens: [TokenDefinition]) throws(PolicyError) -> CompiledPolicy {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }
+                .sorted()
         } catch {
-            throw PolicyError(ConfigError(file: directory, key: nil, problem: "cannot be read as a policy directory (\(error.localizedDescription))"))
+            throw PolicyError(
+                ConfigError(
+                    file: directory, key: nil,
+                    problem: "cannot be read as a policy directory (\(error.localizedDescription))"))
         }
         guard !names.isEmpty else {
             throw PolicyError(
@@ -49,7 +54,8 @@ public enum PolicyLoader {
     /// Loads a policy from documents already parsed; `unreadable` are files of the directory whose
     /// problems are already recorded, `readFile` reads a sanctions list from outside the directory.
     static func load(
-        documents: [(path: String, table: ConfigTable)], unreadable: [String], directory: String, tokens: [TokenDefinition],
+        documents: [(path: String, table: ConfigTable)], unreadable: [String], directory: String,
+        tokens: [TokenDefinition],
         problems: ProblemList = ProblemList(), readFile: (String) throws(ConfigError) -> ConfigTable
     ) throws(PolicyError) -> CompiledPolicy {
         let parser = PolicyFileParser(problems: problems)
@@ -60,14 +66,18 @@ public enum PolicyLoader {
         for document in documents {
             guard document.table["sanctions"] != nil else { continue }
             let root = TableReader(document.table, file: document.path)
-            guard let table = problems.attempt({ () throws(ConfigError) in try root.table("sanctions") }) else { continue }
+            guard let table = problems.attempt({ () throws(ConfigError) in try root.table("sanctions") }) else {
+                continue
+            }
             parser.checkKeys(table, allowed: PolicyFileParser.sanctionsReferenceKeys)
             guard let list = parser.nonEmptyString(table, "list") else { continue }
             let location = EntryLocation(file: document.path, path: "sanctions")
             if let earlier = reference {
                 problems.add(
                     location.error(
-                        nil, "a sanctions list is already referenced in \(earlier.declaredIn.file); keep one [sanctions] table"))
+                        nil,
+                        "a sanctions list is already referenced in \(earlier.declaredIn.file); keep one [sanctions] table"
+                    ))
                 continue
             }
             reference = (list.hasPrefix("/") ? list : join(directory, list), location)

@@ -101,7 +101,8 @@ struct TransferWindowSpec: Sendable {
 enum RuleBody: Sendable {
     case lockup(until: UInt64)
     case kycMinimum(send: Int?, receive: Int?, hold: Int?)
-    case jurisdiction(senderAllow: [UInt16]?, senderDeny: [UInt16]?, recipientAllow: [UInt16]?, recipientDeny: [UInt16]?)
+    case jurisdiction(
+        senderAllow: [UInt16]?, senderDeny: [UInt16]?, recipientAllow: [UInt16]?, recipientDeny: [UInt16]?)
     case transferAmount(min: DecimalAmount?, max: DecimalAmount?)
     case travelRule(threshold: DecimalAmount)
     case transferLimit(windows: [TransferWindowSpec])

@@ -61,7 +61,8 @@ enum AmountProblem: Error, Equatable {
         case .negative: return "must not be negative"
         case .float:
             return "is a float; write amounts as strings in token units, e.g. \"1000.50\", so no precision is lost"
-        case .wrongType(let kind): return "expected an amount in token units as a string (e.g. \"1000.50\"), found \(kind)"
+        case .wrongType(let kind):
+            return "expected an amount in token units as a string (e.g. \"1000.50\"), found \(kind)"
         case .malformed(let text):
             return "'\(text)' is not an amount in token units (digits, an optional '.', e.g. \"1000000.00\")"
         case .tooManyDecimals(let count): return "has \(count) decimal places"
@@ -112,7 +113,8 @@ enum DateText {
         case .dateTime(let text), .string(let text): return unixSeconds(text)
         default:
             return .failure(
-                "expected a date-time such as 2026-01-01T00:00:00Z or a date such as 2026-01-01, found \(value.kindName)")
+                "expected a date-time such as 2026-01-01T00:00:00Z or a date such as 2026-01-01, found \(value.kindName)"
+            )
         }
     }
 
@@ -147,7 +149,9 @@ enum DateText {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             let start = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                index += 1
+            }
             guard index > start else { return .failure(ValueProblem(stringLiteral: invalid)) }
         }
         guard index < bytes.count else {

@@ -75,12 +75,15 @@ public struct TransferWindows: Sendable, Equatable {
     ///
     /// Does nothing when no transfer limit applies to the asset, or for a zero amount. Slots
     /// older than the asset's longest window are dropped as the sender's entry is written.
-    public mutating func record(sender: Address, asset: Address, amount: UInt256, at timestamp: UInt64, policy: CompiledPolicy) {
+    public mutating func record(
+        sender: Address, asset: Address, amount: UInt256, at timestamp: UInt64, policy: CompiledPolicy
+    ) {
         guard !amount.isZero, let assetIndex = policy.tables.assetIndex[asset] else { return }
         let plan = policy.tables.windowPlans[assetIndex]
         guard plan.isActive else { return }
         let key = Key(sender: sender, asset: asset)
-        var entry = usage[key] ?? Usage()
+        // Taken out of the dictionary so its slot arrays are uniquely referenced and change in place.
+        var entry = usage.removeValue(forKey: key) ?? Usage()
         for level in 0..<WindowLevel.count {
             guard plan.retention[level] > 0 else {
                 entry.levels[level].removeAll()
@@ -89,13 +92,15 @@ public struct TransferWindows: Sendable, Equatable {
             Self.add(amount, at: timestamp / WindowLevel.slotSeconds[level], to: &entry.levels[level])
             Self.prune(&entry.levels[level], level: level, keep: plan.retention[level], at: timestamp)
         }
-        usage[key] = entry.isEmpty ? nil : entry
+        if !entry.isEmpty { usage[key] = entry }
         changed.insert(key)
     }
 
     /// Records the usage a successful operation adds, if it is a transfer: `transfer`,
     /// `transferFrom` (counted for `from`) or `nativeTransfer`.
-    public mutating func record(_ operation: Ledger.Operation, sender: Address, at timestamp: UInt64, policy: CompiledPolicy) {
+    public mutating func record(
+        _ operation: Ledger.Operation, sender: Address, at timestamp: UInt64, policy: CompiledPolicy
+    ) {
         switch operation {
         case .transfer(let token, _, let amount):
             record(sender: sender, asset: token, amount: amount, at: timestamp, policy: policy)
@@ -116,7 +121,11 @@ public struct TransferWindows: Sendable, Equatable {
             let plan = policy.tables.assetIndex[key.asset].map { policy.tables.windowPlans[$0] }
             for level in 0..<WindowLevel.count {
                 let keep = plan?.retention[level] ?? 0
-                if keep == 0 { entry.levels[level].removeAll() } else { Self.prune(&entry.levels[level], level: level, keep: keep, at: timestamp) }
+                if keep == 0 {
+                    entry.levels[level].removeAll()
+                } else {
+                    Self.prune(&entry.levels[level], level: level, keep: keep, at: timestamp)
+                }
             }
             guard entry != usage[key]! else { continue }
             usage[key] = entry.isEmpty ? nil : entry
@@ -260,13 +269,17 @@ public struct TransferWindows: Sendable, Equatable {
             let countBytes = try take(2)
             let count = Int(countBytes.first!) << 8 | Int(countBytes.last!)
             let limit = Int(WindowLevel.reachSeconds[level] / WindowLevel.slotSeconds[level]) + 1
-            guard count <= limit else { throw malformed("level \(level) holds \(count) slots, at most \(limit) fit its reach") }
+            guard count <= limit else {
+                throw malformed("level \(level) holds \(count) slots, at most \(limit) fit its reach")
+            }
             var slots: [Slot] = []
             slots.reserveCapacity(count)
             for _ in 0..<count {
                 let index = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 let length = Int(try take(1).first!)
-                guard (1...32).contains(length) else { throw malformed("a slot amount of \(length) bytes (1 to 32 allowed)") }
+                guard (1...32).contains(length) else {
+                    throw malformed("a slot amount of \(length) bytes (1 to 32 allowed)")
+                }
                 let amountBytes = try take(length)
                 guard amountBytes.first != 0 else { throw malformed("a slot amount is not minimally encoded") }
                 let amount: UInt256

@@ -1,0 +1,65 @@
+import API
+import Auth
+import Foundation
+import Node
+import NodeTestSupport
+import Policy
+import Primitives
+import Testing
+
+/// API keys and membership status come from policy: a suspended member is refused at the door.
+@Suite(.serialized) struct PolicyIdentityTests {
+    static func policy(for fixture: NodeFixture, bobStatus: String) throws -> (CompiledPolicy, String) {
+        let directory = fixture.directory + "/policy-\(bobStatus)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let key = "clk_test-key-of-bob"
+        let members = """
+            [[organisation]]
+            id = "bank-a"
+            name = "Bank A"
+            [[member]]
+            name = "alice"
+            address = "\(fixture.alice.address.checksummed)"
+            organisation = "bank-a"
+            roles = ["trader"]
+            kyc_tier = 2
+            jurisdiction = "DE"
+            [[member]]
+            name = "bob"
+            address = "\(fixture.bob.address.checksummed)"
+            organisation = "bank-a"
+            roles = ["trader"]
+            kyc_tier = 2
+            jurisdiction = "DE"
+            status = "\(bobStatus)"
+            api_key_sha256 = "\(APIKeys.hash(key).hex)"
+            [role.trader]
+            grants = [{ asset = "EURD", ops = ["transfer", "read"] }]
+            """
+        try members.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
+        return (try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens), key)
+    }
+
+    @Test func apiKeyOfActiveMemberIsAcceptedAndOfSuspendedMemberRefused() async throws {
+        for status in ["active", "suspended"] {
+            let fixture = try NodeFixture()
+            let (policy, key) = try Self.policy(for: fixture, bobStatus: status)
+            let node = try await InProcessNode.start(fixture, policy: policy) { router, chain in
+                MemberAPI.install(on: router, chain: chain, logger: .init(label: "api"))
+            }
+            let body = Data("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"\(fixture.bob.address.hex)\",\"latest\"]}".utf8)
+            let response = try await node.post(body: body, token: key)
+            if status == "active" {
+                #expect(response.status == 200)
+                #expect(((response.json as? [String: Any])?["result"] as? String) == "0x3635c9adc5dea00000")
+            } else {
+                #expect(response.status == 401)
+                #expect(String(decoding: response.body, as: UTF8.self).contains("suspended"))
+            }
+            // Unknown API keys are refused either way, and the server keeps serving.
+            #expect(try await node.post(body: body, token: "clk_not-configured").status == 401)
+            #expect(try await node.post(body: body, token: key).status == (status == "active" ? 200 : 401))
+            await node.stop()
+        }
+    }
+}
