@@ -79,6 +79,25 @@ import FoundationNetworking
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
+    @Test func policyCheckPrintsSummaryAndHashOrEveryProblem() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let good = try CLITests.run("policy", "check", root.appendingPathComponent("Policies").path, "--config", root.appendingPathComponent("Config/cloister.toml").path)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("Policy hash: 0x"))
+        #expect(good.stdout.contains("alice"))
+
+        let broken = CLITests.temporaryPath("policies")
+        try FileManager.default.copyItem(atPath: root.appendingPathComponent("Policies").path, toPath: broken)
+        let members = broken + "/members.toml"
+        var text = try String(contentsOfFile: members, encoding: .utf8)
+        text = text.replacingOccurrences(of: "kyc_tier = 2", with: "kyc_teir = 2")
+        try text.write(toFile: members, atomically: true, encoding: .utf8)
+        let bad = try CLITests.run("policy", "check", broken, "--config", root.appendingPathComponent("Config/cloister.toml").path)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("members.toml"))
+        #expect(bad.stderr.contains("kyc_teir"))
+    }
+
     @Test func refusesToStartWithoutMasterKey() throws {
         let devnet = try Self.devnetCopy()
         let run = try CLITests.run("node", "--config", devnet.config, "--master-key", devnet.masterKey)
@@ -121,6 +140,12 @@ import FoundationNetworking
         #expect(second.log.contains("chain restored"))
         let resumed = try await Self.health(port: try #require(second.port))
         #expect(resumed["stateRoot"] as? String == stateRoot)
+        #expect((resumed["policyHash"] as? String)?.hasPrefix("0x") == true)
+
+        // SIGHUP reloads the policy without a restart.
+        kill(second.process.processIdentifier, SIGHUP)
+        #expect(await second.waitFor("SIGHUP: reloading policy"), "\(second.log)")
+        #expect(second.process.isRunning)
         #expect(await second.stop() == 0)
     }
 }
