@@ -113,9 +113,9 @@ var targets: [Target] = [
     ),
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
-    .testTarget(name: "StarkMathTests", dependencies: ["StarkMath"], exclude: ["Fixtures"]),
-    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath"]),
-    .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath"]),
+    .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
+    .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
         name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]

@@ -4,6 +4,7 @@ import Ledger
 import Policy
 import Primitives
 import Testing
+import TestSupport
 
 /// Addresses, tokens and a base policy shared by the policy tests.
 enum Fixture {
@@ -199,10 +200,7 @@ enum Fixture {
     }
 
     /// The repository's root, found from this file.
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
+    static var repositoryRoot: URL { SharedVectors.repositoryRoot }
 
     /// The devnet tokens, read from Config/cloister.toml the way the node reads them.
     static func devnetTokens() throws -> [TokenDefinition] {

@@ -2,6 +2,7 @@ import Primitives
 import StarkCrypto
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct MerkleTreeTests {
     let rowWidth = 5

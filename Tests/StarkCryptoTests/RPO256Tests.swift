@@ -1,6 +1,7 @@
 import StarkCrypto
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct RPO256Tests {
     let vectors = RPOVectors.shared

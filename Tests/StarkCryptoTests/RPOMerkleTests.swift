@@ -1,6 +1,7 @@
 import StarkCrypto
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct RPOMerkleTests {
     func leaves(_ count: Int, seed: UInt64) -> [RPODigest] {

@@ -1,5 +1,6 @@
 import Foundation
 import StarkMath
+import TestSupport
 
 /// `shared/vectors/rpo256.json`: the published RPO-256 parameters and known answers.
 ///
@@ -25,15 +26,7 @@ struct RPOVectors: Decodable {
     let vectors_hash_elements_of_0_to_i: [KnownAnswer]
 
     static let shared: RPOVectors = {
-        let directory: URL
-        if let override = ProcessInfo.processInfo.environment["CLOISTER_VECTORS"] {
-            directory = URL(fileURLWithPath: override)
-        } else {
-            let repository = URL(fileURLWithPath: #filePath)
-                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            directory = repository.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-        }
-        let url = directory.appendingPathComponent("rpo256.json")
+        let url = SharedVectors.url("rpo256.json")
         do {
             return try JSONDecoder().decode(RPOVectors.self, from: Data(contentsOf: url))
         } catch {
@@ -49,15 +42,3 @@ func decimalElement(_ decimal: String) -> Goldilocks {
     return element
 }
 
-/// A seeded generator (SplitMix64) so that failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

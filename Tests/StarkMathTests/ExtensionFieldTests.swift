@@ -1,5 +1,6 @@
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct ExtensionFieldTests {
     let p: UInt64 = 0xFFFF_FFFF_0000_0001

@@ -1,5 +1,6 @@
 import Foundation
 import StarkMath
+import TestSupport
 
 /// The known answers written by `scripts/gen-proofmath-fixtures.py`, an independent
 /// Python big-integer implementation of the field and its extensions.
@@ -60,15 +61,3 @@ enum FixtureError: Error {
     case notANumber(String)
 }
 
-/// A seeded generator (SplitMix64) so that failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct NTTTests {
     /// The definition: values[i] = Σₖ coefficients[k] · ωⁱᵏ, in O(n²).

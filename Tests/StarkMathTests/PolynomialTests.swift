@@ -1,5 +1,6 @@
 import StarkMath
 import Testing
+import TestSupport
 
 @Suite struct PolynomialTests {
     @Test func hornerEvaluationMatchesTheSumOfTerms() {

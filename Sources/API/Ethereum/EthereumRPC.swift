@@ -79,7 +79,10 @@ public struct EthereumRPC: Sendable {
         case "eth_sendRawTransaction": return try await sendRawTransaction(params, caller: caller)
         default:
             if Self.refusedMethods.contains(request.method) || Self.refusedPrefixes.contains(where: request.method.hasPrefix) {
-                throw RPCError.methodNotFound(request.method)
+                throw RPCError(
+                    code: -32601,
+                    message: "the method \(request.method) is not offered by this node: keys stay with their owners "
+                        + "(sign locally and use eth_sendRawTransaction) and node internals are not exposed")
             }
             throw RPCError.methodNotFound(request.method)
         }
