@@ -127,4 +127,20 @@ import Transactions
         #expect(run.status == 1)
         #expect(run.stderr.contains("chain id"))
     }
+
+    @Test func benchSetupWritesALoadableChainAndPreSignedTransfers() throws {
+        let directory = Self.temporaryPath("bench")
+        let run = try Self.run("bench", "rpc-setup", "--dir", directory, "--accounts", "3", "--transfers", "7")
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try String(contentsOfFile: directory + "/transfers.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 7)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        let raw = try #require((first["params"] as? [String])?.first)
+        let decoded = try TransactionCodec.decode(try Hex.decodeData(raw))
+        #expect(decoded.transaction.chainID == 777)
+        #expect(decoded.transaction.nonce == 0)
+        let check = try Self.run("policy", "check", directory + "/policy", "--config", directory + "/cloister.toml")
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(try Self.run("bench", "rpc-setup", "--dir", directory).status == 1)
+    }
 }

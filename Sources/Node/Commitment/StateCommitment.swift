@@ -115,16 +115,39 @@ actor StateCommitmentTracker {
         self.latestBatch = latestBatch
     }
 
-    var root: RPODigest { tree.root }
     /// The newest block whose changes are in the tree.
     private(set) var appliedBlock: UInt64
     var leafCount: Int { tree.count }
 
     /// Applies a block's leaves; when the block seals a batch, records the batch and its root.
+    /// Entries changed since the tree was last brought up to date, latest value per slot.
+    /// A root is only needed at batch boundaries, so an entry changed in many blocks of a
+    /// batch is hashed into the tree once, not once per block.
+    private var pending: [Int: LeafUpdates.Entry] = [:]
+
+    /// Records a block's changes; when the block closes a batch, brings the tree up to date
+    /// and records the batch and its root.
     func apply(_ updates: LeafUpdates) throws -> BatchRecord? {
+        for entry in updates.entries { pending[entry.slot] = entry }
+        appliedBlock = updates.blockNumber
+        guard let seal = updates.sealsBatch else { return nil }
+        try flush()
+        let record = BatchRecord(
+            number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
+            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt)
+        try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
+        latestBatch = record
+        return record
+    }
+
+    /// Hashes the pending leaves and updates the tree (new slots appended in order).
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        let entries = pending.values.sorted { $0.slot < $1.slot }
+        pending.removeAll(keepingCapacity: true)
         var appends = [RPODigest]()
         var changes = [(slot: Int, leaf: RPODigest)]()
-        for entry in updates.entries {
+        for entry in entries {
             let leaf = LedgerLeaf.digest(key: entry.key, value: entry.value, blinding: entry.blinding)
             if entry.slot < tree.count {
                 changes.append((entry.slot, leaf))
@@ -135,13 +158,11 @@ actor StateCommitmentTracker {
         }
         if !changes.isEmpty { try tree.update(changes) }
         if !appends.isEmpty { try tree.append(contentsOf: appends) }
-        appliedBlock = updates.blockNumber
-        guard let seal = updates.sealsBatch else { return nil }
-        let record = BatchRecord(
-            number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
-            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt)
-        try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
-        latestBatch = record
-        return record
+    }
+
+    /// The root over everything applied so far.
+    func currentRoot() throws -> RPODigest {
+        try flush()
+        return tree.root
     }
 }

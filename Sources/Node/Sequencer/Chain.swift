@@ -33,6 +33,8 @@ public actor Chain {
     /// transfer-window usage its limits read; the usage is stored with the ledger.
     private var policy: PolicyEngine?
     private var windows: TransferWindows
+    /// Transactions included since this process started (for /health and load measurements).
+    public private(set) var includedSinceStart: UInt64 = 0
     /// Audit entries waiting for the next storage write.
     private var pendingAudit: [AuditEntry] = []
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
@@ -469,6 +471,7 @@ public actor Chain {
         }
         pendingAudit.removeAll(keepingCapacity: true)
         for (key, slot) in assigned { slots[key] = slot }
+        includedSinceStart += UInt64(selected.count)
         head = block
         openBatch = nextBatch
         leafUpdates.yield(LeafUpdates(blockNumber: number, entries: leafEntries, sealsBatch: seal, sealedAt: timestampMs))
@@ -559,7 +562,7 @@ public actor Chain {
     }
 
     /// The account-tree root over the state as far as the tracker has followed it.
-    public func currentStateRoot() async -> Hash32 { LedgerLeaf.hash(await tracker.root) }
+    public func currentStateRoot() async throws -> Hash32 { LedgerLeaf.hash(try await tracker.currentRoot()) }
 
     public nonisolated func transaction(hash: Hash32) throws -> IncludedTransaction? {
         guard let stored = try store.transaction(hash: hash) else { return nil }

@@ -56,8 +56,16 @@ struct Mempool {
     private(set) var count = 0
     private var bySender: [Address: [UInt64: AdmittedTransaction]] = [:]
     private var known: Set<Hash32> = []
+    /// Where a transaction stands in arrival order (a struct: arrays of tuples pay a runtime
+    /// metadata lookup on every allocation).
+    struct Arrival {
+        var sender: Address
+        var nonce: UInt64
+        var hash: Hash32
+    }
+
     /// Arrival order; entries whose transaction left the pool are skipped lazily.
-    private var arrivals: [(sender: Address, nonce: UInt64, hash: Hash32)] = []
+    private var arrivals: [Arrival] = []
     private var arrivalsHead = 0
 
     init(limits: Limits = Limits()) { self.limits = limits }
@@ -86,7 +94,7 @@ struct Mempool {
         guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
         bySender[transaction.sender, default: [:]][nonce] = transaction
         known.insert(transaction.hash)
-        arrivals.append((transaction.sender, nonce, transaction.hash))
+        arrivals.append(Arrival(sender: transaction.sender, nonce: nonce, hash: transaction.hash))
         count += 1
     }
 
@@ -125,11 +133,11 @@ struct Mempool {
 
     /// Puts transactions back (a block that failed to persist), keeping them first in line.
     mutating func restore(_ transactions: [AdmittedTransaction]) {
-        var restored = [(sender: Address, nonce: UInt64, hash: Hash32)]()
+        var restored = [Arrival]()
         for transaction in transactions where !known.contains(transaction.hash) {
             bySender[transaction.sender, default: [:]][transaction.nonce] = transaction
             known.insert(transaction.hash)
-            restored.append((transaction.sender, transaction.nonce, transaction.hash))
+            restored.append(Arrival(sender: transaction.sender, nonce: transaction.nonce, hash: transaction.hash))
             count += 1
         }
         arrivals = restored + arrivals[arrivalsHead...]

@@ -63,6 +63,7 @@ struct HealthResponse: ResponseEncodable {
     let policyHash: String?
     let headBlock: UInt64
     let pendingTransactions: Int
+    let includedSinceStart: UInt64
     let latestBatch: UInt64
     let stateRoot: String
 }
@@ -77,7 +78,7 @@ public enum NodeHTTP {
             return HealthResponse(
                 status: "ok", chainId: chain.config.chain.chainID, policyHash: await chain.currentPolicy?.hash.hex,
                 headBlock: head.header.number,
-                pendingTransactions: await chain.pendingCount, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
+                pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
         }
         return router
     }

@@ -16,7 +16,8 @@ public struct Address: Hashable, Sendable, Comparable, ContiguousBytes, CustomSt
 
     @inlinable init(storage: (UInt64, UInt64, UInt32)) { self.storage = storage }
 
-    /// Exactly 20 bytes.
+    /// Exactly 20 bytes. Inlinable so decoders specialise it for their slices.
+    @inlinable
     public init(_ bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count == 20 else { throw .wrongLength(what: "address", expected: 20, actual: bytes.count) }
         self = .zero

@@ -16,7 +16,8 @@ public struct Hash32: Hashable, Sendable, Comparable, ContiguousBytes, CustomStr
 
     @inlinable init(storage: (UInt64, UInt64, UInt64, UInt64)) { self.storage = storage }
 
-    /// Exactly 32 bytes; anything else is refused.
+    /// Exactly 32 bytes; anything else is refused. Inlinable so decoders specialise it.
+    @inlinable
     public init(_ bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count == 32 else { throw .wrongLength(what: "hash", expected: 32, actual: bytes.count) }
         self = .zero

@@ -6,6 +6,8 @@
 /// print lower case.
 public enum Hex {
     /// Decodes DATA: `0x`-prefixed, an even number of hex digits.
+    /// Inlinable so callers specialise it: a generic walk over `utf8` costs a witness call per digit.
+    @inlinable
     public static func decodeData(_ text: some StringProtocol) throws(HexError) -> [UInt8] {
         let utf8 = text.utf8
         guard utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
@@ -26,6 +28,7 @@ public enum Hex {
     }
 
     /// Decodes DATA that must be exactly `count` bytes long.
+    @inlinable
     public static func decodeData(_ text: some StringProtocol, count: Int) throws(HexError) -> [UInt8] {
         let bytes = try decodeData(text)
         guard bytes.count == count else { throw .wrongLength(expected: count, actual: bytes.count) }
@@ -59,6 +62,7 @@ public enum Hex {
     }
 
     /// Encodes DATA: `0x` and two lower-case digits per byte.
+    @inlinable
     public static func encode(_ bytes: some Sequence<UInt8>, prefix: Bool = true) -> String {
         var utf8 = [UInt8]()
         utf8.reserveCapacity(bytes.underestimatedCount * 2 + 2)
@@ -77,7 +81,7 @@ public enum Hex {
 
     @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func nibble(_ character: UInt8) -> UInt8? {
         switch character {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return character &- UInt8(ascii: "0")

@@ -107,11 +107,12 @@ public final class SQLiteChainStore: ChainStore {
         let hashID = cipher.lookupID(table: "block-hash", key: block.hash.bytes)
         let transactions = block.transactions.enumerated().map { position, transaction in
             let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
-            return (id, position, cipher.seal(transaction.payload, table: "transactions", rowID: id))
+            return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
         }
         let state = block.stateEntries.map { entry in
             let id = cipher.lookupID(table: "state", key: entry.key)
-            return (id, cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
+            return SealedRow(
+                id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
         }
         let metadata = block.metadata.map { name, value in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
@@ -132,14 +133,14 @@ public final class SQLiteChainStore: ChainStore {
 
                 let insertTransaction = try db.cachedStatement(
                     sql: "INSERT INTO transactions(id, block_number, position, sealed) VALUES (?, ?, ?, ?)")
-                for (id, position, sealed) in transactions {
-                    try insertTransaction.execute(arguments: [Data(id), Int64(block.number), position, Data(sealed)])
-                    if position == 0 { try faultInjector?("transactions") }
+                for row in transactions {
+                    try insertTransaction.execute(arguments: [Data(row.id), Int64(block.number), row.position, Data(row.sealed)])
+                    if row.position == 0 { try faultInjector?("transactions") }
                 }
 
                 let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
-                for (index, (id, sealed)) in state.enumerated() {
-                    try upsertState.execute(arguments: [Data(id), Data(sealed)])
+                for (index, row) in state.enumerated() {
+                    try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)])
                     if index == 0 { try faultInjector?("state") }
                 }
 
@@ -155,6 +156,13 @@ public final class SQLiteChainStore: ChainStore {
         } catch {
             throw .database("cannot store block \(block.number): \(error)")
         }
+    }
+
+    /// An encrypted row ready to insert.
+    struct SealedRow {
+        var id: [UInt8]
+        var position: Int
+        var sealed: [UInt8]
     }
 
     // MARK: - Reading
