@@ -2,12 +2,14 @@
 # Member-API load measurement: pre-signed ERC-20 transfers sent over keep-alive connections
 # (wrk), then authorised eth_getBalance reads. Prints transfers accepted and executed per
 # second end to end, and reads per second. Needs wrk (apt-get install wrk).
-#   scripts/bench-rpc.sh [TRANSFERS] [ACCOUNTS] [CONNECTIONS]
+#   scripts/bench-rpc.sh [TRANSFERS] [ACCOUNTS] [CONNECTIONS] [BATCH]
+# BATCH > 1 sends that many transfers per JSON-RPC batch (as ethers does by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRANSFERS=${1:-100000}
 ACCOUNTS=${2:-2000}
 CONNECTIONS=${3:-32}
+BATCH=${4:-1}
 THREADS=1
 PORT=18545
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -15,7 +17,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 swift build -c release --product cloister >/dev/null
 BIN=.build/release/cloister
 DIR=$(mktemp -d)/bench
-$BIN bench rpc-setup --dir "$DIR" --accounts "$ACCOUNTS" --transfers "$TRANSFERS" --port $PORT
+$BIN bench rpc-setup --dir "$DIR" --accounts "$ACCOUNTS" --transfers "$TRANSFERS" --port $PORT --batch "$BATCH"
 KEY=$(cat "$DIR/api.key")
 $BIN node --config "$DIR/cloister.toml" --log-level warning > "$DIR/node.log" 2>&1 &
 NODE=$!
@@ -24,7 +26,7 @@ for _ in $(seq 1 200); do curl -sf http://127.0.0.1:$PORT/health >/dev/null && b
 
 included() { curl -s http://127.0.0.1:$PORT/health | python3 -c 'import json,sys; print(json.load(sys.stdin)["includedSinceStart"])'; }
 
-echo "== transfers: $TRANSFERS pre-signed, $ACCOUNTS senders, $CONNECTIONS keep-alive connections"
+echo "== transfers: $TRANSFERS pre-signed, $ACCOUNTS senders, $CONNECTIONS keep-alive connections, $BATCH per request"
 START=$(date +%s.%N)
 # Long enough to send every transfer; the tail is cheap eth_chainId filler.
 wrk -t$THREADS -c"$CONNECTIONS" -d"$(( TRANSFERS / 4000 + 5 ))s" --latency -s scripts/bench/transfers.lua \

@@ -20,12 +20,15 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Funded members sending transfers.") var accounts: Int = 2_000
         @Option(help: "Pre-signed transfers to write.") var transfers: Int = 100_000
         @Option(help: "Port the node will listen on.") var port: Int = 18_545
+        @Option(help: "Transfers per JSON-RPC batch (one HTTP request); 1 sends single requests.") var batch: Int = 1
 
         static let chainID: UInt64 = 777
         static let token = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
 
         func run() throws {
-            guard accounts >= 2, transfers >= 1 else { throw CommandFailure("--accounts must be at least 2 and --transfers at least 1") }
+            guard accounts >= 2, transfers >= 1, (1...1_000).contains(batch) else {
+                throw CommandFailure("--accounts must be at least 2, --transfers at least 1, --batch 1 to 1000")
+            }
             let fileManager = FileManager.default
             guard !fileManager.fileExists(atPath: dir) else { throw CommandFailure("\(dir) exists; choose a new folder") }
             try fileManager.createDirectory(atPath: dir + "/policy", withIntermediateDirectories: true)
@@ -114,6 +117,7 @@ struct BenchCommand: ParsableCommand {
             // Round r holds every sender's r-th transfer, so each sender's nonces arrive in order.
             var bodies = ""
             bodies.reserveCapacity(transfers * 420)
+            var pending = [String]()
             for index in 0..<transfers {
                 let sender = keys[index % accounts]
                 let recipient = keys[(index % accounts + 1 + index / accounts) % accounts].address
@@ -124,7 +128,11 @@ struct BenchCommand: ParsableCommand {
                         gasLimit: 100_000, to: Self.token, value: 0, data: data),
                     with: sender
                 ).rawBytes
-                bodies += "{\"jsonrpc\":\"2.0\",\"id\":\(index),\"method\":\"eth_sendRawTransaction\",\"params\":[\"\(Hex.encode(raw))\"]}\n"
+                pending.append("{\"jsonrpc\":\"2.0\",\"id\":\(index),\"method\":\"eth_sendRawTransaction\",\"params\":[\"\(Hex.encode(raw))\"]}")
+                if pending.count == batch || index == transfers - 1 {
+                    bodies += (batch == 1 ? pending[0] : "[" + pending.joined(separator: ",") + "]") + "\n"
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
             try bodies.write(toFile: dir + "/transfers.jsonl", atomically: true, encoding: .utf8)
             let read = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"\(relayer.address.hex)\",\"latest\"]}"
