@@ -132,6 +132,7 @@ var targets: [Target] = [
         dependencies: [
             "API", "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]
     ),
     .testTarget(name: "CloisterCLITests", dependencies: ["CloisterCLI", "Primitives", "Transactions"]),

@@ -39,10 +39,7 @@ struct NodeCommand: AsyncParsableCommand {
         }
         if let dataDir { nodeConfig.dataDirectory = dataDir }
         do {
-            let oidc: OIDCVerifier? =
-                if let settings = nodeConfig.oidc {
-                    try await OIDCVerifier.loading(jwksFile: settings.jwksFile, issuer: settings.issuer, audience: settings.audience)
-                } else { nil }
+            let oidc: OIDCVerifier? = if let settings = nodeConfig.oidc { try await OIDCSetup.verifier(settings) } else { nil }
             try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger) {
                 router, chain in
                 MemberAPI.install(on: router, chain: chain, logger: logger, oidc: oidc)

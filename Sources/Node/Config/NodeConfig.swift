@@ -45,9 +45,16 @@ public struct NodeConfig: Sendable {
     public var operatorKeyFile: String?
     /// OIDC identity provider for member sign-in with JWTs (optional).
     public struct OIDC: Sendable {
-        public var jwksFile: String
+        /// A JWKS file path, or an http(s) URL the node fetches at start.
+        public var jwks: String
         public var issuer: String
         public var audience: String
+
+        public init(jwks: String, issuer: String, audience: String) {
+            self.jwks = jwks
+            self.issuer = issuer
+            self.audience = audience
+        }
     }
 
     public var oidc: OIDC?
@@ -113,8 +120,10 @@ public struct NodeConfig: Sendable {
         var oidc: OIDC?
         if let authTable = try root.optionalTable("auth") {
             if let oidcTable = try authTable.optionalTable("oidc") {
+                let jwks = try oidcTable.string("jwks")
+                let isURL = jwks.hasPrefix("https://") || jwks.hasPrefix("http://")
                 oidc = OIDC(
-                    jwksFile: resolve(try oidcTable.string("jwks_file")), issuer: try oidcTable.string("issuer"),
+                    jwks: isURL ? jwks : resolve(jwks), issuer: try oidcTable.string("issuer"),
                     audience: try oidcTable.string("audience"))
                 try oidcTable.finish()
             }

@@ -1,0 +1,94 @@
+import API
+import Auth
+import Foundation
+import Hummingbird
+import JWTKit
+import Node
+import NodeTestSupport
+import Policy
+import Primitives
+import Testing
+
+struct MemberClaims: JWTPayload {
+    var iss: String
+    var sub: String
+    var aud: AudienceClaim
+    var exp: ExpirationClaim
+    var iat: IssuedAtClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// An OIDC member signs in with a JWT from the institution's identity provider, whose JWKS
+/// the node fetched from its URL; policy maps the token's subject to the member.
+@Suite(.serialized) struct OIDCHTTPTests {
+    static let issuer = "https://id.bank-a.example"
+    static let audience = "cloister-node"
+
+    @Test func jwtFromConfiguredProviderReachesTheMembersData() async throws {
+        let fixture = try NodeFixture()
+        let key = ES256PrivateKey()
+        let parameters = try #require(key.parameters)
+        let jwks = """
+            {"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "k1", "x": "\(parameters.x)", "y": "\(parameters.y)"}]}
+            """
+        let directory = fixture.directory + "/policy"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try """
+            [[organisation]]
+            id = "bank-a"
+            name = "Bank A"
+            [[member]]
+            name = "alice"
+            address = "\(fixture.alice.address.checksummed)"
+            organisation = "bank-a"
+            roles = ["trader"]
+            kyc_tier = 2
+            jurisdiction = "DE"
+            oidc_subject = "alice@bank-a.example"
+            [role.trader]
+            grants = [{ asset = "EURD", ops = ["transfer", "read"] }]
+            """.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
+        let policy = try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
+
+        // The identity provider's jwks_uri, served over real HTTP on loopback.
+        let provider = try await InProcessNode.start(try NodeFixture()) { router, _ in
+            router.get("/jwks.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: jwks)))
+            }
+        }
+        defer { Task { await provider.stop() } }
+        let verifier = try await OIDCSetup.verifier(
+            NodeConfig.OIDC(jwks: "http://127.0.0.1:\(provider.port)/jwks.json", issuer: Self.issuer, audience: Self.audience))
+
+        let node = try await InProcessNode.start(fixture, policy: policy) { router, chain in
+            MemberAPI.install(on: router, chain: chain, logger: .init(label: "api"), oidc: verifier)
+        }
+        defer { Task { await node.stop() } }
+
+        let signer = JWTKeyCollection()
+        await signer.add(ecdsa: key, kid: "k1")
+        func token(subject: String, issuer: String = Self.issuer, audience: String = Self.audience, expiresIn: TimeInterval = 300) async throws -> String {
+            try await signer.sign(
+                MemberClaims(
+                    iss: issuer, sub: subject, aud: AudienceClaim(value: [audience]),
+                    exp: ExpirationClaim(value: Date().addingTimeInterval(expiresIn)), iat: IssuedAtClaim(value: Date().addingTimeInterval(-5))),
+                kid: "k1")
+        }
+        let body = Data("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"\(fixture.alice.address.hex)\",\"latest\"]}".utf8)
+
+        let good = try await node.post(body: body, token: try await token(subject: "alice@bank-a.example"))
+        #expect(good.status == 200)
+        #expect((good.json as? [String: Any])?["result"] as? String == "0x3635c9adc5dea00000")
+        #expect(try await node.post(body: body, token: try await token(subject: "mallory@bank-a.example")).status == 401)
+        #expect(try await node.post(body: body, token: try await token(subject: "alice@bank-a.example", issuer: "https://evil.example")).status == 401)
+        #expect(try await node.post(body: body, token: try await token(subject: "alice@bank-a.example", audience: "other")).status == 401)
+        #expect(try await node.post(body: body, token: try await token(subject: "alice@bank-a.example", expiresIn: -600)).status == 401)
+    }
+
+    @Test func unreachableJWKSURLIsAClearStartError() async throws {
+        await #expect(throws: OIDCSetupError.self) {
+            try await OIDCSetup.verifier(NodeConfig.OIDC(jwks: "http://127.0.0.1:9/jwks.json", issuer: Self.issuer, audience: Self.audience))
+        }
+    }
+}
