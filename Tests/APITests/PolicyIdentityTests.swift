@@ -56,6 +56,14 @@ import Testing
                 #expect(response.status == 401)
                 #expect(String(decoding: response.body, as: UTF8.self).contains("suspended"))
             }
+            if status == "active" {
+                // bob's role grants read on EURD only: a view of another token is refused.
+                let view = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_call\",\"params\":[{\"to\":\"\(NodeFixture.zqxt.hex)\",\"data\":\"0x18160ddd\"},\"latest\"]}"
+                let refused = try await node.post(body: Data(view.utf8), token: key)
+                #expect(((refused.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32001)
+                let allowed = view.replacingOccurrences(of: NodeFixture.zqxt.hex, with: NodeFixture.eurd.hex)
+                #expect(((try await node.post(body: Data(allowed.utf8), token: key)).json as? [String: Any])?["result"] is String)
+            }
             // Unknown API keys are refused either way, and the server keeps serving.
             #expect(try await node.post(body: body, token: "clk_not-configured").status == 401)
             #expect(try await node.post(body: body, token: key).status == (status == "active" ? 200 : 401))

@@ -278,7 +278,15 @@ public struct EthereumRPC: Sendable {
         }
         let data = try Self.callData(object)
         _ = try await blockNumber(params.value(1, "block"))
-        guard tokens[to] != nil else { throw RPCError.executionReverted(reason: "no token at \(to)", data: ABI.encodeRevert("no token at \(to)")) }
+        guard let token = tokens[to] else {
+            throw RPCError.executionReverted(reason: "no token at \(to)", data: ABI.encodeRevert("no token at \(to)"))
+        }
+        // A view is a read of the asset: it needs the policy's `read` grant on it (or read_all).
+        if !caller.readAll, let policy = await chain.currentPolicy,
+            !caller.addresses.contains(where: { policy.mayRead($0, asset: to) })
+        {
+            throw RPCError.forbidden("your roles grant no read access to \(token.symbol)")
+        }
         // Views about an account the caller may not see are answered as for an empty account.
         if let subject = Self.viewSubjects(data), !subject.contains(where: caller.maySee) {
             return EthereumJSON.data([UInt8](repeating: 0, count: 32))
