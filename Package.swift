@@ -124,7 +124,8 @@ var targets: [Target] = [
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
         name: "NodeTests",
-        dependencies: ["Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "TestSupport", "NodeTestSupport", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "TestSupport", "NodeTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
     .testTarget(

@@ -53,6 +53,13 @@ public struct StateEntry: Sendable, Equatable {
     }
 }
 
+/// One stored audit record as read back: its sequence number and its plaintext, or why it
+/// could not be opened.
+public struct AuditRow: Sendable {
+    public var sequence: UInt64
+    public var plaintext: Result<[UInt8], StoreError>
+}
+
 /// The newest committed block.
 public struct BlockHead: Sendable, Equatable {
     public var number: UInt64
@@ -93,6 +100,11 @@ public protocol ChainStore: Sendable {
     func allStateEntries() throws(StoreError) -> [StateEntry]
     /// Audit records in commit order, starting at sequence number `from` (0-based).
     func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]]
+    /// Audit rows with their sequence numbers, each opened on its own: one damaged row does not
+    /// hide the others (the verifier reports exactly which record is broken).
+    func auditRows(from: UInt64, limit: Int) throws(StoreError) -> [AuditRow]
+    /// The newest audit row (the head of the hash chain), if any.
+    func lastAuditRow() throws(StoreError) -> AuditRow?
     func metadata(_ name: String) throws(StoreError) -> [UInt8]?
     /// Appends audit records outside a block write (e.g. refusals while no block is produced).
     func appendAuditRecords(_ records: [[UInt8]], blockNumber: UInt64) throws(StoreError)

@@ -147,5 +147,11 @@ import FoundationNetworking
         #expect(await second.waitFor("SIGHUP: reloading policy"), "\(second.log)")
         #expect(second.process.isRunning)
         #expect(await second.stop() == 0)
+
+        // The stopped node's audit log verifies offline.
+        let audit = try CLITests.run(
+            "audit", "verify", "--config", devnet.config, "--data-dir", dataDirectory, "--master-key", devnet.masterKey)
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("audit log verifies"))
     }
 }

@@ -28,6 +28,9 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var rule: String?
     public var outcome: String?
     public var detail: String
+    /// SHA-256 of the previous entry's encoding: the hash chain that makes a removed, reordered
+    /// or edited entry detectable. Set by the chain when the entry is written.
+    public var previous: String?
 
     public init(
         kind: Kind, time: UInt64, block: UInt64? = nil, transaction: String? = nil, actor: String? = nil,
@@ -50,6 +53,9 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     }()
 
     public var encoded: [UInt8] { Array((try? Self.encoder.encode(self)) ?? Data()) }
+
+    /// The link the next entry carries.
+    public static func link(of encoded: [UInt8]) -> Hash32 { SHA256.hash(encoded) }
 
     public init(encoded: [UInt8]) throws(NodeError) {
         do { self = try JSONDecoder().decode(AuditEntry.self, from: Data(encoded)) } catch {

@@ -37,6 +37,8 @@ public actor Chain {
     public private(set) var includedSinceStart: UInt64 = 0
     /// Audit entries waiting for the next storage write.
     private var pendingAudit: [AuditEntry] = []
+    /// Hash of the newest written audit entry: the next one links to it.
+    private var auditHead: Hash32 = .zero
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
     public private(set) var latestBatch: BatchRecord
 
@@ -168,9 +170,29 @@ public actor Chain {
                 "head": "\(head.header.number)", "entries": "\(slots.count)", "batch": "\(latestBatch.number)",
                 "restore": "\(ContinuousClock.now - started)",
             ])
-        return Chain(
+        let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
             latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows)
+        if let last = try store.lastAuditRow() {
+            await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
+        }
+        return chain
+    }
+
+    private func setAuditHead(_ head: Hash32) { auditHead = head }
+
+    /// Links entries into the audit hash chain; the head advances only once they are stored.
+    private func linkAudit(_ entries: [AuditEntry]) -> (records: [[UInt8]], head: Hash32) {
+        var head = auditHead
+        var records = [[UInt8]]()
+        records.reserveCapacity(entries.count)
+        for var entry in entries {
+            entry.previous = head.hex
+            let bytes = entry.encoded
+            records.append(bytes)
+            head = AuditEntry.link(of: bytes)
+        }
+        return (records, head)
     }
 
     /// Block 0 holds the genesis state; batch 0 is that block alone.
@@ -200,20 +222,23 @@ public actor Chain {
         let block = SequencedBlock(header: header, transactionHashes: [])
         let batch = BatchRecord(number: 0, firstBlock: 0, lastBlock: 0, stateRoot: root, sealedAt: timestamp)
         let open = OpenBatch(number: 1, firstBlock: 1, startedAt: timestamp, transactionCount: 0)
+        var genesisEntry = AuditEntry(kind: .genesis, time: timestamp, block: 0, detail: "genesis of chain \(config.chain.chainID)")
+        genesisEntry.previous = Hash32.zero.hex
+        let genesisAudit = genesisEntry.encoded
         try store.commit(
             BlockWrite(
                 number: 0, hash: block.hash, payload: block.encoded, transactions: [], stateEntries: entries,
-                auditRecords: [
-                    AuditEntry(kind: .genesis, time: timestamp, block: 0, detail: "genesis of chain \(config.chain.chainID)").encoded
-                ],
+                auditRecords: [genesisAudit],
                 metadata: [
                     chainIDKey: withUnsafeBytes(of: config.chain.chainID.bigEndian) { Array($0) },
                     BatchRecord.key(0): batch.encoded, BatchRecord.latestKey: batch.encoded, OpenBatch.key: open.encoded,
                 ]))
         logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
-        return Chain(
+        let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
             latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows())
+        await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
+        return chain
     }
 
     // MARK: - Admission
@@ -456,11 +481,12 @@ public actor Chain {
                 kind: .block, time: timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
                 detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed")
         ]
+        let linked = linkAudit(audit)
         do {
             try store.commit(
                 BlockWrite(
                     number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-                    stateEntries: entries + windowEntries, auditRecords: audit.map(\.encoded),
+                    stateEntries: entries + windowEntries, auditRecords: linked.records,
                     metadata: [OpenBatch.key: nextBatch.encoded]))
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
@@ -470,6 +496,7 @@ public actor Chain {
             throw error
         }
         pendingAudit.removeAll(keepingCapacity: true)
+        auditHead = linked.head
         for (key, slot) in assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
         head = block
@@ -532,8 +559,10 @@ public actor Chain {
     /// Writes waiting audit entries when no block is due to carry them.
     private func flushAudit() throws {
         guard !pendingAudit.isEmpty else { return }
-        try store.appendAuditRecords(pendingAudit.map(\.encoded), blockNumber: head.header.number)
+        let linked = linkAudit(pendingAudit)
+        try store.appendAuditRecords(linked.records, blockNumber: head.header.number)
         pendingAudit.removeAll(keepingCapacity: true)
+        auditHead = linked.head
     }
 
     /// Audit entries in commit order, decoded (for the node's own tests and tools).

@@ -255,6 +255,27 @@ public final class SQLiteChainStore: ChainStore {
         return records
     }
 
+    public func auditRows(from: UInt64, limit: Int) throws(StoreError) -> [AuditRow] {
+        let rows: [(Int64, Data)] = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, sealed FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [Int64(clamping: from), limit]
+            ).map { ($0["seq"], $0["sealed"]) }
+        }
+        return rows.map { sequence, sealed in
+            let plaintext = Result { () throws(StoreError) in
+                try cipher.open(Array(sealed), table: "audit", rowID: Self.blockRowID(UInt64(sequence)))
+            }
+            return AuditRow(sequence: UInt64(sequence), plaintext: plaintext)
+        }
+    }
+
+    public func lastAuditRow() throws(StoreError) -> AuditRow? {
+        let last: Int64? = try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") }
+        guard let last else { return nil }
+        return try auditRows(from: UInt64(last), limit: 1).first
+    }
+
     public func metadata(_ name: String) throws(StoreError) -> [UInt8]? {
         let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
         let sealed: Data? = try read { db in
