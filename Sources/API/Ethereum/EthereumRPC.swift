@@ -282,7 +282,7 @@ public struct EthereumRPC: Sendable {
             throw RPCError.executionReverted(reason: "no token at \(to)", data: ABI.encodeRevert("no token at \(to)"))
         }
         // A view is a read of the asset: it needs the policy's `read` grant on it (or read_all).
-        if !caller.readAll, let policy = await chain.currentPolicy,
+        if !caller.readAll, let policy = chain.currentPolicy,
             !caller.addresses.contains(where: { policy.mayRead($0, asset: to) })
         {
             throw RPCError.forbidden("your roles grant no read access to \(token.symbol)")

@@ -22,7 +22,7 @@ public struct PolicyAuthenticator: CallerAuthenticator {
     public func authenticate(authorization: String?, source: String) async -> Result<CallerIdentity, AuthenticationFailure> {
         let token: String
         do { token = try BearerToken.parse(authorization) } catch { return .failure(AuthenticationFailure(error.description)) }
-        let policy = await chain.currentPolicy
+        let policy = chain.currentPolicy
         do {
             switch CredentialKind(token: token) {
             case .sessionToken:
@@ -113,7 +113,7 @@ enum AuthRoutes {
             }
             do {
                 let session = try await wallet.login(message: message, signature: signature)
-                if let policy = await chain.currentPolicy {
+                if let policy = chain.currentPolicy {
                     guard let member = policy.member(session.address), member.status == .active else {
                         await wallet.revoke(sessionToken: session.token)
                         throw AuthenticationFailure("\(session.address.checksummed) is not an active member of this chain")

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Synchronization
 import Logging
 import Policy
 import Primitives
@@ -84,6 +85,7 @@ public actor Chain {
         policy: CompiledPolicy?, windows: TransferWindows
     ) {
         self.policy = policy.map(PolicyEngine.init(policy:))
+        self.policyInForce.withLock { $0 = policy }
         self.windows = windows
         self.config = config
         self.store = store
@@ -312,14 +314,17 @@ public actor Chain {
         return policy.evaluate(operation, sender: sender, timestamp: Self.nowMilliseconds() / 1000, ledger: ledger, windows: windows)
     }
 
-    /// The compiled policy in force, if any (the API reads membership and permissions from it).
-    public var currentPolicy: CompiledPolicy? { policy?.policy }
+    /// The compiled policy in force, if any (the API reads membership and permissions from it
+    /// on every request, so it is readable without waiting for the actor, e.g. during a block write).
+    public nonisolated var currentPolicy: CompiledPolicy? { policyInForce.withLock { $0 } }
+    private nonisolated let policyInForce = Mutex<CompiledPolicy?>(nil)
 
     /// Puts a new policy in force from the next block on (the actor runs blocks one at a time,
     /// so a policy never changes in the middle of one).
     public func applyPolicy(_ compiled: CompiledPolicy) {
         let previous = policy?.policy.hash
         policy = PolicyEngine(policy: compiled)
+        policyInForce.withLock { $0 = compiled }
         pendingAudit.append(
             AuditEntry(
                 kind: .policyLoaded, time: Self.nowMilliseconds(), outcome: "applied",

@@ -76,7 +76,7 @@ public enum NodeHTTP {
             let head = await chain.head
             let batch = await chain.latestBatch
             return HealthResponse(
-                status: "ok", chainId: chain.config.chain.chainID, policyHash: await chain.currentPolicy?.hash.hex,
+                status: "ok", chainId: chain.config.chain.chainID, policyHash: chain.currentPolicy?.hash.hex,
                 headBlock: head.header.number,
                 pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
         }

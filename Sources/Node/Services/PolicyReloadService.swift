@@ -54,7 +54,7 @@ public struct PolicyReloadService: Service {
     public func reload() async {
         do {
             let compiled = try PolicyLoader.load(directory: directory, tokens: chain.config.tokens)
-            if compiled.hash == (await chain.currentPolicy)?.hash { return }
+            if compiled.hash == (chain.currentPolicy)?.hash { return }
             await chain.applyPolicy(compiled)
         } catch {
             logger.error("policy reload refused; the previous policy stays in force: \(error)")
