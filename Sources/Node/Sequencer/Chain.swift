@@ -38,6 +38,8 @@ public actor Chain {
     public private(set) var includedSinceStart: UInt64 = 0
     /// Audit entries waiting for the next storage write.
     private var pendingAudit: [AuditEntry] = []
+    /// A block is being written; the next waits for it.
+    private var committing = false
     /// Hash of the newest written audit entry: the next one links to it.
     private var auditHead: Hash32 = .zero
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
@@ -365,7 +367,9 @@ public actor Chain {
     /// If the write fails, the in-memory ledger is restored from the store and the
     /// transactions return to the mempool: nothing acknowledged is lost.
     @discardableResult
-    public func produceBlock() throws -> SequencedBlock? {
+    public func produceBlock() async throws -> SequencedBlock? {
+        // One block at a time: the store write below runs off the actor, and admissions go on meanwhile.
+        guard !committing else { return nil }
         let selected = mempool.takeExecutable(
             limit: config.chain.maxBlockTransactions, gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
@@ -373,6 +377,7 @@ public actor Chain {
             try flushAudit()
             return nil
         }
+        // (flushAudit above runs only when no block is being written: guarded at the top.)
 
         let number = head.header.number + 1
         var receipts = [ExecutionReceipt]()
@@ -487,12 +492,18 @@ public actor Chain {
                 detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed")
         ]
         let linked = linkAudit(audit)
+        let writtenAudit = pendingAudit.count
+        committing = true
+        defer { committing = false }
         do {
-            try store.commit(
+            // Written off the actor: admissions and reads carry on against the executed state,
+            // which is what this block makes durable.
+            try await Self.write(
                 BlockWrite(
                     number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
                     stateEntries: entries + windowEntries, auditRecords: linked.records,
-                    metadata: [OpenBatch.key: nextBatch.encoded]))
+                    metadata: [OpenBatch.key: nextBatch.encoded]),
+                to: store)
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
             windows = windowsBefore
@@ -500,7 +511,7 @@ public actor Chain {
             mempool.restore(selected)
             throw error
         }
-        pendingAudit.removeAll(keepingCapacity: true)
+        pendingAudit.removeFirst(writtenAudit)
         auditHead = linked.head
         for (key, slot) in assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
@@ -508,6 +519,11 @@ public actor Chain {
         openBatch = nextBatch
         leafUpdates.yield(LeafUpdates(blockNumber: number, entries: leafEntries, sealsBatch: seal, sealedAt: timestampMs))
         return block
+    }
+
+    /// Runs a store write on the global executor, so the actor is free while SQLite works.
+    private nonisolated static func write(_ block: BlockWrite, to store: any ChainStore) async throws {
+        try store.commit(block)
     }
 
     /// Seals the open batch at the head when its time is up and it holds transactions.
