@@ -18,6 +18,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
 ]
 
 var targets: [Target] = [
@@ -61,6 +62,7 @@ var targets: [Target] = [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
 
@@ -68,6 +70,9 @@ var targets: [Target] = [
     .target(name: "StarkMath"),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
+
+    // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
+    .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - Auth: who is calling (wallet sign-in, OIDC JWTs, API keys), ending in one identity
     .target(name: "Auth", dependencies: ["Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
@@ -93,6 +98,7 @@ var targets: [Target] = [
             "API",
             "Auth",
             "Store",
+            "Stark",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +121,7 @@ var targets: [Target] = [
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
+    .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
@@ -169,6 +176,12 @@ if benchmarksEnabled {
             name: "ProofMathBenchmarks",
             dependencies: [benchmark, "StarkMath", "StarkCrypto", "StateTree"],
             path: "Benchmarks/ProofMathBenchmarks",
+            plugins: [plugin]
+        ),
+        .executableTarget(
+            name: "StarkBenchmarks",
+            dependencies: [benchmark, "Stark", "StarkMath", "StarkCrypto"],
+            path: "Benchmarks/StarkBenchmarks",
             plugins: [plugin]
         ),
     ]
