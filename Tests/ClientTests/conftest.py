@@ -6,6 +6,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import json
 
@@ -29,6 +30,7 @@ class Node:
         with open(config) as handle:
             text = handle.read()
         text = text.replace('listen = "127.0.0.1:8545"', 'listen = "127.0.0.1:0"')
+        text = text.replace('listen = "127.0.0.1:8546"', 'listen = "127.0.0.1:0"')
         with open(config, "w") as handle:
             handle.write(text)
         self.master_key = os.path.join(directory, "master.key")
@@ -41,18 +43,41 @@ class Node:
         )
         deadline = time.time() + 60
         self.port = None
-        while time.time() < deadline and self.port is None:
+        self.admin_port = None
+        while time.time() < deadline and (self.port is None or self.admin_port is None):
             time.sleep(0.05)
             with open(self.log_path) as handle:
-                match = re.search(r"address=http://127\.0\.0\.1:(\d+)", handle.read())
+                log = handle.read()
+            match = re.search(r"address=http://127\.0\.0\.1:(\d+)", log)
             if match:
                 self.port = int(match.group(1))
+            match = re.search(r"admin=http://127\.0\.0\.1:(\d+)", log)
+            if match:
+                self.admin_port = int(match.group(1))
             if self.process.poll() is not None:
                 break
-        if self.port is None:
+        if self.port is None or self.admin_port is None:
             with open(self.log_path) as handle:
                 raise RuntimeError("node did not start:\n" + handle.read())
         self.url = f"http://127.0.0.1:{self.port}"
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
+
+    def admin_get(self, path, token=None):
+        """GET on the admin listener; returns (status, parsed JSON or text)."""
+        request = urllib.request.Request(self.admin_url + path, method="GET")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            body = error.read()
+            status = error.code
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, body.decode()
 
     def post(self, path, payload, token=None):
         request = urllib.request.Request(self.url + path, data=json.dumps(payload).encode(), method="POST")

@@ -40,6 +40,8 @@ public struct NodeFixture: Sendable {
             master_key_file = "master.key"
             [api]
             listen = "127.0.0.1:0"
+            [admin]
+            listen = "127.0.0.1:0"
             [[tokens]]
             address = "\(Self.eurd.hex)"
             symbol = "EURD"

@@ -12,29 +12,45 @@ import FoundationNetworking
 public final class InProcessNode: @unchecked Sendable {
     public let chain: Chain
     public let port: Int
+    /// The admin listener's port (the fixture always configures one on an ephemeral port).
+    public let adminPort: Int
     private let group: ServiceGroup
     private let task: Task<Void, Error>
 
+    /// Starts a node whose routes are added to the member listener only.
     public static func start(
         _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
         routes: @escaping @Sendable (Router<NodeRequestContext>, Chain) -> Void
     ) async throws -> InProcessNode {
-        let chain = try await fixture.openChain(policy: policy)
-        let logger = Logger(label: "test-node")
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let services = NodeRuntime.services(chain: chain, config: fixture.config, logger: logger, routes: routes) { port in
-            continuation.yield(port)
-        }
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return InProcessNode(chain: chain, port: port, group: group, task: task)
+        try await start(fixture, policy: policy, apiRoutes: { routers, chain in routes(routers.member, chain) })
     }
 
-    init(chain: Chain, port: Int, group: ServiceGroup, task: Task<Void, Error>) {
+    /// Starts a node with routes on both listeners (member and admin).
+    public static func start(
+        _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
+        apiRoutes: @escaping @Sendable (NodeRouters, Chain) -> Void
+    ) async throws -> InProcessNode {
+        let chain = try await fixture.openChain(policy: policy)
+        let logger = Logger(label: "test-node")
+        let (ports, continuation) = AsyncStream.makeStream(of: (String, Int).self)
+        let services = NodeRuntime.services(
+            chain: chain, config: fixture.config, logger: logger, routes: apiRoutes,
+            onServerRunning: { continuation.yield(("member", $0)) }, onAdminRunning: { continuation.yield(("admin", $0)) })
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let task = Task { try await group.run() }
+        var found: [String: Int] = [:]
+        for await (listener, port) in ports {
+            found[listener] = port
+            if found.count == 2 { break }
+        }
+        guard let port = found["member"], let adminPort = found["admin"] else { throw CancellationError() }
+        return InProcessNode(chain: chain, port: port, adminPort: adminPort, group: group, task: task)
+    }
+
+    init(chain: Chain, port: Int, adminPort: Int, group: ServiceGroup, task: Task<Void, Error>) {
         self.chain = chain
         self.port = port
+        self.adminPort = adminPort
         self.group = group
         self.task = task
     }
@@ -55,6 +71,16 @@ public final class InProcessNode: @unchecked Sendable {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = "POST"
         request.httpBody = body
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return HTTPResult(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    }
+
+    /// A request to the admin listener (GET unless `method` says otherwise) with an optional bearer token.
+    public func admin(_ pathAndQuery: String, token: String?, method: String = "GET") async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(adminPort)\(pathAndQuery)")!)
+        request.httpMethod = method
+        if method != "GET" && method != "HEAD" { request.httpBody = Data("{}".utf8) }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
         return HTTPResult(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)

@@ -161,7 +161,7 @@ import Transactions
                 with: "roles = [\"viewer\"]\nkyc_tier = 2\njurisdiction = \"DE\"\ntravel_rule_data_on_file = true")
             try text.write(toFile: strict + "/members.toml", atomically: true, encoding: .utf8)
         }
-        await chain.applyPolicy(try Self.load(strict, fixture))
+        try await chain.applyPolicy(try Self.load(strict, fixture))
         let block = try #require(try await chain.produceBlock())
         let included = try #require(try chain.transaction(hash: hash))
         #expect(!included.receipt.succeeded)

@@ -13,13 +13,21 @@ public struct CallerIdentity: Sendable, Equatable {
     public var readAll: Bool
     /// `submit_for_others`: may relay transactions signed by other members.
     public var submitForOthers: Bool
+    /// `admin_read`: may read the admin and audit API.
+    public var adminRead: Bool
 
-    public init(name: String, addresses: Set<Address>, readAll: Bool = false, submitForOthers: Bool = false) {
+    public init(
+        name: String, addresses: Set<Address>, readAll: Bool = false, submitForOthers: Bool = false, adminRead: Bool = false
+    ) {
         self.name = name
         self.addresses = addresses
         self.readAll = readAll
         self.submitForOthers = submitForOthers
+        self.adminRead = adminRead
     }
+
+    /// The admin API admits callers with `admin_read` or `read_all`.
+    public var mayReadAdmin: Bool { adminRead || readAll }
 
     /// Whether this caller may see data about `address`.
     public func maySee(_ address: Address) -> Bool { readAll || addresses.contains(address) }

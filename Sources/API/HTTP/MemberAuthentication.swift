@@ -55,24 +55,31 @@ public struct PolicyAuthenticator: CallerAuthenticator {
             CallerIdentity(
                 name: member.name, addresses: Set(member.addresses),
                 readAll: policy.hasSystemPermission(first, .readAll),
-                submitForOthers: policy.hasSystemPermission(first, .submitForOthers)))
+                submitForOthers: policy.hasSystemPermission(first, .submitForOthers),
+                adminRead: policy.hasSystemPermission(first, .adminRead)))
     }
 }
 
-/// The member API: `/auth/challenge`, `/auth/login` and JSON-RPC at `/` and `/rpc`.
+/// The member API: `/auth/challenge`, `/auth/login` and JSON-RPC at `/` and `/rpc`; and the
+/// admin API on its own listener, which accepts the same bearer tokens.
 public enum MemberAPI {
-    /// Installs every member-facing route on the node's router.
+    /// Installs every member-facing route on the node's router and, when given, the admin
+    /// routes on the admin listener's router (one sign-in serves both).
     public static func install(
-        on router: Router<NodeRequestContext>, chain: Chain, logger: Logger, oidc: OIDCVerifier? = nil,
-        rateLimiter: LoginRateLimiter = LoginRateLimiter()
+        on router: Router<NodeRequestContext>, admin adminRouter: Router<NodeRequestContext>? = nil, chain: Chain, logger: Logger,
+        oidc: OIDCVerifier? = nil, rateLimiter: LoginRateLimiter = LoginRateLimiter()
     ) {
         let config = chain.config
         let domain = "\(config.listenHost):\(config.listenPort)"
         let wallet = WalletSignIn(
             configuration: .init(domain: domain, uri: "http://\(domain)", chainID: config.chain.chainID),
             sessionKey: SecureRandom.bytes(32))
+        let authenticator = PolicyAuthenticator(chain: chain, wallet: wallet, oidc: oidc)
         AuthRoutes.install(on: router, chain: chain, wallet: wallet, rateLimiter: rateLimiter, logger: logger)
-        RPCRoutes.install(on: router, chain: chain, authenticator: PolicyAuthenticator(chain: chain, wallet: wallet, oidc: oidc), logger: logger)
+        RPCRoutes.install(on: router, chain: chain, authenticator: authenticator, logger: logger)
+        if let adminRouter {
+            AdminRoutes.install(on: adminRouter, chain: chain, authenticator: authenticator, logger: logger)
+        }
     }
 }
 

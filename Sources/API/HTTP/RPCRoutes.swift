@@ -60,7 +60,21 @@ public enum RPCRoutes {
                     body: .init(byteBuffer: ByteBuffer(bytes: JSONRPCServer.errorResponse(id: .null, error).serialized)))
             }
             let bytes = Array(buffer: body)
-            guard let answer = await server.respond(to: bytes, handler: { await ethereum.handle($0, caller: caller) }) else {
+            let metrics = chain.metrics
+            let answer = await server.respond(to: bytes) { call in
+                let started = ContinuousClock.now
+                let result = await ethereum.handle(call, caller: caller)
+                let outcome: String
+                switch result {
+                case .success: outcome = "ok"
+                case .failure(let error): outcome = String(error.code)
+                }
+                // Unknown method names are not labels: a caller could otherwise mint series at will.
+                let method = (try? result.get()) == nil && outcome == "-32601" ? "unknown" : call.method
+                metrics.request(api: "rpc", method: method, outcome: outcome, duration: ContinuousClock.now - started)
+                return result
+            }
+            guard let answer else {
                 return Response(status: .noContent)
             }
             return Response(

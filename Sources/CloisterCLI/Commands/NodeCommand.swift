@@ -41,8 +41,8 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             let oidc: OIDCVerifier? = if let settings = nodeConfig.oidc { try await OIDCSetup.verifier(settings) } else { nil }
             try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger) {
-                router, chain in
-                MemberAPI.install(on: router, chain: chain, logger: logger, oidc: oidc)
+                routers, chain in
+                MemberAPI.install(on: routers.member, admin: routers.admin, chain: chain, logger: logger, oidc: oidc)
             }
         } catch {
             throw CommandFailure("\(error)")

@@ -4,10 +4,10 @@ import Primitives
 /// One audit record: something the node decided or did, with who, what and when.
 ///
 /// Records are written encrypted in the same storage transaction as the block they belong
-/// to (or, for refusals while no block is due, on their own). The hash chain and the
-/// auditor's API over them arrive with the audit issue.
+/// to (or, for refusals while no block is due, on their own), hash-chained through
+/// `previous`; the chain's head is recorded with every sealed batch.
 public struct AuditEntry: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case genesis
         case block
         case admissionRefused = "admission-refused"
@@ -16,6 +16,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case policyRejected = "policy-rejected"
         case loginSucceeded = "login-succeeded"
         case loginFailed = "login-failed"
+        /// An auditor or operator read through the admin API: who, what, how many records.
+        case adminRead = "admin-read"
     }
 
     public var kind: Kind
@@ -26,7 +28,11 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// The address acting (sender of a transaction).
     public var actor: String?
     public var rule: String?
+    /// The asset a decision was about: a token address, or "native".
+    public var asset: String?
     public var outcome: String?
+    /// How many records an admin read returned.
+    public var count: Int?
     public var detail: String
     /// SHA-256 of the previous entry's encoding: the hash chain that makes a removed, reordered
     /// or edited entry detectable. Set by the chain when the entry is written.
@@ -34,7 +40,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
 
     public init(
         kind: Kind, time: UInt64, block: UInt64? = nil, transaction: String? = nil, actor: String? = nil,
-        rule: String? = nil, outcome: String? = nil, detail: String
+        rule: String? = nil, asset: String? = nil, outcome: String? = nil, count: Int? = nil, detail: String
     ) {
         self.kind = kind
         self.time = time
@@ -42,7 +48,9 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         self.transaction = transaction
         self.actor = actor
         self.rule = rule
+        self.asset = asset
         self.outcome = outcome
+        self.count = count
         self.detail = detail
     }
 

@@ -14,6 +14,11 @@ public struct BatchRecord: Sendable, Equatable {
     public var stateRoot: Hash32
     /// Milliseconds since the Unix epoch.
     public var sealedAt: UInt64
+    /// The head of the audit hash chain when the batch was sealed: settlement commits it to
+    /// the L1, so no audit record up to here can later be dropped unnoticed.
+    public var auditHead: Hash32
+    /// The policy in force at the batch's last block (zero when the chain runs without one).
+    public var policyHash: Hash32
 
     public var encoded: [UInt8] {
         var output = [UInt8]()
@@ -23,16 +28,23 @@ public struct BatchRecord: Sendable, Equatable {
             RLP.encode(lastBlock, into: &out)
             RLP.encode(bytes: stateRoot.bytes, into: &out)
             RLP.encode(sealedAt, into: &out)
+            RLP.encode(bytes: auditHead.bytes, into: &out)
+            RLP.encode(bytes: policyHash.bytes, into: &out)
         }
         return output
     }
 
-    public init(number: UInt64, firstBlock: UInt64, lastBlock: UInt64, stateRoot: Hash32, sealedAt: UInt64) {
+    public init(
+        number: UInt64, firstBlock: UInt64, lastBlock: UInt64, stateRoot: Hash32, sealedAt: UInt64, auditHead: Hash32 = .zero,
+        policyHash: Hash32 = .zero
+    ) {
         self.number = number
         self.firstBlock = firstBlock
         self.lastBlock = lastBlock
         self.stateRoot = stateRoot
         self.sealedAt = sealedAt
+        self.auditHead = auditHead
+        self.policyHash = policyHash
     }
 
     public init(encoded: [UInt8]) throws(NodeError) {
@@ -44,6 +56,9 @@ public struct BatchRecord: Sendable, Equatable {
             lastBlock = try fields.readUInt64()
             stateRoot = try Hash32(try fields.readBytes())
             sealedAt = try fields.readUInt64()
+            // Records written before the audit head and policy hash were kept end here.
+            auditHead = fields.isAtEnd ? .zero : try Hash32(try fields.readBytes())
+            policyHash = fields.isAtEnd ? .zero : try Hash32(try fields.readBytes())
             try fields.finish()
         } catch {
             throw .corruptRecord("batch record: \(error)")
@@ -93,10 +108,18 @@ struct LeafUpdates: Sendable {
         var blinding: UInt64
     }
 
+    /// What the sequencer knows about a batch it closes; the tracker adds the state root.
+    struct Seal: Sendable {
+        var number: UInt64
+        var firstBlock: UInt64
+        var auditHead: Hash32
+        var policyHash: Hash32
+    }
+
     var blockNumber: UInt64
     var entries: [Entry]
-    /// Set when this block closes a batch: the batch's number and first block.
-    var sealsBatch: (number: UInt64, firstBlock: UInt64)?
+    /// Set when this block closes a batch.
+    var sealsBatch: Seal?
     var sealedAt: UInt64
 }
 
@@ -134,7 +157,8 @@ actor StateCommitmentTracker {
         try flush()
         let record = BatchRecord(
             number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
-            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt)
+            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt, auditHead: seal.auditHead,
+            policyHash: seal.policyHash)
         try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
         latestBatch = record
         return record

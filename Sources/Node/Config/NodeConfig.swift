@@ -42,6 +42,9 @@ public struct NodeConfig: Sendable {
     public var masterKeyFile: String
     public var listenHost: String
     public var listenPort: Int
+    /// The admin and audit API (`/admin/v1/…`, `/metrics`): a separate, read-only listener.
+    /// nil when `[admin] listen = "off"`.
+    public var adminListen: (host: String, port: Int)?
     public var operatorKeyFile: String?
     /// OIDC identity provider for member sign-in with JWTs (optional).
     public struct OIDC: Sendable {
@@ -104,6 +107,14 @@ public struct NodeConfig: Sendable {
         let listen = try api.string("listen")
         let (host, port) = try parseListenAddress(listen, reader: api, key: "listen")
         try api.finish()
+
+        var adminListen: (host: String, port: Int)? = ("127.0.0.1", 8546)
+        if let admin = try root.optionalTable("admin") {
+            if let text = try admin.optionalString("listen") {
+                adminListen = text == "off" ? nil : try parseListenAddress(text, reader: admin, key: "listen")
+            }
+            try admin.finish()
+        }
 
         var operatorKeyFile: String?
         if let operatorTable = try root.optionalTable("operator") {
@@ -182,7 +193,7 @@ public struct NodeConfig: Sendable {
 
         return NodeConfig(
             file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
-            listenHost: host, listenPort: port, operatorKeyFile: operatorKeyFile, oidc: oidc, policyDirectory: policyDirectory,
+            listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile, oidc: oidc, policyDirectory: policyDirectory,
             tokens: tokens, accounts: accounts)
     }
 

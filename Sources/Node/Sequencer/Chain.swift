@@ -44,6 +44,12 @@ public actor Chain {
     private var auditHead: Hash32 = .zero
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
     public private(set) var latestBatch: BatchRecord
+    /// Counters and histograms for `/metrics`.
+    public nonisolated let metrics = NodeMetrics()
+    /// When this process opened the chain (uptime in the admin API).
+    public nonisolated let startedAt = Date()
+    /// Every policy put in force on this chain, oldest first (see `PolicyHistory`).
+    public private(set) var policyHistory = PolicyHistory()
 
     /// The batch being filled; persisted with every block so a restart resumes it.
     struct OpenBatch: Equatable {
@@ -180,10 +186,31 @@ public actor Chain {
         if let last = try store.lastAuditRow() {
             await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
         }
+        let history = try store.metadata(PolicyHistory.key).map { try PolicyHistory(encoded: $0) } ?? PolicyHistory()
+        await chain.setPolicyHistory(history)
+        if let policy, history.current?.hash != policy.hash.hex {
+            // The policy files changed while the node was stopped: the new policy governs from the next block.
+            try await chain.recordPolicyInForce(policy, replacing: history.current?.hash)
+        }
         return chain
     }
 
     private func setAuditHead(_ head: Hash32) { auditHead = head }
+    private func setPolicyHistory(_ history: PolicyHistory) { policyHistory = history }
+
+    /// Records `policy` as governing from the next block: its history entry, its overview and an audit entry.
+    private func recordPolicyInForce(_ policy: CompiledPolicy, replacing previous: String?) throws {
+        let now = Self.nowMilliseconds()
+        var history = policyHistory
+        history.append(.init(hash: policy.hash.hex, fromBlock: head.header.number + 1, since: now))
+        try store.putMetadata([PolicyHistory.key: history.encoded, PolicyHistory.overviewKey(policy.hash): policy.overview.encoded])
+        policyHistory = history
+        pendingAudit.append(
+            AuditEntry(
+                kind: .policyLoaded, time: now, outcome: "applied",
+                detail: "policy \(policy.hash.hex) in force from block \(head.header.number + 1)"
+                    + (previous.map { " (replaces \($0))" } ?? "")))
+    }
 
     /// Links entries into the audit hash chain; the head advances only once they are stored.
     private func linkAudit(_ entries: [AuditEntry]) -> (records: [[UInt8]], head: Hash32) {
@@ -224,11 +251,19 @@ public actor Chain {
             gasUsed: 0, timestamp: timestamp / 1000, extraData: policy?.hash.bytes ?? [],
             baseFeePerGas: config.chain.gasPrice)
         let block = SequencedBlock(header: header, transactionHashes: [])
-        let batch = BatchRecord(number: 0, firstBlock: 0, lastBlock: 0, stateRoot: root, sealedAt: timestamp)
-        let open = OpenBatch(number: 1, firstBlock: 1, startedAt: timestamp, transactionCount: 0)
         var genesisEntry = AuditEntry(kind: .genesis, time: timestamp, block: 0, detail: "genesis of chain \(config.chain.chainID)")
         genesisEntry.previous = Hash32.zero.hex
         let genesisAudit = genesisEntry.encoded
+        let batch = BatchRecord(
+            number: 0, firstBlock: 0, lastBlock: 0, stateRoot: root, sealedAt: timestamp,
+            auditHead: AuditEntry.link(of: genesisAudit), policyHash: policy?.hash ?? .zero)
+        var history = PolicyHistory()
+        var policyMetadata: [String: [UInt8]] = [:]
+        if let policy {
+            history.append(.init(hash: policy.hash.hex, fromBlock: 0, since: timestamp))
+            policyMetadata = [PolicyHistory.key: history.encoded, PolicyHistory.overviewKey(policy.hash): policy.overview.encoded]
+        }
+        let open = OpenBatch(number: 1, firstBlock: 1, startedAt: timestamp, transactionCount: 0)
         try store.commit(
             BlockWrite(
                 number: 0, hash: block.hash, payload: block.encoded, transactions: [], stateEntries: entries,
@@ -236,12 +271,13 @@ public actor Chain {
                 metadata: [
                     chainIDKey: withUnsafeBytes(of: config.chain.chainID.bigEndian) { Array($0) },
                     BatchRecord.key(0): batch.encoded, BatchRecord.latestKey: batch.encoded, OpenBatch.key: open.encoded,
-                ]))
+                ].merging(policyMetadata) { a, _ in a }))
         logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
             latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows())
         await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
+        await chain.setPolicyHistory(history)
         return chain
     }
 
@@ -254,14 +290,20 @@ public actor Chain {
         do {
             admitted = try admit(raw: raw)
         } catch {
-            await recordRefusal(hash: Keccak256.hash(raw), sender: nil, error)
+            await recordAdmissionRefusal(raw: raw, error)
             throw error
         }
         try await enqueue(admitted)
         return admitted.hash
     }
 
+    /// Audits and counts a transaction refused before it could be decoded or validated.
+    public func recordAdmissionRefusal(raw: [UInt8], _ error: AdmissionError) {
+        recordRefusal(hash: Keccak256.hash(raw), sender: nil, error)
+    }
+
     private func recordRefusal(hash: Hash32, sender: Address?, _ error: AdmissionError) {
+        metrics.transactionRefused(reason: error.metricReason)
         pendingAudit.append(
             AuditEntry(
                 kind: .admissionRefused, time: Self.nowMilliseconds(), transaction: hash.hex, actor: sender?.checksummed,
@@ -299,10 +341,12 @@ public actor Chain {
                     windows: windows)
                 if !decision.isAllowed {
                     pendingAudit.append(Self.auditDecision(decision, transaction: transaction, block: nil, stage: "admission"))
+                    metrics.transactionRefused(reason: "policy:\(decision.ruleID)")
                     throw AdmissionError.policyRefused(rule: decision.ruleID, message: decision.message)
                 }
             }
             try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
+            metrics.transactionAdmitted()
         } catch {
             if case .policyRefused = error { throw error }  // audited above with the rule's inputs
             recordRefusal(hash: transaction.hash, sender: transaction.sender, error)
@@ -323,15 +367,10 @@ public actor Chain {
 
     /// Puts a new policy in force from the next block on (the actor runs blocks one at a time,
     /// so a policy never changes in the middle of one).
-    public func applyPolicy(_ compiled: CompiledPolicy) {
-        let previous = policy?.policy.hash
+    public func applyPolicy(_ compiled: CompiledPolicy) throws {
+        try recordPolicyInForce(compiled, replacing: policy?.policy.hash.hex)
         policy = PolicyEngine(policy: compiled)
         policyInForce.withLock { $0 = compiled }
-        pendingAudit.append(
-            AuditEntry(
-                kind: .policyLoaded, time: Self.nowMilliseconds(), outcome: "applied",
-                detail: "policy \(compiled.hash.hex) in force from block \(head.header.number + 1)"
-                    + (previous.map { " (replaces \($0.hex))" } ?? "")))
         logger.info("policy in force", metadata: ["hash": "\(compiled.hash.hex)", "fromBlock": "\(head.header.number + 1)"])
     }
 
@@ -348,7 +387,8 @@ public actor Chain {
         let inputs = decision.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         return AuditEntry(
             kind: .policyDecision, time: nowMilliseconds(), block: block, transaction: transaction.hash.hex,
-            actor: transaction.sender.checksummed, rule: decision.ruleID, outcome: decision.isAllowed ? "allow" : "deny",
+            actor: transaction.sender.checksummed, rule: decision.ruleID,
+            asset: transaction.operation.token?.checksummed ?? "native", outcome: decision.isAllowed ? "allow" : "deny",
             detail: "\(stage): \(decision.message)" + (inputs.isEmpty ? "" : " [\(inputs)]"))
     }
 
@@ -379,6 +419,7 @@ public actor Chain {
         }
         // (flushAudit above runs only when no block is being written: guarded at the top.)
 
+        let started = ContinuousClock.now
         let number = head.header.number + 1
         var receipts = [ExecutionReceipt]()
         receipts.reserveCapacity(selected.count)
@@ -408,6 +449,7 @@ public actor Chain {
                         transaction.operation, sender: transaction.sender, nonce: transaction.nonce,
                         reason: "policy rule \(decision.ruleID): \(decision.message)", state: &ledger)
                     denials.append(Self.auditDecision(decision, transaction: transaction, block: number, stage: "execution"))
+                    metrics.transactionRefusedAtExecution(rule: decision.ruleID)
                 }
             } catch {
                 preconditionFailure("the mempool released a transaction out of nonce order: \(error)")
@@ -472,10 +514,10 @@ public actor Chain {
         var batch = openBatch
         batch.transactionCount += UInt64(selected.count)
         let blocksInBatch = number - batch.firstBlock + 1
-        var seal: (number: UInt64, firstBlock: UInt64)?
+        var sealsBatch = false
         var nextBatch = batch
         if blocksInBatch >= UInt64(config.batch.maxBlocks) {
-            seal = (batch.number, batch.firstBlock)
+            sealsBatch = true
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }
 
@@ -515,8 +557,13 @@ public actor Chain {
         auditHead = linked.head
         for (key, slot) in assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
+        metrics.blockProduced(
+            transactions: selected.count, failed: receipts.count(where: { !$0.succeeded }), duration: ContinuousClock.now - started,
+            mempoolSize: mempool.count)
         head = block
         openBatch = nextBatch
+        let seal = sealsBatch ? LeafUpdates.Seal(
+            number: batch.number, firstBlock: batch.firstBlock, auditHead: auditHead, policyHash: policy?.policy.hash ?? .zero) : nil
         leafUpdates.yield(LeafUpdates(blockNumber: number, entries: leafEntries, sealsBatch: seal, sealedAt: timestampMs))
         return block
     }
@@ -535,10 +582,10 @@ public actor Chain {
         else { return }
         let next = OpenBatch(number: openBatch.number + 1, firstBlock: head.header.number + 1, startedAt: now, transactionCount: 0)
         try store.putMetadata([OpenBatch.key: next.encoded])
-        leafUpdates.yield(
-            LeafUpdates(
-                blockNumber: head.header.number, entries: [], sealsBatch: (openBatch.number, openBatch.firstBlock),
-                sealedAt: now))
+        let seal = LeafUpdates.Seal(
+            number: openBatch.number, firstBlock: openBatch.firstBlock, auditHead: auditHead,
+            policyHash: policy?.policy.hash ?? .zero)
+        leafUpdates.yield(LeafUpdates(blockNumber: head.header.number, entries: [], sealsBatch: seal, sealedAt: now))
         openBatch = next
     }
 
@@ -556,6 +603,7 @@ public actor Chain {
 
     private func recordSealed(_ record: BatchRecord) {
         latestBatch = record
+        metrics.batchSealed()
         logger.info(
             "batch sealed",
             metadata: [
@@ -602,6 +650,47 @@ public actor Chain {
 
     // MARK: - Reads
 
+    /// Every address holding a ledger record (an account or a token holding), sorted: the
+    /// admin API's account listing.
+    public func knownAddresses() -> [Address] {
+        var addresses = Set<Address>()
+        for change in ledger.entries() {
+            switch change.key {
+            case .account(let address): addresses.insert(address)
+            case .holding(_, let holder): addresses.insert(holder)
+            case .allowance, .token: break
+            }
+        }
+        return addresses.sorted()
+    }
+
+    /// The number of the batch being filled.
+    public var openBatchNumber: UInt64 { openBatch.number }
+
+    /// The newest link of the audit hash chain written so far.
+    public var writtenAuditHead: Hash32 { auditHead }
+
+    /// Audit rows with their sequence numbers and decoded entries, in commit order.
+    public nonisolated func auditLog(from: UInt64, limit: Int) throws -> [(sequence: UInt64, entry: AuditEntry, hash: Hash32)] {
+        try store.auditRows(from: from, limit: limit).map { row in
+            let bytes = try row.plaintext.get()
+            return (row.sequence, try AuditEntry(encoded: bytes), AuditEntry.link(of: bytes))
+        }
+    }
+
+    /// The first block whose timestamp (seconds) is at or after `time`, searching blocks 0...`head`;
+    /// `head + 1` when every block is older.
+    public nonisolated func firstBlock(atOrAfter time: UInt64, head: UInt64) throws -> UInt64 {
+        var low: UInt64 = 0
+        var high = head + 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let block = try block(number: middle) else { throw NodeError.corruptRecord("block \(middle) is missing") }
+            if block.header.timestamp < time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     public func account(_ address: Address) -> AccountState { ledger.account(address) }
     public func holding(token: Address, holder: Address) -> HoldingState { ledger.holding(token: token, holder: holder) }
     public func tokenState(_ token: Address) -> TokenState { ledger.tokenState(token) }
@@ -629,6 +718,12 @@ public actor Chain {
     public nonisolated func block(number: UInt64) throws -> SequencedBlock? {
         guard let payload = try store.block(number: number) else { return nil }
         return try SequencedBlock(encoded: payload)
+    }
+
+    /// The full policy with this hash, as it was put in force on this chain.
+    public nonisolated func policyOverview(hash: Hash32) throws -> PolicyOverview? {
+        guard let bytes = try store.metadata(PolicyHistory.overviewKey(hash)) else { return nil }
+        do { return try PolicyOverview(decoding: bytes) } catch { throw NodeError.corruptRecord("policy \(hash.hex): \(error)") }
     }
 
     public nonisolated func batch(number: UInt64) throws -> BatchRecord? {

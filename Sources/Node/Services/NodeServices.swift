@@ -103,16 +103,22 @@ public enum NodeRuntime {
     }
 
     /// The services of a running node, in start order (they stop in reverse).
-    /// - Parameter routes: adds the API's routes (JSON-RPC, auth) to the node's router.
+    /// - Parameters:
+    ///   - routes: adds the API's routes to the node's routers (JSON-RPC and sign-in on the member
+    ///     listener; the read-only admin API on the admin listener, when it is configured).
+    ///   - onServerRunning: called with the member listener's port once it accepts connections.
+    ///   - onAdminRunning: the same for the admin listener.
     public static func services(
         chain: Chain, config: NodeConfig, logger: Logger,
-        routes: @Sendable (Router<NodeRequestContext>, Chain) -> Void = { _, _ in },
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        routes: @Sendable (NodeRouters, Chain) -> Void = { _, _ in },
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> [any Service] {
-        let router = router(chain: chain)
-        routes(router, chain)
+        let routers = NodeRouters(
+            member: router(chain: chain), admin: config.adminListen.map { _ in Router(context: NodeRequestContext.self) })
+        routes(routers, chain)
         let app = Application(
-            router: router,
+            router: routers.member,
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "cloister"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)
@@ -124,6 +130,14 @@ public enum NodeRuntime {
             services.append(PolicyReloadService(chain: chain, directory: directory, logger: logger))
         }
         services.append(app)
+        if let admin = routers.admin, let listen = config.adminListen {
+            services.append(
+                Application(
+                    router: admin,
+                    configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "cloister-admin"),
+                    onServerRunning: { channel in await onAdminRunning(channel.localAddress?.port ?? listen.port) },
+                    logger: logger))
+        }
         return services
     }
 
@@ -131,19 +145,29 @@ public enum NodeRuntime {
 
     public static func run(
         config: NodeConfig, masterKeyPath: String, logger: Logger,
-        routes: @Sendable (Router<NodeRequestContext>, Chain) -> Void = { _, _ in }
+        routes: @Sendable (NodeRouters, Chain) -> Void = { _, _ in }
     ) async throws {
         let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services(chain: chain, config: config, logger: logger, routes: routes) {
-                    logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"])
-                },
+                services: services(
+                    chain: chain, config: config, logger: logger, routes: routes,
+                    onServerRunning: { logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"]) },
+                    onAdminRunning: { port in
+                        logger.info("admin API listening", metadata: ["admin": "http://\(config.adminListen?.host ?? ""):\(port)"])
+                    }),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let head = await chain.head.header.number
         logger.info("node stopped", metadata: ["head": "\(head)"])
     }
+}
+
+/// The routers of the node's two listeners: members (JSON-RPC, sign-in, /health) and the
+/// read-only admin API (nil when `[admin] listen = "off"`).
+public struct NodeRouters {
+    public let member: Router<NodeRequestContext>
+    public let admin: Router<NodeRequestContext>?
 }
 
 /// The request context of the node's HTTP listener: Hummingbird's basics plus the peer's

@@ -55,10 +55,10 @@ public struct PolicyReloadService: Service {
         do {
             let compiled = try PolicyLoader.load(directory: directory, tokens: chain.config.tokens)
             if compiled.hash == (chain.currentPolicy)?.hash { return }
-            await chain.applyPolicy(compiled)
+            try await chain.applyPolicy(compiled)
         } catch {
             logger.error("policy reload refused; the previous policy stays in force: \(error)")
-            await chain.recordPolicyRejected(error.description)
+            await chain.recordPolicyRejected((error as? CustomStringConvertible)?.description ?? "\(error)")
         }
     }
 
