@@ -57,7 +57,7 @@ var targets: [Target] = [
         name: "Node",
         dependencies: [
             "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
-            "ConfigFiles",
+            "ConfigFiles", "Settlement",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,6 +74,18 @@ var targets: [Target] = [
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
     .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
+    // MARK: - Settlement: the public batch commitment, the L1 client protocol, the L1 settlement mock
+    .target(
+        name: "Settlement",
+        dependencies: [
+            "Primitives", "StarkMath", "StarkCrypto", "ConfigFiles",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
+
     // MARK: - Auth: who is calling (wallet sign-in, OIDC JWTs, API keys), ending in one identity
     .target(name: "Auth", dependencies: ["Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
 
@@ -81,7 +93,7 @@ var targets: [Target] = [
     .target(
         name: "API",
         dependencies: [
-            "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions",
+            "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]
@@ -98,6 +110,7 @@ var targets: [Target] = [
             "API",
             "Auth",
             "Store",
+            "Settlement",
             "Stark",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -122,6 +135,16 @@ var targets: [Target] = [
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
+    .testTarget(
+        name: "SettlementTests",
+        dependencies: [
+            "Settlement", "Primitives", "StarkMath", "StarkCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
@@ -131,8 +154,11 @@ var targets: [Target] = [
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
         name: "NodeTests",
-        dependencies: ["Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "TestSupport", "NodeTestSupport", .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift")]
+        dependencies: [
+            "Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
     ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Primitives", .product(name: "JWTKit", package: "jwt-kit")]),
     .testTarget(

@@ -37,6 +37,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case contractCreationNotSupported
     /// Calldata sent to an address that is not a configured token.
     case dataToNonToken(Address)
+    /// A withdrawal to the bridge address of nothing.
+    case zeroWithdrawal
     /// Native value attached to a call or transfer to a token: tokens are not payable.
     case valueSentToToken(symbol: String)
     /// Calldata too short to hold a 4-byte function selector.
@@ -84,6 +86,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(sender) has used its last nonce (2^64 - 1, EIP-2681) and can send no more transactions"
         case .contractCreationNotSupported:
             return "contract creation is not supported: this chain runs a fixed set of token operations, not an EVM"
+        case .zeroWithdrawal:
+            return "a withdrawal must move a positive amount to the bridge address \(Bridge.address.checksummed)"
         case .dataToNonToken(let address):
             return
                 "\(address) is not a token contract: a plain transfer carries no data, and only configured tokens accept calls"

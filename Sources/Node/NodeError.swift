@@ -10,6 +10,8 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case genesis(String)
     case corruptRecord(String)
     case chainMismatch(String)
+    /// Settlement cannot run as configured (no operator key, the L1 store cannot open).
+    case settlement(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .genesis(let why): return "invalid genesis: \(why)"
         case .corruptRecord(let what): return "stored record cannot be decoded: \(what)"
         case .chainMismatch(let why): return why
+        case .settlement(let why): return why
         }
     }
 }

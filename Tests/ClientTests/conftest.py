@@ -31,6 +31,7 @@ class Node:
             text = handle.read()
         text = text.replace('listen = "127.0.0.1:8545"', 'listen = "127.0.0.1:0"')
         text = text.replace('listen = "127.0.0.1:8546"', 'listen = "127.0.0.1:0"')
+        text = text.replace('embedded_listen = "127.0.0.1:8547"', 'embedded_listen = "127.0.0.1:0"')
         with open(config, "w") as handle:
             handle.write(text)
         self.master_key = os.path.join(directory, "master.key")

@@ -159,7 +159,19 @@ enum AdminOpenAPI {
             "Batch",
             object([
                 ("number", integer), ("firstBlock", integer), ("lastBlock", integer), ("stateRoot", hex), ("auditHead", hex),
-                ("policyHash", hex), ("sealedAt", integer), ("status", string),
+                ("policyHash", hex), ("operationsCommitment", hex), ("firstDepositIndex", integer), ("depositCount", integer),
+                ("depositHash", hex), ("withdrawalCount", integer), ("withdrawalsRoot", hex), ("sealedAt", integer),
+                (
+                    "status",
+                    .object([
+                        ("type", .string("string")),
+                        (
+                            "enum",
+                            .array(["genesis", "sealed", "committed", "proven", "executed", "failed"].map(JSON.string))
+                        ),
+                    ])
+                ),
+                ("batchHash", nullable(hex)), ("reason", nullable(string)), ("settlementUpdatedAt", nullable(integer)),
             ])
         ),
         ("BatchPage", page(of: "Batch")),

@@ -261,6 +261,10 @@ struct AdminResources: Sendable {
             amount(value)
         case .pause(let token), .unpause(let token):
             address("token", token)
+        case .withdraw(let token, let value):
+            if let token { address("token", token) }
+            address("to", Bridge.address)
+            amount(value)
         }
         return .object(fields)
     }
@@ -391,7 +395,7 @@ struct AdminResources: Sendable {
         var items: [JSON] = []
         while number <= latest && items.count < limit {
             guard let batch = try chain.batch(number: number) else { break }
-            items.append(Self.batch(batch))
+            items.append(try batchJSON(batch))
             number += 1
         }
         return .json(Self.page(items, next: number <= latest ? String(number) : nil), count: items.count)
@@ -402,14 +406,23 @@ struct AdminResources: Sendable {
         guard let batch = try chain.batch(number: number) else {
             throw AdminFailure.notFound("no sealed batch \(number): the latest is \(await chain.latestBatch.number)")
         }
-        return .json(Self.batch(batch), count: 1)
+        return .json(try batchJSON(batch), count: 1)
     }
 
-    static func batch(_ batch: BatchRecord) -> JSON {
-        .object([
+    /// A batch with its public commitment fields and where it stands on the L1.
+    func batchJSON(_ batch: BatchRecord) throws -> JSON {
+        let settlement = batch.number == 0 ? nil : try chain.settlement(of: batch.number)
+        let status = batch.number == 0 ? "genesis" : settlement?.state.rawValue ?? "sealed"
+        return .object([
             ("number", .integer(batch.number)), ("firstBlock", .integer(batch.firstBlock)), ("lastBlock", .integer(batch.lastBlock)),
             ("stateRoot", .string(batch.stateRoot.hex)), ("auditHead", .string(batch.auditHead.hex)),
-            ("policyHash", .string(batch.policyHash.hex)), ("sealedAt", .integer(batch.sealedAt)), ("status", .string("sealed")),
+            ("policyHash", .string(batch.policyHash.hex)), ("operationsCommitment", .string(batch.operationsCommitment.hex)),
+            ("firstDepositIndex", .integer(batch.firstDepositIndex)), ("depositCount", .integer(batch.depositCount)),
+            ("depositHash", .string(batch.depositHash.hex)), ("withdrawalCount", .integer(batch.withdrawalCount)),
+            ("withdrawalsRoot", .string(batch.withdrawalsRoot.hex)), ("sealedAt", .integer(batch.sealedAt)),
+            ("status", .string(status)), ("batchHash", settlement?.batchHash.map(JSON.string) ?? .null),
+            ("reason", settlement?.reason.map(JSON.string) ?? .null),
+            ("settlementUpdatedAt", settlement.map { .integer($0.updatedAt) } ?? .null),
         ])
     }
 

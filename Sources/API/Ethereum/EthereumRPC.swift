@@ -77,6 +77,7 @@ public struct EthereumRPC: Sendable {
         case "eth_call": return try await call(params, caller: caller)
         case "eth_estimateGas": return try await estimateGas(params, caller: caller)
         case "eth_sendRawTransaction": return try await sendRawTransaction(params, caller: caller)
+        case "cloister_getWithdrawalProof": return try await withdrawalProof(params, caller: caller)
         default:
             if Self.refusedMethods.contains(request.method) || Self.refusedPrefixes.contains(where: request.method.hasPrefix) {
                 throw RPCError(
@@ -166,7 +167,7 @@ public struct EthereumRPC: Sendable {
         case .burnFrom(_, let from, _): parties.insert(from)
         case .setAddressFrozen(_, let account, _), .freezePartialTokens(_, let account, _), .unfreezePartialTokens(_, let account, _):
             parties.insert(account)
-        case .burn, .pause, .unpause: break
+        case .burn, .pause, .unpause, .withdraw: break
         }
         return parties
     }

@@ -1,3 +1,4 @@
+import Foundation
 import API
 import ArgumentParser
 import Auth
@@ -20,6 +21,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Master key file (overrides storage.master_key_file of the config).")
     var masterKey: String?
 
+    @Option(
+        name: .customLong("l1"),
+        help: "Settle on the `cloister l1` service at this URL instead of the embedded L1 mock (overrides settlement.l1).")
+    var l1: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -38,6 +44,12 @@ struct NodeCommand: AsyncParsableCommand {
             throw CommandFailure(error.description)
         }
         if let dataDir { nodeConfig.dataDirectory = dataDir }
+        if let l1 {
+            guard let url = URL(string: l1), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw CommandFailure("--l1 \(l1): give the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
+            }
+            nodeConfig.settlement = NodeConfig.SettlementConfig(l1: .remote(url), pollInterval: nodeConfig.settlement.pollInterval)
+        }
         do {
             let oidc: OIDCVerifier? = if let settings = nodeConfig.oidc { try await OIDCSetup.verifier(settings) } else { nil }
             try await NodeRuntime.run(config: nodeConfig, masterKeyPath: masterKey ?? nodeConfig.masterKeyFile, logger: logger) {

@@ -78,6 +78,9 @@ public enum StateTransition {
         if case .nativeTransfer(let to, let amount) = operation {
             return nativeTransfer(from: sender, to: to, amount: amount, state: &state)
         }
+        if case .withdraw(nil, let amount) = operation {
+            return withdrawNative(from: sender, amount: amount, state: &state)
+        }
         guard let address = operation.token else { preconditionFailure("only native transfers have no token") }
         guard let token = state.tokens[address] else { return "no token is configured at \(address)" }
         switch operation {
@@ -110,7 +113,72 @@ public enum StateTransition {
             return setPaused(token, agent: sender, paused: true, state: &state, logs: &logs)
         case .unpause:
             return setPaused(token, agent: sender, paused: false, state: &state, logs: &logs)
+        case .withdraw(_, let amount):
+            return withdrawToken(token, from: sender, amount: amount, state: &state, logs: &logs)
         }
+    }
+
+    // MARK: - Bridge
+
+    static func withdrawNative(from: Address, amount: UInt256, state: inout LedgerState) -> String? {
+        var source = state.account(from)
+        guard let remaining = source.nativeBalance.checkedSubtracting(amount) else { return "insufficient native balance" }
+        source.nativeBalance = remaining
+        state.setAccount(from, source)
+        return nil
+    }
+
+    /// A token withdrawal obeys what a transfer obeys (pause, freezes, unfrozen balance); the
+    /// amount leaves the L2, so the supply shrinks. The log shows a transfer to the bridge.
+    static func withdrawToken(
+        _ token: TokenDefinition, from: Address, amount: UInt256, state: inout LedgerState, logs: inout [Log]
+    ) -> String? {
+        let address = token.address
+        guard !state.tokenState(address).paused else { return reason(token, "token is paused") }
+        var holding = state.holding(token: address, holder: from)
+        guard !holding.frozen else { return reason(token, "sender address is frozen") }
+        guard let balance = holding.balance.checkedSubtracting(amount) else {
+            return reason(token, "withdrawal amount exceeds balance")
+        }
+        guard holding.availableBalance >= amount else { return reason(token, "withdrawal amount exceeds unfrozen balance") }
+        var tokenState = state.tokenState(address)
+        guard let supply = tokenState.totalSupply.checkedSubtracting(amount),
+            let holders = holderCount(tokenState.holderCount, before: holding.balance, after: balance)
+        else { return reason(token, "total supply underflow") }
+        holding.balance = balance
+        tokenState.totalSupply = supply
+        tokenState.holderCount = holders
+        state.setHolding(token: address, holder: from, holding)
+        state.setTokenState(address, tokenState)
+        logs.append(TokenEvent.transfer(address, from: from, to: Bridge.address, amount: amount))
+        return nil
+    }
+
+    /// Credits an L1 deposit (native when `asset` is zero): the amount enters the L2, so a
+    /// token's supply grows. Not a transaction: it consumes no nonce and has no receipt. The
+    /// supply cap governs issuance by the issuer, not assets bridged in, so it is not applied.
+    /// Returns why it cannot be credited, leaving the state untouched.
+    public static func creditDeposit(to recipient: Address, asset: Address, amount: UInt256, state: inout LedgerState) -> String? {
+        guard recipient != .zero, recipient != Bridge.address else { return "deposit to \(recipient.checksummed) is not allowed" }
+        if asset == .zero {
+            var account = state.account(recipient)
+            guard let balance = account.nativeBalance.checkedAdding(amount) else { return "native balance overflow" }
+            account.nativeBalance = balance
+            state.setAccount(recipient, account)
+            return nil
+        }
+        guard let token = state.tokens[asset] else { return "no token is configured at \(asset.checksummed)" }
+        var holding = state.holding(token: asset, holder: recipient)
+        var tokenState = state.tokenState(asset)
+        guard let balance = holding.balance.checkedAdding(amount), let supply = tokenState.totalSupply.checkedAdding(amount),
+            let holders = holderCount(tokenState.holderCount, before: holding.balance, after: balance)
+        else { return reason(token, "balance or supply overflow") }
+        holding.balance = balance
+        tokenState.totalSupply = supply
+        tokenState.holderCount = holders
+        state.setHolding(token: asset, holder: recipient, holding)
+        state.setTokenState(asset, tokenState)
+        return nil
     }
 
     // MARK: - Native currency

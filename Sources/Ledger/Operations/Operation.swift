@@ -29,6 +29,10 @@ public enum Operation: Sendable, Equatable {
     case pause(token: Address)
     /// Agent only (ERC-3643): lets transfers run again.
     case unpause(token: Address)
+    /// A withdrawal to the L1: native value sent to `Bridge.address`, or a token's
+    /// `transfer(Bridge.address, amount)`. The amount leaves the L2 (a token's supply shrinks)
+    /// and becomes claimable on the L1 by the sender's own address once its batch executes.
+    case withdraw(token: Address?, amount: UInt256)
 
     /// The fixed gas charge of the operation: its `gasUsed`, whether it succeeds or fails.
     ///
@@ -60,13 +64,15 @@ public enum Operation: Sendable, Equatable {
         case .setAddressFrozen, .freezePartialTokens, .unfreezePartialTokens: return 45_000
         case .forcedTransfer: return 65_000
         case .pause, .unpause: return 30_000
+        case .withdraw(let token, _): return token == nil ? 21_000 : 50_000
         }
     }
 
-    /// The token the operation acts on; nil for a native transfer.
+    /// The token the operation acts on; nil for a native transfer or a native withdrawal.
     public var token: Address? {
         switch self {
         case .nativeTransfer: return nil
+        case .withdraw(let token, _): return token
         case .transfer(let token, _, _), .transferFrom(let token, _, _, _), .approve(let token, _, _),
             .mint(let token, _, _), .burn(let token, _), .burnFrom(let token, _, _),
             .setAddressFrozen(let token, _, _), .freezePartialTokens(let token, _, _),
@@ -92,6 +98,7 @@ public enum Operation: Sendable, Equatable {
         case .forcedTransfer: return "forcedTransfer"
         case .pause: return "pause"
         case .unpause: return "unpause"
+        case .withdraw: return "withdraw"
         }
     }
 
@@ -126,6 +133,10 @@ public enum Operation: Sendable, Equatable {
             return (token, .zero, ABI.encodeCall(S.pause))
         case .unpause(let token):
             return (token, .zero, ABI.encodeCall(S.unpause))
+        case .withdraw(nil, let amount):
+            return (Bridge.address, amount, [])
+        case .withdraw(let token?, let amount):
+            return (token, .zero, ABI.encodeCall(S.transfer, [ABI.word(Bridge.address), ABI.word(amount)]))
         }
     }
 }

@@ -23,6 +23,10 @@ public enum OperationDecoder {
         if let token = tokens[to] {
             guard transaction.value.isZero else { throw .valueSentToToken(symbol: token.symbol) }
             operation = try tokenOperation(token, calldata: transaction.data)
+        } else if to == Bridge.address {
+            guard transaction.data.isEmpty else { throw .dataToNonToken(to) }
+            guard !transaction.value.isZero else { throw .zeroWithdrawal }
+            operation = .withdraw(token: nil, amount: transaction.value)
         } else {
             guard transaction.data.isEmpty else { throw .dataToNonToken(to) }
             operation = .nativeTransfer(to: to, amount: transaction.value)
@@ -50,9 +54,13 @@ public enum OperationDecoder {
         typealias S = ABI.Selector
         switch selector {
         case S.transfer:
-            return .transfer(
-                token: address, to: try ABI.address(calldata, 0, function: name, argument: "to"),
-                amount: ABI.uint256(calldata, 1))
+            let to = try ABI.address(calldata, 0, function: name, argument: "to")
+            let amount = ABI.uint256(calldata, 1)
+            if to == Bridge.address {
+                guard !amount.isZero else { throw .zeroWithdrawal }
+                return .withdraw(token: address, amount: amount)
+            }
+            return .transfer(token: address, to: to, amount: amount)
         case S.transferFrom:
             return .transferFrom(
                 token: address, from: try ABI.address(calldata, 0, function: name, argument: "from"),

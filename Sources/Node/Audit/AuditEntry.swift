@@ -18,6 +18,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case loginFailed = "login-failed"
         /// An auditor or operator read through the admin API: who, what, how many records.
         case adminRead = "admin-read"
+        /// An L1 deposit credited to a member.
+        case depositCredited = "deposit-credited"
+        /// An L1 deposit policy refused: returned to its L1 sender as a withdrawal.
+        case depositRefunded = "deposit-refunded"
+        /// A settlement step: a batch committed, proven, executed, or refused by the L1.
+        case settlement
     }
 
     public var kind: Kind

@@ -19,6 +19,18 @@ public struct BatchRecord: Sendable, Equatable {
     public var auditHead: Hash32
     /// The policy in force at the batch's last block (zero when the chain runs without one).
     public var policyHash: Hash32
+    /// The hiding commitment to the batch's ordered operations (`BatchContents`).
+    public var operationsCommitment: Hash32 = .zero
+    /// The L1 deposits consumed: queue index of the first, how many, and their rolling hash.
+    public var firstDepositIndex: UInt64 = 0
+    public var depositCount: UInt64 = 0
+    public var depositHash: Hash32 = .zero
+    /// Withdrawals (and deposit refunds) claimable on the L1 once the batch executes.
+    public var withdrawalCount: UInt64 = 0
+    public var withdrawalsRoot: Hash32 = .zero
+
+    /// The next L1 deposit after this batch's.
+    public var nextDepositIndex: UInt64 { firstDepositIndex + depositCount }
 
     public var encoded: [UInt8] {
         var output = [UInt8]()
@@ -30,6 +42,12 @@ public struct BatchRecord: Sendable, Equatable {
             RLP.encode(sealedAt, into: &out)
             RLP.encode(bytes: auditHead.bytes, into: &out)
             RLP.encode(bytes: policyHash.bytes, into: &out)
+            RLP.encode(bytes: operationsCommitment.bytes, into: &out)
+            RLP.encode(firstDepositIndex, into: &out)
+            RLP.encode(depositCount, into: &out)
+            RLP.encode(bytes: depositHash.bytes, into: &out)
+            RLP.encode(withdrawalCount, into: &out)
+            RLP.encode(bytes: withdrawalsRoot.bytes, into: &out)
         }
         return output
     }
@@ -59,10 +77,28 @@ public struct BatchRecord: Sendable, Equatable {
             // Records written before the audit head and policy hash were kept end here.
             auditHead = fields.isAtEnd ? .zero : try Hash32(try fields.readBytes())
             policyHash = fields.isAtEnd ? .zero : try Hash32(try fields.readBytes())
+            if !fields.isAtEnd {
+                operationsCommitment = try Hash32(try fields.readBytes())
+                firstDepositIndex = try fields.readUInt64()
+                depositCount = try fields.readUInt64()
+                depositHash = try Hash32(try fields.readBytes())
+                withdrawalCount = try fields.readUInt64()
+                withdrawalsRoot = try Hash32(try fields.readBytes())
+            }
             try fields.finish()
         } catch {
             throw .corruptRecord("batch record: \(error)")
         }
+    }
+
+    /// Takes the public fields that come from the batch's contents.
+    mutating func fill(from contents: BatchContents) {
+        operationsCommitment = contents.operationsCommitment
+        firstDepositIndex = contents.firstDepositIndex
+        depositCount = UInt64(contents.deposits.count)
+        depositHash = contents.depositHash
+        withdrawalCount = UInt64(contents.withdrawals.count)
+        withdrawalsRoot = (try? contents.withdrawalTree(batch: number).root) ?? .zero
     }
 
     /// Metadata names under which batches are stored.
@@ -114,6 +150,7 @@ struct LeafUpdates: Sendable {
         var firstBlock: UInt64
         var auditHead: Hash32
         var policyHash: Hash32
+        var contents: BatchContents
     }
 
     var blockNumber: UInt64
@@ -155,10 +192,11 @@ actor StateCommitmentTracker {
         appliedBlock = updates.blockNumber
         guard let seal = updates.sealsBatch else { return nil }
         try flush()
-        let record = BatchRecord(
+        var record = BatchRecord(
             number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
             stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt, auditHead: seal.auditHead,
             policyHash: seal.policyHash)
+        record.fill(from: seal.contents)
         try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
         latestBatch = record
         return record

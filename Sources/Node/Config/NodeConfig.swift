@@ -46,6 +46,39 @@ public struct NodeConfig: Sendable {
     /// nil when `[admin] listen = "off"`.
     public var adminListen: (host: String, port: Int)?
     public var operatorKeyFile: String?
+
+    /// Where batches settle: the L1 mock in this process (the default), or a `cloister l1` service.
+    public struct SettlementConfig: Sendable {
+        public enum L1: Sendable, Equatable {
+            /// In-process, with its own SQLite file in `<data_dir>/l1`; its public HTTP API is served
+            /// on `listen` (nil: not served).
+            case embedded(listen: (host: String, port: Int)?)
+            /// A `cloister l1` service at this base URL.
+            case remote(URL)
+
+            public static func == (a: L1, b: L1) -> Bool {
+                switch (a, b) {
+                case (.embedded(let x), .embedded(let y)): return x?.host == y?.host && x?.port == y?.port
+                case (.remote(let x), .remote(let y)): return x == y
+                default: return false
+                }
+            }
+        }
+
+        public var l1: L1
+        /// How often the driver looks for sealed batches and new deposits.
+        public var pollInterval: Duration
+        /// nil: settlement is off (tests of other parts).
+        public var enabled: Bool
+
+        public init(l1: L1, pollInterval: Duration, enabled: Bool = true) {
+            self.l1 = l1
+            self.pollInterval = pollInterval
+            self.enabled = enabled
+        }
+    }
+
+    public var settlement: SettlementConfig = SettlementConfig(l1: .embedded(listen: nil), pollInterval: .seconds(1), enabled: false)
     /// OIDC identity provider for member sign-in with JWTs (optional).
     public struct OIDC: Sendable {
         /// A JWKS file path, or an http(s) URL the node fetches at start.
@@ -122,6 +155,25 @@ public struct NodeConfig: Sendable {
             try operatorTable.finish()
         }
 
+        var settlement = SettlementConfig(l1: .embedded(listen: nil), pollInterval: .seconds(1), enabled: false)
+        if let table = try root.optionalTable("settlement") {
+            let l1 = try table.optionalString("l1") ?? "embedded"
+            let interval = Duration.milliseconds(try table.optionalInteger("poll_interval_ms") ?? 1000)
+            if l1 == "embedded" {
+                var listen: (host: String, port: Int)? = ("127.0.0.1", 8547)
+                if let text = try table.optionalString("embedded_listen") {
+                    listen = text == "off" ? nil : try parseListenAddress(text, reader: table, key: "embedded_listen")
+                }
+                settlement = SettlementConfig(l1: .embedded(listen: listen), pollInterval: interval)
+            } else {
+                guard let url = URL(string: l1), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw table.error("l1", "'\(l1)' must be \"embedded\" or the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
+                }
+                settlement = SettlementConfig(l1: .remote(url), pollInterval: interval)
+            }
+            try table.finish()
+        }
+
         var policyDirectory: String?
         if let policyTable = try root.optionalTable("policy") {
             policyDirectory = resolve(try policyTable.string("directory"))
@@ -193,8 +245,8 @@ public struct NodeConfig: Sendable {
 
         return NodeConfig(
             file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
-            listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile, oidc: oidc, policyDirectory: policyDirectory,
-            tokens: tokens, accounts: accounts)
+            listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile,
+            settlement: settlement, oidc: oidc, policyDirectory: policyDirectory, tokens: tokens, accounts: accounts)
     }
 
     /// `host:port`, host being an IPv4 address or a name.

@@ -4,6 +4,7 @@ import Synchronization
 import Logging
 import Policy
 import Primitives
+import Settlement
 import StarkCrypto
 import StateTree
 import Store
@@ -50,6 +51,12 @@ public actor Chain {
     public nonisolated let startedAt = Date()
     /// Every policy put in force on this chain, oldest first (see `PolicyHistory`).
     public private(set) var policyHistory = PolicyHistory()
+    /// The open batch's operations commitment, deposits and withdrawals.
+    private var openContents: BatchContents
+    /// L1 deposits fetched by settlement and not yet in a block, in queue order.
+    private var pendingDeposits: [Deposit] = []
+    /// At most this many deposits are applied per block.
+    static let depositsPerBlock = 1_000
 
     /// The batch being filled; persisted with every block so a restart resumes it.
     struct OpenBatch: Equatable {
@@ -90,8 +97,9 @@ public actor Chain {
     private init(
         config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
         head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch,
-        policy: CompiledPolicy?, windows: TransferWindows
+        policy: CompiledPolicy?, windows: TransferWindows, openContents: BatchContents
     ) {
+        self.openContents = openContents
         self.policy = policy.map(PolicyEngine.init(policy:))
         self.policyInForce.withLock { $0 = policy }
         self.windows = windows
@@ -167,11 +175,31 @@ public actor Chain {
         var openBatch =
             try store.metadata(OpenBatch.key).flatMap(OpenBatch.init(encoded:))
             ?? OpenBatch(number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: nowMilliseconds(), transactionCount: 0)
+        var openContents =
+            try store.metadata(BatchContents.openKey).map { try BatchContents(encoded: $0) }
+            ?? BatchContents(firstDepositIndex: latestBatch.nextDepositIndex)
         if openBatch.number != latestBatch.number + 1 {
             // A batch was sealed but its root not recorded before the node stopped: nothing about
             // it left the node, so it is reopened and sealed again, covering the blocks since.
+            let reopened = latestBatch.number + 1
+            if let sealedBytes = try store.metadata(BatchContents.sealedKey(reopened)) {
+                var merged = try BatchContents(encoded: sealedBytes)
+                for number in openBatch.firstBlock..<(head.header.number + 1) {
+                    for transaction in try store.transactions(blockNumber: number) {
+                        let included = try IncludedTransaction(encoded: transaction.payload)
+                        merged.recordOperation(included.hash)
+                    }
+                }
+                merged.deposits += openContents.deposits
+                for (withdrawal, source) in zip(openContents.withdrawals, openContents.withdrawalSources) {
+                    merged.addWithdrawal(
+                        batch: reopened, recipient: withdrawal.recipient, asset: withdrawal.asset, amount: withdrawal.amount,
+                        source: source)
+                }
+                openContents = merged
+            }
             openBatch = OpenBatch(
-                number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: openBatch.startedAt,
+                number: reopened, firstBlock: latestBatch.lastBlock + 1, startedAt: openBatch.startedAt,
                 transactionCount: max(openBatch.transactionCount, 1))
         }
         logger.info(
@@ -182,7 +210,7 @@ public actor Chain {
             ])
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
-            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows)
+            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents)
         if let last = try store.lastAuditRow() {
             await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
         }
@@ -275,7 +303,8 @@ public actor Chain {
         logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
-            latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows())
+            latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows(),
+            openContents: BatchContents(firstDepositIndex: 0))
         await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
         await chain.setPolicyHistory(history)
         return chain
@@ -399,6 +428,65 @@ public actor Chain {
         mempool.pendingNonce(for: address, stateNonce: ledger.account(address).nonce)
     }
 
+    // MARK: - L1 deposits
+
+    /// The L1 queue index of the next deposit the chain has not yet received.
+    public var nextDepositToReceive: UInt64 { openContents.nextDepositIndex + UInt64(pendingDeposits.count) }
+
+    /// Takes deposits fetched from the L1 queue; only the next ones in queue order are kept
+    /// (a repeated or out-of-order fetch changes nothing). They are applied in the next block.
+    public func receiveDeposits(_ deposits: [Deposit]) {
+        for deposit in deposits where deposit.queueIndex == nextDepositToReceive {
+            pendingDeposits.append(deposit)
+        }
+    }
+
+    /// Credits each deposit the policy admits; refunds the others to their L1 sender as a
+    /// withdrawal of the same batch (claimable once it executes). Both are audited.
+    private func applyDeposits(_ deposits: [Deposit], block: UInt64, batch: UInt64, contents: inout BatchContents) -> [AuditEntry] {
+        var audit = [AuditEntry]()
+        let now = Self.nowMilliseconds()
+        for deposit in deposits {
+            let asset = deposit.asset == .zero ? "native" : deposit.asset.checksummed
+            var refusal = policy.flatMap { Self.depositRefusal(deposit, policy: $0.policy) }
+            if refusal == nil {
+                refusal = StateTransition.creditDeposit(
+                    to: deposit.recipient, asset: deposit.asset, amount: deposit.amount, state: &ledger)
+            }
+            if let refusal {
+                contents.addWithdrawal(
+                    batch: batch, recipient: deposit.sender, asset: deposit.asset, amount: deposit.amount,
+                    source: "deposit:\(deposit.queueIndex)")
+                audit.append(
+                    AuditEntry(
+                        kind: .depositRefunded, time: now, block: block, actor: deposit.recipient.checksummed, asset: asset,
+                        outcome: "refunded",
+                        detail: "L1 deposit \(deposit.queueIndex) of \(deposit.amount) refunded to \(deposit.sender.checksummed) "
+                            + "in batch \(batch): \(refusal)"))
+            } else {
+                audit.append(
+                    AuditEntry(
+                        kind: .depositCredited, time: now, block: block, actor: deposit.recipient.checksummed, asset: asset,
+                        outcome: "credited", detail: "L1 deposit \(deposit.queueIndex) of \(deposit.amount) credited"))
+            }
+            contents.deposits.append(deposit)
+        }
+        return audit
+    }
+
+    /// Why policy refuses a deposit: the recipient must be an active, unsanctioned member
+    /// that may hold the asset (a `read` or `transfer` grant on it).
+    static func depositRefusal(_ deposit: Deposit, policy: CompiledPolicy) -> String? {
+        let recipient = deposit.recipient
+        if policy.isSanctioned(recipient) { return "the recipient is sanctioned" }
+        guard let member = policy.member(recipient) else { return "the recipient is not a member of this chain" }
+        guard member.status == .active else { return "member \(member.name) is suspended" }
+        guard policy.mayRead(recipient, asset: deposit.asset) || policy.isGranted(recipient, .transfer, asset: deposit.asset) else {
+            return "member \(member.name) may not hold this asset"
+        }
+        return nil
+    }
+
     // MARK: - Block production
 
     /// Executes the executable pending transactions as the next block and persists it in one
@@ -413,7 +501,8 @@ public actor Chain {
         let selected = mempool.takeExecutable(
             limit: config.chain.maxBlockTransactions, gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
-        guard !selected.isEmpty else {
+        let deposits = Array(pendingDeposits.prefix(Self.depositsPerBlock))
+        guard !selected.isEmpty || !deposits.isEmpty else {
             try flushAudit()
             return nil
         }
@@ -429,6 +518,8 @@ public actor Chain {
         var denials = [AuditEntry]()
         var allowed = 0
         let windowsBefore = windows
+        var contents = openContents
+        let depositAudit = applyDeposits(deposits, block: number, batch: openBatch.number, contents: &contents)
         for transaction in selected {
             let receipt: ExecutionReceipt
             do {
@@ -453,6 +544,12 @@ public actor Chain {
                 }
             } catch {
                 preconditionFailure("the mempool released a transaction out of nonce order: \(error)")
+            }
+            contents.recordOperation(transaction.hash)
+            if receipt.succeeded, case .withdraw(let token, let amount) = transaction.operation {
+                contents.addWithdrawal(
+                    batch: openBatch.number, recipient: transaction.sender, asset: token ?? .zero, amount: amount,
+                    source: transaction.hash.hex)
             }
             gasUsed += receipt.gasUsed
             for log in receipt.logs {
@@ -516,7 +613,9 @@ public actor Chain {
         let blocksInBatch = number - batch.firstBlock + 1
         var sealsBatch = false
         var nextBatch = batch
-        if blocksInBatch >= UInt64(config.batch.maxBlocks) {
+        // A batch also closes before its withdrawals could outgrow the fixed-depth withdrawals tree.
+        let withdrawalRoom = WithdrawalTree.capacity - config.chain.maxBlockTransactions - Self.depositsPerBlock
+        if blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom {
             sealsBatch = true
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }
@@ -528,13 +627,17 @@ public actor Chain {
                     kind: .policyDecision, time: timestampMs, block: number, rule: PolicyDecision.allow.ruleID, outcome: "allow",
                     detail: "\(allowed) transactions allowed under policy \(policy!.policy.hash.hex)"))
         }
-        let audit = pendingAudit + denials + compactAllows + [
+        let audit = pendingAudit + depositAudit + denials + compactAllows + [
             AuditEntry(
                 kind: .block, time: timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
-                detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed")
+                detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed"
+                    + (deposits.isEmpty ? "" : ", \(deposits.count) L1 deposits"))
         ]
         let linked = linkAudit(audit)
         let writtenAudit = pendingAudit.count
+        let nextContents = sealsBatch ? BatchContents(firstDepositIndex: contents.nextDepositIndex) : contents
+        var batchMetadata = [OpenBatch.key: nextBatch.encoded, BatchContents.openKey: nextContents.encoded]
+        if sealsBatch { batchMetadata[BatchContents.sealedKey(batch.number)] = contents.encoded }
         committing = true
         defer { committing = false }
         do {
@@ -544,7 +647,7 @@ public actor Chain {
                 BlockWrite(
                     number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
                     stateEntries: entries + windowEntries, auditRecords: linked.records,
-                    metadata: [OpenBatch.key: nextBatch.encoded]),
+                    metadata: batchMetadata),
                 to: store)
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
@@ -554,6 +657,8 @@ public actor Chain {
             throw error
         }
         pendingAudit.removeFirst(writtenAudit)
+        pendingDeposits.removeFirst(deposits.count)
+        openContents = nextContents
         auditHead = linked.head
         for (key, slot) in assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
@@ -563,7 +668,8 @@ public actor Chain {
         head = block
         openBatch = nextBatch
         let seal = sealsBatch ? LeafUpdates.Seal(
-            number: batch.number, firstBlock: batch.firstBlock, auditHead: auditHead, policyHash: policy?.policy.hash ?? .zero) : nil
+            number: batch.number, firstBlock: batch.firstBlock, auditHead: auditHead, policyHash: policy?.policy.hash ?? .zero,
+            contents: contents) : nil
         leafUpdates.yield(LeafUpdates(blockNumber: number, entries: leafEntries, sealsBatch: seal, sealedAt: timestampMs))
         return block
     }
@@ -581,10 +687,16 @@ public actor Chain {
                 + UInt64(config.batch.maxInterval.components.attoseconds / 1_000_000_000_000_000)
         else { return }
         let next = OpenBatch(number: openBatch.number + 1, firstBlock: head.header.number + 1, startedAt: now, transactionCount: 0)
-        try store.putMetadata([OpenBatch.key: next.encoded])
+        let sealed = openContents
+        let nextContents = BatchContents(firstDepositIndex: sealed.nextDepositIndex)
+        try store.putMetadata([
+            OpenBatch.key: next.encoded, BatchContents.sealedKey(openBatch.number): sealed.encoded,
+            BatchContents.openKey: nextContents.encoded,
+        ])
+        openContents = nextContents
         let seal = LeafUpdates.Seal(
             number: openBatch.number, firstBlock: openBatch.firstBlock, auditHead: auditHead,
-            policyHash: policy?.policy.hash ?? .zero)
+            policyHash: policy?.policy.hash ?? .zero, contents: sealed)
         leafUpdates.yield(LeafUpdates(blockNumber: head.header.number, entries: [], sealsBatch: seal, sealedAt: now))
         openBatch = next
     }
@@ -724,6 +836,30 @@ public actor Chain {
     public nonisolated func policyOverview(hash: Hash32) throws -> PolicyOverview? {
         guard let bytes = try store.metadata(PolicyHistory.overviewKey(hash)) else { return nil }
         do { return try PolicyOverview(decoding: bytes) } catch { throw NodeError.corruptRecord("policy \(hash.hex): \(error)") }
+    }
+
+    /// The sealed batch that holds `block`, if that batch is sealed (batches are contiguous runs of blocks).
+    public nonisolated func sealedBatch(containing block: UInt64, latest: UInt64) throws -> BatchRecord? {
+        var low: UInt64 = 0
+        var high = latest
+        while low <= high {
+            let middle = low + (high - low) / 2
+            guard let record = try batch(number: middle) else { return nil }
+            if block < record.firstBlock {
+                guard middle > 0 else { return nil }
+                high = middle - 1
+            } else if block > record.lastBlock {
+                low = middle + 1
+            } else {
+                return record
+            }
+        }
+        return nil
+    }
+
+    /// The contents of a sealed batch (its deposits and withdrawals), for withdrawal proofs.
+    public nonisolated func batchContents(number: UInt64) throws -> BatchContents? {
+        try store.metadata(BatchContents.sealedKey(number)).map { try BatchContents(encoded: $0) }
     }
 
     public nonisolated func batch(number: UInt64) throws -> BatchRecord? {

@@ -21,27 +21,30 @@ public final class NodeMetrics: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "cloister", metricName: metric, unitName: unit, helpText: help)
+    }
+
     public init() {
-        admitted = registry.makeCounter(name: "cloister_transactions_admitted_total", labels: [])
-        blocks = registry.makeCounter(name: "cloister_blocks_produced_total", labels: [])
-        included = registry.makeCounter(name: "cloister_transactions_included_total", labels: [])
-        failedReceipts = registry.makeCounter(name: "cloister_transactions_failed_total", labels: [])
-        batchesSealed = registry.makeCounter(name: "cloister_batches_sealed_total", labels: [])
-        mempool = registry.makeGauge(name: "cloister_mempool_transactions", labels: [])
-        blockSeconds = registry.makeDurationHistogram(
-            name: "cloister_block_production_seconds", labels: [], buckets: Self.latencyBuckets)
+        admitted = registry.makeCounter(descriptor: Self.name("transactions_admitted", "total", "Transactions admitted to the mempool"), labels: [])
+        blocks = registry.makeCounter(descriptor: Self.name("blocks_produced", "total", "Blocks produced"), labels: [])
+        included = registry.makeCounter(descriptor: Self.name("transactions_included", "total", "Transactions included in blocks"), labels: [])
+        failedReceipts = registry.makeCounter(descriptor: Self.name("transactions_failed", "total", "Included transactions with a failed receipt"), labels: [])
+        batchesSealed = registry.makeCounter(descriptor: Self.name("batches_sealed", "total", "Batches sealed with a state root"), labels: [])
+        mempool = registry.makeGauge(descriptor: Self.name("mempool", "transactions", "Transactions waiting in the mempool"), labels: [])
+        blockSeconds = registry.makeDurationHistogram(descriptor: Self.name("block_production", "seconds", "Time to execute and persist a block"), labels: [], buckets: Self.latencyBuckets)
     }
 
     func transactionAdmitted() { admitted.increment() }
 
     /// A refusal at admission; `reason` is a policy rule id or a short admission reason.
     func transactionRefused(reason: String) {
-        registry.makeCounter(name: "cloister_transactions_refused_total", labels: [("reason", reason)]).increment()
+        registry.makeCounter(descriptor: Self.name("transactions_refused", "total", "Transactions refused at admission, by reason"), labels: [("reason", reason)]).increment()
     }
 
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
     func transactionRefusedAtExecution(rule: String) {
-        registry.makeCounter(name: "cloister_transactions_refused_at_execution_total", labels: [("rule", rule)]).increment()
+        registry.makeCounter(descriptor: Self.name("transactions_refused_at_execution", "total", "Transactions refused by policy at execution, by rule"), labels: [("rule", rule)]).increment()
     }
 
     func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {
@@ -59,11 +62,9 @@ public final class NodeMetrics: Sendable {
     /// One API request: `api` is `rpc` or `admin`, `method` the JSON-RPC method or admin route,
     /// `outcome` `ok`, an error class or an HTTP status.
     public func request(api: String, method: String, outcome: String, duration: Duration) {
-        registry.makeCounter(
-            name: "cloister_api_requests_total", labels: [("api", api), ("method", method), ("outcome", outcome)]
+        registry.makeCounter(descriptor: Self.name("api_requests", "total", "API requests by method and outcome"), labels: [("api", api), ("method", method), ("outcome", outcome)]
         ).increment()
-        registry.makeDurationHistogram(
-            name: "cloister_api_request_seconds", labels: [("api", api), ("method", method)], buckets: Self.latencyBuckets
+        registry.makeDurationHistogram(descriptor: Self.name("api_request", "seconds", "API request latency by method"), labels: [("api", api), ("method", method)], buckets: Self.latencyBuckets
         ).record(duration)
     }
 

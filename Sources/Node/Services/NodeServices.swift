@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Policy
+import Primitives
+import Settlement
 import Logging
 import ServiceLifecycle
 import Store
@@ -112,8 +114,9 @@ public enum NodeRuntime {
         chain: Chain, config: NodeConfig, logger: Logger,
         routes: @Sendable (NodeRouters, Chain) -> Void = { _, _ in },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-        onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> [any Service] {
+        onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onL1Running: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> [any Service] {
         let routers = NodeRouters(
             member: router(chain: chain), admin: config.adminListen.map { _ in Router(context: NodeRequestContext.self) })
         routes(routers, chain)
@@ -130,6 +133,7 @@ public enum NodeRuntime {
             services.append(PolicyReloadService(chain: chain, directory: directory, logger: logger))
         }
         services.append(app)
+        services += try settlementServices(chain: chain, config: config, logger: logger, onL1Running: onL1Running)
         if let admin = routers.admin, let listen = config.adminListen {
             services.append(
                 Application(
@@ -143,6 +147,42 @@ public enum NodeRuntime {
 
     static func router(chain: Chain) -> Router<NodeRequestContext> { NodeHTTP.router(chain: chain) }
 
+    /// The settlement driver and, for the embedded L1 mock, the mock's public HTTP API.
+    static func settlementServices(
+        chain: Chain, config: NodeConfig, logger: Logger, onL1Running: @escaping @Sendable (Int) async -> Void
+    ) throws -> [any Service] {
+        guard config.settlement.enabled else { return [] }
+        guard let keyFile = config.operatorKeyFile else {
+            throw NodeError.settlement(
+                "settlement signs its L1 calls with the operator key: set [operator] key_file in \(config.file)")
+        }
+        let operatorKey: PrivateKey
+        do { operatorKey = try KeyFile.read(at: keyFile) } catch {
+            throw NodeError.settlement("cannot read the operator key \(keyFile): \(error)")
+        }
+        var services: [any Service] = []
+        let client: any L1Client
+        switch config.settlement.l1 {
+        case .embedded(let listen):
+            guard let genesis = try chain.batch(number: 0) else { throw NodeError.corruptRecord("batch 0 is missing") }
+            let engine: L1SettlementMock
+            do {
+                engine = try L1SettlementMock.open(
+                    dataDirectory: config.dataDirectory + "/l1", operator: operatorKey.address,
+                    options: .init(genesisStateRoot: genesis.stateRoot))
+            } catch { throw NodeError.settlement("the embedded L1 mock cannot start: \(error.message)") }
+            client = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+            if let listen {
+                services.append(
+                    L1Service(engine: engine, host: listen.host, port: listen.port, logger: logger, onServerRunning: onL1Running))
+            }
+        case .remote(let url):
+            client = HTTPL1Client(baseURL: url, operatorKey: operatorKey)
+        }
+        services.append(SettlementService(chain: chain, l1: client, interval: config.settlement.pollInterval, logger: logger))
+        return services
+    }
+
     public static func run(
         config: NodeConfig, masterKeyPath: String, logger: Logger,
         routes: @Sendable (NodeRouters, Chain) -> Void = { _, _ in }
@@ -150,11 +190,14 @@ public enum NodeRuntime {
         let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services(
+                services: try services(
                     chain: chain, config: config, logger: logger, routes: routes,
                     onServerRunning: { logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"]) },
                     onAdminRunning: { port in
                         logger.info("admin API listening", metadata: ["admin": "http://\(config.adminListen?.host ?? ""):\(port)"])
+                    },
+                    onL1Running: { port in
+                        logger.info("embedded L1 mock listening", metadata: ["l1": "http://127.0.0.1:\(port)"])
                     }),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

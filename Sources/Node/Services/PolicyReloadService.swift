@@ -58,7 +58,7 @@ public struct PolicyReloadService: Service {
             try await chain.applyPolicy(compiled)
         } catch {
             logger.error("policy reload refused; the previous policy stays in force: \(error)")
-            await chain.recordPolicyRejected((error as? CustomStringConvertible)?.description ?? "\(error)")
+            await chain.recordPolicyRejected(String(describing: error))
         }
     }
 

@@ -104,6 +104,13 @@ public struct PolicyEngine: Sendable {
         case .pause(let token), .unpause(let token):
             guard let a = t.assetIndex[token] else { return Denial.unknownAsset(token, sender, operation) }
             return requireGrant(t, s, asset: a, .pause, sender, operation) ?? .allow
+
+        case .withdraw(let token, _):
+            // Leaving the chain to the member's own L1 address: a transfer grant on the asset is
+            // needed; the member checks above (sanctions, membership, status) apply.
+            let asset = token ?? .zero
+            guard let a = t.assetIndex[asset] else { return Denial.unknownAsset(asset, sender, operation) }
+            return requireGrant(t, s, asset: a, .transfer, sender, operation) ?? .allow
         }
     }
 

@@ -1,0 +1,334 @@
+import Primitives
+
+/// Where a committed batch stands on the L1.
+public enum BatchStatus: String, Sendable, Codable {
+    /// Public data stored; no accepted proof yet.
+    case committed
+    /// A proof was verified; waiting to execute.
+    case proven
+    /// Final: consumed deposits left the queue, withdrawals are claimable.
+    case executed
+    /// Undone by the operator before execution; kept for the record, no longer in the chain.
+    case reverted
+}
+
+/// One prove call for a batch, accepted or not.
+public struct ProofAttempt: Sendable, Equatable, Codable {
+    /// 1 for the batch's first attempt.
+    public var attempt: Int
+    /// L1 time of the attempt, milliseconds since the Unix epoch.
+    public var submittedAt: UInt64
+    /// `BatchProofVerifier.name` of the verifier that judged it.
+    public var verifier: String
+    public var accepted: Bool
+    /// Why the verifier refused the proof (nil when accepted).
+    public var reason: String?
+    public var proofSHA256: Hash32
+    public var proofSize: Int
+
+    enum CodingKeys: String, CodingKey { case attempt, submittedAt, verifier, accepted, reason, proofSHA256, proofSize }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        attempt = try c.decode(Int.self, forKey: .attempt)
+        submittedAt = try c.decode(UInt64.self, forKey: .submittedAt)
+        verifier = try c.decode(String.self, forKey: .verifier)
+        accepted = try c.decode(Bool.self, forKey: .accepted)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        proofSHA256 = try c.decodeHash(.proofSHA256)
+        proofSize = try c.decode(Int.self, forKey: .proofSize)
+    }
+
+    init(
+        attempt: Int, submittedAt: UInt64, verifier: String, accepted: Bool, reason: String?, proofSHA256: Hash32,
+        proofSize: Int
+    ) {
+        self.attempt = attempt
+        self.submittedAt = submittedAt
+        self.verifier = verifier
+        self.accepted = accepted
+        self.reason = reason
+        self.proofSHA256 = proofSHA256
+        self.proofSize = proofSize
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(attempt, forKey: .attempt)
+        try c.encode(submittedAt, forKey: .submittedAt)
+        try c.encode(verifier, forKey: .verifier)
+        try c.encode(accepted, forKey: .accepted)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(hash: proofSHA256, forKey: .proofSHA256)
+        try c.encode(proofSize, forKey: .proofSize)
+    }
+}
+
+/// A batch as the L1 holds it: the public commitment, where it stands, and its proof attempts.
+public struct L1BatchRecord: Sendable, Equatable, Codable {
+    public var commitment: BatchCommitment
+    public var status: BatchStatus
+    public var committedAt: UInt64
+    public var provenAt: UInt64?
+    public var executedAt: UInt64?
+    public var revertedAt: UInt64?
+    /// Every prove call, in order.
+    public var proofAttempts: [ProofAttempt]
+
+    public var batchNumber: UInt64 { commitment.batchNumber }
+    public var batchHash: Hash32 { commitment.batchHash }
+}
+
+/// A deposit in the L1's priority queue.
+public struct DepositRecord: Sendable, Equatable, Codable {
+    public var deposit: Deposit
+    /// `deposit.leaf`, as 32 bytes.
+    public var leaf: Hash32
+    /// The rolling hash of the whole queue from index 0 up to and including this deposit.
+    public var queueHash: Hash32
+    public var queuedAt: UInt64
+    /// The executed batch that consumed it; nil while it is still in the queue.
+    public var executedInBatch: UInt64?
+
+    enum CodingKeys: String, CodingKey { case deposit, leaf, queueHash, queuedAt, executedInBatch }
+
+    init(deposit: Deposit, leaf: Hash32, queueHash: Hash32, queuedAt: UInt64, executedInBatch: UInt64?) {
+        self.deposit = deposit
+        self.leaf = leaf
+        self.queueHash = queueHash
+        self.queuedAt = queuedAt
+        self.executedInBatch = executedInBatch
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        deposit = try c.decode(Deposit.self, forKey: .deposit)
+        leaf = try c.decodeHash(.leaf)
+        queueHash = try c.decodeHash(.queueHash)
+        queuedAt = try c.decode(UInt64.self, forKey: .queuedAt)
+        executedInBatch = try c.decodeIfPresent(UInt64.self, forKey: .executedInBatch)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(deposit, forKey: .deposit)
+        try c.encode(hash: leaf, forKey: .leaf)
+        try c.encode(hash: queueHash, forKey: .queueHash)
+        try c.encode(queuedAt, forKey: .queuedAt)
+        try c.encodeIfPresent(executedInBatch, forKey: .executedInBatch)
+    }
+}
+
+/// A withdrawal paid out on the L1 (once only).
+public struct FinalizedWithdrawal: Sendable, Equatable, Codable {
+    public var withdrawal: Withdrawal
+    public var leaf: Hash32
+    public var finalizedAt: UInt64
+    /// The `withdrawal-finalized` event that recorded it.
+    public var eventSequence: UInt64
+
+    enum CodingKeys: String, CodingKey { case withdrawal, leaf, finalizedAt, eventSequence }
+
+    init(withdrawal: Withdrawal, leaf: Hash32, finalizedAt: UInt64, eventSequence: UInt64) {
+        self.withdrawal = withdrawal
+        self.leaf = leaf
+        self.finalizedAt = finalizedAt
+        self.eventSequence = eventSequence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        withdrawal = try c.decode(Withdrawal.self, forKey: .withdrawal)
+        leaf = try c.decodeHash(.leaf)
+        finalizedAt = try c.decode(UInt64.self, forKey: .finalizedAt)
+        eventSequence = try c.decode(UInt64.self, forKey: .eventSequence)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(withdrawal, forKey: .withdrawal)
+        try c.encode(hash: leaf, forKey: .leaf)
+        try c.encode(finalizedAt, forKey: .finalizedAt)
+        try c.encode(eventSequence, forKey: .eventSequence)
+    }
+}
+
+/// What happened on the L1, in order. Sequence numbers start at 1 and never repeat.
+public struct L1Event: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case committed
+        case proofRejected = "proof-rejected"
+        case proven
+        case executed
+        case reverted
+        case depositQueued = "deposit-queued"
+        case withdrawalFinalized = "withdrawal-finalized"
+    }
+
+    public var sequence: UInt64
+    public var kind: Kind
+    public var at: UInt64
+    public var batchNumber: UInt64?
+    public var batchHash: Hash32?
+    public var depositIndex: UInt64?
+    public var withdrawalIndex: UInt64?
+    /// A short human-readable note (the rejection reason, the revert target, …).
+    public var detail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, kind, at, batchNumber, batchHash, depositIndex, withdrawalIndex, detail
+    }
+
+    init(
+        sequence: UInt64, kind: Kind, at: UInt64, batchNumber: UInt64?, batchHash: Hash32?, depositIndex: UInt64?,
+        withdrawalIndex: UInt64?, detail: String?
+    ) {
+        self.sequence = sequence
+        self.kind = kind
+        self.at = at
+        self.batchNumber = batchNumber
+        self.batchHash = batchHash
+        self.depositIndex = depositIndex
+        self.withdrawalIndex = withdrawalIndex
+        self.detail = detail
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sequence = try c.decode(UInt64.self, forKey: .sequence)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        at = try c.decode(UInt64.self, forKey: .at)
+        batchNumber = try c.decodeIfPresent(UInt64.self, forKey: .batchNumber)
+        batchHash = try c.decodeHashIfPresent(.batchHash)
+        depositIndex = try c.decodeIfPresent(UInt64.self, forKey: .depositIndex)
+        withdrawalIndex = try c.decodeIfPresent(UInt64.self, forKey: .withdrawalIndex)
+        detail = try c.decodeIfPresent(String.self, forKey: .detail)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(at, forKey: .at)
+        try c.encodeIfPresent(batchNumber, forKey: .batchNumber)
+        try c.encodeIfPresent(hash: batchHash, forKey: .batchHash)
+        try c.encodeIfPresent(depositIndex, forKey: .depositIndex)
+        try c.encodeIfPresent(withdrawalIndex, forKey: .withdrawalIndex)
+        try c.encodeIfPresent(detail, forKey: .detail)
+    }
+}
+
+/// The L1's summary: how far the chain of batches got, and the state of the queue.
+public struct L1Status: Sendable, Equatable, Codable {
+    public var operatorAddress: Address
+    public var verifier: String
+    /// The state root batch 1 must start from (nil until configured or adopted at the first commit).
+    public var genesisStateRoot: Hash32?
+    /// 0 when nothing is committed (likewise for proven and executed).
+    public var lastCommitted: UInt64
+    public var lastProven: UInt64
+    public var lastExecuted: UInt64
+    /// Hash of the last committed batch (zero when none): what the next commit names as previous.
+    public var lastCommittedBatchHash: Hash32
+    /// The state root the next commit must start from.
+    public var lastCommittedStateRoot: Hash32?
+    /// Root of the last executed batch: the state the L1 considers final.
+    public var lastExecutedStateRoot: Hash32?
+    /// Number of deposits ever queued (the next deposit gets this index).
+    public var depositsQueued: UInt64
+    /// First deposit not consumed by an executed batch: the head of the priority queue.
+    public var depositQueueHead: UInt64
+    /// First deposit not consumed by a committed batch: where the next commit must start.
+    public var nextDepositToCommit: UInt64
+    /// Rolling hash of all deposits ever queued.
+    public var depositQueueHash: Hash32
+    public var depositDeadlineSeconds: UInt64?
+    public var lastEventSequence: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case operatorAddress, verifier, genesisStateRoot, lastCommitted, lastProven, lastExecuted,
+            lastCommittedBatchHash
+        case lastCommittedStateRoot, lastExecutedStateRoot, depositsQueued, depositQueueHead, nextDepositToCommit
+        case depositQueueHash, depositDeadlineSeconds, lastEventSequence
+    }
+
+    init(
+        operatorAddress: Address, verifier: String, genesisStateRoot: Hash32?, lastCommitted: UInt64,
+        lastProven: UInt64,
+        lastExecuted: UInt64, lastCommittedBatchHash: Hash32, lastCommittedStateRoot: Hash32?,
+        lastExecutedStateRoot: Hash32?, depositsQueued: UInt64, depositQueueHead: UInt64, nextDepositToCommit: UInt64,
+        depositQueueHash: Hash32, depositDeadlineSeconds: UInt64?, lastEventSequence: UInt64
+    ) {
+        self.operatorAddress = operatorAddress
+        self.verifier = verifier
+        self.genesisStateRoot = genesisStateRoot
+        self.lastCommitted = lastCommitted
+        self.lastProven = lastProven
+        self.lastExecuted = lastExecuted
+        self.lastCommittedBatchHash = lastCommittedBatchHash
+        self.lastCommittedStateRoot = lastCommittedStateRoot
+        self.lastExecutedStateRoot = lastExecutedStateRoot
+        self.depositsQueued = depositsQueued
+        self.depositQueueHead = depositQueueHead
+        self.nextDepositToCommit = nextDepositToCommit
+        self.depositQueueHash = depositQueueHash
+        self.depositDeadlineSeconds = depositDeadlineSeconds
+        self.lastEventSequence = lastEventSequence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        operatorAddress = try c.decodeAddress(.operatorAddress)
+        verifier = try c.decode(String.self, forKey: .verifier)
+        genesisStateRoot = try c.decodeHashIfPresent(.genesisStateRoot)
+        lastCommitted = try c.decode(UInt64.self, forKey: .lastCommitted)
+        lastProven = try c.decode(UInt64.self, forKey: .lastProven)
+        lastExecuted = try c.decode(UInt64.self, forKey: .lastExecuted)
+        lastCommittedBatchHash = try c.decodeHash(.lastCommittedBatchHash)
+        lastCommittedStateRoot = try c.decodeHashIfPresent(.lastCommittedStateRoot)
+        lastExecutedStateRoot = try c.decodeHashIfPresent(.lastExecutedStateRoot)
+        depositsQueued = try c.decode(UInt64.self, forKey: .depositsQueued)
+        depositQueueHead = try c.decode(UInt64.self, forKey: .depositQueueHead)
+        nextDepositToCommit = try c.decode(UInt64.self, forKey: .nextDepositToCommit)
+        depositQueueHash = try c.decodeHash(.depositQueueHash)
+        depositDeadlineSeconds = try c.decodeIfPresent(UInt64.self, forKey: .depositDeadlineSeconds)
+        lastEventSequence = try c.decode(UInt64.self, forKey: .lastEventSequence)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(address: operatorAddress, forKey: .operatorAddress)
+        try c.encode(verifier, forKey: .verifier)
+        try c.encodeIfPresent(hash: genesisStateRoot, forKey: .genesisStateRoot)
+        try c.encode(lastCommitted, forKey: .lastCommitted)
+        try c.encode(lastProven, forKey: .lastProven)
+        try c.encode(lastExecuted, forKey: .lastExecuted)
+        try c.encode(hash: lastCommittedBatchHash, forKey: .lastCommittedBatchHash)
+        try c.encodeIfPresent(hash: lastCommittedStateRoot, forKey: .lastCommittedStateRoot)
+        try c.encodeIfPresent(hash: lastExecutedStateRoot, forKey: .lastExecutedStateRoot)
+        try c.encode(depositsQueued, forKey: .depositsQueued)
+        try c.encode(depositQueueHead, forKey: .depositQueueHead)
+        try c.encode(nextDepositToCommit, forKey: .nextDepositToCommit)
+        try c.encode(hash: depositQueueHash, forKey: .depositQueueHash)
+        try c.encodeIfPresent(depositDeadlineSeconds, forKey: .depositDeadlineSeconds)
+        try c.encode(lastEventSequence, forKey: .lastEventSequence)
+    }
+}
+
+/// The L1's answer to an operator call that it accepted.
+public struct L1Acknowledgement: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable {
+        /// The call changed the L1's state.
+        case applied
+        /// An identical resend of a call already applied: nothing changed, no new event.
+        case alreadyApplied = "already-applied"
+    }
+
+    public var call: String
+    public var batchNumber: UInt64
+    public var outcome: Outcome
+    /// The batch's status after the call (for a revert: nil).
+    public var status: BatchStatus?
+    /// The event the call added (nil for `alreadyApplied`; a revert's last event).
+    public var eventSequence: UInt64?
+}
