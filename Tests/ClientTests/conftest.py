@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -21,47 +22,72 @@ def read_key(name):
         return handle.read().strip()
 
 
+def free_port():
+    """A loopback port nothing listens on now (for a service that must come back on the same port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_log(path, pattern, process, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path) as handle:
+            match = re.search(pattern, handle.read())
+        if match:
+            return match
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    with open(path) as handle:
+        raise RuntimeError(f"{pattern} never appeared:\n" + handle.read()[-4000:])
+
+
 class Node:
-    def __init__(self, directory):
+    """A `cloister node` process on a copy of the devnet config, every listener on port 0."""
+
+    def __init__(self, directory, extra_args=(), edits=()):
         config_dir = os.path.join(directory, "Config")
         shutil.copytree(os.path.join(ROOT, "Config"), config_dir)
         shutil.copytree(os.path.join(ROOT, "Policies"), os.path.join(directory, "Policies"))
-        config = os.path.join(config_dir, "cloister.toml")
-        with open(config) as handle:
+        self.config = os.path.join(config_dir, "cloister.toml")
+        with open(self.config) as handle:
             text = handle.read()
         text = text.replace('listen = "127.0.0.1:8545"', 'listen = "127.0.0.1:0"')
         text = text.replace('listen = "127.0.0.1:8546"', 'listen = "127.0.0.1:0"')
         text = text.replace('embedded_listen = "127.0.0.1:8547"', 'embedded_listen = "127.0.0.1:0"')
-        with open(config, "w") as handle:
+        for old, new in edits:
+            assert old in text, old
+            text = text.replace(old, new)
+        with open(self.config, "w") as handle:
             handle.write(text)
+        self.directory = directory
+        self.data_dir = os.path.join(directory, "data")
         self.master_key = os.path.join(directory, "master.key")
         subprocess.run([BINARY, "keys", "new-master", self.master_key], check=True, capture_output=True)
-        self.log_path = os.path.join(directory, "node.log")
+        self.extra_args = list(extra_args)
+        self.starts = 0
+        self.start()
+
+    def start(self):
+        self.starts += 1
+        self.log_path = os.path.join(self.directory, f"node-{self.starts}.log")
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [BINARY, "node", "--config", config, "--data-dir", os.path.join(directory, "data"), "--master-key", self.master_key],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=directory,
+            [BINARY, "node", "--config", self.config, "--data-dir", self.data_dir, "--master-key", self.master_key]
+            + self.extra_args,
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.directory,
         )
-        deadline = time.time() + 60
-        self.port = None
-        self.admin_port = None
-        while time.time() < deadline and (self.port is None or self.admin_port is None):
-            time.sleep(0.05)
-            with open(self.log_path) as handle:
-                log = handle.read()
-            match = re.search(r"address=http://127\.0\.0\.1:(\d+)", log)
-            if match:
-                self.port = int(match.group(1))
-            match = re.search(r"admin=http://127\.0\.0\.1:(\d+)", log)
-            if match:
-                self.admin_port = int(match.group(1))
-            if self.process.poll() is not None:
-                break
-        if self.port is None or self.admin_port is None:
-            with open(self.log_path) as handle:
-                raise RuntimeError("node did not start:\n" + handle.read())
+        self.port = int(wait_for_log(self.log_path, r"address=http://127\.0\.0\.1:(\d+)", self.process).group(1))
+        self.admin_port = int(wait_for_log(self.log_path, r"admin=http://127\.0\.0\.1:(\d+)", self.process).group(1))
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
+
+    def kill(self):
+        """SIGKILL: no graceful shutdown, as a crash."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+        self.log.close()
 
     def admin_get(self, path, token=None):
         """GET on the admin listener; returns (status, parsed JSON or text)."""
