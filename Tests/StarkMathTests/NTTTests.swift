@@ -92,6 +92,68 @@ import TestSupport
         }
     }
 
+    func splitEvaluate<E: FieldElement>(
+        _ plan: NTTPlan, _ coefficients: [E], offset: Goldilocks, blowup: Int, parallelism: Parallelism
+    ) -> [E] {
+        let total = plan.size * blowup
+        var output = [E](repeating: .zero, count: total)
+        var scratch = [E](repeating: .zero, count: total)
+        output.withUnsafeMutableBufferPointer { output in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                coefficients.withUnsafeBufferPointer { input in
+                    plan.evaluateOnCoset(
+                        coefficients: input, offset: offset, blowup: blowup, into: output, scratch: scratch,
+                        parallelism: parallelism)
+                }
+            }
+        }
+        return output
+    }
+
+    func splitInterpolate<E: FieldElement>(_ plan: NTTPlan, _ values: [E], offset: Goldilocks, blowup: Int) -> [E] {
+        var output = [E](repeating: .zero, count: values.count)
+        var scratch = [E](repeating: .zero, count: values.count)
+        output.withUnsafeMutableBufferPointer { output in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                values.withUnsafeBufferPointer { values in
+                    plan.interpolateFromCoset(
+                        evaluations: values, offset: offset, blowup: blowup, into: output, scratch: scratch)
+                }
+            }
+        }
+        return output
+    }
+
+    /// The split evaluation (blowup cosets of a size-n subgroup) must equal the single
+    /// transform of size blowup·n, element for element, for short and full inputs; the
+    /// split interpolation must invert it.
+    @Test func cosetSplitEvaluationEqualsTheFullSizeTransform() throws {
+        var generator = SeededGenerator(seed: 24)
+        let offset = Goldilocks.multiplicativeGenerator
+        for (logSize, blowup) in [(3, 1), (3, 2), (4, 8), (5, 4), (6, 8), (13, 4)] {
+            let plan = try NTTPlan(size: 1 << logSize)
+            let total = plan.size * blowup
+            let fullPlan = try NTTPlan(size: total)
+            for count in Set([0, 1, plan.size - 1, plan.size, plan.size + 3, 2 * plan.size + 1, total]) where count <= total {
+                let base = (0..<count).map { _ in Goldilocks.random(using: &generator) }
+                let cubic = (0..<count).map { _ in CubicExtension.random(using: &generator) }
+                let baseExpected = fullPlan.evaluateOnCoset(coefficients: base, offset: offset)
+                let cubicExpected = fullPlan.evaluateOnCoset(coefficients: cubic, offset: offset)
+                for parallelism in [Parallelism.serial, .automatic] {
+                    let baseValues = splitEvaluate(plan, base, offset: offset, blowup: blowup, parallelism: parallelism)
+                    let cubicValues = splitEvaluate(
+                        plan, cubic, offset: offset, blowup: blowup, parallelism: parallelism)
+                    #expect(baseValues == baseExpected, "2^\(logSize) × \(blowup), \(count) coefficients")
+                    #expect(cubicValues == cubicExpected, "2^\(logSize) × \(blowup), \(count) coefficients")
+                }
+                let padded = cubic + [CubicExtension](repeating: .zero, count: total - count)
+                #expect(splitInterpolate(plan, cubicExpected, offset: offset, blowup: blowup) == padded)
+                #expect(splitInterpolate(plan, baseExpected, offset: offset, blowup: blowup)
+                    == base + [Goldilocks](repeating: .zero, count: total - count))
+            }
+        }
+    }
+
     @Test func interpolationOnTheSubgroupInvertsEvaluation() throws {
         var generator = SeededGenerator(seed: 24)
         let coefficients = (0..<32).map { _ in CubicExtension.random(using: &generator) }

@@ -89,20 +89,3 @@ func commitRows(
     }
     return try! MerkleTree(leaves: leaves)
 }
-
-/// Writes the values of the polynomial with `coefficients` on the coset
-/// `offset · ⟨ω_N⟩` into `output` (N = `plan.size`), in natural order.
-func evaluateOnCoset<E: FieldElement>(
-    coefficients: UnsafeBufferPointer<E>, offset: Goldilocks, plan: NTTPlan,
-    into output: UnsafeMutablePointer<E>, parallelism: Parallelism
-) {
-    let size = plan.size
-    precondition(coefficients.count <= size, "more coefficients than evaluation points")
-    var power = Goldilocks.one
-    for index in 0..<coefficients.count {
-        (output + index).initialize(to: coefficients[index] * power)
-        power = power * offset
-    }
-    (output + coefficients.count).initialize(repeating: .zero, count: size - coefficients.count)
-    plan.forward(UnsafeMutableBufferPointer(start: output, count: size), parallelism: parallelism)
-}

@@ -64,7 +64,9 @@ struct ProverRun<E: FieldElement> {
     let parameters: ProofParameters
     let assertions: [BoundaryAssertion]
     let publicInputs: [Goldilocks]
-    let domainPlan: NTTPlan
+    /// The plan of the trace domain's size n: extensions to the N = n·blowup domain run
+    /// as `blowup` transforms of size n (``NTTPlan/evaluateOnCoset(coefficients:offset:blowup:into:scratch:parallelism:)``).
+    let tracePlan: NTTPlan
     let traceGenerator: Goldilocks
     let domainGenerator: Goldilocks
 
@@ -73,9 +75,9 @@ struct ProverRun<E: FieldElement> {
         self.parameters = parameters
         self.assertions = assertions
         self.publicInputs = publicInputs
-        domainPlan = try! NTTPlan(size: parameters.domainSize)
-        traceGenerator = try! Goldilocks.rootOfUnity(order: parameters.traceLength)
-        domainGenerator = domainPlan.rootOfUnity
+        tracePlan = try! NTTPlan(size: parameters.traceLength)
+        traceGenerator = tracePlan.rootOfUnity
+        domainGenerator = try! Goldilocks.rootOfUnity(order: parameters.domainSize)
     }
 
     func prove(trace: ExecutionTrace, checkCompositionDegree: Bool) throws(StarkError) -> StarkProof {
@@ -100,8 +102,7 @@ struct ProverRun<E: FieldElement> {
         let boundaryCoefficients = assertions.map { _ in transcript.drawElement(E.self) }
         let compositionValues = evaluateComposition(
             traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients)
-        let compositionCoefficients = domainPlan.interpolateFromCoset(
-            evaluations: compositionValues, offset: parameters.domainOffset)
+        let compositionCoefficients = interpolateFromDomain(compositionValues)
         if checkCompositionDegree,
             let index = compositionCoefficients[parameters.compositionCoefficientCount...].firstIndex(where: {
                 !$0.isZero
@@ -130,7 +131,12 @@ struct ProverRun<E: FieldElement> {
         let nextZ = z * traceGenerator
         let (traceAtZ, traceAtNextZ) = evaluateTrace(traceCoefficients, at: z, and: nextZ)
         let segmentCount = parameters.segmentCount
-        let compositionAtZ = (0..<segmentCount).map { Polynomial.evaluate(segments[$0], at: z) }
+        var compositionAtZ = [E](repeating: .zero, count: segmentCount)
+        compositionAtZ.withUnsafeMutableBufferPointer { values in
+            Parallelism.automatic.forEachChunk(count: segmentCount, minimumChunk: 1) { range in
+                for index in range { values[index] = Polynomial.evaluate(segments[index], at: z) }
+            }
+        }
         let outOfDomain = OutOfDomainValues(
             traceAtZ: Coordinates.flatten(traceAtZ), traceAtNextZ: Coordinates.flatten(traceAtNextZ),
             compositionAtZ: Coordinates.flatten(compositionAtZ))
@@ -193,7 +199,7 @@ struct ProverRun<E: FieldElement> {
     func maskedTracePolynomials(_ trace: ExecutionTrace, random: inout SecureRandomGenerator) -> [[Goldilocks]] {
         let n = parameters.traceLength
         let h = parameters.randomizerCount
-        let plan = try! NTTPlan(size: n)
+        let plan = tracePlan
         let randomizers = (0..<parameters.traceWidth).map { _ in
             (0..<h).map { _ in Goldilocks.random(using: &random) }
         }
@@ -217,23 +223,62 @@ struct ProverRun<E: FieldElement> {
     }
 
     /// The values of every polynomial on the evaluation domain, one column each.
+    ///
+    /// Columns run in parallel, one group per core, each transform serial with one
+    /// scratch buffer per group; a single column spreads its transform over the cores.
     func extend<F: FieldElement>(_ polynomials: [[F]]) -> ColumnMatrix<F> {
-        let matrix = ColumnMatrix<F>(rowCount: parameters.domainSize, columnCount: polynomials.count)
-        let plan = domainPlan
+        let domainSize = parameters.domainSize
+        let matrix = ColumnMatrix<F>(rowCount: domainSize, columnCount: polynomials.count)
+        let plan = tracePlan
         let offset = parameters.domainOffset
-        // Columns in parallel with serial transforms when there are several; one column
-        // spreads its transform over the cores instead.
-        let perColumn: Parallelism = polynomials.count > 1 ? .serial : .automatic
-        Parallelism.automatic.forEachChunk(count: polynomials.count, minimumChunk: 1) { columns in
+        let blowup = parameters.options.blowupFactor
+        let columnCount = polynomials.count
+        let perColumn: Parallelism = columnCount > 1 ? .serial : .automatic
+        let groups = max(1, min(columnCount, Parallelism.coreCount))
+        Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: (columnCount + groups - 1) / groups) {
+            columns in
+            let scratch = UnsafeMutableBufferPointer<F>.allocate(capacity: domainSize)
+            defer { scratch.deallocate() }
             for column in columns {
                 polynomials[column].withUnsafeBufferPointer { coefficients in
-                    evaluateOnCoset(
-                        coefficients: coefficients, offset: offset, plan: plan, into: matrix.column(column),
-                        parallelism: perColumn)
+                    plan.evaluateOnCoset(
+                        coefficients: coefficients, offset: offset, blowup: blowup,
+                        into: UnsafeMutableBufferPointer(start: matrix.column(column), count: domainSize),
+                        scratch: scratch, parallelism: perColumn)
                 }
             }
         }
         return matrix
+    }
+
+    /// The values on the evaluation domain of one polynomial (at most N coefficients).
+    func evaluateOnDomain<F: FieldElement>(_ coefficients: [F]) -> [F] {
+        let domainSize = parameters.domainSize
+        let scratch = UnsafeMutableBufferPointer<F>.allocate(capacity: domainSize)
+        defer { scratch.deallocate() }
+        return [F](unsafeUninitializedCapacity: domainSize) { output, initialized in
+            coefficients.withUnsafeBufferPointer { coefficients in
+                tracePlan.evaluateOnCoset(
+                    coefficients: coefficients, offset: parameters.domainOffset,
+                    blowup: parameters.options.blowupFactor, into: output, scratch: scratch)
+            }
+            initialized = domainSize
+        }
+    }
+
+    /// The N coefficients of the polynomial with these values on the evaluation domain.
+    func interpolateFromDomain<F: FieldElement>(_ values: [F]) -> [F] {
+        let domainSize = parameters.domainSize
+        let scratch = UnsafeMutableBufferPointer<F>.allocate(capacity: domainSize)
+        defer { scratch.deallocate() }
+        return [F](unsafeUninitializedCapacity: domainSize) { output, initialized in
+            values.withUnsafeBufferPointer { values in
+                tracePlan.interpolateFromCoset(
+                    evaluations: values, offset: parameters.domainOffset,
+                    blowup: parameters.options.blowupFactor, into: output, scratch: scratch)
+            }
+            initialized = domainSize
+        }
     }
 
     /// T'(z) and T'(g·z) for every column (Horner on the masked coefficients).
@@ -491,7 +536,7 @@ struct ProverRun<E: FieldElement> {
         let mask = segments[segmentCount]
         var deep = [E](repeating: .zero, count: parameters.deepCoefficientCount)
         for j in 0..<deep.count { deep[j] = quotientAtZ[j] + quotientAtNextZ[j] + maskCoefficient * mask[j] }
-        return domainPlan.evaluateOnCoset(coefficients: deep, offset: parameters.domainOffset)
+        return evaluateOnDomain(deep)
     }
 
     // MARK: - Proof of work

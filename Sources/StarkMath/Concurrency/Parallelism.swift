@@ -1,5 +1,11 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Whether a bulk operation (NTT, Merkle tree, tree rebuild) may spread over all cores.
 ///
 /// `.automatic` uses every core once the work is large enough to repay the hand-off;
@@ -12,6 +18,10 @@ public enum Parallelism: Sendable, Hashable {
     /// More chunks than cores lets Dispatch balance uneven chunks; 16 is ample for the
     /// 2 to 8 cores this runs on.
     static let maximumChunkCount = 16
+
+    /// The number of online cores (at least 1): how many groups to split work into when
+    /// each group needs its own scratch memory.
+    public static let coreCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// Splits `0 ..< count` into contiguous chunks of at least `minimumChunk` items and
     /// runs `body` on each: on several threads under `.automatic`, inline under `.serial`
