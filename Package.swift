@@ -74,6 +74,9 @@ var targets: [Target] = [
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
     .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
+    // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
+    .target(name: "BatchProof", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives"]),
+
     // MARK: - Settlement: the public batch commitment, the L1 client protocol, the L1 settlement mock
     .target(
         name: "Settlement",
@@ -135,6 +138,7 @@ var targets: [Target] = [
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
+    .testTarget(name: "BatchProofTests", dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives"]),
     .testTarget(
         name: "SettlementTests",
         dependencies: [
