@@ -46,6 +46,18 @@ import Transactions
         return directory.appendingPathComponent(name).path
     }
 
+    @Test func proofSecurityPrintsProvenBitsOfTheDefaultOptionsAndRefusesBadLengths() throws {
+        let run = try Self.run("proof", "security", "--trace-length", "131072")
+        #expect(run.status == 0, "\(run.stderr)")
+        let proven = run.stdout.split(separator: "\n").first { $0.hasPrefix("proven (list dec.):") }
+        let bits = proven.flatMap { Int($0.split(separator: " ").dropFirst(3).first ?? "") }
+        #expect((bits ?? 0) >= 100, "\(run.stdout)")
+        #expect(run.stdout.contains("verifier minimum:   100 proven, 100 conjectured: met"))
+        let bad = try Self.run("proof", "security", "--trace-length", "1000")
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("power of two"))
+    }
+
     @Test func printsVersion() throws {
         let run = try Self.run("--version")
         #expect(run.status == 0)

@@ -54,6 +54,8 @@ struct BenchCommand: ParsableCommand {
                 master_key_file = "master.key"
                 [api]
                 listen = "127.0.0.1:\(port)"
+                [admin]
+                listen = "127.0.0.1:\(port + 1)"
                 [policy]
                 directory = "policy"
                 [[tokens]]
@@ -94,7 +96,7 @@ struct BenchCommand: ParsableCommand {
                 [role.trader]
                 grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer", "read"] }]
                 [role.relayer]
-                system = ["submit_for_others"]
+                system = ["submit_for_others", "admin_read"]   # admin_read: export measurements (scripts/measure-export.sh)
                 grants = [{ asset = "*", ops = ["transfer", "read"] }]
                 """
             let compliance = """

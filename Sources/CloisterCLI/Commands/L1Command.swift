@@ -35,13 +35,7 @@ struct L1Command: AsyncParsableCommand {
         var logLevel: String = "info"
 
         func run() async throws {
-            let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            let logger = Logger(label: "cloister.l1")
+            let logger = try ServiceLogging.bootstrap(label: "cloister.l1", level: logLevel)
             var l1Config: L1Config
             do {
                 l1Config = try L1Config.load(path: config)

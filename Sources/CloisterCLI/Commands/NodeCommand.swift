@@ -30,13 +30,7 @@ struct NodeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "cloister.node")
+        let logger = try ServiceLogging.bootstrap(label: "cloister.node", level: logLevel)
         var nodeConfig: NodeConfig
         do {
             nodeConfig = try NodeConfig.load(path: config)
