@@ -21,7 +21,7 @@ public struct NodeFixture: Sendable {
     public let carol = PrivateKey.generate()
     public let issuer = PrivateKey.generate()
 
-    public init(maxBlocksPerBatch: Int = 2) throws {
+    public init(maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         keyPath = directory + "/master.key"
@@ -34,7 +34,7 @@ public struct NodeFixture: Sendable {
             block_gas_limit = 1000000000
             [batch]
             max_blocks = \(maxBlocksPerBatch)
-            max_interval_ms = 600000
+            max_interval_ms = \(maxBatchIntervalMs)
             [storage]
             data_dir = "data"
             master_key_file = "master.key"

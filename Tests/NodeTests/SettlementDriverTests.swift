@@ -199,6 +199,27 @@ struct AcceptAnyProofForTests: BatchProofVerifier {
         #expect(third.commitment.previousBatchHash == previous.batchHash)
     }
 
+    @Test func aBatchHoldingOnlyDepositsIsSealedByTimeAndCommitted() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 100, maxBatchIntervalMs: 10)
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let engine = try L1SettlementMock.open(
+            dataDirectory: fixture.directory + "/l1", operator: operatorKey.address,
+            options: .init(genesisStateRoot: try #require(try chain.batch(number: 0)).stateRoot))
+        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let driver = SettlementService(chain: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        _ = try await l1.deposit(recipient: fixture.bob.address, asset: .zero, amount: 5, sender: l1Sender)
+        try await driver.step()
+        try await block(chain)
+        try await Task.sleep(for: .milliseconds(30))
+        try await chain.sealBatchIfDue()
+        for _ in 0..<200 where await chain.latestBatch.number < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try chain.batch(number: 1)?.depositCount == 1)
+        try await driver.step()
+        #expect(try await l1.status().nextDepositToCommit == 1)
+    }
+
     @Test func aCommitTheL1RefusesIsRecordedWithItsReasonAndRetried() async throws {
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }

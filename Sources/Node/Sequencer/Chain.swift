@@ -609,7 +609,8 @@ public actor Chain {
         }
 
         var batch = openBatch
-        batch.transactionCount += UInt64(selected.count)
+        // Deposits count as operations: a batch holding only deposits is sealed by time like any other.
+        batch.transactionCount += UInt64(selected.count + deposits.count)
         let blocksInBatch = number - batch.firstBlock + 1
         var sealsBatch = false
         var nextBatch = batch
