@@ -49,7 +49,7 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark(
             "Verify RPO chain of 2^\(logPermutations) permutations",
             configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5))
-        ) { benchmark, workspace in
+        ) { (benchmark: Benchmark, workspace: Workspace<(ChainStatement, [UInt8])>) in
             let (statement, bytes) = workspace.value
             for _ in benchmark.scaledIterations {
                 let proof = try StarkProof(decoding: bytes)
@@ -63,7 +63,7 @@ let benchmarks: @Sendable () -> Void = {
             let security = SecurityEstimate(options: proof.options, traceLength: statement.air.traceLength)
             print(
                 "RPO chain 2^\(logPermutations): proof \(bytes.count) bytes (\(bytes.count / 1024) KiB), \(security)")
-            return Workspace((statement, bytes))
+            return Workspace<(ChainStatement, [UInt8])>((statement, bytes))
         }
     }
 }
