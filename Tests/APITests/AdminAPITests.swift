@@ -318,4 +318,17 @@ import Testing
         #expect(text.contains("cloister_api_request_seconds_bucket"))
         #expect(text.contains("cloister_mempool_transactions"))
     }
+
+    @Test func aTransactionRefusedBeforeDecodingIsAuditedAndCounted() async throws {
+        let node = try await start(policy: try policy())
+        defer { Task { await node.stop() } }
+        let answer = try await node.rpc("eth_sendRawTransaction", ["0x02c0ffee"], token: Self.aliceKey)
+        #expect((answer["error"] as? [String: Any])?["code"] as? Int == -32000)
+        try await node.chain.produceBlock()
+        let refusals = try node.chain.auditEntries().filter { $0.kind == .admissionRefused }
+        #expect(refusals.count == 1)
+        #expect(refusals.first?.outcome == "refused")
+        let text = String(decoding: try await node.admin("/metrics", token: nil).body, as: UTF8.self)
+        #expect(text.contains(#"cloister_transactions_refused_total{reason="invalid-transaction"} 1"#))
+    }
 }

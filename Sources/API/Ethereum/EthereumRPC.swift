@@ -374,6 +374,7 @@ public struct EthereumRPC: Sendable {
         do {
             admitted = try chain.admit(raw: raw)
         } catch {
+            await chain.recordAdmissionRefusal(raw: raw, error)
             throw RPCError.invalidInput(error.description)
         }
         guard caller.submitForOthers || caller.addresses.contains(admitted.sender) else {
