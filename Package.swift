@@ -57,7 +57,7 @@ var targets: [Target] = [
         name: "Node",
         dependencies: [
             "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
-            "ConfigFiles", "Settlement",
+            "ConfigFiles", "Settlement", "BatchProof",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -75,7 +75,7 @@ var targets: [Target] = [
     .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
-    .target(name: "BatchProof", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives"]),
+    .target(name: "BatchProof", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
 
     // MARK: - Settlement: the public batch commitment, the L1 client protocol, the L1 settlement mock
     .target(
@@ -115,9 +115,12 @@ var targets: [Target] = [
             "Store",
             "Settlement",
             "Stark",
+            "BatchProof",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]
     ),
 
@@ -138,7 +141,8 @@ var targets: [Target] = [
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
-    .testTarget(name: "BatchProofTests", dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives"]),
+    .testTarget(
+        name: "BatchProofTests", dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
     .testTarget(
         name: "SettlementTests",
         dependencies: [

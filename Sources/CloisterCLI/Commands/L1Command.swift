@@ -1,3 +1,4 @@
+import BatchProof
 import ArgumentParser
 import ConfigFiles
 import Foundation
@@ -48,7 +49,7 @@ struct L1Command: AsyncParsableCommand {
             do {
                 engine = try L1SettlementMock.open(
                     dataDirectory: l1Config.dataDirectory, operator: l1Config.operatorAddress,
-                    verifier: NoProofSystemConfigured(), options: l1Config.engineOptions)
+                    verifier: StarkBatchVerifier(), options: l1Config.engineOptions)
             } catch {
                 throw CommandFailure(error.description)
             }

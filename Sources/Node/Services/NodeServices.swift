@@ -1,3 +1,4 @@
+import BatchProof
 import Foundation
 import Hummingbird
 import NIOCore
@@ -168,7 +169,7 @@ public enum NodeRuntime {
             let engine: L1SettlementMock
             do {
                 engine = try L1SettlementMock.open(
-                    dataDirectory: config.dataDirectory + "/l1", operator: operatorKey.address,
+                    dataDirectory: config.dataDirectory + "/l1", operator: operatorKey.address, verifier: StarkBatchVerifier(),
                     options: .init(genesisStateRoot: genesis.stateRoot))
             } catch { throw NodeError.settlement("the embedded L1 mock cannot start: \(error.message)") }
             client = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
