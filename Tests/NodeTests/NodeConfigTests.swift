@@ -71,6 +71,43 @@ import Testing
         }
     }
 
+    /// `[genesis] synthetic_accounts` (benchmarks): N extra accounts with deterministic addresses and
+    /// the configured balances at genesis; token supply and holder count include them.
+    @Test func syntheticGenesisAccountsAreWrittenWithTheirBalances() throws {
+        let text = Self.valid + "\n[genesis]\nsynthetic_accounts = 1000\nsynthetic_native = \"7\"\nsynthetic_tokens = { EURD = \"3\" }\n"
+        let config = try NodeConfig.parse(try ConfigDocument.parse(text, file: "c.toml"), file: "c.toml")
+        #expect(config.syntheticAccounts == NodeConfig.SyntheticAccounts(count: 1000, nativeBalance: UInt256(7), tokenBalances: ["EURD": UInt256(3)]))
+        let plain = try NodeConfig.load(path: Self.devnetPath)
+        #expect(plain.syntheticAccounts == nil)
+        let state = try config.genesisState()
+        let base = try plain.genesisState()
+        let eurd = try #require(config.tokens.first { $0.symbol == "EURD" }).address
+        #expect(NodeConfig.syntheticAddress(0) != NodeConfig.syntheticAddress(1))
+        #expect(NodeConfig.syntheticAddress(999) == NodeConfig.syntheticAddress(999))
+        for index in [0, 1, 500, 999] {
+            let address = NodeConfig.syntheticAddress(index)
+            #expect(state.account(address).nativeBalance == UInt256(7))
+            #expect(state.holding(token: eurd, holder: address).balance == UInt256(3))
+        }
+        #expect(state.account(NodeConfig.syntheticAddress(1000)).nativeBalance.isZero)
+        #expect(state.tokenState(eurd).holderCount == base.tokenState(eurd).holderCount + 1000)
+        #expect(state.entries().count > base.entries().count + 2000 - 1)
+        // Configured members keep their own balances.
+        let alice = try #require(config.accounts.first { $0.name == "alice" })
+        #expect(state.account(alice.address).nativeBalance == alice.nativeBalance)
+
+        for (bad, key) in [
+            ("synthetic_accounts = -1", "genesis.synthetic_accounts"),
+            ("synthetic_accounts = 5\nsynthetic_tokens = { XYZ = \"1\" }", "genesis.synthetic_tokens.XYZ"),
+            ("synthetic_acounts = 5", "genesis.synthetic_acounts"),
+        ] {
+            do {
+                _ = try NodeConfig.parse(try ConfigDocument.parse(Self.valid + "\n[genesis]\n" + bad + "\n", file: "c.toml"), file: "c.toml")
+                Issue.record("accepted [genesis] \(bad)")
+            } catch { #expect(error.key == key, "\(error)") }
+        }
+    }
+
     @Test func invalidTOMLNamesFileAndLine() {
         #expect(throws: ConfigError.self) { try ConfigDocument.parse("[chain\nchain_id = 1", file: "x.toml") }
         do {

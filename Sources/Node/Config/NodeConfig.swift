@@ -99,6 +99,35 @@ public struct NodeConfig: Sendable {
     public var tokens: [TokenDefinition]
     public var accounts: [Account]
 
+    /// For benchmarks only (`cloister bench --accounts N`): extra accounts written at genesis so
+    /// that the state is large without a huge config file. They have deterministic addresses
+    /// (`syntheticAddress(_:)`), no keys anyone holds, and no policy membership.
+    public struct SyntheticAccounts: Sendable, Equatable {
+        public var count: Int
+        /// Native balance of each synthetic account (default 1).
+        public var nativeBalance: UInt256
+        /// Token symbol → balance of each synthetic account.
+        public var tokenBalances: [String: UInt256]
+
+        public init(count: Int, nativeBalance: UInt256 = UInt256(1), tokenBalances: [String: UInt256] = [:]) {
+            self.count = count
+            self.nativeBalance = nativeBalance
+            self.tokenBalances = tokenBalances
+        }
+    }
+
+    /// `[genesis] synthetic_accounts = N` (nil when absent or 0).
+    public var syntheticAccounts: SyntheticAccounts? = nil
+
+    /// The address of synthetic account `index`: the last 20 bytes of
+    /// keccak256("cloister.synthetic-account" ‖ index as 8 big-endian bytes).
+    public static func syntheticAddress(_ index: Int) -> Address {
+        var hasher = Keccak256()
+        hasher.update(Array("cloister.synthetic-account".utf8))
+        hasher.update(withUnsafeBytes(of: UInt64(index).bigEndian) { Array($0) })
+        return Address(lastTwentyBytesOf: hasher.finalize())
+    }
+
     /// The default config path, relative to the working directory.
     public static let defaultPath = "Config/cloister.toml"
 
@@ -241,12 +270,33 @@ public struct NodeConfig: Sendable {
                     nativeBalance: try table.optionalAmount("native") ?? .zero, tokenBalances: balances))
             try table.finish()
         }
+        var synthetic: SyntheticAccounts?
+        if let genesisTable = try root.optionalTable("genesis") {
+            let count = try genesisTable.optionalInteger("synthetic_accounts") ?? 0
+            guard (0...10_000_000).contains(count) else {
+                throw genesisTable.error("synthetic_accounts", "must be 0 to 10000000, not \(count)")
+            }
+            var balances = [String: UInt256]()
+            if let tokenTable = try genesisTable.optionalTable("synthetic_tokens") {
+                for symbol in tokenTable.freeformKeys() {
+                    guard tokensBySymbol[symbol] != nil else {
+                        throw tokenTable.error(symbol, "no token with symbol '\(symbol)' is configured")
+                    }
+                    balances[symbol] = try tokenTable.amount(symbol)
+                }
+            }
+            let native = try genesisTable.optionalAmount("synthetic_native") ?? UInt256(1)
+            try genesisTable.finish()
+            if count > 0 { synthetic = SyntheticAccounts(count: count, nativeBalance: native, tokenBalances: balances) }
+        }
         try root.finish()
 
-        return NodeConfig(
+        var config = NodeConfig(
             file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
             listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile,
             settlement: settlement, oidc: oidc, policyDirectory: policyDirectory, tokens: tokens, accounts: accounts)
+        config.syntheticAccounts = synthetic
+        return config
     }
 
     /// `host:port`, host being an IPv4 address or a name.
@@ -257,11 +307,22 @@ public struct NodeConfig: Sendable {
         return (String(text[..<colon]), port)
     }
 
-    /// The genesis ledger: configured tokens, native and token balances.
+    /// The genesis ledger: configured tokens, native and token balances, and the synthetic
+    /// benchmark accounts if any (a configured account keeps its configured balances).
     public func genesisState() throws(LedgerError) -> LedgerState {
         var native = [Address: UInt256]()
         var tokenBalances = [Address: [Address: UInt256]]()
         let tokensBySymbol = Dictionary(uniqueKeysWithValues: tokens.map { ($0.symbol, $0.address) })
+        if let synthetic = syntheticAccounts, synthetic.count > 0 {
+            native.reserveCapacity(synthetic.count + accounts.count)
+            let tokenAmounts = synthetic.tokenBalances.filter { !$0.value.isZero }.map { (tokensBySymbol[$0.key]!, $0.value) }
+            for (token, _) in tokenAmounts { tokenBalances[token, default: [:]].reserveCapacity(synthetic.count + accounts.count) }
+            for index in 0..<synthetic.count {
+                let address = Self.syntheticAddress(index)
+                if !synthetic.nativeBalance.isZero { native[address] = synthetic.nativeBalance }
+                for (token, amount) in tokenAmounts { tokenBalances[token, default: [:]][address] = amount }
+            }
+        }
         for account in accounts {
             if !account.nativeBalance.isZero { native[account.address] = account.nativeBalance }
             for (symbol, amount) in account.tokenBalances where !amount.isZero {

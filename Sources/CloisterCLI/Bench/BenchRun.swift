@@ -1,0 +1,346 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+import Primitives
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cloister bench [run]`: starts a node (with its embedded L1 mock) as a child process on
+/// free loopback ports, drives pre-signed transfers at it over keep-alive connections, and
+/// reports throughput, receipt latency, refusals, settlement progress and memory, beside the
+/// secp256k1 recovery bound of this machine. See docs/BENCH.md.
+struct BenchRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a node under load and report throughput, latency, refusals, batches and memory (docs/BENCH.md).")
+
+    @Option(help: "How long to send, e.g. 60s, 2m, 500ms.") var duration: String = "60s"
+    @Option(help: "Transfers per second in total; 0 sends flat out.") var rate: Int = 0
+    @Option(help: "Accounts in the state (members plus synthetic genesis accounts).") var accounts: Int = 10_000
+    @Option(help: "Run several state sizes and report them side by side, e.g. 10000,100000,1000000 (overrides --accounts).")
+    var growth: String?
+    @Option(help: "Members sending transfers (at most --accounts).") var senders: Int = 2_000
+    @Option(help: "Keep-alive connections sending transfers.") var connections: Int = 32
+    @Option(help: "Transfers per HTTP request (JSON-RPC batch when > 1).") var batch: Int = 1
+    @Option(help: "Pre-signed transfers (default: rate × duration, or 20,000/s × duration flat out).") var transfers: Int?
+    @Option(help: "Measure the receipt latency of one transfer in this many (default: about 100 samples a second).")
+    var sampleEvery: Int?
+    @Option(help: "Seconds to time secp256k1 recovery on one core and on two.") var recoverySeconds: Double = 1.5
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Write an SVG chart of throughput and p99 latency over time to this file.") var svg: String?
+    @Option(help: "Keep the node's folder (config, data, node.log) here instead of a temporary folder.") var keep: String?
+    @Option(help: "The cloister binary to start as the node (default: this one).") var nodeBinary: String?
+
+    func run() async throws {
+        let seconds = try Self.parseDuration(duration)
+        let sizes = try growth.map(Self.parseSizes) ?? [accounts]
+        guard rate >= 0, connections >= 1, connections <= 1_000, (1...1_000).contains(batch), senders >= 2 else {
+            throw CommandFailure("--rate ≥ 0, --connections 1 to 1000, --batch 1 to 1000, --senders ≥ 2")
+        }
+        guard let smallest = sizes.min(), smallest >= 3 else { throw CommandFailure("--accounts must be at least 3") }
+        let members = min(senders, smallest - 1)
+        let count = transfers ?? Int((Double(rate > 0 ? rate : 20_000) * seconds * 1.02).rounded(.up)) + connections * batch
+        let every = sampleEvery ?? max(1, (rate > 0 ? rate : 10_000) / 100)
+        let binary = try nodeBinary ?? Self.ownExecutable()
+        let console = Console()
+
+        console.status("signing \(count) transfers from \(members) members on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let chain = BenchChain(members: members)
+        let signingStart = DispatchTime.now()
+        let raw = chain.transfers(count: count)
+        let signingSeconds = Double(DispatchTime.now().uptimeNanoseconds - signingStart.uptimeNanoseconds) / 1e9
+
+        console.status("timing secp256k1 public-key recovery (\(recoverySeconds) s on one core, then on two)")
+        let bound = RecoveryBound.measure(seconds: recoverySeconds)
+
+        var runs = [BenchResult]()
+        for size in sizes {
+            let result = try await Self.runOnce(
+                chain: chain, transactions: raw, accounts: size, members: members, binary: binary,
+                settings: LoadDriver.Settings(
+                    rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
+                    sampleEvery: every, apiKey: chain.apiKey, senders: members),
+                keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, console: console)
+            runs.append(result)
+        }
+        console.clear()
+        let report = BenchReport(
+            runs: runs, bound: bound, signingSeconds: signingSeconds, presigned: count,
+            cores: ProcessInfo.processInfo.activeProcessorCount, benchPeakMemory: ProcessMemory.read(pid: getpid()).peak)
+        print(report.summary())
+        if let json {
+            do { try report.json().write(to: URL(fileURLWithPath: json)) } catch { throw CommandFailure("cannot write \(json): \(error)") }
+        }
+        if let svg {
+            do { try report.svg().write(toFile: svg, atomically: true, encoding: .utf8) } catch {
+                throw CommandFailure("cannot write \(svg): \(error)")
+            }
+        }
+    }
+
+    // MARK: - One run against a fresh node
+
+    static func runOnce(
+        chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
+        settings: LoadDriver.Settings, keep: String?, console: Console
+    ) async throws -> BenchResult {
+        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
+        guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {
+            throw CommandFailure("\(dir) already holds a chain; choose a new folder")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var succeeded = false
+        // A failed run keeps its folder (node.log) for a look.
+        defer { if keep == nil && succeeded { try? FileManager.default.removeItem(atPath: dir) } }
+        do { _ = try KeyFile.create(at: dir + "/operator.key") } catch { throw CommandFailure("operator key: \(error)") }
+        let synthetic = max(0, accounts - members - 1)
+        try chain.write(
+            dir: dir,
+            listen: .init(api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key")),
+            syntheticAccounts: synthetic, relayerReadAll: true)
+
+        console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")
+        let node = try NodeChild(binary: binary, config: dir + "/cloister.toml", log: dir + "/node.log")
+        defer { node.stop() }
+        let started = DispatchTime.now()
+        let ports = try await node.waitForPorts(timeout: 120 + Double(accounts) / 2_000)
+        let startupSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        var senders = [BenchConnection]()
+        for _ in 0..<settings.connections {
+            senders.append(try await BenchConnection.connect(group: loop, host: "127.0.0.1", port: ports.api).get())
+        }
+        let poller = try await BenchConnection.connect(group: loop, host: "127.0.0.1", port: ports.api).get()
+        let monitor = try await BenchConnection.connect(group: loop, host: "127.0.0.1", port: ports.api).get()
+        let l1 = try await BenchConnection.connect(group: loop, host: "127.0.0.1", port: ports.l1).get()
+        let admin = try await BenchConnection.connect(group: loop, host: "127.0.0.1", port: ports.admin).get()
+        let before = try await scrapeMetrics(admin)
+
+        console.status("sending for \(settings.duration) s")
+        var progress: (@Sendable (LoadDriver.Snapshot, Double) -> Void)?
+        if console.isTerminal { progress = { snapshot, duration in console.progress(snapshot, duration) } }
+        let driver = LoadDriver(
+            loop: loop, settings: settings, transactions: transactions, senders: senders, poller: poller, monitor: monitor,
+            l1: l1, nodePID: node.pid, progress: progress)
+        try await driver.run().get()
+        let after = try await scrapeMetrics(admin)
+        let memory = ProcessMemory.read(pid: node.pid)
+        let (driverState, series): (DriverState, [LoadDriver.Snapshot]) = try await loop.submit {
+            (DriverState(driver), driver.snapshots)
+        }.get()
+        for connection in senders + [poller, monitor, l1, admin] { loop.execute { connection.close() } }
+        node.stop()
+        succeeded = true
+        return BenchResult(
+            accounts: accounts, members: members, synthetic: synthetic, settings: settings, startupSeconds: startupSeconds,
+            state: driverState, series: series, metricsBefore: before, metricsAfter: after, nodePeakMemory: memory.peak)
+    }
+
+    /// What the driver counted, copied off its event loop.
+    struct DriverState: Sendable {
+        var sent, accepted, refused, transportErrors, httpErrors, unresolvedSamples: Int
+        var refusalCodes: [Int: Int]
+        var refusalExamples: [Int: String]
+        var latencies: [LoadDriver.LatencySample]
+        var sendingEnded: Double
+        var exhausted: Bool
+        var baseline: LoadDriver.Snapshot?
+
+        init(_ driver: LoadDriver) {
+            sent = driver.sent
+            accepted = driver.accepted
+            refused = driver.refused
+            transportErrors = driver.transportErrors
+            httpErrors = driver.httpErrors
+            unresolvedSamples = driver.unresolvedSamples
+            refusalCodes = driver.refusalCodes.mapValues(\.count)
+            refusalExamples = driver.refusalCodes.mapValues(\.example)
+            latencies = driver.latencies
+            sendingEnded = driver.sendingEnded
+            exhausted = driver.exhausted
+            baseline = driver.baselineSnapshot
+        }
+    }
+
+    /// `/metrics` as name{labels} → value.
+    static func scrapeMetrics(_ admin: BenchConnection) async throws -> [String: Double] {
+        let response = try await admin.eventLoop.flatSubmit { admin.send(method: .GET, uri: "/metrics") }.get()
+        var values = [String: Double]()
+        for line in String(buffer: response.body).split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            values[String(line[..<space])] = value
+        }
+        return values
+    }
+
+    // MARK: - Parsing and locating
+
+    static func parseDuration(_ text: String) throws -> Double {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return value * scale }
+        }
+        if let value = Double(text), value > 0 { return value }
+        throw CommandFailure("--duration \(text): give a positive duration such as 60s, 2m or 500ms")
+    }
+
+    static func parseSizes(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 3 && ($0 ?? 0) <= 10_000_000 }) else {
+            throw CommandFailure("--growth \(text): give account counts (3 to 10000000) separated by commas, e.g. 10000,100000,1000000")
+        }
+        return sizes.map { $0! }
+    }
+
+    static func ownExecutable() throws -> String {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        let argument = CommandLine.arguments[0]
+        if argument.contains("/") { return URL(fileURLWithPath: argument).standardizedFileURL.path }
+        throw CommandFailure("cannot locate the cloister binary to start the node; pass --node-binary")
+    }
+}
+
+/// The node under test, a child process of this one; its log goes to a file.
+final class NodeChild: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+    var pid: Int32 { process.processIdentifier }
+
+    init(binary: String, config: String, log: String) throws {
+        logPath = log
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["node", "--config", config, "--log-level", "info"]
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw CommandFailure("cannot start the node \(binary): \(error)") }
+    }
+
+    /// The member API, admin API and embedded L1 ports, from the node's "listening" log lines.
+    func waitForPorts(timeout: Double) async throws -> (api: Int, admin: Int, l1: Int) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let api = Self.port(after: "address=http://127.0.0.1:", in: log),
+                let admin = Self.port(after: "admin=http://127.0.0.1:", in: log),
+                let l1 = Self.port(after: "l1=http://127.0.0.1:", in: log)
+            {
+                return (api, admin, l1)
+            }
+            guard process.isRunning else {
+                throw CommandFailure("the node stopped before it listened; its log:\n" + log.suffix(2_000))
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CommandFailure("the node did not listen within \(Int(timeout)) s; see \(logPath)")
+    }
+
+    private static func port(after marker: String, in log: String) -> Int? {
+        guard let range = log.range(of: marker) else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// SIGINT, then SIGKILL if it has not stopped after 20 s.
+    func stop() {
+        guard process.isRunning else { return }
+        process.interrupt()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// secp256k1 public-key recovery per second on one core and on two: the work every transfer
+/// needs at admission, so the ceiling of any end-to-end rate on this machine.
+struct RecoveryBound: Sendable {
+    var oneCore: Double
+    var twoCores: Double
+    var seconds: Double
+
+    static func measure(seconds: Double) -> RecoveryBound {
+        let key = PrivateKey.generate()
+        let signed: [(Hash32, RecoverableSignature)] = (0..<256).map { index in
+            let hash = Keccak256.hash(withUnsafeBytes(of: UInt64(index)) { Array($0) })
+            return (hash, key.sign(messageHash: hash))
+        }
+        func rate(threads: Int) -> Double {
+            let counts = Counts(threads)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let deadline = start + UInt64(seconds * 1e9)
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                var done = 0
+                var index = thread * 17
+                while true {
+                    for _ in 0..<64 {
+                        let (hash, signature) = signed[index & 255]
+                        _ = try? Secp256k1.recoverPublicKey(messageHash: hash, signature: signature)
+                        index += 1
+                    }
+                    done += 64
+                    if DispatchTime.now().uptimeNanoseconds >= deadline { break }
+                }
+                counts.set(thread, done)
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return Double(counts.total) / elapsed
+        }
+        return RecoveryBound(oneCore: rate(threads: 1), twoCores: rate(threads: 2), seconds: seconds)
+    }
+
+    final class Counts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Int]
+        init(_ count: Int) { values = Array(repeating: 0, count: count) }
+        func set(_ index: Int, _ value: Int) {
+            lock.lock()
+            values[index] = value
+            lock.unlock()
+        }
+        var total: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return values.reduce(0, +)
+        }
+    }
+}
+
+/// Status lines and the progress bar, on stderr, only when stderr is a terminal.
+final class Console: @unchecked Sendable {
+    let isTerminal = isatty(2) == 1
+    private let lock = NSLock()
+
+    func status(_ text: String) {
+        guard isTerminal else { return }
+        write("\r\u{1B}[2K" + text + "\n")
+    }
+
+    func progress(_ snapshot: LoadDriver.Snapshot, _ duration: Double) {
+        let fraction = min(1, snapshot.time / duration)
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let rate = snapshot.time > 0 ? Double(snapshot.included) / snapshot.time : 0
+        let phase = snapshot.time > duration ? "draining" : "sending"
+        write(
+            "\r\u{1B}[2K[\(bar)] \(Int(snapshot.time)) / \(Int(duration)) s \(phase)  sent \(snapshot.sent)  "
+                + "accepted \(snapshot.accepted)  pending \(snapshot.pending)  batch \(snapshot.latestBatch)  ~\(Int(rate))/s")
+    }
+
+    func clear() {
+        guard isTerminal else { return }
+        write("\r\u{1B}[2K")
+    }
+
+    private func write(_ text: String) {
+        lock.lock()
+        FileHandle.standardError.write(Data(text.utf8))
+        lock.unlock()
+    }
+}

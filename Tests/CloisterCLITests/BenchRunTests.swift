@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `cloister bench` itself, on a tiny run of the real binary: a node child process with a
+/// few hundred accounts, a low fixed rate for a few seconds.
+@Suite struct BenchRunTests {
+    @Test func tinyRunCompletesAndWritesJSONAndSVG() throws {
+        let json = CLITests.temporaryPath("bench.json")
+        let svg = CLITests.temporaryPath("bench.svg")
+        let run = try CLITests.run(
+            "bench", "--duration", "3s", "--rate", "150", "--accounts", "400", "--senders", "40", "--connections", "4",
+            "--recovery-seconds", "0.2", "--json", json, "--svg", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        for figure in ["executed", "accepted", "receipt latency p50", "p99", "p999", "recovery bound", "refusals", "batches",
+            "proof lag: no proofs yet", "peak"]
+        {
+            #expect(run.stdout.contains(figure), "summary lacks \(figure):\n\(run.stdout)")
+        }
+
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+        let report = try #require(object as? [String: Any])
+        let executed = try #require(report["executed_tps"] as? Double)
+        #expect(executed > 50 && executed < 400, "\(executed)")
+        let bound = try #require(report["recovery_bound_tps_two_cores"] as? Double)
+        #expect(bound > 1_000)
+        #expect((report["recovery_bound_tps_one_core"] as? Double ?? 0) > 500)
+        let latency = try #require(report["latency_ms"] as? [String: Any])
+        let p50 = try #require(latency["p50"] as? Double), p99 = try #require(latency["p99"] as? Double)
+        let p999 = try #require(latency["p999"] as? Double)
+        #expect(p50 > 0 && p50 <= p99 && p99 <= p999 && p999 < 10_000, "\(latency)")
+        #expect((latency["samples"] as? Int ?? 0) > 50)
+        #expect(report["proven_tps"] as? Int == 0)
+        #expect((report["proofs"] as? String ?? "").contains("no proofs yet"))
+        #expect(report["executed"] as? Int == report["accepted"] as? Int, "every accepted transfer executed")
+        #expect((report["refusals"] as? [String: Any])?.isEmpty == true)
+        #expect(((report["peak_memory_bytes"] as? [String: Any])?["node_and_embedded_l1_mock"] as? Int ?? 0) > 1_000_000)
+        #expect((report["series"] as? [Any])?.count ?? 0 >= 2)
+        #expect((report["runs"] as? [Any])?.count == 1)
+
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
+        #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains("<svg") && text.contains("<polyline"))
+    }
+
+    @Test func refusesABadDuration() throws {
+        let run = try CLITests.run("bench", "--duration", "soon")
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--duration"))
+    }
+}
