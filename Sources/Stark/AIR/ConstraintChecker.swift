@@ -1,4 +1,5 @@
 import StarkMath
+import Synchronization
 
 /// Evaluates an AIR on a trace row by row and reports the first broken constraint.
 ///
@@ -26,30 +27,79 @@ public enum ConstraintChecker {
         let width = air.traceWidth
         let constraintCount = air.transitionConstraintDegrees.count
         let periodic = air.periodicColumns
-        let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
-        let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
-        let periodicValues = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, periodic.count))
-        let result = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, constraintCount))
-        defer {
-            current.deallocate()
-            next.deallocate()
-            periodicValues.deallocate()
-            result.deallocate()
+        let rowCount = air.traceLength - 1
+        // Rows are checked in chunks on all cores; each chunk records its first failure
+        // and the earliest (row, constraint) over all chunks is reported, exactly as a
+        // row-by-row scan would.
+        let chunkCount = Parallelism.maximumChunkCountForCallers
+        let firstFailures = Mutex<[(row: Int, constraint: Int)]>([])
+        let columns = trace.columns
+        // Periodic columns flattened, so the loop reads plain pointers.
+        var periodicFlat = [Goldilocks]()
+        var periodicStarts = [Int]()
+        var periodicPeriods = [Int]()
+        for values in periodic {
+            periodicStarts.append(periodicFlat.count)
+            periodicPeriods.append(values.count)
+            periodicFlat.append(contentsOf: values)
         }
-        for row in 0..<(air.traceLength - 1) {
-            for column in 0..<width {
-                current[column] = trace.columns[column][row]
-                next[column] = trace.columns[column][row + 1]
+        let periodicCount = periodic.count
+        let minimumChunk = max(1024, rowCount / chunkCount)
+        periodicFlat.withUnsafeBufferPointer { periodicFlat in
+            periodicStarts.withUnsafeBufferPointer { periodicStarts in
+                periodicPeriods.withUnsafeBufferPointer { periodicPeriods in
+                    Parallelism.automatic.forEachChunk(count: rowCount, minimumChunk: minimumChunk) {
+                        rows in
+                        // The chunk's rows (and the row after it), copied row-major once: one array
+                        // access per column and chunk, no reference counting in the loop.
+                        let rowWidth = max(1, width)
+                        let block = UnsafeMutableBufferPointer<Goldilocks>.allocate(
+                            capacity: rowWidth * (rows.count + 1))
+                        defer { block.deallocate() }
+                        for column in 0..<width {
+                            columns[column].withUnsafeBufferPointer { values in
+                                for row in rows.lowerBound...rows.upperBound {
+                                    block[(row - rows.lowerBound) * rowWidth + column] = values[row]
+                                }
+                            }
+                        }
+                        let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
+                        let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
+                        let periodicValues = UnsafeMutableBufferPointer<Goldilocks>.allocate(
+                            capacity: max(1, periodicCount))
+                        let result = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, constraintCount))
+                        defer {
+                            current.deallocate()
+                            next.deallocate()
+                            periodicValues.deallocate()
+                            result.deallocate()
+                        }
+                        for row in rows {
+                            let offset = (row - rows.lowerBound) * rowWidth
+                            for column in 0..<width {
+                                current[column] = block[offset + column]
+                                next[column] = block[offset + rowWidth + column]
+                            }
+                            for index in 0..<periodicCount {
+                                periodicValues[index] =
+                                    periodicFlat[periodicStarts[index] + row % periodicPeriods[index]]
+                            }
+                            result.update(repeating: .zero)
+                            air.evaluateTransitionOnBaseField(
+                                current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
+                                periodicValues: UnsafeBufferPointer(rebasing: periodicValues[0..<periodicCount]),
+                                result: UnsafeMutableBufferPointer(rebasing: result[0..<constraintCount]))
+                            if let index = (0..<constraintCount).first(where: { !result[$0].isZero }) {
+                                firstFailures.withLock { $0.append((row, index)) }
+                                return
+                            }
+                        }
+                    }
+                }
             }
-            for (index, values) in periodic.enumerated() { periodicValues[index] = values[row % values.count] }
-            result.update(repeating: .zero)
-            air.evaluateTransitionOnBaseField(
-                current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
-                periodicValues: UnsafeBufferPointer(rebasing: periodicValues[0..<periodic.count]),
-                result: UnsafeMutableBufferPointer(rebasing: result[0..<constraintCount]))
-            for index in 0..<constraintCount where !result[index].isZero {
-                throw .constraintViolated(constraint: air.transitionConstraintName(index), row: row)
-            }
+        }
+        if let failure = firstFailures.withLock({ $0.min { $0.row < $1.row } }) {
+            throw .constraintViolated(constraint: air.transitionConstraintName(failure.constraint), row: failure.row)
         }
     }
 

@@ -531,8 +531,22 @@ struct ProverRun<E: FieldElement> {
                 }
             }
         }
-        let quotientAtZ = Polynomial.divideByLinear(combinedAtZ, root: z).quotient
-        let quotientAtNextZ = Polynomial.divideByLinear(combinedAtNextZ, root: nextZ).quotient
+        // The two divisions are serial recurrences; they run side by side.
+        var quotientAtZ = [E]()
+        var quotientAtNextZ = [E]()
+        withUnsafeMutablePointer(to: &quotientAtZ) { quotientAtZ in
+            withUnsafeMutablePointer(to: &quotientAtNextZ) { quotientAtNextZ in
+                Parallelism.automatic.forEachChunk(count: 2, minimumChunk: 1) { range in
+                    for index in range {
+                        if index == 0 {
+                            quotientAtZ.pointee = Polynomial.divideByLinear(combinedAtZ, root: z).quotient
+                        } else {
+                            quotientAtNextZ.pointee = Polynomial.divideByLinear(combinedAtNextZ, root: nextZ).quotient
+                        }
+                    }
+                }
+            }
+        }
         let mask = segments[segmentCount]
         var deep = [E](repeating: .zero, count: parameters.deepCoefficientCount)
         for j in 0..<deep.count { deep[j] = quotientAtZ[j] + quotientAtNextZ[j] + maskCoefficient * mask[j] }

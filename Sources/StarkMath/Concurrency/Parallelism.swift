@@ -19,6 +19,10 @@ public enum Parallelism: Sendable, Hashable {
     /// 2 to 8 cores this runs on.
     static let maximumChunkCount = 16
 
+    /// The most chunks ``forEachChunk(count:minimumChunk:_:)`` ever makes, for callers
+    /// that size their chunks to it.
+    public static var maximumChunkCountForCallers: Int { maximumChunkCount }
+
     /// The number of online cores (at least 1): how many groups to split work into when
     /// each group needs its own scratch memory.
     public static let coreCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
