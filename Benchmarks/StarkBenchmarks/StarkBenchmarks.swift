@@ -32,8 +32,8 @@ let benchmarks: @Sendable () -> Void = {
     for logPermutations in [10, 16] {
         let heavy = logPermutations >= 16
         let configuration = Benchmark.Configuration(
-            metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(heavy ? 60 : 10),
-            maxIterations: heavy ? 2 : 10)
+            metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(heavy ? 120 : 10),
+            maxIterations: heavy ? 5 : 10)
 
         Benchmark("Prove RPO chain of 2^\(logPermutations) permutations", configuration: configuration) {
             benchmark, statement in
