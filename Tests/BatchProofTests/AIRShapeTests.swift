@@ -8,9 +8,9 @@ import Testing
     /// The evaluator writes exactly one value per declared constraint: none is left
     /// unwritten (a silently missing constraint) and nothing is written past the end.
     @Test func evaluatorWritesEveryDeclaredConstraint() {
-        let air = BatchTransferAIR(slotCount: 4)
+        let air = BatchAIR(slotCount: 4, depositCount: 1, withdrawalCount: 1)
         let count = air.transitionConstraintDegrees.count
-        #expect(count == 116)
+        #expect(count == 149)
         #expect(air.periodicColumns.count == BatchTraceLayout.Periodic.count)
         let sentinel = Goldilocks(reducing: 0xDEAD_BEEF)
         var generator = SystemRandomNumberGenerator()
@@ -36,7 +36,7 @@ import Testing
 
     /// The extension-field evaluator (the verifier's path) agrees with the base-field one.
     @Test func genericAndBaseFieldEvaluatorsAgree() {
-        let air = BatchTransferAIR(slotCount: 4)
+        let air = BatchAIR(slotCount: 4, depositCount: 1, withdrawalCount: 1)
         let count = air.transitionConstraintDegrees.count
         var generator = SystemRandomNumberGenerator()
         let current = (0..<air.traceWidth).map { _ in Goldilocks.random(using: &generator) }

@@ -6,102 +6,199 @@ import Testing
 @testable import Stark
 
 @Suite struct WitnessTests {
-    @Test func sparseTreeMatchesTheRPOMerkleConventions() {
-        let tree = Fixtures.tree()
-        for slot in [0, 3, 5, 6, BatchWitness.paddingSlot] {
+    typealias F = Fixtures
+
+    @Test func treeMatchesTheRPOMerkleConventions() throws {
+        let tree = F.genesis()
+        for slot in [0, 3, 5, 6, BatchStateTree.paddingSlot] {
             let root = RPOMerkle.root(
-                fromLeaf: tree.leaf(at: slot), index: UInt64(slot), siblings: tree.siblings(of: slot))
+                fromLeaf: tree.leaf(at: slot).digest, index: UInt64(slot), siblings: tree.siblings(of: slot))
             #expect(root == tree.root)
         }
-        #expect(SparseAccountTree().root == AccountTreeShape.emptySubtreeRoots[32])
-        // Four leaves in slots 0…3: the root is the four-leaf subtree lifted through 30 empty levels.
-        let leaves = Fixtures.accounts.prefix(4).map(\.digest)
-        var expected = try! RPOMerkle.root(ofLeaves: leaves)
-        for level in 2..<32 { expected = RPO256.merge(expected, AccountTreeShape.emptySubtreeRoots[level]) }
-        var small = SparseAccountTree()
-        for (slot, leaf) in leaves.enumerated() { small.setLeaf(leaf, at: slot) }
-        #expect(small.root == expected)
+        #expect(BatchStateTree().root == BatchStateTree.emptySubtreeRoots[31])
+        #expect(AccountLeaf.emptyDigest == RPO256.hashElements([Goldilocks](repeating: .zero, count: 6)))
+        #expect(BatchStateTree.emptySubtreeRoots[0] == AccountLeaf.emptyDigest)
+        // Supplies are registered first, then holders, in order.
+        #expect(tree.slot(ofKey: F.asset(F.tokenA)) == 0)
+        #expect(tree.slot(ofKey: F.asset(F.tokenB)) == 1)
+        #expect(tree.slot(ofKey: F.key(F.alice, F.native)) == 2)
+        #expect(tree.nextSlot == 6)
+        #expect(tree.balance(account: F.alice, asset: F.native) == F.aliceNative)
+        #expect(tree.supply(asset: F.tokenA) == F.supplyA)
+        let leaf = tree.leaf(at: 2)
+        #expect(leaf.asset == F.asset(F.native))
+        #expect(leaf.nonce == .zero)
     }
 
-    @Test func validBatchSatisfiesTheConstraints() throws {
-        let witness = try Fixtures.witness()
+    @Test func identifiersAreDomainSeparatedAndNonZero() {
+        #expect(F.asset(F.native) != F.key(F.native, F.native))
+        #expect(!F.asset(F.native).isZero)
+        #expect(F.asset(F.tokenA) != F.asset(F.tokenB))
+        #expect(F.key(F.alice, F.tokenA) != F.key(F.alice, F.tokenB))
+    }
+
+    @Test func transferBatchSatisfiesTheConstraints() throws {
+        let (witness, _) = try F.transferBuilder().witness()
+        #expect(witness.publicInputs.slotCount == 4)
         try ConstraintChecker.check(air: witness.air, trace: witness.trace, publicInputs: witness.publicInputs.elements)
     }
 
-    @Test func witnessAdvancesTheTreeToTheNewRoot() throws {
-        var state = Fixtures.tree()
-        let oldRoot = state.root
-        let witness = try BatchWitness(batch: Fixtures.batch(), state: &state)
-        #expect(witness.publicInputs.oldRoot == oldRoot)
-        #expect(witness.publicInputs.newRoot == state.root)
-        let sender = AccountLeaf(digest: state.leaf(at: 0))
-        let original = Fixtures.accounts[0]
-        #expect(sender.nonce == original.nonce + 1)
+    @Test func mixedBatchSatisfiesTheConstraintsAndIsLaidOutByZone() throws {
+        let builder = try F.mixedBuilder()
+        let (witness, newState) = try builder.witness()
+        let kinds = witness.operations.map(\.kind)
+        #expect(witness.publicInputs.slotCount == 8)
+        #expect(kinds == [.deposit, .deposit, .transfer, .mint, .burn, .transfer, .withdrawal, .withdrawal])
+        let padded = try builder.witness(minimumSlots: 16).0.operations.map(\.kind)
+        #expect(Array(padded[6..<14]) == Array(repeating: .padding, count: 8))
+        #expect(Array(padded.suffix(2)) == [.withdrawal, .withdrawal])
+        #expect(witness.publicInputs.deposits.map(\.amount) == F.deposits.map { F.amount($0.amount) })
+        #expect(witness.publicInputs.withdrawals.map(\.amount) == F.withdrawals(batch: 7).map { F.amount($0.amount) })
+        try ConstraintChecker.check(air: witness.air, trace: witness.trace, publicInputs: witness.publicInputs.elements)
+        #expect(witness.publicInputs.newRoot == newState.root)
+        // Balances after the batch: the refunded deposit nets to zero, supplies move with mint and burn.
+        #expect(newState.balance(account: F.dave, asset: F.native) == 0)
+        #expect(newState.balance(account: F.erin, asset: F.tokenB) == F.amount(F.deposits[0].amount))
+        #expect(newState.balance(account: F.dave, asset: F.tokenA) == F.mintAmount - F.amount3)
+        #expect(newState.balance(account: F.erin, asset: F.tokenA) == F.amount3)
+        #expect(newState.supply(asset: F.tokenA) == F.supplyA + F.mintAmount - F.burnAmount)
+        #expect(newState.balance(account: F.alice, asset: F.tokenA) == F.aliceTokenA - F.burnAmount)
         #expect(
-            sender.balance
-                == original.balance - Fixtures.transfers[0].amount + Fixtures.transfers[2].amount)
-        #expect(sender.key == original.key)
-        #expect(sender.blinding != original.blinding)
-        let untouched = AccountLeaf(digest: state.leaf(at: 4))
-        #expect(untouched == Fixtures.accounts[4])
+            newState.balance(account: F.bob, asset: F.native)
+                == F.bobNative + F.amount1 - F.amount(F.withdrawals(batch: 7)[1].amount))
+        // The builder's own state is untouched (value semantics).
+        #expect(builder.state.root == witness.publicInputs.oldRoot)
+        #expect(builder.state.balance(account: F.bob, asset: F.native) == F.bobNative)
+    }
+
+    @Test func witnessAdvancesTheTreeToTheNewRoot() throws {
+        let state = F.genesis()
+        let (witness, newState) = try F.transferBuilder(state: state).witness()
+        #expect(witness.publicInputs.oldRoot == state.root)
+        #expect(witness.publicInputs.newRoot == newState.root)
+        let slot = try #require(state.slot(ofKey: F.key(F.alice, F.native)))
+        let before = state.leaf(at: slot)
+        let after = newState.leaf(at: slot)
+        #expect(after.nonce == before.nonce + .one)
+        #expect(after.balance == F.aliceNative - F.amount1)
+        #expect(after.key == before.key)
+        #expect(after.blinding != before.blinding)
+        let carol = try #require(state.slot(ofKey: F.key(F.carol, F.tokenB)))
+        #expect(newState.leaf(at: carol) == state.leaf(at: carol))
+        // Dave had no leaf: the credit created one in the next slot.
+        #expect(newState.slot(ofKey: F.key(F.dave, F.native)) == state.nextSlot)
+        #expect(newState.balance(account: F.dave, asset: F.native) == F.amount2)
+        #expect(state.slot(ofKey: F.key(F.dave, F.native)) == nil)
     }
 
     @Test func operationsCommitmentMatchesTheAuditorsRecomputation() throws {
-        let witness = try Fixtures.witness()
+        let (witness, _) = try F.mixedBuilder().witness()
+        let inputs = witness.publicInputs
         let recomputed = OperationsCommitment.compute(
-            batchNumber: witness.publicInputs.batchNumber, slotCount: witness.publicInputs.slotCount,
-            salt: witness.salt, operations: witness.operations)
-        #expect(recomputed == witness.publicInputs.operationsCommitment)
-        #expect(witness.operations.count == 4)
-        #expect(witness.operations[3].kind == BatchOperation.paddingKind)
+            batchNumber: inputs.batchNumber, slotCount: inputs.slotCount, depositCount: inputs.deposits.count,
+            withdrawalCount: inputs.withdrawals.count, salt: witness.salt, operations: witness.operations)
+        #expect(recomputed == inputs.operationsCommitment)
     }
 
     @Test func onlyPaddingLeavesTheRootUnchanged() throws {
-        let witness = try Fixtures.witness([], slots: 2)
+        let (witness, newState) = try BatchBuilder(number: 3, state: F.genesis()).witness(minimumSlots: 2)
+        #expect(witness.publicInputs.slotCount == 2)
         #expect(witness.publicInputs.newRoot == witness.publicInputs.oldRoot)
+        #expect(newState.root == witness.publicInputs.oldRoot)
         try ConstraintChecker.check(air: witness.air, trace: witness.trace, publicInputs: witness.publicInputs.elements)
     }
 
     @Test func selfTransferKeepsTheBalanceAndBumpsTheNonce() throws {
-        var state = Fixtures.tree()
-        let witness = try BatchWitness(
-            batch: Fixtures.batch([Transfer(from: 2, to: 2, amount: 1_000_000)], slots: 1), state: &state)
+        var builder = BatchBuilder(number: 1, state: F.genesis())
+        try builder.transfer(from: F.bob, to: F.bob, asset: F.native, amount: 1_000_000)
+        let (witness, newState) = try builder.witness(minimumSlots: 2)
         try ConstraintChecker.check(air: witness.air, trace: witness.trace, publicInputs: witness.publicInputs.elements)
-        let leaf = AccountLeaf(digest: state.leaf(at: 2))
-        #expect(leaf.balance == Fixtures.accounts[2].balance)
-        #expect(leaf.nonce == Fixtures.accounts[2].nonce + 1)
+        let leaf = try #require(newState.leaf(forKey: F.key(F.bob, F.native)))
+        #expect(leaf.balance == F.bobNative)
+        #expect(leaf.nonce == .one)
     }
 
-    @Test func invalidTransfersAreRefusedBeforeProving() {
-        let balance = Fixtures.accounts[0].balance
-        let cases: [(Batch, BatchProofError)] = [
+    @Test func invalidOperationsAreRefusedAndLeaveTheBuilderUnchanged() throws {
+        var builder = BatchBuilder(number: 1, state: F.genesis())
+        try builder.transfer(from: F.alice, to: F.dave, asset: F.native, amount: 10)
+        let big = AccountLeaf.balanceBound
+        let cases: [(String, (inout BatchBuilder) throws(BatchProofError) -> Void, BatchProofError)] = [
             (
-                Fixtures.batch([Transfer(from: 0, to: 1, amount: balance + 1)]),
-                .insufficientBalance(slot: 0, balance: balance, amount: balance + 1)
+                "overdraft", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.transfer(from: F.alice, to: F.bob, asset: F.native, amount: F.aliceNative)
+                },
+                .insufficientBalance(
+                    holder: Holder.account(F.alice, asset: F.native).description, balance: F.aliceNative - 10,
+                    amount: F.aliceNative)
             ),
-            (Fixtures.batch([Transfer(from: 0, to: 1, amount: 1 << 62)]), .amountOutOfRange(1 << 62)),
-            (Fixtures.batch([Transfer(from: 0, to: 9, amount: 1)]), .unknownAccount(slot: 9)),
-            (Fixtures.batch([Transfer(from: 9, to: 0, amount: 0)]), .unknownAccount(slot: 9)),
-            (Fixtures.batch([Transfer(from: 0, to: 1 << 32, amount: 1)]), .slotOutOfRange(1 << 32)),
-            (Fixtures.batch(Fixtures.transfers, slots: 2), .invalidSlotCount(2, transfers: 3)),
-            (Fixtures.batch(Fixtures.transfers, slots: 6), .invalidSlotCount(6, transfers: 3)),
+            (
+                "amount of 2^124", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.transfer(from: F.alice, to: F.bob, asset: F.native, amount: big)
+                }, .amountOutOfRange(big)
+            ),
+            (
+                "unknown sender", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.transfer(from: F.erin, to: F.bob, asset: F.native, amount: 0)
+                }, .unknownAccount(holder: Holder.account(F.erin, asset: F.native).description)
+            ),
+            (
+                "short address", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.withdraw(from: [1, 2, 3], asset: F.native, amount: 1)
+                }, .invalidAddress(what: "account", byteCount: 3)
+            ),
+            (
+                "burn above the supply", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.burn(from: F.carol, asset: F.tokenB, amount: F.carolTokenB)
+                },
+                .insufficientBalance(
+                    holder: Holder.supply(F.tokenB).description, balance: F.supplyB, amount: F.carolTokenB)
+            ),
+            (
+                "mint past 2^124", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.mint(to: F.bob, asset: F.tokenA, amount: big - F.supplyA)
+                }, .balanceOverflow(holder: Holder.supply(F.tokenA).description, balance: F.supplyA, amount: big - F.supplyA)
+            ),
+            (
+                "deposit past 2^124", { (b: inout BatchBuilder) throws(BatchProofError) in
+                    try b.deposit(account: F.bob, asset: F.native, amount: big - F.bobNative)
+                },
+                .balanceOverflow(
+                    holder: Holder.account(F.bob, asset: F.native).description, balance: F.bobNative,
+                    amount: big - F.bobNative)
+            ),
         ]
-        for (batch, expected) in cases {
-            var state = Fixtures.tree()
-            let before = state.root
-            #expect(throws: expected) { try BatchWitness(batch: batch, state: &state) }
-            #expect(state.root == before)
+        for (name, operation, expected) in cases {
+            var copy = builder
+            #expect(throws: expected, "\(name)") { try operation(&copy) }
+            #expect(copy.operationCount == 1, "\(name)")
+            #expect(expected.description.count > 20)
+        }
+        // The refused burn left the (already debited) holder unchanged too: carol can still spend all of tokenB.
+        try builder.transfer(from: F.carol, to: F.bob, asset: F.tokenB, amount: F.carolTokenB)
+        #expect(builder.operationCount == 2)
+    }
+
+    @Test func tooManyDepositsForOneProofAreRefusedWithAReason() throws {
+        var builder = BatchBuilder(number: 1, state: F.genesis())
+        for index in 0..<1_020 {
+            try builder.deposit(account: F.address(UInt8(index % 200)), asset: index < 200 ? F.native : F.tokenA, amount: 1)
+        }
+        do {
+            _ = try builder.witness()
+            Issue.record("1020 deposits were accepted for one proof")
+        } catch {
+            guard case .invalidStatement(let reason) = error else { throw error }
+            #expect(reason.contains("split the batch"))
         }
     }
 
-    @Test func receiverOverflowIsRefused() {
-        var leaves = [Int: RPODigest]()
-        leaves[0] = AccountLeaf(balance: 1 << 61, nonce: 0, key: 7, blinding: 1).digest
-        leaves[1] = AccountLeaf(balance: (1 << 63) - 5, nonce: 0, key: 8, blinding: 2).digest
-        var state = SparseAccountTree(leaves: leaves)
-        #expect(throws: BatchProofError.balanceOverflow(slot: 1)) {
-            try BatchWitness(
-                batch: Batch(number: 1, slotCount: 1, transfers: [Transfer(from: 0, to: 1, amount: 5)]), state: &state)
+    @Test func genesisRefusesDuplicatesAndBadAmounts() {
+        #expect(throws: BatchProofError.self) {
+            try BatchStateTree.genesis(
+                holdings: [(F.alice, F.native, 1), (F.alice, F.native, 2)], supplies: [])
+        }
+        #expect(throws: BatchProofError.amountOutOfRange(AccountLeaf.balanceBound)) {
+            try BatchStateTree.genesis(holdings: [(F.alice, F.native, AccountLeaf.balanceBound)], supplies: [])
         }
     }
 }

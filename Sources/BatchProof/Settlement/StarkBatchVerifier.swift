@@ -3,73 +3,219 @@ import Settlement
 import Stark
 import StarkCrypto
 
-/// What travels to the L1 as a batch proof: a version byte, the number of operation slots
-/// (the AIR's size, public anyway through the proof's length) and the STARK proof.
+/// What travels to the L1 as a batch proof (version 2):
+///
+/// `2 ‖ slot count (u32) ‖ deposit count (u32) ‖ deposits ‖ withdrawal count (u32) ‖
+/// withdrawals ‖ STARK proof`, integers big-endian. A deposit is `queueIndex (u64) ‖
+/// recipient (20) ‖ asset (20) ‖ amount (32) ‖ sender (20)`, a withdrawal `batchNumber (u64)
+/// ‖ indexInBatch (u64) ‖ recipient (20) ‖ asset (20) ‖ amount (32)`. Both lists are public
+/// anyway (the L1 holds the deposit queue and the withdrawals tree); the envelope carries
+/// them so that a verifier can rebuild the proof's public inputs and check them against the
+/// batch commitment's deposit hash and withdrawals root.
 public struct BatchProofEnvelope: Sendable, Equatable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
+    static let depositBytes = 8 + 20 + 20 + 32 + 20
+    static let withdrawalBytes = 8 + 8 + 20 + 20 + 32
+
     public let slotCount: Int
+    public let deposits: [Deposit]
+    public let withdrawals: [Withdrawal]
     public let proof: StarkProof
 
-    public init(slotCount: Int, proof: StarkProof) {
+    public init(slotCount: Int, deposits: [Deposit] = [], withdrawals: [Withdrawal] = [], proof: StarkProof) {
         self.slotCount = slotCount
+        self.deposits = deposits
+        self.withdrawals = withdrawals
         self.proof = proof
     }
 
     public var encoded: [UInt8] {
-        let count = UInt32(slotCount)
-        return [Self.version] + withUnsafeBytes(of: count.bigEndian) { Array($0) } + proof.encoded()
+        var bytes: [UInt8] = [Self.version]
+        func appendU32(_ value: UInt32) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        func appendU64(_ value: UInt64) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        appendU32(UInt32(slotCount))
+        appendU32(UInt32(deposits.count))
+        for deposit in deposits {
+            appendU64(deposit.queueIndex)
+            bytes += deposit.recipient.bytes + deposit.asset.bytes + deposit.amount.bigEndianBytes
+                + deposit.sender.bytes
+        }
+        appendU32(UInt32(withdrawals.count))
+        for withdrawal in withdrawals {
+            appendU64(withdrawal.batchNumber)
+            appendU64(withdrawal.indexInBatch)
+            bytes += withdrawal.recipient.bytes + withdrawal.asset.bytes + withdrawal.amount.bigEndianBytes
+        }
+        return bytes + proof.encoded()
     }
 
-    /// Strict: unknown version, short input or a malformed proof are refused.
+    /// Strict: unknown version, a slot count that is not a power of two up to 2¹⁷, list
+    /// counts that do not fit the slots or the bytes, or a malformed proof are refused.
     public init(decoding bytes: [UInt8]) throws(SettlementError) {
-        guard bytes.count > 5 else { throw SettlementError(.proofRejected, "the batch proof is \(bytes.count) bytes: too short") }
-        guard bytes[0] == Self.version else {
-            throw SettlementError(.proofRejected, "batch proof version \(bytes[0]) is not supported (expected \(Self.version))")
+        var reader = Reader(bytes: bytes)
+        guard let version = reader.take(1)?.first else {
+            throw SettlementError(.proofRejected, "the batch proof is empty")
         }
-        slotCount = Int(bytes[1..<5].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        do { proof = try StarkProof(decoding: Array(bytes[5...])) } catch {
+        guard version == Self.version else {
+            throw SettlementError(.proofRejected, "batch proof version \(version) is not supported (expected \(Self.version))")
+        }
+        guard let slots = reader.uint32(), slots >= 1, slots & (slots - 1) == 0,
+            Int(slots) <= BatchWitness.maximumSlotCount
+        else {
+            throw SettlementError(
+                .proofRejected, "the batch proof's slot count is missing or not a power of two up to 2^17")
+        }
+        slotCount = Int(slots)
+        guard let depositCount = reader.uint32(), Int(depositCount) < slotCount,
+            reader.remaining >= Int(depositCount) * Self.depositBytes
+        else { throw SettlementError(.proofRejected, "the batch proof's deposit list is truncated or longer than its slots") }
+        var deposits = [Deposit]()
+        for _ in 0..<depositCount {
+            guard let index = reader.uint64(), let recipient = reader.address(), let asset = reader.address(),
+                let amount = reader.amount(), let sender = reader.address()
+            else { throw SettlementError(.proofRejected, "a deposit in the batch proof is malformed") }
+            deposits.append(Deposit(queueIndex: index, recipient: recipient, asset: asset, amount: amount, sender: sender))
+        }
+        guard let withdrawalCount = reader.uint32(), Int(depositCount) + Int(withdrawalCount) < slotCount,
+            reader.remaining >= Int(withdrawalCount) * Self.withdrawalBytes
+        else {
+            throw SettlementError(
+                .proofRejected, "the batch proof's withdrawal list is truncated or does not fit its slots")
+        }
+        var withdrawals = [Withdrawal]()
+        for _ in 0..<withdrawalCount {
+            guard let batch = reader.uint64(), let index = reader.uint64(), let recipient = reader.address(),
+                let asset = reader.address(), let amount = reader.amount()
+            else { throw SettlementError(.proofRejected, "a withdrawal in the batch proof is malformed") }
+            withdrawals.append(
+                Withdrawal(batchNumber: batch, indexInBatch: index, recipient: recipient, asset: asset, amount: amount))
+        }
+        self.deposits = deposits
+        self.withdrawals = withdrawals
+        do { proof = try StarkProof(decoding: reader.rest) } catch {
             throw SettlementError(.proofRejected, "the STARK proof does not decode: \(error)")
         }
     }
+
+    /// A forward-only byte reader; every read returns nil past the end.
+    struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        var remaining: Int { bytes.count - offset }
+        var rest: [UInt8] { Array(bytes[offset...]) }
+
+        mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+            guard count <= remaining else { return nil }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+
+        mutating func uint32() -> UInt32? { take(4).map { $0.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } } }
+        mutating func uint64() -> UInt64? { take(8).map { $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } }
+        mutating func address() -> Address? { take(20).flatMap { try? Address($0) } }
+        mutating func amount() -> UInt256? { take(32).flatMap { try? UInt256(bigEndian: $0) } }
+    }
 }
 
-/// The L1's proof-system conformance for Cloister batches: checks a `BatchProofEnvelope`
-/// against the public inputs the L1 itself stores for the batch (batch number, previous and
-/// new state root, operations commitment), with the verifier's own minimum security, whatever
-/// the proof claims.
+/// The L1's proof-system conformance for Cloister batches: checks a ``BatchProofEnvelope``
+/// against the batch commitment the L1 itself stores (batch number, previous and new state
+/// root, operations commitment, deposit hash and count, withdrawals root and count), with
+/// the verifier's own minimum security, whatever the proof claims.
 ///
-/// The batch AIR proves transfers; deposits and withdrawals are not in the statement yet, so
-/// a batch that consumes deposits or carries withdrawals is refused with that reason rather
-/// than accepted on a proof that does not cover them.
+/// The envelope's deposits must hash to the commitment's deposit hash (and start at its
+/// first queue index), its withdrawals must form the commitment's withdrawals root; then
+/// the public inputs are rebuilt from them (deposit i credits the holder key of (recipient,
+/// asset), withdrawal j debits the asset) and the STARK proof is verified.
 public struct StarkBatchVerifier: BatchProofVerifier {
     public let minimum: AcceptableOptions
 
     public init(minimum: AcceptableOptions = .default) { self.minimum = minimum }
 
     public var name: String {
-        "stark-batch-v1 (transfers; at least \(minimum.minimumProvenBits) proven, \(minimum.minimumConjecturedBits) conjectured bits)"
+        "stark-batch-v2 (transfers, deposits, withdrawals, mint, burn; at least \(minimum.minimumProvenBits) proven, "
+            + "\(minimum.minimumConjecturedBits) conjectured bits)"
     }
 
     public func verify(proof bytes: [UInt8], commitment: BatchCommitment) throws {
-        guard commitment.depositCount == 0, commitment.withdrawalCount == 0 else {
-            throw SettlementError(
-                .proofRejected,
-                "batch \(commitment.batchNumber) consumes \(commitment.depositCount) deposits and carries "
-                    + "\(commitment.withdrawalCount) withdrawals: the batch proof system proves transfers only so far")
-        }
         let envelope = try BatchProofEnvelope(decoding: bytes)
-        let inputs: BatchPublicInputs
-        do {
-            inputs = BatchPublicInputs(
-                batchNumber: commitment.batchNumber, slotCount: envelope.slotCount,
-                oldRoot: try RPODigest(bytes: commitment.previousStateRoot.bytes),
-                newRoot: try RPODigest(bytes: commitment.newStateRoot.bytes),
-                operationsCommitment: try RPODigest(bytes: commitment.operationsCommitment.bytes))
-        } catch {
-            throw SettlementError(.proofRejected, "a committed root is not a canonical RPO digest: \(error)")
-        }
+        let inputs = try Self.publicInputs(envelope: envelope, commitment: commitment)
         do { try BatchVerifier.verify(proof: envelope.proof, publicInputs: inputs, minimum: minimum) } catch {
             throw SettlementError(.proofRejected, "batch \(commitment.batchNumber): \(error)")
+        }
+    }
+
+    /// Checks the envelope's deposit and withdrawal lists against the commitment and
+    /// builds the proof's public inputs.
+    public static func publicInputs(
+        envelope: BatchProofEnvelope, commitment: BatchCommitment
+    ) throws(SettlementError) -> BatchPublicInputs {
+        let batch = commitment.batchNumber
+        let deposits = envelope.deposits
+        guard UInt64(deposits.count) == commitment.depositCount else {
+            throw SettlementError(
+                .proofRejected,
+                "batch \(batch): the proof carries \(deposits.count) deposits, the commitment consumes "
+                    + "\(commitment.depositCount)")
+        }
+        for (position, deposit) in deposits.enumerated()
+        where deposit.queueIndex != commitment.firstDepositIndex + UInt64(position) {
+            throw SettlementError(
+                .proofRejected,
+                "batch \(batch): deposit \(position) of the proof has queue index \(deposit.queueIndex), the commitment's "
+                    + "run starts at \(commitment.firstDepositIndex)")
+        }
+        guard DepositHash.of(deposits) == commitment.depositHash else {
+            throw SettlementError(
+                .proofRejected,
+                "batch \(batch): the proof's deposits hash to \(DepositHash.of(deposits).hex), the commitment's deposit "
+                    + "hash is \(commitment.depositHash.hex)")
+        }
+        guard UInt64(envelope.withdrawals.count) == commitment.withdrawalCount else {
+            throw SettlementError(
+                .proofRejected,
+                "batch \(batch): the proof carries \(envelope.withdrawals.count) withdrawals, the commitment "
+                    + "\(commitment.withdrawalCount)")
+        }
+        let tree: WithdrawalTree
+        do { tree = try WithdrawalTree(batchNumber: batch, withdrawals: envelope.withdrawals) } catch {
+            throw SettlementError(.proofRejected, "batch \(batch): the proof's withdrawals: \(error)")
+        }
+        guard tree.root == commitment.withdrawalsRoot else {
+            throw SettlementError(
+                .proofRejected,
+                "batch \(batch): the proof's withdrawals form root \(tree.root.hex), the commitment's withdrawals root "
+                    + "is \(commitment.withdrawalsRoot.hex)")
+        }
+        func amount(_ value: UInt256, _ what: String) throws(SettlementError) -> UInt128 {
+            do { return try BatchBuilder.narrow(value) } catch {
+                throw SettlementError(.proofRejected, "batch \(batch): \(what) amount \(value) does not fit 124 bits")
+            }
+        }
+        var depositStatements = [DepositStatement]()
+        for (position, deposit) in deposits.enumerated() {
+            depositStatements.append(
+                DepositStatement(
+                    toKey: AccountLeaf.key(account: deposit.recipient.bytes, asset: deposit.asset.bytes),
+                    asset: AccountLeaf.assetID(of: deposit.asset.bytes),
+                    amount: try amount(deposit.amount, "deposit \(position)")))
+        }
+        var withdrawalStatements = [WithdrawalStatement]()
+        for (position, withdrawal) in envelope.withdrawals.enumerated() {
+            withdrawalStatements.append(
+                WithdrawalStatement(
+                    asset: AccountLeaf.assetID(of: withdrawal.asset.bytes),
+                    amount: try amount(withdrawal.amount, "withdrawal \(position)")))
+        }
+        do {
+            return BatchPublicInputs(
+                batchNumber: batch, slotCount: envelope.slotCount,
+                oldRoot: try RPODigest(bytes: commitment.previousStateRoot.bytes),
+                newRoot: try RPODigest(bytes: commitment.newStateRoot.bytes),
+                operationsCommitment: try RPODigest(bytes: commitment.operationsCommitment.bytes),
+                deposits: depositStatements, withdrawals: withdrawalStatements)
+        } catch {
+            throw SettlementError(.proofRejected, "a committed root is not a canonical RPO digest: \(error)")
         }
     }
 }

@@ -1,79 +1,72 @@
 import StarkCrypto
 import StarkMath
 
-/// A transfer between two account slots of the same asset.
-public struct Transfer: Sendable, Hashable {
-    /// The sender's slot (its leaf is debited and its nonce goes up by one).
-    public let from: Int
-    /// The receiver's slot (its leaf is credited).
-    public let to: Int
-    /// Below 2⁶² (``BatchOperation/amountBound``).
-    public let amount: UInt64
-
-    public init(from: Int, to: Int, amount: UInt64) {
-        self.from = from
-        self.to = to
-        self.amount = amount
-    }
-}
-
-/// The transfers sealed in one batch, applied in order.
-public struct Batch: Sendable, Hashable {
-    /// The batch number (public input, also bound into the operations commitment).
-    public let number: UInt64
-    /// Operation slots in the proof: a power of two; slots after the transfers are
-    /// padding operations that change nothing.
-    public let slotCount: Int
-    public let transfers: [Transfer]
-
-    public init(number: UInt64, slotCount: Int, transfers: [Transfer]) {
-        self.number = number
-        self.slotCount = slotCount
-        self.transfers = transfers
-    }
+/// What one operation slot does (update A, then update B).
+public enum OperationKind: UInt64, Sendable, Hashable, CaseIterable {
+    /// Both updates leave their leaf unchanged.
+    case padding = 0
+    /// A debits holder `from`, B credits holder `to` (same asset).
+    case transfer = 1
+    /// A leaves holder `to` unchanged, B credits it. Only in the deposit zone.
+    case deposit = 2
+    /// A debits holder `from`, B leaves it unchanged. Only in the withdrawal zone.
+    case withdrawal = 3
+    /// A credits the asset's supply leaf, B credits holder `to`.
+    case mint = 4
+    /// A debits holder `from`, B debits the asset's supply leaf.
+    case burn = 5
 }
 
 /// One operation slot as the AIR sees it and the operations commitment absorbs it.
 ///
-/// `kind` is 1 for a transfer and 0 for padding. A padding operation has amount zero and
-/// leaves both leaves unchanged. `senderNonce` is the sender's nonce before the transfer
-/// (the nonce the signed transaction carries), so an auditor who opens the commitment can
-/// match each operation to a signed transaction.
+/// `from` is the slot update A touches and `to` the slot update B touches (for a deposit
+/// both are the recipient's slot, for a withdrawal both the sender's, for a mint `from` is
+/// the supply leaf, for a burn `to` is). `fromKey` and `toKey` are the keys those leaves
+/// carry after the update; `asset` is the asset of both leaves.
 public struct BatchOperation: Sendable, Hashable {
-    public let kind: UInt64
-    public let from: Int
-    public let to: Int
-    public let amount: UInt64
-    public let fromKey: Goldilocks
-    public let toKey: Goldilocks
-    public let senderNonce: UInt64
-
-    /// Amounts are range-checked to 62 bits, so that a balance below 2⁶³ plus an amount
-    /// never reaches p and the 63-bit check on the result catches every overflow.
-    public static let amountBound: UInt64 = 1 << 62
-
-    public static let transferKind: UInt64 = 1
-    public static let paddingKind: UInt64 = 0
+    public var kind: OperationKind
+    public var from: Int
+    public var to: Int
+    /// The amount's two 62-bit limbs (field elements so tests can write broken ones).
+    public var amountLow: Goldilocks
+    public var amountHigh: Goldilocks
+    public var fromKey: Goldilocks
+    public var toKey: Goldilocks
+    public var asset: Goldilocks
 
     public init(
-        kind: UInt64, from: Int, to: Int, amount: UInt64, fromKey: Goldilocks, toKey: Goldilocks, senderNonce: UInt64
+        kind: OperationKind, from: Int, to: Int, amount: UInt128, fromKey: Goldilocks, toKey: Goldilocks,
+        asset: Goldilocks
+    ) {
+        let (low, high) = AccountLeaf.limbs(amount)
+        self.init(
+            kind: kind, from: from, to: to, amountLow: low, amountHigh: high, fromKey: fromKey, toKey: toKey,
+            asset: asset)
+    }
+
+    init(
+        kind: OperationKind, from: Int, to: Int, amountLow: Goldilocks, amountHigh: Goldilocks,
+        fromKey: Goldilocks, toKey: Goldilocks, asset: Goldilocks
     ) {
         self.kind = kind
         self.from = from
         self.to = to
-        self.amount = amount
+        self.amountLow = amountLow
+        self.amountHigh = amountHigh
         self.fromKey = fromKey
         self.toKey = toKey
-        self.senderNonce = senderNonce
+        self.asset = asset
     }
 
+    /// The amount (for honest operations, whose limbs are below 2⁶²).
+    public var amount: UInt128 { UInt128(amountLow.value) | UInt128(amountHigh.value) << 62 }
+
     /// The eight elements the operations commitment absorbs for this operation:
-    /// `[kind, from, to, amount, fromKey, toKey, senderNonce, 0]` (the last lane is free
-    /// for later operation types).
+    /// `[kind, from, to, amountLow, amountHigh, fromKey, toKey, asset]`.
     public var fields: [Goldilocks] {
         [
-            Goldilocks(reducing: kind), Goldilocks(reducing: UInt64(from)), Goldilocks(reducing: UInt64(to)),
-            Goldilocks(reducing: amount), fromKey, toKey, Goldilocks(reducing: senderNonce), .zero,
+            Goldilocks(reducing: kind.rawValue), Goldilocks(reducing: UInt64(from)), Goldilocks(reducing: UInt64(to)),
+            amountLow, amountHigh, fromKey, toKey, asset,
         ]
     }
 }
@@ -81,24 +74,33 @@ public struct BatchOperation: Sendable, Hashable {
 /// The hiding commitment to a batch's ordered operations, as the AIR computes it.
 ///
 /// An RPO sponge (overwrite mode) whose first state is
-/// `[batch number, slot count, 0, 0 ‖ salt (8 elements)]`; for each operation slot:
-/// permute, overwrite the rate with the operation's ``BatchOperation/fields``, permute.
-/// The commitment is lanes 4…7 of the final state. The salt is private (eight random
-/// elements from the CSPRNG), so the commitment reveals nothing about the operations;
-/// whoever holds the salt and the operations (an auditor) can recompute it.
+/// `[batch number, slot count, deposit count, withdrawal count ‖ salt (8 elements)]`; for
+/// each operation slot: permute, overwrite the rate with the operation's
+/// ``BatchOperation/fields``, permute. The commitment is lanes 4…7 of the final state. The
+/// salt is private (eight random elements from the CSPRNG), so the commitment reveals
+/// nothing about the operations; whoever holds the salt and the operations (an auditor)
+/// can recompute it.
 public enum OperationsCommitment {
     public static let saltCount = 8
 
-    public static func initialState(batchNumber: UInt64, slotCount: Int, salt: [Goldilocks]) -> RPOState {
+    public static func initialState(
+        batchNumber: UInt64, slotCount: Int, depositCount: Int, withdrawalCount: Int, salt: [Goldilocks]
+    ) -> RPOState {
         precondition(salt.count == saltCount, "the operations salt has \(saltCount) elements")
         return RPOState(
-            [Goldilocks(reducing: batchNumber), Goldilocks(reducing: UInt64(slotCount)), .zero, .zero] + salt)
+            [
+                Goldilocks(reducing: batchNumber), Goldilocks(reducing: UInt64(slotCount)),
+                Goldilocks(reducing: UInt64(depositCount)), Goldilocks(reducing: UInt64(withdrawalCount)),
+            ] + salt)
     }
 
     public static func compute(
-        batchNumber: UInt64, slotCount: Int, salt: [Goldilocks], operations: [BatchOperation]
+        batchNumber: UInt64, slotCount: Int, depositCount: Int, withdrawalCount: Int, salt: [Goldilocks],
+        operations: [BatchOperation]
     ) -> RPODigest {
-        var state = initialState(batchNumber: batchNumber, slotCount: slotCount, salt: salt)
+        var state = initialState(
+            batchNumber: batchNumber, slotCount: slotCount, depositCount: depositCount,
+            withdrawalCount: withdrawalCount, salt: salt)
         for operation in operations {
             RPO256.permute(&state)
             for (offset, field) in operation.fields.enumerated() { state[RPO256.capacity + offset] = field }

@@ -5,29 +5,19 @@ import StarkMath
 
 /// The trace and public inputs of a batch: what the prover proves.
 ///
-/// Built from the tree state before the batch and the batch's transfers; the tree is
-/// advanced to the state after the batch. The ``operations`` and ``salt`` open the
-/// operations commitment: they are secret (an auditor may receive them), never public.
+/// Built by ``BatchBuilder/witness(minimumSlots:)``. The ``operations`` and ``salt`` open
+/// the operations commitment: they are secret (an auditor may receive them), never public.
 public struct BatchWitness: Sendable {
-    public let air: BatchTransferAIR
+    public let air: BatchAIR
     public let trace: ExecutionTrace
     public let publicInputs: BatchPublicInputs
+    /// Secret: the operations in slot order, padding included.
     public let operations: [BatchOperation]
+    /// Secret: the commitment's salt.
     public let salt: [Goldilocks]
 
-    /// Checks every transfer (known accounts, amount below 2⁶², enough balance, no
-    /// overflow) and builds the witness; `state` ends at the state after the batch.
-    /// Fresh randomness (salt, leaf blindings) comes from the CSPRNG.
-    /// - Throws: ``BatchProofError`` for the first transfer that cannot be applied;
-    ///   `state` is then unchanged.
-    public init(batch: Batch, state: inout some BatchStateTree) throws(BatchProofError) {
-        var working = state
-        self = try Self.build(batch: batch, state: &working, tampering: .none)
-        state = working
-    }
-
     init(
-        air: BatchTransferAIR, trace: ExecutionTrace, publicInputs: BatchPublicInputs, operations: [BatchOperation],
+        air: BatchAIR, trace: ExecutionTrace, publicInputs: BatchPublicInputs, operations: [BatchOperation],
         salt: [Goldilocks]
     ) {
         self.air = air
@@ -37,146 +27,226 @@ public struct BatchWitness: Sendable {
         self.salt = salt
     }
 
-    // MARK: - Building
+    // MARK: - Assembly
+
+    /// What an update does to its leaf.
+    enum Role: Sendable, Hashable {
+        case noop
+        case debit(holder: Bool)
+        case credit(holder: Bool)
+
+        var changes: Bool { self != .noop }
+        var isHolder: Bool {
+            switch self {
+            case .noop: false
+            case .debit(let holder), .credit(let holder): holder
+            }
+        }
+    }
+
+    /// One update as the trace records it; tests may alter any part before it is written.
+    struct UpdatePlan {
+        var slot: Int
+        var old: AccountLeaf
+        var new: AccountLeaf
+        var carry: Goldilocks
+        var siblings: [RPODigest]
+        var role: Role
+        /// The new path hashes a different sibling at this level than the old path.
+        var newPathSiblingMismatch: Int?
+    }
 
     /// Deliberate departures from the honest witness, for the soundness tests: each
-    /// builds a trace that breaks exactly one rule while staying consistent elsewhere.
-    enum Tampering: Sendable, Hashable {
-        case none
-        /// Apply transfers without the balance, amount and overflow checks.
-        case skipValidation
-        /// The sender's nonce stays the same on the first transfer.
-        case nonceNotIncremented
-        /// The first transfer's receiver gets `extra` more than the amount.
-        case creditExtra(UInt64)
-        /// The last update's new path hashes a different sibling at `level` than its old path.
-        case newPathSiblingMismatch(level: Int)
-        /// The first transfer debits `slot` (with its key) while the operation names its `from`.
-        case debitSlot(Int)
-        /// The commitment absorbs the first transfer's amount plus `delta`.
-        case commitAmountDelta(UInt64)
-    }
+    /// builds a trace that breaks one rule while staying consistent elsewhere.
+    struct Tampering {
+        /// Called for every update after the honest plan is computed (operation index,
+        /// true for update A).
+        var update: ((Int, Bool, inout UpdatePlan) -> Void)?
+        /// Called for every operation after slot resolution: changes what the trace's
+        /// operation columns and the commitment hold.
+        var operation: ((Int, inout BatchOperation) -> Void)?
+        /// Changes only what the commitment sponge absorbs.
+        var committed: ((inout [BatchOperation]) -> Void)?
+        /// The zone column per slot, instead of the honest layout.
+        var zones: [Int]?
 
-    struct Update {
-        let slot: Int
-        let old: RPODigest
-        let new: RPODigest
-        let siblings: [RPODigest]
-    }
-
-    /// The slot padding operations touch: the last slot of the tree (empty unless the
-    /// tree is full; padding changes nothing either way).
-    static let paddingSlot = AccountTreeShape.capacity - 1
-
-    static func build(
-        batch: Batch, state: inout some BatchStateTree, tampering: Tampering
-    ) throws(BatchProofError) -> BatchWitness {
-        let slotCount = batch.slotCount
-        guard slotCount >= 1, slotCount & (slotCount - 1) == 0, slotCount >= batch.transfers.count,
-            slotCount <= (1 << 26) / BatchTraceLayout.rowsPerOperation
-        else { throw .invalidSlotCount(slotCount, transfers: batch.transfers.count) }
-        guard batch.number < AccountLeaf.valueBound else { throw .invalidBatchNumber(batch.number) }
-        let validate = tampering == .none
-        let oldRoot = state.root
-        var operations = [BatchOperation]()
-        var updates = [Update]()
-        operations.reserveCapacity(slotCount)
-        updates.reserveCapacity(2 * slotCount)
-
-        for (position, transfer) in batch.transfers.enumerated() {
-            for slot in [transfer.from, transfer.to] where slot < 0 || slot >= AccountTreeShape.capacity {
-                throw .slotOutOfRange(slot)
-            }
-            let first = position == 0
-            var debitSlot = transfer.from
-            if first, case .debitSlot(let other) = tampering { debitSlot = other }
-            let sender = AccountLeaf(digest: state.leaf(at: debitSlot))
-            if validate {
-                guard !sender.key.isZero else { throw .unknownAccount(slot: debitSlot) }
-                guard transfer.amount < BatchOperation.amountBound else { throw .amountOutOfRange(transfer.amount) }
-                guard sender.balance >= transfer.amount else {
-                    throw .insufficientBalance(slot: debitSlot, balance: sender.balance, amount: transfer.amount)
-                }
-                guard sender.nonce + 1 < AccountLeaf.valueBound else { throw .nonceOverflow(slot: debitSlot) }
-            }
-            let amount = Goldilocks(reducing: transfer.amount)
-            let nonceStep: Goldilocks = first && tampering == .nonceNotIncremented ? .zero : .one
-            let debited = RPODigest(
-                Goldilocks(reducing: sender.balance) - amount, Goldilocks(reducing: sender.nonce) + nonceStep,
-                sender.key, randomElement())
-            updates.append(
-                Update(slot: debitSlot, old: sender.digest, new: debited, siblings: state.siblings(of: debitSlot)))
-            state.setLeaf(debited, at: debitSlot)
-
-            let receiver = AccountLeaf(digest: state.leaf(at: transfer.to))
-            var credit = amount
-            if first, case .creditExtra(let extra) = tampering { credit = credit + Goldilocks(reducing: extra) }
-            let creditedBalance = Goldilocks(reducing: receiver.balance) + credit
-            if validate {
-                guard !receiver.key.isZero else { throw .unknownAccount(slot: transfer.to) }
-                guard receiver.balance < AccountLeaf.valueBound,
-                    creditedBalance.value < AccountLeaf.valueBound, creditedBalance.value >= receiver.balance
-                else { throw .balanceOverflow(slot: transfer.to) }
-            }
-            let credited = RPODigest(
-                creditedBalance, Goldilocks(reducing: receiver.nonce), receiver.key, randomElement())
-            updates.append(
-                Update(
-                    slot: transfer.to, old: receiver.digest, new: credited, siblings: state.siblings(of: transfer.to)))
-            state.setLeaf(credited, at: transfer.to)
-
-            operations.append(
-                BatchOperation(
-                    kind: BatchOperation.transferKind, from: transfer.from, to: transfer.to, amount: transfer.amount,
-                    fromKey: sender.key, toKey: receiver.key, senderNonce: sender.nonce))
+        init(
+            update: ((Int, Bool, inout UpdatePlan) -> Void)? = nil,
+            operation: ((Int, inout BatchOperation) -> Void)? = nil,
+            committed: ((inout [BatchOperation]) -> Void)? = nil, zones: [Int]? = nil
+        ) {
+            self.update = update
+            self.operation = operation
+            self.committed = committed
+            self.zones = zones
         }
-        // Padding: a no-op debit and credit of the padding slot.
-        let padding = state.leaf(at: paddingSlot)
-        let paddingLeaf = AccountLeaf(digest: padding)
-        let paddingSiblings = state.siblings(of: paddingSlot)
-        for _ in batch.transfers.count..<slotCount {
-            for _ in 0..<2 {
-                updates.append(Update(slot: paddingSlot, old: padding, new: padding, siblings: paddingSiblings))
+    }
+
+    /// The largest slot count: traces up to 2²⁶ rows.
+    public static let maximumSlotCount = (1 << 26) / BatchTraceLayout.rowsPerOperation
+
+    /// Applies `operations` (exactly `slotCount`, in slot order) to `state` and builds the
+    /// witness. No balance checks: ``BatchBuilder`` checks before calling this, and the
+    /// soundness tests call it directly with operations the builder refuses.
+    static func assemble(
+        number: UInt64, slotCount: Int, depositCount: Int, withdrawalCount: Int, state: BatchStateTree,
+        operations planned: [PlannedOperation], tampering: Tampering = Tampering()
+    ) throws(BatchProofError) -> (BatchWitness, BatchStateTree) {
+        guard slotCount >= 1, slotCount & (slotCount - 1) == 0, slotCount <= maximumSlotCount,
+            planned.count == slotCount, depositCount >= 0, withdrawalCount >= 0,
+            depositCount + withdrawalCount < slotCount
+        else { throw .invalidSlotCount(slotCount, operations: planned.count) }
+        guard number < 1 << 63 else { throw .invalidBatchNumber(number) }
+        var tree = state
+        let oldRoot = tree.root
+        var operations = [BatchOperation]()
+        var plans = [UpdatePlan]()
+        operations.reserveCapacity(slotCount)
+        plans.reserveCapacity(2 * slotCount)
+        for (index, op) in planned.enumerated() {
+            var fromSlot = BatchStateTree.paddingSlot
+            var toSlot = BatchStateTree.paddingSlot
+            var roles: (Role, Role) = (.noop, .noop)
+            switch op.kind {
+            case .padding:
+                break
+            case .transfer:
+                fromSlot = try tree.assignSlot(key: op.fromKey)
+                toSlot = try tree.assignSlot(key: op.toKey)
+                roles = (.debit(holder: true), .credit(holder: true))
+            case .deposit:
+                toSlot = try tree.assignSlot(key: op.toKey)
+                fromSlot = toSlot
+                roles = (.noop, .credit(holder: true))
+            case .withdrawal:
+                fromSlot = try tree.assignSlot(key: op.fromKey)
+                toSlot = fromSlot
+                roles = (.debit(holder: true), .noop)
+            case .mint:
+                fromSlot = try tree.assignSlot(key: op.fromKey)
+                toSlot = try tree.assignSlot(key: op.toKey)
+                roles = (.credit(holder: false), .credit(holder: true))
+            case .burn:
+                fromSlot = try tree.assignSlot(key: op.fromKey)
+                toSlot = try tree.assignSlot(key: op.toKey)
+                roles = (.debit(holder: true), .debit(holder: false))
             }
-            operations.append(
-                BatchOperation(
-                    kind: BatchOperation.paddingKind, from: paddingSlot, to: paddingSlot, amount: 0,
-                    fromKey: paddingLeaf.key, toKey: paddingLeaf.key, senderNonce: paddingLeaf.nonce))
+            var operation = BatchOperation(
+                kind: op.kind, from: fromSlot, to: toSlot, amountLow: op.amountLow, amountHigh: op.amountHigh,
+                fromKey: op.fromKey, toKey: op.toKey, asset: op.asset)
+            if op.kind == .padding {
+                operation.fromKey = .zero
+                operation.toKey = .zero
+            }
+            for (first, slot, role, key) in [(true, fromSlot, roles.0, op.fromKey), (false, toSlot, roles.1, op.toKey)] {
+                var plan = Self.plan(tree: tree, slot: slot, role: role, key: key, operation: operation)
+                tampering.update?(index, first, &plan)
+                plans.append(plan)
+                tree.setLeaf(plan.new, at: plan.slot)
+            }
+            tampering.operation?(index, &operation)
+            operations.append(operation)
         }
 
         let salt = (0..<OperationsCommitment.saltCount).map { _ in randomElement() }
         var committed = operations
-        if case .commitAmountDelta(let delta) = tampering, let first = operations.first {
-            committed[0] = BatchOperation(
-                kind: first.kind, from: first.from, to: first.to, amount: first.amount &+ delta,
-                fromKey: first.fromKey, toKey: first.toKey, senderNonce: first.senderNonce)
-        }
-        var siblingOverride: (update: Int, level: Int)?
-        if case .newPathSiblingMismatch(let level) = tampering { siblingOverride = (updates.count - 1, level) }
-
-        let air = BatchTransferAIR(slotCount: slotCount)
+        tampering.committed?(&committed)
+        let air = BatchAIR(slotCount: slotCount, depositCount: depositCount, withdrawalCount: withdrawalCount)
         var builder = TraceBuilder(length: air.traceLength)
         var root = oldRoot
-        for (index, update) in updates.enumerated() {
-            let override = siblingOverride?.update == index ? siblingOverride?.level : nil
-            root = builder.fillUpdate(index, update, operation: operations[index / 2], newPathSiblingOverride: override)
+        for (index, plan) in plans.enumerated() {
+            root = builder.fillUpdate(index, plan, operation: operations[index / 2])
         }
-        let commitment = builder.fillOperations(
-            operations, committed: committed, batchNumber: batch.number, salt: salt)
+        let zones =
+            tampering.zones
+            ?? (0..<slotCount).map { $0 < depositCount ? 0 : $0 >= slotCount - withdrawalCount ? 2 : 1 }
+        for (index, operation) in operations.enumerated() {
+            builder.fillOperationColumns(index, operation, zone: zones[index])
+        }
+        let commitment = builder.fillSponge(
+            committed, batchNumber: number, depositCount: depositCount, withdrawalCount: withdrawalCount, salt: salt)
         let publicInputs = BatchPublicInputs(
-            batchNumber: batch.number, slotCount: slotCount, oldRoot: oldRoot, newRoot: root,
-            operationsCommitment: commitment)
+            batchNumber: number, slotCount: slotCount, oldRoot: oldRoot, newRoot: root,
+            operationsCommitment: commitment,
+            deposits: operations.prefix(depositCount).map {
+                DepositStatement(toKey: $0.toKey, asset: $0.asset, amount: $0.amount)
+            },
+            withdrawals: operations.suffix(withdrawalCount).map {
+                WithdrawalStatement(asset: $0.asset, amount: $0.amount)
+            })
         let trace: ExecutionTrace
         do { trace = try ExecutionTrace(columns: builder.columns) } catch { throw .proofSystem(error) }
-        return BatchWitness(air: air, trace: trace, publicInputs: publicInputs, operations: operations, salt: salt)
+        let witness = BatchWitness(
+            air: air, trace: trace, publicInputs: publicInputs, operations: operations, salt: salt)
+        return (witness, tree)
     }
 
-    /// A uniformly random field element from the CSPRNG (rejection sampling).
-    static func randomElement() -> Goldilocks {
-        while true {
-            let word = SecureRandom.uint64()
-            if word < Goldilocks.modulus { return Goldilocks(reducing: word) }
+    /// The honest update of `slot` for `role` (field arithmetic: no range checks here).
+    static func plan(tree: BatchStateTree, slot: Int, role: Role, key: Goldilocks, operation: BatchOperation)
+        -> UpdatePlan
+    {
+        let old = tree.leaf(at: slot)
+        var new = old
+        var carry = Goldilocks.zero
+        let limbBase = Goldilocks(reducing: 1 << 62)
+        switch role {
+        case .noop:
+            break
+        case .credit:
+            let sum = UInt128(old.balanceLow.value) + UInt128(operation.amountLow.value)
+            carry = sum >= 1 << 62 ? .one : .zero
+            new.balanceLow = old.balanceLow + operation.amountLow - carry * limbBase
+            new.balanceHigh = old.balanceHigh + operation.amountHigh + carry
+        case .debit(let holder):
+            carry = old.balanceLow.value < operation.amountLow.value ? .one : .zero
+            new.balanceLow = old.balanceLow - operation.amountLow + carry * limbBase
+            new.balanceHigh = old.balanceHigh - operation.amountHigh - carry
+            if holder { new.nonce = old.nonce + .one }
         }
+        if role.changes {
+            new.key = key
+            new.asset = operation.asset
+            new.blinding = randomElement()
+        }
+        return UpdatePlan(
+            slot: slot, old: old, new: new, carry: carry, siblings: tree.siblings(of: slot), role: role)
+    }
+}
+
+/// An operation before slots are resolved: what the builder records.
+struct PlannedOperation: Sendable, Hashable {
+    var kind: OperationKind
+    var fromKey: Goldilocks
+    var toKey: Goldilocks
+    var asset: Goldilocks
+    var amountLow: Goldilocks
+    var amountHigh: Goldilocks
+
+    init(kind: OperationKind, fromKey: Goldilocks, toKey: Goldilocks, asset: Goldilocks, amount: UInt128) {
+        let (low, high) = AccountLeaf.limbs(amount)
+        self.init(kind: kind, fromKey: fromKey, toKey: toKey, asset: asset, amountLow: low, amountHigh: high)
+    }
+
+    init(
+        kind: OperationKind, fromKey: Goldilocks, toKey: Goldilocks, asset: Goldilocks, amountLow: Goldilocks,
+        amountHigh: Goldilocks
+    ) {
+        self.kind = kind
+        self.fromKey = fromKey
+        self.toKey = toKey
+        self.asset = asset
+        self.amountLow = amountLow
+        self.amountHigh = amountHigh
+    }
+
+    static let padding = PlannedOperation(kind: .padding, fromKey: .zero, toKey: .zero, asset: .zero, amount: 0)
+}
+
+/// A uniformly random field element from the CSPRNG (rejection sampling).
+func randomElement() -> Goldilocks {
+    while true {
+        let word = SecureRandom.uint64()
+        if word < Goldilocks.modulus { return Goldilocks(reducing: word) }
     }
 }
 
@@ -189,28 +259,38 @@ struct TraceBuilder {
         columns = Array(repeating: Array(repeating: .zero, count: length), count: L.width)
     }
 
-    /// Fills the 256 rows of update `index` (operation index / 2; debit when even) and
+    /// Fills the 256 rows of update `index` (operation index / 2; update A when even) and
     /// returns the new root the new path reaches.
-    mutating func fillUpdate(
-        _ index: Int, _ update: BatchWitness.Update, operation: BatchOperation, newPathSiblingOverride: Int?
-    ) -> RPODigest {
+    mutating func fillUpdate(_ index: Int, _ plan: BatchWitness.UpdatePlan, operation: BatchOperation) -> RPODigest {
         let start = index * L.rowsPerUpdate
-        var old = update.old
-        var new = update.new
-        var oldState = RPOState()
-        var newState = RPOState()
-        for level in 0..<L.levels {
-            let bit = (update.slot >> level) & 1
-            let sibling = update.siblings[level]
+        // Block 0: the leaf hash, [6, 0, 0, 0 ‖ leaf ‖ 0, 0] through seven rounds.
+        var oldState = RPOState([BatchAIR.leafHashLength, .zero, .zero, .zero] + plan.old.fields + [.zero, .zero])
+        var newState = RPOState([BatchAIR.leafHashLength, .zero, .zero, .zero] + plan.new.fields + [.zero, .zero])
+        for step in 0..<L.rowsPerLevel {
+            let row = start + step
+            for lane in 0..<12 {
+                columns[L.oldLane + lane][row] = oldState[lane]
+                columns[L.newLane + lane][row] = newState[lane]
+            }
+            if step < RPO256.rounds {
+                RPO256.applyRound(&oldState, round: step)
+                RPO256.applyRound(&newState, round: step)
+            }
+        }
+        var old = oldState.digest
+        var new = newState.digest
+        for level in 0..<L.depth {
+            let bit = (plan.slot >> level) & 1
+            let sibling = plan.siblings[level]
             var newSibling = sibling
-            if newPathSiblingOverride == level {
+            if plan.newPathSiblingMismatch == level {
                 newSibling = RPODigest(sibling.e0 + .one, sibling.e1, sibling.e2, sibling.e3)
             }
             oldState = Self.mergeInput(digest: old, sibling: sibling, bit: bit)
             newState = Self.mergeInput(digest: new, sibling: newSibling, bit: bit)
-            let indexSoFar = Goldilocks(reducing: UInt64(update.slot & ((1 << (level + 1)) - 1)))
+            let indexSoFar = Goldilocks(reducing: UInt64(plan.slot & ((1 << (level + 1)) - 1)))
             for step in 0..<L.rowsPerLevel {
-                let row = start + level * L.rowsPerLevel + step
+                let row = start + (level + 1) * L.rowsPerLevel + step
                 for lane in 0..<12 {
                     columns[L.oldLane + lane][row] = oldState[lane]
                     columns[L.newLane + lane][row] = newState[lane]
@@ -226,28 +306,36 @@ struct TraceBuilder {
             old = oldState.digest
             new = newState.digest
         }
-        // `old` and `new` are now the roots the two paths reach. For an honest witness
-        // `old` is the previous update's new root; the chaining constraint catches
-        // anything else.
-        let oldKey = update.old.e2
-        let keyInverse =
-            operation.kind == BatchOperation.transferKind && !oldKey.isZero ? oldKey.inverseOfNonZero() : .zero
-        let newBalance = update.new.e0.value
-        let amount = Goldilocks(reducing: operation.amount).value
-        let fields = operation.fields
+        // `old` and `new` are the roots the two paths reach; for an honest witness `old`
+        // is the previous update's new root (the chaining constraint catches anything else).
+        let newKey = plan.new.key
+        let keyInverse = plan.role.changes && !newKey.isZero ? newKey.inverseOfNonZero() : .zero
+        let keyMinusAsset = newKey - operation.asset
+        let holderInverse =
+            plan.role.isHolder && !keyMinusAsset.isZero ? keyMinusAsset.inverseOfNonZero() : .zero
+        let oldFields = plan.old.fields
+        let newFields = plan.new.fields
         for step in 0..<L.rowsPerUpdate {
             let row = start + step
+            for k in 0..<L.leafFieldCount {
+                columns[L.oldLeaf + k][row] = oldFields[k]
+                columns[L.newLeaf + k][row] = newFields[k]
+            }
             for k in 0..<4 {
-                columns[L.oldLeaf + k][row] = update.old[k]
-                columns[L.newLeaf + k][row] = update.new[k]
                 columns[L.oldRoot + k][row] = old[k]
                 columns[L.newRoot + k][row] = new[k]
             }
+            columns[L.carry][row] = plan.carry
             columns[L.keyInverse][row] = keyInverse
-            for offset in 0..<7 { columns[L.kind + offset][row] = fields[offset] }
+            columns[L.holderInverse][row] = holderInverse
         }
-        fillRange(start: start + L.balanceWindowStart, value: newBalance, bits: L.balanceBits)
-        fillRange(start: start + L.amountWindowStart, value: amount, bits: L.amountBits)
+        let ranged = [
+            plan.new.balanceLow.value, plan.new.balanceHigh.value, operation.amountLow.value,
+            operation.amountHigh.value,
+        ]
+        for (window, value) in zip(L.rangeWindowStarts, ranged) {
+            fillRange(start: start + window, value: value, bits: L.rangeBits)
+        }
         return new
     }
 
@@ -257,20 +345,36 @@ struct TraceBuilder {
     mutating func fillRange(start: Int, value: UInt64, bits: Int) {
         for step in 0..<bits {
             let shift = UInt64(bits - 1 - step)
-            let mask: UInt64 = step + 1 >= 64 ? .max : (UInt64(1) << UInt64(step + 1)) - 1
+            let mask: UInt64 = (UInt64(1) << UInt64(step + 1)) - 1
             columns[L.rangeBit][start + step] = Goldilocks(reducing: (value >> shift) & 1)
             columns[L.rangeAccumulator][start + step] = Goldilocks(reducing: (value >> shift) & mask)
         }
     }
 
+    /// The operation's flags, fields and zone over its 512 rows.
+    mutating func fillOperationColumns(_ index: Int, _ operation: BatchOperation, zone: Int) {
+        var values = [Goldilocks](repeating: .zero, count: L.zone + 1 - L.isTransfer)
+        if operation.kind != .padding {
+            values[Int(operation.kind.rawValue) - 1] = .one
+        }
+        let fields = operation.fields
+        for k in 0..<7 { values[L.from - L.isTransfer + k] = fields[1 + k] }
+        values[L.zone - L.isTransfer] = Goldilocks(reducing: UInt64(zone))
+        let start = index * L.rowsPerOperation
+        for (offset, value) in values.enumerated() {
+            for row in start..<(start + L.rowsPerOperation) { columns[L.isTransfer + offset][row] = value }
+        }
+    }
+
     /// The commitment sponge over all operations (see ``OperationsCommitment``); returns
-    /// the commitment. `committed` is what the sponge absorbs (equal to `operations`
-    /// unless a test tampers with it).
-    mutating func fillOperations(
-        _ operations: [BatchOperation], committed: [BatchOperation], batchNumber: UInt64, salt: [Goldilocks]
+    /// the commitment.
+    mutating func fillSponge(
+        _ committed: [BatchOperation], batchNumber: UInt64, depositCount: Int, withdrawalCount: Int,
+        salt: [Goldilocks]
     ) -> RPODigest {
         var state = OperationsCommitment.initialState(
-            batchNumber: batchNumber, slotCount: operations.count, salt: salt)
+            batchNumber: batchNumber, slotCount: committed.count, depositCount: depositCount,
+            withdrawalCount: withdrawalCount, salt: salt)
         for (index, operation) in committed.enumerated() {
             let start = index * L.rowsPerOperation
             for step in 0..<L.rowsPerOperation {

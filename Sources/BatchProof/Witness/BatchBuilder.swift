@@ -1,0 +1,225 @@
+import Primitives
+import StarkMath
+
+/// Who a leaf belongs to, for error messages.
+enum Holder: CustomStringConvertible {
+    case account([UInt8], asset: [UInt8])
+    case supply([UInt8])
+
+    var description: String {
+        switch self {
+        case .account(let account, let asset): "account 0x\(Self.hex(account)) (asset 0x\(Self.hex(asset)))"
+        case .supply(let asset): "the supply of asset 0x\(Self.hex(asset))"
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+}
+
+/// Collects one batch's operations in the node's order and builds the witness.
+///
+/// Each call checks the operation against the state so far (the tree plus the batch's
+/// earlier operations) and either records it or throws a ``BatchProofError`` saying why,
+/// leaving the builder unchanged. ``witness(minimumSlots:)`` lays the operations out as the
+/// AIR requires: deposits first, then the other operations in the order they were added,
+/// padding, withdrawals last. Moving credits earlier and debits later never overdraws an
+/// account the node order did not, so the layout always applies.
+///
+/// Accounts and assets are 20-byte addresses; the native currency is the zero address.
+public struct BatchBuilder: Sendable {
+    public let number: UInt64
+    /// The state before the batch.
+    public let state: BatchStateTree
+    private var deposits: [PlannedOperation] = []
+    private var middle: [PlannedOperation] = []
+    private var withdrawals: [PlannedOperation] = []
+    /// Balances and assets of the leaves the batch touched so far, by key.
+    private var touched: [Goldilocks: (balance: UInt128, asset: Goldilocks)] = [:]
+
+    public init(number: UInt64, state: BatchStateTree) {
+        self.number = number
+        self.state = state
+    }
+
+    /// Operations recorded so far (deposits, withdrawals and the rest).
+    public var operationCount: Int { deposits.count + middle.count + withdrawals.count }
+    public var depositCount: Int { deposits.count }
+    public var withdrawalCount: Int { withdrawals.count }
+
+    // MARK: - Operations
+
+    /// Credits an L1 deposit to `account` (deposits are laid out first in the batch).
+    public mutating func deposit(account: [UInt8], asset: [UInt8], amount: UInt128) throws(BatchProofError) {
+        let to = try holder(account, asset)
+        var changes = touched
+        try credit(to, amount, &changes)
+        touched = changes
+        deposits.append(
+            PlannedOperation(kind: .deposit, fromKey: to.key, toKey: to.key, asset: to.assetID, amount: amount))
+    }
+
+    /// Moves `amount` of `asset` from one account to another (or to itself).
+    public mutating func transfer(
+        from: [UInt8], to: [UInt8], asset: [UInt8], amount: UInt128
+    ) throws(BatchProofError) {
+        let sender = try holder(from, asset)
+        let receiver = try holder(to, asset)
+        var changes = touched
+        try debit(sender, amount, &changes)
+        try credit(receiver, amount, &changes)
+        touched = changes
+        middle.append(
+            PlannedOperation(
+                kind: .transfer, fromKey: sender.key, toKey: receiver.key, asset: sender.assetID, amount: amount))
+    }
+
+    /// Debits `amount` for a withdrawal to the L1 (withdrawals are laid out last).
+    public mutating func withdraw(from: [UInt8], asset: [UInt8], amount: UInt128) throws(BatchProofError) {
+        let sender = try holder(from, asset)
+        var changes = touched
+        try debit(sender, amount, &changes)
+        touched = changes
+        withdrawals.append(
+            PlannedOperation(
+                kind: .withdrawal, fromKey: sender.key, toKey: sender.key, asset: sender.assetID, amount: amount))
+    }
+
+    /// Creates `amount` of `asset` for `to`: the asset's supply grows by the same amount.
+    public mutating func mint(to: [UInt8], asset: [UInt8], amount: UInt128) throws(BatchProofError) {
+        let receiver = try holder(to, asset)
+        let supply = Party.supply(asset)
+        var changes = touched
+        try credit(supply, amount, &changes)
+        try credit(receiver, amount, &changes)
+        touched = changes
+        middle.append(
+            PlannedOperation(
+                kind: .mint, fromKey: supply.key, toKey: receiver.key, asset: supply.assetID, amount: amount))
+    }
+
+    /// Destroys `amount` of `asset` held by `from`: the asset's supply shrinks by the same amount.
+    public mutating func burn(from: [UInt8], asset: [UInt8], amount: UInt128) throws(BatchProofError) {
+        let sender = try holder(from, asset)
+        let supply = Party.supply(asset)
+        var changes = touched
+        try debit(sender, amount, &changes)
+        try debit(supply, amount, &changes)
+        touched = changes
+        middle.append(
+            PlannedOperation(
+                kind: .burn, fromKey: sender.key, toKey: supply.key, asset: supply.assetID, amount: amount))
+    }
+
+    // MARK: - Witness
+
+    /// Lays the operations out (deposits, the rest in order, padding, withdrawals), applies
+    /// them to ``state`` with fresh blindings and salt from the CSPRNG, and builds the trace.
+    /// - Parameter minimumSlots: the smallest slot count; 4 gives ≥ 100 proven bits with
+    ///   the default options. The slot count is the smallest power of two that holds all
+    ///   operations and leaves at least one slot between deposits and withdrawals (D + W <
+    ///   S), and at least this.
+    /// - Returns: the witness and the state after the batch.
+    public func witness(minimumSlots: Int = 4) throws(BatchProofError) -> (BatchWitness, newState: BatchStateTree) {
+        let count = operationCount
+        var slots = 1
+        while slots < count || slots <= deposits.count + withdrawals.count || slots < minimumSlots { slots <<= 1 }
+        guard slots <= BatchWitness.maximumSlotCount else { throw .invalidSlotCount(slots, operations: count) }
+        guard BatchAIR.fitsAssertionLimit(depositCount: deposits.count, withdrawalCount: withdrawals.count) else {
+            throw .invalidStatement(
+                "\(deposits.count) deposits and \(withdrawals.count) withdrawals are too many for one proof "
+                    + "(4 boundary assertions per deposit and 3 per withdrawal, 4096 in all): split the batch")
+        }
+        let padding = Array(
+            repeating: PlannedOperation.padding, count: slots - count)
+        let (witness, tree) = try BatchWitness.assemble(
+            number: number, slotCount: slots, depositCount: deposits.count, withdrawalCount: withdrawals.count,
+            state: state, operations: deposits + middle + padding + withdrawals)
+        return (witness, tree)
+    }
+
+    // MARK: - Checks
+
+    /// A leaf owner: its key, its asset's identifier and a name for messages.
+    struct Party {
+        let key: Goldilocks
+        let assetID: Goldilocks
+        let name: String
+
+        static func supply(_ asset: [UInt8]) -> Party {
+            let id = AccountLeaf.assetID(of: asset)
+            return Party(key: id, assetID: id, name: Holder.supply(asset).description)
+        }
+    }
+
+    func holder(_ account: [UInt8], _ asset: [UInt8]) throws(BatchProofError) -> Party {
+        try Self.checkAddress(account, "account")
+        try Self.checkAddress(asset, "asset")
+        let key = AccountLeaf.key(account: account, asset: asset)
+        let id = AccountLeaf.assetID(of: asset)
+        let name = Holder.account(account, asset: asset).description
+        guard key != id else { throw .keyCollision(name) }
+        return Party(key: key, assetID: id, name: name)
+    }
+
+    /// The party's balance so far, or nil if it has no leaf yet.
+    func current(_ party: Party, _ changes: [Goldilocks: (balance: UInt128, asset: Goldilocks)])
+        throws(BatchProofError) -> UInt128?
+    {
+        let balance: UInt128
+        let asset: Goldilocks
+        if let entry = changes[party.key] {
+            (balance, asset) = (entry.balance, entry.asset)
+        } else if let leaf = state.leaf(forKey: party.key) {
+            (balance, asset) = (leaf.balance, leaf.asset)
+        } else {
+            return nil
+        }
+        guard asset == party.assetID else { throw .keyCollision(party.name) }
+        return balance
+    }
+
+    func debit(
+        _ party: Party, _ amount: UInt128, _ changes: inout [Goldilocks: (balance: UInt128, asset: Goldilocks)]
+    ) throws(BatchProofError) {
+        try Self.checkAmount(amount)
+        guard let balance = try current(party, changes) else { throw .unknownAccount(holder: party.name) }
+        guard balance >= amount else {
+            throw .insufficientBalance(holder: party.name, balance: balance, amount: amount)
+        }
+        changes[party.key] = (balance - amount, party.assetID)
+    }
+
+    func credit(
+        _ party: Party, _ amount: UInt128, _ changes: inout [Goldilocks: (balance: UInt128, asset: Goldilocks)]
+    ) throws(BatchProofError) {
+        try Self.checkAmount(amount)
+        let balance = try current(party, changes) ?? 0
+        guard balance + amount < AccountLeaf.balanceBound else {
+            throw .balanceOverflow(holder: party.name, balance: balance, amount: amount)
+        }
+        changes[party.key] = (balance + amount, party.assetID)
+    }
+
+    static func checkAddress(_ bytes: [UInt8], _ what: String) throws(BatchProofError) {
+        guard bytes.count == 20 else { throw .invalidAddress(what: what, byteCount: bytes.count) }
+    }
+
+    static func checkAmount(_ amount: UInt128) throws(BatchProofError) {
+        guard amount < AccountLeaf.balanceBound else { throw .amountOutOfRange(amount) }
+    }
+}
+
+extension BatchBuilder {
+    /// A ledger amount (`UInt256`, wei) as the builder's `UInt128`; amounts of 2¹²⁴ or
+    /// more are refused.
+    public static func narrow(_ amount: UInt256) throws(BatchProofError) -> UInt128 {
+        let (w0, w1, w2, w3) = amount.words
+        guard w2 == 0, w3 == 0 else { throw .amountOutOfRange(.max) }
+        let value = UInt128(w0) | UInt128(w1) << 64
+        try checkAmount(value)
+        return value
+    }
+}
