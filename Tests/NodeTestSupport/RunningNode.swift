@@ -33,7 +33,7 @@ public final class InProcessNode: @unchecked Sendable {
         let chain = try await fixture.openChain(policy: policy)
         let logger = Logger(label: "test-node")
         let (ports, continuation) = AsyncStream.makeStream(of: (String, Int).self)
-        let services = try NodeRuntime.services(
+        let services = try await NodeRuntime.services(
             chain: chain, config: fixture.config, logger: logger, routes: apiRoutes,
             onServerRunning: { continuation.yield(("member", $0)) }, onAdminRunning: { continuation.yield(("admin", $0)) })
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))

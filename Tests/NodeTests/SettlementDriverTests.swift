@@ -19,6 +19,38 @@ struct AcceptAnyProofForTests: BatchProofVerifier {
     }
 }
 
+/// A verifier for tests only: accepts a proof whose first byte is 1 (what
+/// `ScriptedProofsForTests` makes), refuses anything else with a reason.
+struct AcceptMarkedProofsForTests: BatchProofVerifier {
+    var name: String { "accept-marked (tests only)" }
+    func verify(proof: [UInt8], commitment: BatchCommitment) throws {
+        guard proof.first == 1, proof.count == 9 else { throw SettlementError(.proofRejected, "the test proof is not marked valid") }
+        guard proof[1...].reduce(0, { $0 << 8 | UInt64($1) }) == commitment.batchNumber else {
+            throw SettlementError(.proofRejected, "the test proof is for another batch")
+        }
+    }
+}
+
+/// A proof system for tests of the settlement path: the ledger's statements and marked
+/// proofs; the first proof of each batch in `corrupt` has one byte altered in transit.
+actor ScriptedProofsForTests: BatchProofSystem {
+    let corrupt: Set<UInt64>
+    private(set) var proofsMade: [UInt64] = []
+    init(corrupt: Set<UInt64> = []) { self.corrupt = corrupt }
+
+    nonisolated var name: String { "scripted (tests only)" }
+    func genesisStateRoot(chain: Chain) async throws -> Hash32 { try await NoBatchProofs().genesisStateRoot(chain: chain) }
+    func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
+        try await NoBatchProofs().statement(ofBatch: number, chain: chain)
+    }
+    func prove(batch number: UInt64, chain: Chain) async throws -> [UInt8] {
+        let first = !proofsMade.contains(number)
+        proofsMade.append(number)
+        let proof = [1] + withUnsafeBytes(of: number.bigEndian) { Array($0) }
+        return first && corrupt.contains(number) ? [0] + proof[1...] : proof
+    }
+}
+
 /// The node's side of settlement: deposits in (credited or refunded), withdrawals out, sealed
 /// batches committed in order to the L1 mock, through outages and restarts.
 @Suite(.serialized) struct SettlementDriverTests {
@@ -240,5 +272,52 @@ struct AcceptAnyProofForTests: BatchProofVerifier {
         #expect(try chain.lastCommittedBatch() == 0)
         try await chain.produceBlock()
         #expect(try chain.auditEntries().contains { $0.kind == .settlement && $0.outcome == "refused" })
+    }
+
+    @Test func committedBatchesAreProvenAndExecutedOnTheirOwnAndARefusedProofIsRecordedAndProvedAgain() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let engine = try openL1(verifier: AcceptMarkedProofsForTests(), genesis: try #require(try chain.batch(number: 0)).stateRoot)
+        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let proofs = ScriptedProofsForTests(corrupt: [1])
+        let driver = SettlementService(
+            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"))
+        for nonce in 0..<4 as Range<UInt64> {
+            _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
+            try await block(chain)
+        }
+        #expect(await chain.latestBatch.number == 2)
+
+        try await driver.step()  // commits 1 and 2; no proof yet
+        #expect(try chain.lastCommittedBatch() == 2)
+        #expect(try await prover.proveReadyBatches() == 2)  // both at once (two workers)
+        #expect(try chain.storedProof(ofBatch: 1) != nil)
+        // Batch 1's proof arrives altered: the L1 refuses it and records the attempt; batch 2
+        // waits (batches are proven in order); the node records why and forgets the proof.
+        try await driver.step()
+        let refused = try #require(try chain.settlement(of: 1))
+        #expect(refused.state == .failed)
+        #expect(refused.reason?.contains("not marked valid") == true)
+        #expect(try chain.storedProof(ofBatch: 1) == nil)
+        #expect(try await l1.batch(1)?.status == .committed)
+        #expect(try await l1.batch(1)?.proofAttempts.map(\.accepted) == [false])
+        try await chain.produceBlock()  // audit entries are written with the next block
+        #expect(try chain.auditEntries().contains { $0.kind == .settlement && $0.outcome == "proof-rejected" })
+
+        // Proved again, both batches go through to executed.
+        #expect(try await prover.proveReadyBatches() == 1)
+        try await driver.step()
+        for number in 1...2 as ClosedRange<UInt64> {
+            #expect(try await l1.batch(number)?.status == .executed)
+            #expect(try chain.settlement(of: number)?.state == .executed)
+        }
+        #expect(try await l1.batch(1)?.proofAttempts.map(\.accepted) == [false, true])
+        #expect(await proofs.proofsMade.sorted() == [1, 1, 2])
+        // Nothing is left to prove or submit.
+        #expect(try await prover.proveReadyBatches() == 0)
+        try await driver.step()
+        #expect(try engine.events(after: 0, limit: 100).filter { $0.kind == .executed }.count == 2)
     }
 }

@@ -70,11 +70,24 @@ public struct NodeConfig: Sendable {
         public var pollInterval: Duration
         /// nil: settlement is off (tests of other parts).
         public var enabled: Bool
+        /// Which validity proofs the node makes for its batches.
+        public var prover: Prover
+        /// How many batches are proven at once (each proof already uses every core).
+        public var proverWorkers: Int
 
-        public init(l1: L1, pollInterval: Duration, enabled: Bool = true) {
+        public enum Prover: String, Sendable {
+            /// STARK batch proofs (BatchProof module); batches go on to proven and executed.
+            case stark
+            /// No proofs: batches are committed and stay so (tests of other parts).
+            case none
+        }
+
+        public init(l1: L1, pollInterval: Duration, enabled: Bool = true, prover: Prover = .stark, proverWorkers: Int = 1) {
             self.l1 = l1
             self.pollInterval = pollInterval
             self.enabled = enabled
+            self.prover = prover
+            self.proverWorkers = proverWorkers
         }
     }
 
@@ -199,6 +212,18 @@ public struct NodeConfig: Sendable {
                     throw table.error("l1", "'\(l1)' must be \"embedded\" or the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
                 }
                 settlement = SettlementConfig(l1: .remote(url), pollInterval: interval)
+            }
+            if let prover = try table.optionalString("prover") {
+                guard let value = SettlementConfig.Prover(rawValue: prover) else {
+                    throw table.error("prover", "'\(prover)' must be \"stark\" (validity proofs) or \"none\" (batches stay committed)")
+                }
+                settlement.prover = value
+            }
+            if let workers = try table.optionalInteger("prover_workers") {
+                guard (1...16).contains(workers) else {
+                    throw table.error("prover_workers", "\(workers) must be between 1 and 16 (batches proven at once)")
+                }
+                settlement.proverWorkers = workers
             }
             try table.finish()
         }

@@ -117,7 +117,7 @@ public enum NodeRuntime {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onL1Running: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) throws -> [any Service] {
+    ) async throws -> [any Service] {
         let routers = NodeRouters(
             member: router(chain: chain), admin: config.adminListen.map { _ in Router(context: NodeRequestContext.self) })
         routes(routers, chain)
@@ -134,7 +134,7 @@ public enum NodeRuntime {
             services.append(PolicyReloadService(chain: chain, directory: directory, logger: logger))
         }
         services.append(app)
-        services += try settlementServices(chain: chain, config: config, logger: logger, onL1Running: onL1Running)
+        services += try await settlementServices(chain: chain, config: config, logger: logger, onL1Running: onL1Running)
         if let admin = routers.admin, let listen = config.adminListen {
             services.append(
                 Application(
@@ -148,10 +148,10 @@ public enum NodeRuntime {
 
     static func router(chain: Chain) -> Router<NodeRequestContext> { NodeHTTP.router(chain: chain) }
 
-    /// The settlement driver and, for the embedded L1 mock, the mock's public HTTP API.
+    /// The settlement driver, the prover and, for the embedded L1 mock, the mock's public HTTP API.
     static func settlementServices(
         chain: Chain, config: NodeConfig, logger: Logger, onL1Running: @escaping @Sendable (Int) async -> Void
-    ) throws -> [any Service] {
+    ) async throws -> [any Service] {
         guard config.settlement.enabled else { return [] }
         guard let keyFile = config.operatorKeyFile else {
             throw NodeError.settlement(
@@ -162,15 +162,20 @@ public enum NodeRuntime {
             throw NodeError.settlement("cannot read the operator key \(keyFile): \(error)")
         }
         var services: [any Service] = []
+        let proofSystem: any BatchProofSystem =
+            switch config.settlement.prover {
+            case .stark: NoBatchProofs()  // DRAFT: StarkBatchProofs()
+            case .none: NoBatchProofs()
+            }
         let client: any L1Client
         switch config.settlement.l1 {
         case .embedded(let listen):
-            guard let genesis = try chain.batch(number: 0) else { throw NodeError.corruptRecord("batch 0 is missing") }
+            let genesisRoot = try await proofSystem.genesisStateRoot(chain: chain)
             let engine: L1SettlementMock
             do {
                 engine = try L1SettlementMock.open(
                     dataDirectory: config.dataDirectory + "/l1", operator: operatorKey.address, verifier: StarkBatchVerifier(),
-                    options: .init(genesisStateRoot: genesis.stateRoot))
+                    options: .init(genesisStateRoot: genesisRoot))
             } catch { throw NodeError.settlement("the embedded L1 mock cannot start: \(error.message)") }
             client = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
             if let listen {
@@ -180,7 +185,16 @@ public enum NodeRuntime {
         case .remote(let url):
             client = HTTPL1Client(baseURL: url, operatorKey: operatorKey)
         }
-        services.append(SettlementService(chain: chain, l1: client, interval: config.settlement.pollInterval, logger: logger))
+        services.append(
+            SettlementService(
+                chain: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger))
+        if config.settlement.prover != .none {
+            services.append(
+                ProverService(
+                    chain: chain, system: proofSystem, workers: config.settlement.proverWorkers,
+                    interval: config.settlement.pollInterval, logger: logger))
+            logger.info("batch prover", metadata: ["system": "\(proofSystem.name)", "workers": "\(config.settlement.proverWorkers)"])
+        }
         return services
     }
 
@@ -191,7 +205,7 @@ public enum NodeRuntime {
         let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: try services(
+                services: try await services(
                     chain: chain, config: config, logger: logger, routes: routes,
                     onServerRunning: { logger.info("listening", metadata: ["address": "http://\(config.listenHost):\($0)"]) },
                     onAdminRunning: { port in

@@ -30,11 +30,12 @@ public struct BatchSettlement: Codable, Sendable, Equatable {
 }
 
 extension Chain {
-    /// The public commitment of sealed batch `number` (≥ 1): everything that leaves the node
-    /// for it. Deterministic, so a resend after a crash is byte-identical (and idempotent on the L1).
-    public nonisolated func batchCommitment(_ number: UInt64) throws -> BatchCommitment {
-        guard number >= 1, let record = try batch(number: number), let previous = try batch(number: number - 1) else {
-            throw NodeError.corruptRecord("batch \(number) or its predecessor is not sealed")
+    /// The public commitment of sealed batch `number` (≥ 1) with the proof system's statement
+    /// (its state roots and operations commitment): everything that leaves the node for it.
+    /// Deterministic, so a resend after a crash is byte-identical (and idempotent on the L1).
+    public nonisolated func batchCommitment(_ number: UInt64, statement: BatchStatement) throws -> BatchCommitment {
+        guard number >= 1, let record = try batch(number: number) else {
+            throw NodeError.corruptRecord("batch \(number) is not sealed")
         }
         var previousHash = Hash32.zero
         if number > 1 {
@@ -44,8 +45,8 @@ extension Chain {
             previousHash = hash
         }
         return BatchCommitment(
-            batchNumber: number, previousStateRoot: previous.stateRoot, newStateRoot: record.stateRoot,
-            operationsCommitment: record.operationsCommitment, depositCount: record.depositCount,
+            batchNumber: number, previousStateRoot: statement.previousStateRoot, newStateRoot: statement.newStateRoot,
+            operationsCommitment: statement.operationsCommitment, depositCount: record.depositCount,
             firstDepositIndex: record.firstDepositIndex, depositHash: record.depositHash,
             withdrawalCount: record.withdrawalCount, withdrawalsRoot: record.withdrawalsRoot, policyHash: record.policyHash,
             auditLogHead: record.auditHead, timestamp: record.sealedAt, previousBatchHash: previousHash)
@@ -73,21 +74,27 @@ extension Chain {
 }
 
 /// Hands sealed batches to the L1 in order and brings L1 deposits in: fetches the deposit
-/// queue, commits each sealed batch once, follows each committed batch to proven and
-/// executed, and retries with backoff while the L1 is unreachable. It resumes from what the
+/// queue, commits each sealed batch once with the proof system's statement, submits the
+/// proofs the `ProverService` stored (in order), executes proven batches, and retries with
+/// backoff while the L1 is unreachable. It resumes from what the
 /// store records, and a resend of a batch the L1 already holds is acknowledged as such, so
 /// a crash at any point neither loses nor duplicates a commit.
 public struct SettlementService: Service {
     let chain: Chain
     let l1: any L1Client
+    let proofSystem: any BatchProofSystem
     let interval: Duration
     let logger: Logger
     /// The longest wait between attempts while the L1 is away or refusing.
     static let maximumBackoff: Duration = .seconds(30)
 
-    public init(chain: Chain, l1: any L1Client, interval: Duration, logger: Logger) {
+    public init(
+        chain: Chain, l1: any L1Client, proofSystem: any BatchProofSystem = NoBatchProofs(), interval: Duration,
+        logger: Logger
+    ) {
         self.chain = chain
         self.l1 = l1
+        self.proofSystem = proofSystem
         self.interval = interval
         self.logger = logger
     }
@@ -113,10 +120,12 @@ public struct SettlementService: Service {
         }
     }
 
-    /// One round: deposits in, sealed batches out, statuses refreshed.
+    /// One round: deposits in, sealed batches out, stored proofs submitted, proven batches
+    /// executed, statuses refreshed.
     public func step() async throws {
         try await fetchDeposits()
         try await commitSealedBatches()
+        try await submitProofs()
         try await refreshStatuses()
     }
 
@@ -130,7 +139,8 @@ public struct SettlementService: Service {
         let latest = await chain.latestBatch.number
         var number = try chain.lastCommittedBatch() + 1
         while number <= latest {
-            let commitment = try chain.batchCommitment(number)
+            let statement = try await proofSystem.statement(ofBatch: number, chain: chain)
+            let commitment = try chain.batchCommitment(number, statement: statement)
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
             let result: Result<L1Acknowledgement, SettlementError>
             do { result = .success(try await l1.commit(commitment)) } catch { result = .failure(error) }
@@ -161,6 +171,66 @@ public struct SettlementService: Service {
                         + "audit head \(commitment.auditLogHead.hex)"))
             logger.info("batch committed", metadata: ["batch": "\(number)", "hash": "\(commitment.batchHash.hex)"])
             number += 1
+        }
+    }
+
+    /// Submits the stored proof of each committed batch, in order, and executes each batch
+    /// once proven. A proof the L1 refuses is recorded (state `failed` with the verifier's
+    /// reason, audited) and discarded, so the prover makes a new one.
+    func submitProofs() async throws {
+        let lastCommitted = try chain.lastCommittedBatch()
+        var number = try chain.lastFinalBatchSeen() + 1
+        while number <= lastCommitted {
+            guard let recorded = try chain.settlement(of: number), let hashHex = recorded.batchHash,
+                let batchHash = try? Hash32(hex: hashHex)
+            else { return }
+            let now = UInt64(Date().timeIntervalSince1970 * 1000)
+            if recorded.state != .proven && recorded.state != .executed {
+                guard let proof = try chain.storedProof(ofBatch: number) else { return }
+                if let refusal = try await submit(proof, ofBatch: number, batchHash: batchHash) {
+                    try chain.discardProof(ofBatch: number)
+                    try chain.recordSettlement(
+                        number, BatchSettlement(state: .failed, batchHash: hashHex, reason: refusal, updatedAt: now))
+                    await chain.audit(
+                        AuditEntry(
+                            kind: .settlement, time: now, outcome: "proof-rejected",
+                            detail: "the L1 refused the proof of batch \(number): \(refusal)"))
+                    logger.error("the L1 refused a batch proof; proving again", metadata: ["batch": "\(number)", "reason": "\(refusal)"])
+                    return
+                }
+                try chain.recordSettlement(number, BatchSettlement(state: .proven, batchHash: hashHex, updatedAt: now))
+                await chain.audit(
+                    AuditEntry(
+                        kind: .settlement, time: now, outcome: "proven",
+                        detail: "batch \(number) proven on the L1 (proof of \(proof.count) bytes)"))
+                logger.info("batch proven on the L1", metadata: ["batch": "\(number)"])
+            }
+            _ = try await l1.execute(batchNumber: number, batchHash: batchHash)
+            try chain.recordSettlement(number, BatchSettlement(state: .executed, batchHash: hashHex, updatedAt: now))
+            try chain.recordFinalBatchSeen(number)
+            await chain.audit(
+                AuditEntry(kind: .settlement, time: now, outcome: "executed", detail: "batch \(number) executed on the L1"))
+            logger.info("batch executed", metadata: ["batch": "\(number)"])
+            number += 1
+        }
+    }
+
+    /// Hands one proof to the L1. Returns the L1's reason when it refuses the proof; a conflict
+    /// means the batch is already proven (by a proof made before a restart) and counts as success.
+    /// Any other failure (L1 unreachable) is thrown so the round is retried.
+    private func submit(_ proof: [UInt8], ofBatch number: UInt64, batchHash: Hash32) async throws(SettlementError) -> String? {
+        do {
+            _ = try await l1.prove(batchNumber: number, batchHash: batchHash, proof: proof)
+            return nil
+        } catch {
+            let failure = error
+            switch failure.kind {
+            case .proofRejected: return failure.message
+            case .conflict:
+                logger.notice("batch already proven on the L1", metadata: ["batch": "\(number)", "detail": "\(failure.message)"])
+                return nil
+            default: throw failure
+            }
         }
     }
 

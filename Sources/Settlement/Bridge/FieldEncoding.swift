@@ -56,7 +56,7 @@ extension Goldilocks {
 
 extension Hash32 {
     /// The 32-byte encoding of an RPO digest (four little-endian Goldilocks elements).
-    init(rpo digest: RPODigest) {
+    public init(rpo digest: RPODigest) {
         do { self = try Hash32(digest.bytes) } catch { preconditionFailure("an RPO digest is 32 bytes") }
     }
 }
