@@ -37,6 +37,47 @@ import Testing
         #expect(F.key(F.alice, F.tokenA) != F.key(F.alice, F.tokenB))
     }
 
+    /// A node rebuilds its tree after a restart: the same seed and label give the same
+    /// blindings and salt, hence the same roots and commitment; any other seed or label,
+    /// or the CSPRNG, gives others.
+    @Test func seededWitnessesAreReproducibleAndSeedsAreKeptApart() throws {
+        let seed = [UInt8](repeating: 0x5A, count: 32)
+        func build(_ seed: [UInt8], genesisLabel: String = "genesis", batchLabel: String = "batch 1") throws -> BatchWitness {
+            let holdings: [(account: [UInt8], asset: [UInt8], balance: UInt128)] = [
+                (F.alice, F.native, F.aliceNative), (F.bob, F.native, F.bobNative), (F.carol, F.tokenB, F.carolTokenB),
+            ]
+            let state = try BatchStateTree.genesis(
+                holdings: holdings, supplies: [], randomness: try .seeded(seed, label: genesisLabel))
+            var builder = BatchBuilder(number: 1, state: state, randomness: try .seeded(seed, label: batchLabel))
+            try builder.transfer(from: F.alice, to: F.bob, asset: F.native, amount: F.amount1)
+            return try builder.witness().0
+        }
+        let first = try build(seed)
+        let again = try build(seed)
+        #expect(again.publicInputs == first.publicInputs)
+        #expect(again.salt == first.salt)
+        #expect(again.trace.columns == first.trace.columns)
+
+        var otherSeed = seed
+        otherSeed[31] ^= 1
+        let variants = [
+            try build(otherSeed), try build(seed, genesisLabel: "genesis2"), try build(seed, batchLabel: "batch 2"),
+        ]
+        for variant in variants { #expect(variant.publicInputs.newRoot != first.publicInputs.newRoot) }
+        // The salt comes from the batch's randomness; the genesis label changes only the tree.
+        #expect(variants[0].publicInputs.operationsCommitment != first.publicInputs.operationsCommitment)
+        #expect(variants[1].publicInputs.operationsCommitment == first.publicInputs.operationsCommitment)
+        #expect(variants[2].publicInputs.operationsCommitment != first.publicInputs.operationsCommitment)
+        #expect(variants[1].publicInputs.oldRoot != first.publicInputs.oldRoot)
+        #expect(variants[2].publicInputs.oldRoot == first.publicInputs.oldRoot)
+        // Unseeded trees differ run to run.
+        let holdings: [(account: [UInt8], asset: [UInt8], balance: UInt128)] = [(F.alice, F.native, 1)]
+        #expect(
+            try BatchStateTree.genesis(holdings: holdings, supplies: []).root
+                != BatchStateTree.genesis(holdings: holdings, supplies: []).root)
+        #expect(throws: BatchProofError.self) { try WitnessRandomness.seeded([1, 2, 3], label: "genesis") }
+    }
+
     @Test func transferBatchSatisfiesTheConstraints() throws {
         let (witness, _) = try F.transferBuilder().witness()
         #expect(witness.publicInputs.slotCount == 4)

@@ -38,10 +38,13 @@ public struct BatchBuilder: Sendable {
     private var withdrawals: [PlannedOperation] = []
     /// Balances and assets of the leaves the batch touched so far, by key.
     private var touched: [Goldilocks: (balance: UInt128, asset: Goldilocks)] = [:]
+    /// Blindings and salt: the CSPRNG, or a seed when the witness must be reproducible.
+    private let randomness: WitnessRandomness
 
-    public init(number: UInt64, state: BatchStateTree) {
+    public init(number: UInt64, state: BatchStateTree, randomness: WitnessRandomness = .system) {
         self.number = number
         self.state = state
+        self.randomness = randomness
     }
 
     /// Operations recorded so far (deposits, withdrawals and the rest).
@@ -116,7 +119,8 @@ public struct BatchBuilder: Sendable {
     // MARK: - Witness
 
     /// Lays the operations out (deposits, the rest in order, padding, withdrawals), applies
-    /// them to ``state`` with fresh blindings and salt from the CSPRNG, and builds the trace.
+    /// them to ``state`` with blindings and salt from the builder's randomness, and builds
+    /// the trace. With a seeded randomness the same operations give the same witness.
     /// - Parameter minimumSlots: the smallest slot count; 4 gives ≥ 100 proven bits with
     ///   the default options. The slot count is the smallest power of two that holds all
     ///   operations and leaves at least one slot between deposits and withdrawals (D + W <
@@ -136,7 +140,7 @@ public struct BatchBuilder: Sendable {
             repeating: PlannedOperation.padding, count: slots - count)
         let (witness, tree) = try BatchWitness.assemble(
             number: number, slotCount: slots, depositCount: deposits.count, withdrawalCount: withdrawals.count,
-            state: state, operations: deposits + middle + padding + withdrawals)
+            state: state, operations: deposits + middle + padding + withdrawals, randomness: randomness)
         return (witness, tree)
     }
 

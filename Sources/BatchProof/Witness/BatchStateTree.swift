@@ -38,14 +38,17 @@ public struct BatchStateTree: Sendable {
     }
 
     /// The state before the first batch: holder balances and asset supplies written
-    /// directly (no proof), nonces zero, blindings from the CSPRNG. Account and asset are
-    /// 20-byte addresses (the native currency is the zero address).
+    /// directly (no proof), nonces zero, blindings from `randomness` (in list order: supplies,
+    /// then holdings). Account and asset are 20-byte addresses (the native currency is the
+    /// zero address).
     /// - Throws: ``BatchProofError`` for a malformed address, a balance of 2¹²⁴ or more,
     ///   or a holder or asset listed twice.
     public static func genesis(
         holdings: [(account: [UInt8], asset: [UInt8], balance: UInt128)],
-        supplies: [(asset: [UInt8], supply: UInt128)]
+        supplies: [(asset: [UInt8], supply: UInt128)],
+        randomness: WitnessRandomness = .system
     ) throws(BatchProofError) -> BatchStateTree {
+        var randomness = randomness
         var tree = BatchStateTree()
         for supply in supplies {
             try BatchBuilder.checkAddress(supply.asset, "asset")
@@ -54,7 +57,7 @@ public struct BatchStateTree: Sendable {
             guard tree.slot(ofKey: id) == nil else { throw .duplicateGenesisEntry(Holder.supply(supply.asset).description) }
             let slot = try tree.assignSlot(key: id)
             tree.setLeaf(
-                AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomElement()), at: slot)
+                AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomness.nextElement()), at: slot)
         }
         for holding in holdings {
             try BatchBuilder.checkAddress(holding.account, "account")
@@ -67,7 +70,7 @@ public struct BatchStateTree: Sendable {
             guard tree.slot(ofKey: key) == nil else { throw .duplicateGenesisEntry(holder.description) }
             let slot = try tree.assignSlot(key: key)
             tree.setLeaf(
-                AccountLeaf(balance: holding.balance, nonce: 0, key: key, asset: id, blinding: randomElement()),
+                AccountLeaf(balance: holding.balance, nonce: 0, key: key, asset: id, blinding: randomness.nextElement()),
                 at: slot)
         }
         return tree

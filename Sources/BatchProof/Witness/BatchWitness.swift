@@ -90,8 +90,9 @@ public struct BatchWitness: Sendable {
     /// soundness tests call it directly with operations the builder refuses.
     static func assemble(
         number: UInt64, slotCount: Int, depositCount: Int, withdrawalCount: Int, state: BatchStateTree,
-        operations planned: [PlannedOperation], tampering: Tampering = Tampering()
+        operations planned: [PlannedOperation], randomness: WitnessRandomness = .system, tampering: Tampering = Tampering()
     ) throws(BatchProofError) -> (BatchWitness, BatchStateTree) {
+        var randomness = randomness
         guard slotCount >= 1, slotCount & (slotCount - 1) == 0, slotCount <= maximumSlotCount,
             planned.count == slotCount, depositCount >= 0, withdrawalCount >= 0,
             depositCount + withdrawalCount < slotCount
@@ -139,7 +140,8 @@ public struct BatchWitness: Sendable {
                 operation.toKey = .zero
             }
             for (first, slot, role, key) in [(true, fromSlot, roles.0, op.fromKey), (false, toSlot, roles.1, op.toKey)] {
-                var plan = Self.plan(tree: tree, slot: slot, role: role, key: key, operation: operation)
+                var plan = Self.plan(
+                    tree: tree, slot: slot, role: role, key: key, operation: operation, randomness: &randomness)
                 tampering.update?(index, first, &plan)
                 plans.append(plan)
                 tree.setLeaf(plan.new, at: plan.slot)
@@ -148,7 +150,7 @@ public struct BatchWitness: Sendable {
             operations.append(operation)
         }
 
-        let salt = (0..<OperationsCommitment.saltCount).map { _ in randomElement() }
+        let salt = (0..<OperationsCommitment.saltCount).map { _ in randomness.nextElement() }
         var committed = operations
         tampering.committed?(&committed)
         let air = BatchAIR(slotCount: slotCount, depositCount: depositCount, withdrawalCount: withdrawalCount)
@@ -182,9 +184,10 @@ public struct BatchWitness: Sendable {
     }
 
     /// The honest update of `slot` for `role` (field arithmetic: no range checks here).
-    static func plan(tree: BatchStateTree, slot: Int, role: Role, key: Goldilocks, operation: BatchOperation)
-        -> UpdatePlan
-    {
+    static func plan(
+        tree: BatchStateTree, slot: Int, role: Role, key: Goldilocks, operation: BatchOperation,
+        randomness: inout WitnessRandomness
+    ) -> UpdatePlan {
         let old = tree.leaf(at: slot)
         var new = old
         var carry = Goldilocks.zero
@@ -206,7 +209,7 @@ public struct BatchWitness: Sendable {
         if role.changes {
             new.key = key
             new.asset = operation.asset
-            new.blinding = randomElement()
+            new.blinding = randomness.nextElement()
         }
         return UpdatePlan(
             slot: slot, old: old, new: new, carry: carry, siblings: tree.siblings(of: slot), role: role)
@@ -240,14 +243,6 @@ struct PlannedOperation: Sendable, Hashable {
     }
 
     static let padding = PlannedOperation(kind: .padding, fromKey: .zero, toKey: .zero, asset: .zero, amount: 0)
-}
-
-/// A uniformly random field element from the CSPRNG (rejection sampling).
-func randomElement() -> Goldilocks {
-    while true {
-        let word = SecureRandom.uint64()
-        if word < Goldilocks.modulus { return Goldilocks(reducing: word) }
-    }
 }
 
 /// Writes the trace column by column.
