@@ -57,7 +57,7 @@ var targets: [Target] = [
         name: "Node",
         dependencies: [
             "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
-            "ConfigFiles", "Settlement", "BatchProof",
+            "ConfigFiles", "Settlement", "BatchProof", "Stark",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -164,7 +164,7 @@ public enum NodeRuntime {
         var services: [any Service] = []
         let proofSystem: any BatchProofSystem =
             switch config.settlement.prover {
-            case .stark: NoBatchProofs()  // DRAFT: StarkBatchProofs()
+            case .stark: StarkBatchProofs()
             case .none: NoBatchProofs()
             }
         let client: any L1Client
