@@ -164,6 +164,7 @@ var targets: [Target] = [
         name: "NodeTests",
         dependencies: [
             "Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
+            "BatchProof",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]

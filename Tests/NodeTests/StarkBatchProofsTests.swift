@@ -1,0 +1,142 @@
+import BatchProof
+import Ledger
+import Foundation
+import Logging
+import Node
+import NodeTestSupport
+import Primitives
+import Settlement
+import Testing
+
+/// The node's real proof system: batches committed with the proof tree's roots, proven with
+/// the batch AIR, verified by the L1 mock's STARK verifier and by anyone afterwards.
+@Suite(.serialized) struct StarkBatchProofsTests {
+    let fixture: NodeFixture
+    let operatorKey = PrivateKey.generate()
+    let l1Sender = PrivateKey.generate().address
+
+    init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 1) }
+
+    func openL1(genesis: Hash32) throws -> L1SettlementMock {
+        try L1SettlementMock.open(
+            dataDirectory: fixture.directory + "/l1", operator: operatorKey.address, verifier: StarkBatchVerifier(),
+            options: .init(genesisStateRoot: genesis))
+    }
+
+    func block(_ chain: Chain) async throws {
+        try await chain.produceBlock()
+        await chain.awaitStateCommitment(through: await chain.head.header.number)
+        try await Task.sleep(for: .milliseconds(20))
+    }
+
+    @Test func depositsTransfersAndWithdrawalsAreProvenExecutedAndPaidOutAndAnyoneCanVerifyThem() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let proofs = StarkBatchProofs()
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let anyone = EmbeddedL1Client(engine: engine, operatorKey: nil)
+        let driver = SettlementService(
+            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"))
+
+        // Batch 1: a deposit to alice and a native deposit to carol, alice pays bob.
+        _ = try await anyone.deposit(recipient: fixture.alice.address, asset: NodeFixture.eurd, amount: 1_500_000, sender: l1Sender)
+        _ = try await anyone.deposit(recipient: fixture.carol.address, asset: .zero, amount: 77, sender: l1Sender)
+        try await driver.step()  // the node takes the deposits from the L1
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
+        try await block(chain)
+        // Batch 2: alice withdraws EURD, bob pays carol.
+        let withdrawal = try await chain.submit(
+            raw: fixture.tokenTransfer(from: fixture.alice, to: Bridge.address, amount: 250_000, nonce: 1))
+        _ = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.bob, to: fixture.carol.address, amount: 3, nonce: 0))
+        try await block(chain)
+        #expect(await chain.latestBatch.number == 2)
+        #expect(try chain.transaction(hash: withdrawal)?.receipt.succeeded == true)
+
+        try await driver.step()
+        #expect(try chain.lastCommittedBatch() == 2)
+        // The L1 holds the proof tree's roots, not the ledger's.
+        let committed = try #require(try await l1.batch(1))
+        #expect(committed.commitment.previousStateRoot == (try await proofs.genesisStateRoot(chain: chain)))
+        #expect(committed.commitment.newStateRoot != (try #require(try chain.batch(number: 1))).stateRoot)
+
+        #expect(try await prover.proveReadyBatches() == 2)
+        try await driver.step()
+        for number in 1...2 as ClosedRange<UInt64> {
+            #expect(try await l1.batch(number)?.status == .executed)
+            #expect(try chain.settlement(of: number)?.state == .executed)
+            #expect(try await l1.batch(number)?.proofAttempts.map(\.accepted) == [true])
+        }
+
+        // Alice's withdrawal pays out on the L1 with the node's Merkle proof.
+        let contents = try #require(try chain.batchContents(number: 2))
+        let index = try #require(contents.withdrawalSources.firstIndex(of: withdrawal.hex))
+        let paid = try await anyone.finalizeWithdrawal(try contents.withdrawalTree(batch: 2).proof(index: index))
+        #expect(paid.withdrawal.recipient == fixture.alice.address)
+        #expect(paid.withdrawal.amount == 250_000)
+
+        // An auditor with only the L1 verifies both batches.
+        let results = try await IndependentVerification.check(l1: anyone)
+        #expect(results.map(\.batch) == [1, 2])
+        #expect(results.allSatisfy { $0.outcome == .verified })
+
+        // The STARK part of batch 2's proof names no member whose transfer it proves, and none
+        // of the balances involved as 62-bit limbs (the deposit and withdrawal lists beside it
+        // are public on the L1 anyway).
+        let proofBytes = try #require(try await anyone.proof(ofBatch: 2))
+        let stark = try BatchProofEnvelope(decoding: proofBytes).proof.encoded()
+        for secret in [fixture.bob.address.bytes, fixture.carol.address.bytes, fixture.alice.address.bytes] {
+            #expect(!Self.contains(stark, secret))
+        }
+        let carolsBalance = await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance
+        let lowLimb = carolsBalance.words.0 & (1 << 62 - 1)
+        #expect(!Self.contains(stark, withUnsafeBytes(of: lowLimb.littleEndian) { Array($0) }))
+    }
+
+    @Test func aRestartedProverRebuildsTheSameRootsAndProvesAnEarlierBatchAgain() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let first = StarkBatchProofs()
+        let genesis = try await first.genesisStateRoot(chain: chain)
+        for nonce in 0..<2 as Range<UInt64> {
+            _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: nonce))
+            try await block(chain)
+        }
+        let one = try await first.statement(ofBatch: 1, chain: chain)
+        let two = try await first.statement(ofBatch: 2, chain: chain)
+        #expect(one.previousStateRoot == genesis)
+        #expect(two.previousStateRoot == one.newStateRoot)
+        #expect(one.newStateRoot != genesis)
+
+        // A second instance (the node after a restart) on the same store: same genesis root,
+        // same statements, asked out of order; its proof of batch 1 verifies against them.
+        let second = StarkBatchProofs()
+        #expect(try await second.statement(ofBatch: 2, chain: chain) == two)
+        #expect(try await second.genesisStateRoot(chain: chain) == genesis)
+        #expect(try await second.statement(ofBatch: 1, chain: chain) == one)
+        let proof = try await second.prove(batch: 1, chain: chain)
+        let engine = try openL1(genesis: genesis)
+        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let driver = SettlementService(
+            chain: chain, l1: l1, proofSystem: second, interval: .milliseconds(10), logger: Logger(label: "test"))
+        try await driver.step()
+        let onL1 = try #require(try await l1.batch(1))
+        #expect(onL1.commitment.newStateRoot == one.newStateRoot)
+        try StarkBatchVerifier().verify(proof: proof, commitment: onL1.commitment)
+
+        // The same batch proved twice gives different bytes (the proof is zero-knowledge).
+        #expect(try await second.prove(batch: 1, chain: chain) != proof)
+        // A different node (another witness seed) has other roots for the same chain.
+        let otherFixture = try NodeFixture(maxBlocksPerBatch: 1)
+        let otherChain = try await otherFixture.openChain()
+        #expect(try await StarkBatchProofs().genesisStateRoot(chain: otherChain) != genesis)
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
