@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 from eth_account import Account
 from web3 import Web3
@@ -19,6 +21,9 @@ PUBLIC_FIELDS = {
     "operationsCommitment", "firstDepositIndex", "depositCount", "depositHash", "withdrawalCount",
     "withdrawalsRoot", "policyHash", "auditLogHead", "timestamp", "committedAt",
 }
+# A batch on the L1 from its commit on: the node's prover moves it on to proven and executed.
+SETTLED = {"committed", "proven", "executed"}
+BRIDGE = "0x000000000000000000000000000000000000B41D"
 # Distinctive amounts (EURD base units) whose every encoding is searched for on the L1 side.
 AMOUNTS = [987_654_321, 123_456_789, 555_444_333]
 
@@ -106,7 +111,7 @@ def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
 
         send_transfers(node, 3, bob, AMOUNTS)
         wait_until(lambda: sealed_batches(node, auditor) >= 1, what="a sealed batch")
-        batches = wait_until(lambda: [b for b in l1.cli("batches") if b["status"] == "committed"], what="a committed batch")
+        batches = wait_until(lambda: [b for b in l1.cli("batches") if b["status"] in SETTLED], what="a committed batch")
         for batch in batches:
             assert PUBLIC_FIELDS <= set(batch), set(batch) ^ PUBLIC_FIELDS
 
@@ -130,7 +135,7 @@ def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
         batches = l1.cli("batches")
         numbers = [b["number"] for b in batches]
         assert numbers == list(range(1, len(numbers) + 1)), numbers
-        assert all(b["status"] == "committed" for b in batches)
+        assert all(b["status"] in SETTLED for b in batches)
         for previous, batch in zip(batches, batches[1:]):
             assert batch["previousBatchHash"] == previous["batchHash"]
             assert batch["previousStateRoot"] == previous["newStateRoot"]
@@ -139,7 +144,7 @@ def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
         assert len(committed) == len(batches), "a batch was committed twice"
         status, admin_batches = node.admin_get("/admin/v1/batches?limit=1000", auditor)
         assert status == 200
-        assert {b["number"] for b in admin_batches["items"] if b["status"] == "committed"} == set(numbers)
+        assert {b["number"] for b in admin_batches["items"] if b["status"] in SETTLED} == set(numbers)
 
         # Nothing private on the L1: no member address, amount or balance in its database or its API output.
         l1.stop()
@@ -162,6 +167,77 @@ def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
         for secret in secrets:
             assert secret not in stored, f"{secret!r} found in the L1 database"
             assert secret.lower() not in outputs, f"{secret!r} found in the L1 API output"
+    finally:
+        node.stop()
+        if l1.process.poll() is None:
+            l1.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_deposits_transfers_and_withdrawals_are_proven_executed_verified_by_anyone_and_paid_out():
+    """Issue #10's end to end: the node proves every batch with the STARK prover, the `cloister l1`
+    process verifies and executes them, `cloister verify` re-checks them from the L1 alone, and a
+    withdrawal is finalised on the L1 with its Merkle proof."""
+    directory = tempfile.mkdtemp(prefix="cloister-proofs-")
+    l1 = L1(directory)
+    node_directory = os.path.join(directory, "node")
+    os.makedirs(node_directory)
+    node = Node(
+        node_directory, extra_args=["--l1", l1.url],
+        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
+    )
+    try:
+        alice = Account.from_key(read_key("alice"))
+        bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
+        w3 = connect(node, read_key("alice"))
+        token = w3.eth.contract(address=EURD, abi=ERC20_ABI)
+        before = token.functions.balanceOf(alice.address).call()
+
+        # Deposits on the L1 (EURD and native) to alice, a stream of transfers, then a withdrawal.
+        l1.cli("deposit", "--to", alice.address, "--asset", EURD, "--amount", "5000")
+        l1.cli("deposit", "--to", alice.address, "--asset", "native", "--amount", "70000")
+        wait_until(lambda: token.functions.balanceOf(alice.address).call() == before + 5000, what="the deposit credited")
+        send_transfers(node, 4, bob, AMOUNTS)
+        nonce = w3.eth.get_transaction_count(alice.address, "pending")
+        tx = token.functions.transfer(BRIDGE, 1234).build_transaction(
+            {"chainId": CHAIN_ID, "nonce": nonce, "gas": 100_000, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0})
+        withdrawal = w3.eth.send_raw_transaction(alice.sign_transaction(tx).raw_transaction)
+        assert w3.eth.wait_for_transaction_receipt(withdrawal, timeout=30).status == 1
+        send_transfers(node, 2, bob, AMOUNTS)
+
+        def withdrawal_proof():
+            response = w3.provider.make_request("cloister_getWithdrawalProof", [Web3.to_hex(withdrawal)])
+            return response.get("result")
+
+        claim = wait_until(withdrawal_proof, what="the withdrawal's batch sealed")
+        # Every batch up to the withdrawal's reaches executed on the L1 with an accepted proof.
+        wait_until(lambda: all(b["status"] == "executed" for b in l1.cli("batches") if b["number"] <= claim["batch"])
+                   and len(l1.cli("batches")) >= claim["batch"], timeout=180, what="the batches executed")
+        events = l1.cli("events")
+        assert any(e["kind"] == "proven" for e in events)
+        assert not any(e["kind"] == "proof-rejected" for e in events)
+
+        # Anyone finalises the withdrawal on the L1 with the node's proof; once only.
+        request = urllib.request.Request(
+            l1.url + "/withdrawals", data=json.dumps(claim["proof"]).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            paid = json.loads(response.read())
+        assert paid["withdrawal"]["amount"] in ("1234", 1234, hex(1234)), paid
+        assert paid["withdrawal"]["recipient"].lower() == alice.address.lower()
+        try:
+            urllib.request.urlopen(request, timeout=30)
+            raise AssertionError("a withdrawal was paid out twice")
+        except urllib.error.HTTPError as error:
+            assert error.code == 422, error.code
+
+        # An auditor with only the L1's URL verifies every batch.
+        result = subprocess.run([BINARY, "verify", "--l1", l1.url], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = [line for line in result.stdout.splitlines() if line.startswith("batch ")]
+        verified = [line for line in lines if line.endswith(": verified")]
+        assert len(verified) >= claim["batch"], result.stdout
+        assert "REFUSED" not in result.stdout
     finally:
         node.stop()
         if l1.process.poll() is None:
