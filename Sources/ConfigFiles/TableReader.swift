@@ -75,6 +75,12 @@ public final class TableReader {
         return number
     }
 
+    /// An optional integer within `range`: nil when the key is absent.
+    public func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard contains(key) else { _ = value(key); return nil }
+        return try integer(key, in: range)
+    }
+
     public func boolean(_ key: String) throws(ConfigError) -> Bool {
         let found = try required(key)
         guard case .boolean(let flag) = found else { throw mismatch(key, expected: "true or false", found: found) }

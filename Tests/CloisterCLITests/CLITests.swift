@@ -58,6 +58,28 @@ import Transactions
         #expect(bad.stderr.contains("power of two"))
     }
 
+    @Test func proofBenchProvesAndVerifiesATinyBatchAndWritesItsFiguresAsJSON() throws {
+        let json = Self.temporaryPath("proof-bench.json")
+        let run = try Self.run("proof", "bench", "--transfers", "4", "--runs", "1", "--verify-runs", "2", "--json", json)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("transfers  slots"), "\(run.stdout)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        let batch = (object?["batches"] as? [[String: Any]])?.first
+        #expect(batch?["transfers"] as? Int == 4)
+        #expect(batch?["slots"] as? Int == 4)
+        #expect((batch?["proof_bytes"] as? Int ?? 0) > 1_000)
+        #expect((batch?["proven_bits"] as? Int ?? 0) >= 100)
+        #expect(((batch?["prove_s"] as? [String: Any])?["median"] as? Double ?? 0) > 0)
+    }
+
+    @Test func proofBenchRefusesBatchSizesItCannotBuild() throws {
+        for sizes in ["1", "16,x", "", "5000"] {
+            let run = try Self.run("proof", "bench", "--transfers", sizes)
+            #expect(run.status != 0, "--transfers \(sizes)")
+            #expect(run.stderr.contains("--transfers must be"), "\(run.stderr)")
+        }
+    }
+
     @Test func printsVersion() throws {
         let run = try Self.run("--version")
         #expect(run.status == 0)

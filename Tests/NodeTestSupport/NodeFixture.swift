@@ -21,7 +21,7 @@ public struct NodeFixture: Sendable {
     public let carol = PrivateKey.generate()
     public let issuer = PrivateKey.generate()
 
-    public init(maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000) throws {
+    public init(maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         keyPath = directory + "/master.key"
@@ -35,6 +35,7 @@ public struct NodeFixture: Sendable {
             [batch]
             max_blocks = \(maxBlocksPerBatch)
             max_interval_ms = \(maxBatchIntervalMs)
+            max_operations = \(maxBatchOperations)
             [storage]
             data_dir = "data"
             master_key_file = "master.key"

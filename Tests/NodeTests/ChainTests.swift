@@ -39,6 +39,22 @@ import Transactions
         #expect(await chain.account(fixture.alice.address).nonce == 1)
     }
 
+    @Test func aBatchNeverHoldsMoreOperationsThanItsProofMayHaveSlots() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
+        let chain = try await fixture.openChain()
+        for nonce in 0..<10 {
+            _ = try await chain.submit(
+                raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1, nonce: UInt64(nonce)))
+        }
+        var sizes = [Int]()
+        while let block = try await chain.produceBlock() { sizes.append(block.transactionHashes.count) }
+        // Each block takes what the open batch has room for; a full batch is sealed with its block.
+        #expect(sizes == [4, 4, 2])
+        #expect(try chain.batchContents(number: 1)?.operationCount == 4)
+        #expect(try chain.batchContents(number: 2)?.operationCount == 4)
+        #expect(await chain.account(fixture.alice.address).nonce == 10)
+    }
+
     @Test func failedOperationIsIncludedWithStatusZeroAndConsumesNonce() async throws {
         let fixture = try NodeFixture()
         let chain = try await fixture.openChain()

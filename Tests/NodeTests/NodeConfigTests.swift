@@ -42,6 +42,7 @@ import Testing
         ("chain_id = 271828", "chain_id = -3", "chain.chain_id", "between"),
         ("block_interval_ms = 250", "block_interval_ms = \"fast\"", "chain.block_interval_ms", "expected an integer"),
         ("max_blocks = 40", "max_blocks = 0", "batch.max_blocks", "between"),
+        ("max_operations = 1024", "max_operations = 2", "batch.max_operations", "between 4 and 32768"),
         ("listen = \"127.0.0.1:8545\"", "listen = \"localhost\"", "api.listen", "host:port"),
         ("decimals = 6", "decimals = 99", "tokens[0].decimals", "between"),
         ("symbol = \"GBPD\"", "symbol = \"EURD\"", "tokens[1].symbol", "used by another token"),

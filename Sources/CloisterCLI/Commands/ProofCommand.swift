@@ -1,11 +1,13 @@
 import ArgumentParser
+import Foundation
 import Stark
 
 /// `cloister proof security`: what the proof system's options are worth, in bits, computed the
-/// way the verifier computes it before it accepts a proof.
+/// way the verifier computes it before it accepts a proof. `cloister proof bench`: how fast
+/// this machine proves and verifies batches of transfers.
 struct ProofCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "proof", abstract: "The validity-proof system.", subcommands: [Security.self])
+        commandName: "proof", abstract: "The validity-proof system.", subcommands: [Security.self, Bench.self])
 
     struct Security: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,6 +35,54 @@ struct ProofCommand: AsyncParsableCommand {
                 "verifier minimum:   \(minimum.minimumProvenBits) proven, \(minimum.minimumConjecturedBits) conjectured: "
                     + (estimate.provenBits >= minimum.minimumProvenBits && estimate.conjecturedBits >= minimum.minimumConjecturedBits
                         ? "met" : "NOT met (a proof of this length would be refused)"))
+        }
+    }
+
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove and verify synthetic batches of transfers; print prove time, proof size and verify time.")
+
+        @Option(help: "Comma-separated batch sizes in transfers (each 2 to 4096).")
+        var transfers: String = "16,64,256"
+
+        @Option(help: "Proofs per batch size (the report shows the median).")
+        var runs: Int = 3
+
+        @Option(help: "Verifications per batch size.")
+        var verifyRuns: Int = 20
+
+        @Option(help: "Also write the figures as JSON to this file.")
+        var json: String?
+
+        func parsedCounts() throws -> [Int] {
+            let counts = transfers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0.map { (2...4096).contains($0) } ?? false }) else {
+                throw ValidationError("--transfers must be a comma-separated list of numbers from 2 to 4096, e.g. 16,64,256")
+            }
+            return counts.compactMap { $0 }
+        }
+
+        func validate() throws {
+            _ = try parsedCounts()
+            guard (1...100).contains(runs), (1...10_000).contains(verifyRuns) else {
+                throw ValidationError("--runs must be 1 to 100 and --verify-runs 1 to 10000")
+            }
+        }
+
+        func run() async throws {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let bench = ProofBench(transferCounts: try parsedCounts(), proofRuns: runs, verifyRuns: verifyRuns)
+            let measurements = try bench.run { status in
+                FileHandle.standardError.write(Data(("  " + status + "\n").utf8))
+            }
+            print(ProofBench.table(measurements, cores: cores))
+            if let json {
+                do {
+                    try ProofBench.json(measurements, cores: cores).write(toFile: json, atomically: true, encoding: .utf8)
+                } catch {
+                    throw CommandFailure("could not write \(json): \(error.localizedDescription)")
+                }
+            }
         }
     }
 }

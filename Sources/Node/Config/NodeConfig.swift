@@ -19,8 +19,16 @@ public struct NodeConfig: Sendable {
     public struct Batch: Sendable {
         /// Seal after this many blocks...
         public var maxBlocks: Int
-        /// ...or after this long, if the batch holds any transaction.
+        /// ...or after this long, if the batch holds any transaction...
         public var maxInterval: Duration
+        /// ...or before its proof could need more operation slots than this. The prover's
+        /// time and memory grow with the slot count, so this bounds both (1,024 operations:
+        /// about 45 s and 6 GB on two cores).
+        public var maxOperations: Int = Self.defaultMaxOperations
+
+        public static let defaultMaxOperations = 1_024
+        /// A reopened batch may merge two (see `Chain`); twice this still fits the AIR's largest trace.
+        public static let maxOperationsRange = 4...32_768
     }
 
     /// A genesis account, with its name and organisation for people reading the config.
@@ -170,7 +178,9 @@ public struct NodeConfig: Sendable {
         let batchTable = try root.table("batch")
         let batch = Batch(
             maxBlocks: try batchTable.integer("max_blocks", in: 1...1_000_000),
-            maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)))
+            maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)),
+            maxOperations: try batchTable.optionalInteger("max_operations", in: Batch.maxOperationsRange)
+                ?? Batch.defaultMaxOperations)
         try batchTable.finish()
 
         let storage = try root.table("storage")

@@ -431,6 +431,10 @@ public actor Chain {
     // MARK: - L1 deposits
 
     /// The L1 queue index of the next deposit the chain has not yet received.
+    /// At most this many proof operations in the open batch: every transaction and deposit
+    /// counted once, and deposits once more for a possible refund.
+    private var openBatchOperationBound: Int { Int(openBatch.transactionCount) + openContents.deposits.count }
+
     public var nextDepositToReceive: UInt64 { openContents.nextDepositIndex + UInt64(pendingDeposits.count) }
 
     /// Takes deposits fetched from the L1 queue; only the next ones in queue order are kept
@@ -498,10 +502,13 @@ public actor Chain {
     public func produceBlock() async throws -> SequencedBlock? {
         // One block at a time: the store write below runs off the actor, and admissions go on meanwhile.
         guard !committing else { return nil }
+        // The block fits the open batch's remaining operation slots (a deposit may take two:
+        // its credit and, if policy refuses it, the refund).
+        let room = Swift.max(0, config.batch.maxOperations - openBatchOperationBound)
         let selected = mempool.takeExecutable(
-            limit: config.chain.maxBlockTransactions, gasLimit: config.chain.blockGasLimit,
+            limit: Swift.min(config.chain.maxBlockTransactions, room), gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
-        let deposits = Array(pendingDeposits.prefix(Self.depositsPerBlock))
+        let deposits = Array(pendingDeposits.prefix(Swift.min(Self.depositsPerBlock, (room - selected.count) / 2)))
         guard !selected.isEmpty || !deposits.isEmpty else {
             try flushAudit()
             return nil
@@ -616,7 +623,11 @@ public actor Chain {
         var nextBatch = batch
         // A batch also closes before its withdrawals could outgrow the fixed-depth withdrawals tree.
         let withdrawalRoom = WithdrawalTree.capacity - config.chain.maxBlockTransactions - Self.depositsPerBlock
-        if blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom {
+        // And before the next block could not add a transaction or a deposit (two slots).
+        let operationBound = Int(batch.transactionCount) + contents.deposits.count
+        if blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom
+            || operationBound + 2 > config.batch.maxOperations
+        {
             sealsBatch = true
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }

@@ -167,10 +167,13 @@ public enum NodeRuntime {
             case .stark: StarkBatchProofs()
             case .none: NoBatchProofs()
             }
+        // The L1 accepts batch 1 only from this root; a separate `cloister l1` pins it with
+        // `genesis_state_root` in its config (otherwise it trusts the first commit).
+        let genesisRoot = try await proofSystem.genesisStateRoot(chain: chain)
+        logger.info("genesis state root", metadata: ["genesis_state_root": "\(genesisRoot.hex)", "proof_system": "\(proofSystem.name)"])
         let client: any L1Client
         switch config.settlement.l1 {
         case .embedded(let listen):
-            let genesisRoot = try await proofSystem.genesisStateRoot(chain: chain)
             let engine: L1SettlementMock
             do {
                 engine = try L1SettlementMock.open(
