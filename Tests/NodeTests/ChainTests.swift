@@ -47,9 +47,15 @@ import Transactions
                 raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1, nonce: UInt64(nonce)))
         }
         var sizes = [Int]()
-        while let block = try await chain.produceBlock() { sizes.append(block.transactionHashes.count) }
-        // Each block takes what the open batch has room for; a full batch is sealed with its block.
+        var filled = [Bool]()
+        while let block = try await chain.produceBlock() {
+            sizes.append(block.transactionHashes.count)
+            filled.append(await chain.lastBlockFilledItsBatch)
+        }
+        // Each block takes what the open batch has room for; a full batch is sealed with its
+        // block, and block production is told to go on at once.
         #expect(sizes == [4, 4, 2])
+        #expect(filled == [true, true, false])
         #expect(try chain.batchContents(number: 1)?.operationCount == 4)
         #expect(try chain.batchContents(number: 2)?.operationCount == 4)
         #expect(await chain.account(fixture.alice.address).nonce == 10)

@@ -431,6 +431,10 @@ public actor Chain {
     // MARK: - L1 deposits
 
     /// The L1 queue index of the next deposit the chain has not yet received.
+    /// The last block stopped short because its batch was full, not because the mempool was
+    /// drained or the block limits were reached: the next block should follow at once.
+    public private(set) var lastBlockFilledItsBatch = false
+
     /// At most this many proof operations in the open batch: every transaction and deposit
     /// counted once, and deposits once more for a possible refund.
     private var openBatchOperationBound: Int { Int(openBatch.transactionCount) + openContents.deposits.count }
@@ -505,6 +509,7 @@ public actor Chain {
         // The block fits the open batch's remaining operation slots (a deposit may take two:
         // its credit and, if policy refuses it, the refund).
         let room = Swift.max(0, config.batch.maxOperations - openBatchOperationBound)
+        lastBlockFilledItsBatch = false
         let selected = mempool.takeExecutable(
             limit: Swift.min(config.chain.maxBlockTransactions, room), gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
@@ -620,6 +625,7 @@ public actor Chain {
         batch.transactionCount += UInt64(selected.count + deposits.count)
         let blocksInBatch = number - batch.firstBlock + 1
         var sealsBatch = false
+        var filledBatch = false
         var nextBatch = batch
         // A batch also closes before its withdrawals could outgrow the fixed-depth withdrawals tree.
         let withdrawalRoom = WithdrawalTree.capacity - config.chain.maxBlockTransactions - Self.depositsPerBlock
@@ -628,6 +634,7 @@ public actor Chain {
         if blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom
             || operationBound + 2 > config.batch.maxOperations
         {
+            filledBatch = operationBound + 2 > config.batch.maxOperations && selected.count < config.chain.maxBlockTransactions
             sealsBatch = true
             nextBatch = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         }
@@ -679,6 +686,7 @@ public actor Chain {
             mempoolSize: mempool.count)
         head = block
         openBatch = nextBatch
+        lastBlockFilledItsBatch = filledBatch
         let seal = sealsBatch ? LeafUpdates.Seal(
             number: batch.number, firstBlock: batch.firstBlock, auditHead: auditHead, policyHash: policy?.policy.hash ?? .zero,
             contents: contents) : nil

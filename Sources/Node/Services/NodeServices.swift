@@ -34,9 +34,17 @@ public struct BlockProductionService: Service {
         logger.info("block production stopped", metadata: ["head": "\(head)"])
     }
 
+    /// Blocks that a full batch cut short are followed at once (up to a bound per tick), so
+    /// `batch.max_operations` limits the size of a proof, not the chain's throughput.
+    static let maximumBlocksPerTick = 32
+
     func step() async {
         do {
-            try await chain.produceBlock()
+            var produced = 0
+            while try await chain.produceBlock() != nil, await chain.lastBlockFilledItsBatch {
+                produced += 1
+                if produced >= Self.maximumBlocksPerTick { break }
+            }
             try await chain.sealBatchIfDue()
         } catch {
             logger.error("block production failed: \(error)")
