@@ -69,6 +69,14 @@ import Testing
             #expect(try chain.settlement(of: number)?.state == .executed)
             #expect(try await l1.batch(number)?.proofAttempts.map(\.accepted) == [true])
         }
+        // The prover's pace and what the L1 accepted, for /metrics and `cloister bench`:
+        // batch 1 holds two deposits and a transfer, batch 2 two transfers.
+        let metrics = String(decoding: chain.metrics.exposition(), as: UTF8.self)
+        for line in ["cloister_batches_proved_total 2", "cloister_transactions_proved_total 5", "cloister_transactions_proven_total 5"] {
+            #expect(metrics.contains(line + "\n"), "\(line) not in\n\(metrics)")
+        }
+        #expect(metrics.contains("cloister_proving_seconds_total "))
+        #expect(metrics.contains("cloister_proof_lag_seconds "))
 
         // Alice's withdrawal pays out on the L1 with the node's Merkle proof.
         let contents = try #require(try chain.batchContents(number: 2))

@@ -32,6 +32,8 @@ struct BenchChain: Sendable {
         var admin: String
         /// `embedded_listen` of an embedded L1 mock, with the operator key file; nil: no settlement.
         var embeddedL1: (listen: String, operatorKeyFile: String)?
+        /// `[settlement] prover`: "stark" proves every batch, "none" leaves them committed.
+        var prover = "stark"
     }
 
     /// Writes `cloister.toml`, `policy/`, `master.key` and `api.key` into `dir` (which must not hold them yet).
@@ -71,6 +73,7 @@ struct BenchChain: Sendable {
                 l1 = "embedded"
                 embedded_listen = "\(l1.listen)"
                 poll_interval_ms = 1000
+                prover = "\(listen.prover)"
                 [operator]
                 key_file = "\(l1.operatorKeyFile)"
 

@@ -13,6 +13,8 @@ struct BenchResult: Sendable {
     let metricsBefore: [String: Double]
     let metricsAfter: [String: Double]
     let nodePeakMemory: Int
+    /// The node's `[settlement] prover`.
+    var prover = "stark"
 
     var baseline: LoadDriver.Snapshot { state.baseline ?? series.first! }
     var final: LoadDriver.Snapshot { series.last ?? baseline }
@@ -34,6 +36,21 @@ struct BenchResult: Sendable {
     func perMinute(_ count: Int) -> Double { window > 0 ? Double(count) * 60 / window : 0 }
 
     func metric(_ name: String) -> Double { (metricsAfter[name] ?? 0) - (metricsBefore[name] ?? 0) }
+
+    // Proofs, from the node's metrics: the prover's own pace, and what the L1 accepted.
+    /// Transactions and deposits in batches whose proof the L1 accepted during the run, per second.
+    var provenTPS: Double { window > 0 ? metric("cloister_transactions_proven_total") / window : 0 }
+    /// Batch proofs the node finished during the run.
+    var proofsMade: Int { Int(metric("cloister_batches_proved_total")) }
+    /// What the prover sustains: transactions proved per second of proving (one worker).
+    var proverCapacityTPS: Double? {
+        let seconds = metric("cloister_proving_seconds_total")
+        return seconds > 0 ? metric("cloister_transactions_proved_total") / seconds : nil
+    }
+    /// Seal to L1-accepted proof, of the last batch proven in the run.
+    var proofLagSeconds: Double? { metric("cloister_transactions_proven_total") > 0 ? metricsAfter["cloister_proof_lag_seconds"] : nil }
+    /// Sealed batches without an accepted proof at the end of the run.
+    var unprovenBatches: Int { max(0, final.latestBatch - final.l1Proven) }
 
     /// Refusals counted by the node (`cloister_transactions_refused_total{reason}` at admission,
     /// `…_refused_at_execution_total{rule}` in blocks), by reason.
@@ -95,8 +112,17 @@ struct BenchReport {
     let cores: Int
     let benchPeakMemory: Int
 
-    static let proofsNote =
-        "no proofs yet: the node does not produce validity proofs, so batches reach committed on the L1 mock and are never proven or executed"
+    /// What the proof figures mean, for the JSON and the summary.
+    static func proofsNote(_ run: BenchResult) -> String {
+        guard run.prover == "stark" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
+        guard let capacity = run.proverCapacityTPS else {
+            return "no proof finished during the run: batches of up to batch.max_operations take tens of seconds each; run longer or see `cloister proof bench`"
+        }
+        let sustainable = String(format: "%.0f", capacity)
+        return run.executedTPS > capacity * 1.1
+            ? "the prover sustains about \(sustainable) transfers/s on these cores; executing faster than that, proof lag grows with the backlog"
+            : "the prover sustains about \(sustainable) transfers/s on these cores; at this rate proof lag stays bounded"
+    }
 
     private func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
     private func mib(_ bytes: Int) -> String { f(Double(bytes) / 1_048_576, 1) + " MiB" }
@@ -139,7 +165,12 @@ struct BenchReport {
             }
             lines.append("batches     per minute: sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
                 + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s)")
-            lines.append("proven      0 transfers/s; proof lag: \(Self.proofsNote)")
+            lines.append(
+                "proven      \(f(run.provenTPS, 1)) transfers/s accepted by the L1; \(run.proofsMade) proofs made; prover "
+                    + (run.proverCapacityTPS.map { f($0, 1) + " transfers/s while proving" } ?? "n/a")
+                    + "; proof lag " + (run.proofLagSeconds.map { f($0, 1) + " s" } ?? "n/a")
+                    + "; \(run.unprovenBatches) sealed batches not yet proven")
+            lines.append("            \(Self.proofsNote(run))")
             lines.append("memory      node + embedded L1 mock (one process) peak \(mib(run.nodePeakMemory))")
         }
         lines.append("")
@@ -188,7 +219,9 @@ struct BenchReport {
                 "committed_per_minute": number(run.perMinute(run.committed)), "proven_per_minute": number(run.perMinute(run.proven)),
                 "executed_per_minute": number(run.perMinute(run.l1Executed)),
             ] as [String: Any],
-            "proven_tps": 0, "proof_lag_seconds": NSNull(), "proofs": Self.proofsNote,
+            "proven_tps": number(run.provenTPS), "proof_lag_seconds": number(run.proofLagSeconds),
+            "prover": run.prover, "proofs_made": run.proofsMade, "prover_capacity_tps": number(run.proverCapacityTPS),
+            "unproven_batches": run.unprovenBatches, "proofs": Self.proofsNote(run),
             "peak_memory_bytes": ["node_and_embedded_l1_mock": run.nodePeakMemory, "l1_mock_separately": NSNull()] as [String: Any],
             "series": run.perSecond.map { point in
                 ["second": point.second, "executed": number(point.executed), "accepted": number(point.accepted), "p99_ms": number(point.p99)]

@@ -33,6 +33,8 @@ struct BenchRun: AsyncParsableCommand {
     @Option(help: "Write an SVG chart of throughput and p99 latency over time to this file.") var svg: String?
     @Option(help: "Keep the node's folder (config, data, node.log) here instead of a temporary folder.") var keep: String?
     @Option(help: "The cloister binary to start as the node (default: this one).") var nodeBinary: String?
+    @Option(help: "The node's batch prover: stark (proves every batch, on the same cores) or none (measures the sequencer alone).")
+    var prover: String = "stark"
 
     func run() async throws {
         let seconds = try Self.parseDuration(duration)
@@ -41,6 +43,7 @@ struct BenchRun: AsyncParsableCommand {
             throw CommandFailure("--rate ≥ 0, --connections 1 to 1000, --batch 1 to 1000, --senders ≥ 2")
         }
         guard let smallest = sizes.min(), smallest >= 3 else { throw CommandFailure("--accounts must be at least 3") }
+        guard prover == "stark" || prover == "none" else { throw CommandFailure("--prover must be stark or none") }
         let members = min(senders, smallest - 1)
         let count = transfers ?? Int((Double(rate > 0 ? rate : 20_000) * seconds * 1.02).rounded(.up)) + connections * batch
         let every = sampleEvery ?? max(1, (rate > 0 ? rate : 10_000) / 100)
@@ -63,7 +66,7 @@ struct BenchRun: AsyncParsableCommand {
                 settings: LoadDriver.Settings(
                     rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
                     sampleEvery: every, apiKey: chain.apiKey, senders: members),
-                keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, console: console)
+                keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, console: console)
             runs.append(result)
         }
         console.clear()
@@ -85,7 +88,7 @@ struct BenchRun: AsyncParsableCommand {
 
     static func runOnce(
         chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
-        settings: LoadDriver.Settings, keep: String?, console: Console
+        settings: LoadDriver.Settings, keep: String?, prover: String = "stark", console: Console
     ) async throws -> BenchResult {
         let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
         guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {
@@ -99,7 +102,9 @@ struct BenchRun: AsyncParsableCommand {
         let synthetic = max(0, accounts - members - 1)
         try chain.write(
             dir: dir,
-            listen: .init(api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key")),
+            listen: .init(
+                api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key"),
+                prover: prover),
             syntheticAccounts: synthetic, relayerReadAll: true)
 
         console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")
@@ -137,7 +142,8 @@ struct BenchRun: AsyncParsableCommand {
         succeeded = true
         return BenchResult(
             accounts: accounts, members: members, synthetic: synthetic, settings: settings, startupSeconds: startupSeconds,
-            state: driverState, series: series, metricsBefore: before, metricsAfter: after, nodePeakMemory: memory.peak)
+            state: driverState, series: series, metricsBefore: before, metricsAfter: after, nodePeakMemory: memory.peak,
+            prover: prover)
     }
 
     /// What the driver counted, copied off its event loop.

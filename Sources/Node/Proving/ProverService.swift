@@ -15,6 +15,12 @@ extension Chain {
         try store.putMetadata([Self.proofKey(number): proof])
     }
 
+    /// Transactions and deposits in sealed batch `number` (0 if its contents are gone).
+    nonisolated func operationCount(ofBatch number: UInt64) throws -> Int {
+        guard let contents = try batchContents(number: number) else { return 0 }
+        return Int(contents.operationCount) + contents.deposits.count
+    }
+
     /// Forgets a proof the L1 refused, so the prover makes a new one.
     nonisolated func discardProof(ofBatch number: UInt64) throws {
         try store.putMetadata([Self.proofKey(number): []])
@@ -91,6 +97,7 @@ public struct ProverService: Service {
                 case .success(let (proof, elapsed)):
                     try chain.storeProof(proof, ofBatch: batch)
                     stored += 1
+                    chain.metrics.batchProved(operations: try chain.operationCount(ofBatch: batch), duration: elapsed)
                     logger.info(
                         "batch proven", metadata: ["batch": "\(batch)", "bytes": "\(proof.count)", "time": "\(elapsed)"])
                 case .failure(let error):

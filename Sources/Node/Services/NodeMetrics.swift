@@ -15,6 +15,11 @@ public final class NodeMetrics: Sendable {
     private let batchesSealed: Counter
     private let mempool: Gauge
     private let blockSeconds: DurationHistogram
+    private let batchesProved: Counter
+    private let transactionsProved: Counter
+    private let provingSeconds: Counter
+    private let transactionsProven: Counter
+    private let proofLag: Gauge
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
@@ -32,6 +37,11 @@ public final class NodeMetrics: Sendable {
         failedReceipts = registry.makeCounter(descriptor: Self.name("transactions_failed", "total", "Included transactions with a failed receipt"), labels: [])
         batchesSealed = registry.makeCounter(descriptor: Self.name("batches_sealed", "total", "Batches sealed with a state root"), labels: [])
         mempool = registry.makeGauge(descriptor: Self.name("mempool", "transactions", "Transactions waiting in the mempool"), labels: [])
+        batchesProved = registry.makeCounter(descriptor: Self.name("batches_proved", "total", "Batch proofs this node made"), labels: [])
+        transactionsProved = registry.makeCounter(descriptor: Self.name("transactions_proved", "total", "Transactions and deposits in the batches this node proved"), labels: [])
+        provingSeconds = registry.makeCounter(descriptor: Self.name("proving", "seconds_total", "Wall-clock time spent proving batches"), labels: [])
+        transactionsProven = registry.makeCounter(descriptor: Self.name("transactions_proven", "total", "Transactions and deposits in batches whose proof the L1 accepted"), labels: [])
+        proofLag = registry.makeGauge(descriptor: Self.name("proof_lag", "seconds", "From seal to L1-accepted proof, of the last batch proven"), labels: [])
         blockSeconds = registry.makeDurationHistogram(descriptor: Self.name("block_production", "seconds", "Time to execute and persist a block"), labels: [], buckets: Self.latencyBuckets)
     }
 
@@ -56,6 +66,20 @@ public final class NodeMetrics: Sendable {
     }
 
     func batchSealed() { batchesSealed.increment() }
+
+    /// The prover made a proof of a batch of `operations` transactions and deposits in `duration`.
+    func batchProved(operations: Int, duration: Duration) {
+        batchesProved.increment()
+        transactionsProved.increment(by: Int64(operations))
+        let (seconds, attoseconds) = duration.components
+        provingSeconds.increment(by: Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// The L1 accepted the proof of a batch of `operations`, sealed `lag` seconds ago.
+    func batchProven(operations: Int, lagSeconds: Double) {
+        transactionsProven.increment(by: Int64(operations))
+        proofLag.set(lagSeconds)
+    }
 
     public func mempoolSize(_ size: Int) { mempool.set(Double(size)) }
 

@@ -199,6 +199,9 @@ public struct SettlementService: Service {
                     return
                 }
                 try chain.recordSettlement(number, BatchSettlement(state: .proven, batchHash: hashHex, updatedAt: now))
+                let sealedAt = try chain.batch(number: number)?.sealedAt ?? now
+                chain.metrics.batchProven(
+                    operations: try chain.operationCount(ofBatch: number), lagSeconds: Double(now - min(now, sealedAt)) / 1000)
                 await chain.audit(
                     AuditEntry(
                         kind: .settlement, time: now, outcome: "proven",
