@@ -11,9 +11,10 @@ public enum BatchProver {
     public static func prove(
         witness: BatchWitness, options: ProofOptions = .default
     ) throws(BatchProofError) -> StarkProof {
+        let trace = try witness.trace
         do {
             return try StarkProver.prove(
-                air: witness.air, trace: witness.trace, publicInputs: witness.publicInputs.elements, options: options)
+                air: witness.air, trace: trace, publicInputs: witness.publicInputs.elements, options: options)
         } catch {
             throw .proofSystem(error)
         }

@@ -17,7 +17,7 @@ import Testing
     @Test func everyPerturbedCellBreaksAConstraint() throws {
         let (witness, _) = try Fixtures.mixedBuilder().witness(minimumSlots: 16)
         let air = witness.air
-        let trace = witness.trace
+        let trace = try witness.trace
         let assertions = try air.boundaryAssertions(publicInputs: witness.publicInputs.elements)
         let n = air.traceLength
         #expect(witness.operations.map(\.kind).count == 16)

@@ -248,9 +248,9 @@ import Testing
         let cases = try Self.cases()
         #expect(cases.count == Self.caseCount)
         for entry in cases {
+            let trace = try entry.witness.trace
             do {
-                try ConstraintChecker.check(
-                    air: entry.witness.air, trace: entry.witness.trace, publicInputs: entry.claimed.elements)
+                try ConstraintChecker.check(air: entry.witness.air, trace: trace, publicInputs: entry.claimed.elements)
                 Issue.record("\(entry) passed the constraint checker")
             } catch {
                 guard case .constraintViolated(let constraint, _) = error else {
@@ -266,7 +266,7 @@ import Testing
     @Test(arguments: 0..<30) func cheatingProverProofIsRejected(caseIndex: Int) throws {
         let entry = try Self.cases()[caseIndex]
         let proof = try StarkProver.proveUnchecked(
-            air: entry.witness.air, trace: entry.witness.trace, publicInputs: entry.claimed.elements,
+            air: entry.witness.air, trace: try entry.witness.trace, publicInputs: entry.claimed.elements,
             options: Fixtures.lightOptions)
         #expect(throws: BatchProofError.self, "\(entry) was accepted") {
             try BatchVerifier.verify(proof: proof, publicInputs: entry.claimed, minimum: Fixtures.testMinimum)

@@ -9,25 +9,41 @@ import StarkMath
 /// the operations commitment: they are secret (an auditor may receive them), never public.
 public struct BatchWitness: Sendable {
     public let air: BatchAIR
-    public let trace: ExecutionTrace
     public let publicInputs: BatchPublicInputs
     /// Secret: the operations in slot order, padding included.
     public let operations: [BatchOperation]
     /// Secret: the commitment's salt.
     public let salt: [Goldilocks]
+    /// What the trace is written from: about 2 KB per operation, where the trace itself
+    /// takes 512 rows × 80 columns (330 KB). A node keeps witnesses of every batch waiting
+    /// for the prover, so only this is kept and the trace is written when it is proven.
+    let layout: TraceLayoutPlan
 
     init(
-        air: BatchAIR, trace: ExecutionTrace, publicInputs: BatchPublicInputs, operations: [BatchOperation],
-        salt: [Goldilocks]
+        air: BatchAIR, publicInputs: BatchPublicInputs, operations: [BatchOperation], salt: [Goldilocks],
+        layout: TraceLayoutPlan
     ) {
         self.air = air
-        self.trace = trace
         self.publicInputs = publicInputs
         self.operations = operations
         self.salt = salt
+        self.layout = layout
+    }
+
+    /// The execution trace, written from the kept plans (each read writes it anew).
+    public var trace: ExecutionTrace {
+        get throws(BatchProofError) { try makeTrace() }
     }
 
     // MARK: - Assembly
+
+    /// Everything the trace needs beyond the operations and the salt.
+    struct TraceLayoutPlan: Sendable {
+        var updates: [UpdatePlan]
+        /// What the commitment sponge absorbs (the operations, unless a test tampers).
+        var committed: [BatchOperation]
+        var zones: [Int]
+    }
 
     /// What an update does to its leaf.
     enum Role: Sendable, Hashable {
@@ -45,7 +61,7 @@ public struct BatchWitness: Sendable {
     }
 
     /// One update as the trace records it; tests may alter any part before it is written.
-    struct UpdatePlan {
+    struct UpdatePlan: Sendable {
         var slot: Int
         var old: AccountLeaf
         var new: AccountLeaf
@@ -154,21 +170,17 @@ public struct BatchWitness: Sendable {
         var committed = operations
         tampering.committed?(&committed)
         let air = BatchAIR(slotCount: slotCount, depositCount: depositCount, withdrawalCount: withdrawalCount)
-        var builder = TraceBuilder(length: air.traceLength)
-        var root = oldRoot
-        for (index, plan) in plans.enumerated() {
-            root = builder.fillUpdate(index, plan, operation: operations[index / 2])
-        }
         let zones =
             tampering.zones
             ?? (0..<slotCount).map { $0 < depositCount ? 0 : $0 >= slotCount - withdrawalCount ? 2 : 1 }
-        for (index, operation) in operations.enumerated() {
-            builder.fillOperationColumns(index, operation, zone: zones[index])
-        }
-        let commitment = builder.fillSponge(
-            committed, batchNumber: number, depositCount: depositCount, withdrawalCount: withdrawalCount, salt: salt)
+        // The statement without the trace: the root the last update's new path reaches and the
+        // sponge over what is committed, exactly as the trace will compute them.
+        let newRoot = plans.last.map(Self.newPathRoot) ?? oldRoot
+        let commitment = OperationsCommitment.compute(
+            batchNumber: number, slotCount: slotCount, depositCount: depositCount, withdrawalCount: withdrawalCount,
+            salt: salt, operations: committed)
         let publicInputs = BatchPublicInputs(
-            batchNumber: number, slotCount: slotCount, oldRoot: oldRoot, newRoot: root,
+            batchNumber: number, slotCount: slotCount, oldRoot: oldRoot, newRoot: newRoot,
             operationsCommitment: commitment,
             deposits: operations.prefix(depositCount).map {
                 DepositStatement(toKey: $0.toKey, asset: $0.asset, amount: $0.amount)
@@ -176,11 +188,46 @@ public struct BatchWitness: Sendable {
             withdrawals: operations.suffix(withdrawalCount).map {
                 WithdrawalStatement(asset: $0.asset, amount: $0.amount)
             })
-        let trace: ExecutionTrace
-        do { trace = try ExecutionTrace(columns: builder.columns) } catch { throw .proofSystem(error) }
         let witness = BatchWitness(
-            air: air, trace: trace, publicInputs: publicInputs, operations: operations, salt: salt)
+            air: air, publicInputs: publicInputs, operations: operations, salt: salt,
+            layout: TraceLayoutPlan(updates: plans, committed: committed, zones: zones))
         return (witness, tree)
+    }
+
+    /// The root the new path of `plan` reaches: the leaf hash, then one merge per level
+    /// (what ``TraceBuilder/fillUpdate(_:_:operation:)`` computes round by round).
+    static func newPathRoot(_ plan: UpdatePlan) -> RPODigest {
+        var state = RPOState([BatchAIR.leafHashLength, .zero, .zero, .zero] + plan.new.fields + [.zero, .zero])
+        RPO256.permute(&state)
+        var digest = state.digest
+        for level in 0..<BatchTraceLayout.depth {
+            var sibling = plan.siblings[level]
+            if plan.newPathSiblingMismatch == level { sibling = RPODigest(sibling.e0 + .one, sibling.e1, sibling.e2, sibling.e3) }
+            state = TraceBuilder.mergeInput(digest: digest, sibling: sibling, bit: (plan.slot >> level) & 1)
+            RPO256.permute(&state)
+            digest = state.digest
+        }
+        return digest
+    }
+
+    /// Writes the trace from the kept plans. The trace's new root and commitment are
+    /// compared with the public inputs made at assembly, so the two can never disagree.
+    func makeTrace() throws(BatchProofError) -> ExecutionTrace {
+        var builder = TraceBuilder(length: air.traceLength)
+        var root = publicInputs.oldRoot
+        for (index, plan) in layout.updates.enumerated() {
+            root = builder.fillUpdate(index, plan, operation: operations[index / 2])
+        }
+        for (index, operation) in operations.enumerated() {
+            builder.fillOperationColumns(index, operation, zone: layout.zones[index])
+        }
+        let commitment = builder.fillSponge(
+            layout.committed, batchNumber: publicInputs.batchNumber, depositCount: air.depositCount,
+            withdrawalCount: air.withdrawalCount, salt: salt)
+        guard root == publicInputs.newRoot, commitment == publicInputs.operationsCommitment else {
+            throw .invalidStatement("the trace of batch \(publicInputs.batchNumber) does not reach the statement's root and commitment")
+        }
+        do { return try ExecutionTrace(columns: builder.columns) } catch { throw .proofSystem(error) }
     }
 
     /// The honest update of `slot` for `role` (field arithmetic: no range checks here).
