@@ -50,14 +50,16 @@ public struct BatchStateTree: Sendable {
     ) throws(BatchProofError) -> BatchStateTree {
         var randomness = randomness
         var tree = BatchStateTree()
+        var written: [(slot: Int, leaf: AccountLeaf)] = []
+        written.reserveCapacity(supplies.count + holdings.count)
         for supply in supplies {
             try BatchBuilder.checkAddress(supply.asset, "asset")
             try BatchBuilder.checkAmount(supply.supply)
             let id = AccountLeaf.assetID(of: supply.asset)
             guard tree.slot(ofKey: id) == nil else { throw .duplicateGenesisEntry(Holder.supply(supply.asset).description) }
             let slot = try tree.assignSlot(key: id)
-            tree.setLeaf(
-                AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomness.nextElement()), at: slot)
+            written.append(
+                (slot, AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomness.nextElement())))
         }
         for holding in holdings {
             try BatchBuilder.checkAddress(holding.account, "account")
@@ -69,10 +71,10 @@ public struct BatchStateTree: Sendable {
             guard key != id else { throw .keyCollision(holder.description) }
             guard tree.slot(ofKey: key) == nil else { throw .duplicateGenesisEntry(holder.description) }
             let slot = try tree.assignSlot(key: key)
-            tree.setLeaf(
-                AccountLeaf(balance: holding.balance, nonce: 0, key: key, asset: id, blinding: randomness.nextElement()),
-                at: slot)
+            written.append(
+                (slot, AccountLeaf(balance: holding.balance, nonce: 0, key: key, asset: id, blinding: randomness.nextElement())))
         }
+        tree.setLeaves(written)
         return tree
     }
 
@@ -120,6 +122,49 @@ public struct BatchStateTree: Sendable {
         slots[key] = slot
         nextSlot += 1
         return slot
+    }
+
+    /// Replaces many leaves at once (a later entry for a slot wins), then recomputes each
+    /// touched node once, level by level, on every core. A genesis of n leaves costs about
+    /// 2n merges this way instead of 31n leaf by leaf: minutes become seconds at a million
+    /// accounts.
+    mutating func setLeaves(_ updates: [(slot: Int, leaf: AccountLeaf)]) {
+        guard !updates.isEmpty else { return }
+        var latest = [Int: AccountLeaf](minimumCapacity: updates.count)
+        for (slot, leaf) in updates {
+            precondition(slot >= 0 && slot < Self.capacity, "slot \(slot) is outside the tree")
+            latest[slot] = leaf
+        }
+        var indices = latest.keys.sorted()
+        let written = indices.map { latest[$0]! }
+        for (slot, leaf) in zip(indices, written) { leaves[slot] = leaf.key.isZero && leaf == .empty ? nil : leaf }
+        var digests = [RPODigest](repeating: Self.emptySubtreeRoots[0], count: indices.count)
+        digests.withUnsafeMutableBufferPointer { out in
+            Parallelism.automatic.forEachChunk(count: written.count, minimumChunk: 512) { range in
+                for i in range { out[i] = written[i].digest }
+            }
+        }
+        for level in 0..<Self.depth {
+            let empty = Self.emptySubtreeRoots[level]
+            for (index, digest) in zip(indices, digests) { levels[level][index] = digest == empty ? nil : digest }
+            var parents = [Int]()
+            parents.reserveCapacity(indices.count / 2 + 1)
+            for index in indices where parents.last != index >> 1 { parents.append(index >> 1) }
+            let nodes = levels[level]
+            var merged = [RPODigest](repeating: empty, count: parents.count)
+            merged.withUnsafeMutableBufferPointer { out in
+                Parallelism.automatic.forEachChunk(count: parents.count, minimumChunk: 512) { range in
+                    for i in range {
+                        let left = nodes[2 * parents[i]] ?? empty
+                        let right = nodes[2 * parents[i] + 1] ?? empty
+                        out[i] = RPO256.merge(left, right)
+                    }
+                }
+            }
+            indices = parents
+            digests = merged
+        }
+        root = digests[0]
     }
 
     /// Replaces the leaf in `slot` and updates the root (31 merges).
