@@ -61,13 +61,21 @@ public struct BatchStateTree: Sendable {
             written.append(
                 (slot, AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomness.nextElement())))
         }
-        for holding in holdings {
+        // Keys are hashes (two permutations each): derived on every core, asset ids once per asset.
+        var keys = [Goldilocks](repeating: .zero, count: holdings.count)
+        keys.withUnsafeMutableBufferPointer { out in
+            Parallelism.automatic.forEachChunk(count: holdings.count, minimumChunk: 256) { range in
+                for i in range { out[i] = AccountLeaf.key(account: holdings[i].account, asset: holdings[i].asset) }
+            }
+        }
+        var assetIDs = [[UInt8]: Goldilocks]()
+        for (holding, key) in zip(holdings, keys) {
             try BatchBuilder.checkAddress(holding.account, "account")
             try BatchBuilder.checkAddress(holding.asset, "asset")
             try BatchBuilder.checkAmount(holding.balance)
             let holder = Holder.account(holding.account, asset: holding.asset)
-            let key = AccountLeaf.key(account: holding.account, asset: holding.asset)
-            let id = AccountLeaf.assetID(of: holding.asset)
+            let id = assetIDs[holding.asset] ?? AccountLeaf.assetID(of: holding.asset)
+            assetIDs[holding.asset] = id
             guard key != id else { throw .keyCollision(holder.description) }
             guard tree.slot(ofKey: key) == nil else { throw .duplicateGenesisEntry(holder.description) }
             let slot = try tree.assignSlot(key: key)
