@@ -143,8 +143,89 @@ import Testing
         #expect(try await StarkBatchProofs().genesisStateRoot(chain: otherChain) != genesis)
     }
 
+    @Test func aRealProofAlteredInTransitIsRefusedRecordedAndProvedAgain() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let proofs = StarkBatchProofs()
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        // One byte in the middle of the first proof (inside the STARK openings) flips on the way.
+        let l1 = AlteringL1Client(EmbeddedL1Client(engine: engine, operatorKey: operatorKey), alter: [1])
+        let driver = SettlementService(
+            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 0))
+        try await block(chain)
+
+        try await driver.step()
+        #expect(try await prover.proveReadyBatches() == 1)
+        try await driver.step()
+        let refused = try #require(try chain.settlement(of: 1))
+        #expect(refused.state == .failed, "\(refused)")
+        #expect(refused.reason?.isEmpty == false)
+        #expect(try chain.storedProof(ofBatch: 1) == nil)
+        #expect(try await l1.batch(1)?.status == .committed)
+        #expect(try await l1.batch(1)?.proofAttempts.map(\.accepted) == [false])
+
+        // The node proves the batch again; the new proof goes through and the batch executes.
+        #expect(try await prover.proveReadyBatches() == 1)
+        try await driver.step()
+        #expect(try await l1.batch(1)?.status == .executed)
+        #expect(try await l1.batch(1)?.proofAttempts.map(\.accepted) == [false, true])
+        #expect(try chain.settlement(of: 1)?.state == .executed)
+    }
+
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
+
+/// The L1 behind a faulty relay: the first proof sent for each batch in `alter` arrives with
+/// one byte in its middle flipped; everything else passes unchanged.
+struct AlteringL1Client: L1Client {
+    let inner: any L1Client
+    let pending: Locked<Set<UInt64>>
+
+    init(_ inner: any L1Client, alter: Set<UInt64>) {
+        self.inner = inner
+        pending = Locked(alter)
+    }
+
+    func prove(batchNumber: UInt64, batchHash: Hash32, proof: [UInt8]) async throws(SettlementError) -> L1Acknowledgement {
+        var sent = proof
+        if pending.withLock({ $0.remove(batchNumber) != nil }) { sent[sent.count / 2] ^= 0x01 }
+        return try await inner.prove(batchNumber: batchNumber, batchHash: batchHash, proof: sent)
+    }
+
+    func commit(_ commitment: BatchCommitment) async throws(SettlementError) -> L1Acknowledgement {
+        try await inner.commit(commitment)
+    }
+    func execute(batchNumber: UInt64, batchHash: Hash32) async throws(SettlementError) -> L1Acknowledgement {
+        try await inner.execute(batchNumber: batchNumber, batchHash: batchHash)
+    }
+    func revert(toBatch: UInt64, lastCommittedBatchHash: Hash32) async throws(SettlementError) -> L1Acknowledgement {
+        try await inner.revert(toBatch: toBatch, lastCommittedBatchHash: lastCommittedBatchHash)
+    }
+    func deposit(recipient: Address, asset: Address, amount: UInt256, sender: Address) async throws(SettlementError) -> DepositRecord {
+        try await inner.deposit(recipient: recipient, asset: asset, amount: amount, sender: sender)
+    }
+    func finalizeWithdrawal(_ proof: WithdrawalProof) async throws(SettlementError) -> FinalizedWithdrawal {
+        try await inner.finalizeWithdrawal(proof)
+    }
+    func status() async throws(SettlementError) -> L1Status { try await inner.status() }
+    func batch(_ number: UInt64) async throws(SettlementError) -> L1BatchRecord? { try await inner.batch(number) }
+    func batches(from number: UInt64, limit: Int) async throws(SettlementError) -> [L1BatchRecord] {
+        try await inner.batches(from: number, limit: limit)
+    }
+    func proof(ofBatch number: UInt64) async throws(SettlementError) -> [UInt8]? { try await inner.proof(ofBatch: number) }
+    func deposits(from index: UInt64, limit: Int) async throws(SettlementError) -> [DepositRecord] {
+        try await inner.deposits(from: index, limit: limit)
+    }
+    func withdrawals(after sequence: UInt64, limit: Int) async throws(SettlementError) -> [FinalizedWithdrawal] {
+        try await inner.withdrawals(after: sequence, limit: limit)
+    }
+    func events(after sequence: UInt64, limit: Int) async throws(SettlementError) -> [L1Event] {
+        try await inner.events(after: sequence, limit: limit)
     }
 }

@@ -430,7 +430,6 @@ public actor Chain {
 
     // MARK: - L1 deposits
 
-    /// The L1 queue index of the next deposit the chain has not yet received.
     /// The last block stopped short because its batch was full, not because the mempool was
     /// drained or the block limits were reached: the next block should follow at once.
     public private(set) var lastBlockFilledItsBatch = false
@@ -439,6 +438,7 @@ public actor Chain {
     /// counted once, and deposits once more for a possible refund.
     private var openBatchOperationBound: Int { Int(openBatch.transactionCount) + openContents.deposits.count }
 
+    /// The L1 queue index of the next deposit the chain has not yet received.
     public var nextDepositToReceive: UInt64 { openContents.nextDepositIndex + UInt64(pendingDeposits.count) }
 
     /// Takes deposits fetched from the L1 queue; only the next ones in queue order are kept
