@@ -165,12 +165,16 @@ struct BenchReport {
             }
             lines.append("batches     per minute: sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
                 + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s)")
-            lines.append(
-                "proven      \(f(run.provenTPS, 1)) transfers/s accepted by the L1; \(run.proofsMade) proofs made; prover "
-                    + (run.proverCapacityTPS.map { f($0, 1) + " transfers/s while proving" } ?? "n/a")
-                    + "; proof lag " + (run.proofLagSeconds.map { f($0, 1) + " s" } ?? "n/a")
-                    + "; \(run.unprovenBatches) sealed batches not yet proven")
-            lines.append("            \(Self.proofsNote(run))")
+            if run.prover != "stark" {
+                lines.append("proven      n/a: \(Self.proofsNote(run))")
+            } else {
+                lines.append(
+                    "proven      \(f(run.provenTPS, 1)) transfers/s accepted by the L1; \(run.proofsMade) proofs made; prover "
+                        + (run.proverCapacityTPS.map { f($0, 1) + " transfers/s while proving" } ?? "n/a")
+                        + "; proof lag " + (run.proofLagSeconds.map { f($0, 1) + " s" } ?? "n/a")
+                        + "; \(run.unprovenBatches) sealed batches not yet proven")
+                lines.append("            \(Self.proofsNote(run))")
+            }
             lines.append("memory      node + embedded L1 mock (one process) peak \(mib(run.nodePeakMemory))")
         }
         lines.append("")
