@@ -200,10 +200,15 @@ actor ScriptedProofsForTests: BatchProofSystem {
         #expect(try first.lastCommittedBatch() == 0)
 
         // The L1 comes back on the same port: both batches are committed, in order, once.
-        let service = L1Service(engine: engine, host: "127.0.0.1", port: port, logger: Logger(label: "l1"))
+        let (listening, listeningContinuation) = AsyncStream.makeStream(of: Int.self)
+        let service = L1Service(engine: engine, host: "127.0.0.1", port: port, logger: Logger(label: "l1")) {
+            listeningContinuation.yield($0)
+        }
         let running = Task { try await service.run() }
         defer { running.cancel() }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until it listens again (a fixed sleep is too short on a busy machine).
+        var listeningIterator = listening.makeAsyncIterator()
+        #expect(await listeningIterator.next() == port)
         try await before.step()
         try await before.step()
         #expect(try first.lastCommittedBatch() == 2)
