@@ -23,12 +23,14 @@ public struct NodeConfig: Sendable {
         public var maxInterval: Duration
         /// ...or before its proof could need more operation slots than this. The prover's
         /// time and memory grow with the slot count, so this bounds both (1,024 operations:
-        /// about 45 s and 6 GB on two cores).
+        /// about 30 s and 5.4 GB on two cores; memory doubles with each doubling).
         public var maxOperations: Int = Self.defaultMaxOperations
 
         public static let defaultMaxOperations = 1_024
-        /// A reopened batch may merge two (see `Chain`); twice this still fits the AIR's largest trace.
-        public static let maxOperationsRange = 4...32_768
+        /// 4,096 operations need about 22 GB to prove: more would not fit a prover machine of
+        /// ordinary size. (A batch reopened after a crash may merge two; that still fits the
+        /// AIR's largest trace.)
+        public static let maxOperationsRange = 4...4_096
     }
 
     /// A genesis account, with its name and organisation for people reading the config.
