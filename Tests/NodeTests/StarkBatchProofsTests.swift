@@ -175,6 +175,25 @@ import Testing
         #expect(try chain.settlement(of: 1)?.state == .executed)
     }
 
+    @Test func aBackgroundProverProvesOnItsOwnLowPriorityThreadAndTheBatchExecutes() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let proofs = StarkBatchProofs(background: true)
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let driver = SettlementService(
+            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 9, nonce: 0))
+        try await block(chain)
+        try await driver.step()
+        #expect(try await prover.proveReadyBatches() == 1)
+        try await driver.step()
+        #expect(try await l1.batch(1)?.status == .executed)
+        #expect(try await l1.batch(1)?.proofAttempts.map(\.accepted) == [true])
+    }
+
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }

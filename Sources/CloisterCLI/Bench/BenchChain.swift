@@ -32,7 +32,8 @@ struct BenchChain: Sendable {
         var admin: String
         /// `embedded_listen` of an embedded L1 mock, with the operator key file; nil: no settlement.
         var embeddedL1: (listen: String, operatorKeyFile: String)?
-        /// `[settlement] prover`: "stark" proves every batch, "none" leaves them committed.
+        /// "stark" proves every batch on every core, "background" on one low-priority thread,
+        /// "none" leaves them committed.
         var prover = "stark"
     }
 
@@ -73,7 +74,8 @@ struct BenchChain: Sendable {
                 l1 = "embedded"
                 embedded_listen = "\(l1.listen)"
                 poll_interval_ms = 1000
-                prover = "\(listen.prover)"
+                prover = "\(listen.prover == "none" ? "none" : "stark")"
+                prover_background = \(listen.prover == "background")
                 [operator]
                 key_file = "\(l1.operatorKeyFile)"
 

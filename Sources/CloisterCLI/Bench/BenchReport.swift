@@ -114,7 +114,7 @@ struct BenchReport {
 
     /// What the proof figures mean, for the JSON and the summary.
     static func proofsNote(_ run: BenchResult) -> String {
-        guard run.prover == "stark" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
+        guard run.prover != "none" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
         guard let capacity = run.proverCapacityTPS else {
             return "no proof finished during the run: batches of up to batch.max_operations take tens of seconds each; run longer or see `cloister proof bench`"
         }
@@ -165,7 +165,7 @@ struct BenchReport {
             }
             lines.append("batches     per minute: sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
                 + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s)")
-            if run.prover != "stark" {
+            if run.prover == "none" {
                 lines.append("proven      n/a: \(Self.proofsNote(run))")
             } else {
                 lines.append(

@@ -33,7 +33,8 @@ struct BenchRun: AsyncParsableCommand {
     @Option(help: "Write an SVG chart of throughput and p99 latency over time to this file.") var svg: String?
     @Option(help: "Keep the node's folder (config, data, node.log) here instead of a temporary folder.") var keep: String?
     @Option(help: "The cloister binary to start as the node (default: this one).") var nodeBinary: String?
-    @Option(help: "The node's batch prover: stark (proves every batch, on the same cores) or none (measures the sequencer alone).")
+    @Option(
+        help: "The node's batch prover: stark (every batch, on every core), background (one low-priority thread) or none (the sequencer alone).")
     var prover: String = "stark"
 
     func run() async throws {
@@ -43,7 +44,9 @@ struct BenchRun: AsyncParsableCommand {
             throw CommandFailure("--rate ≥ 0, --connections 1 to 1000, --batch 1 to 1000, --senders ≥ 2")
         }
         guard let smallest = sizes.min(), smallest >= 3 else { throw CommandFailure("--accounts must be at least 3") }
-        guard prover == "stark" || prover == "none" else { throw CommandFailure("--prover must be stark or none") }
+        guard ["stark", "background", "none"].contains(prover) else {
+            throw CommandFailure("--prover must be stark, background or none")
+        }
         let members = min(senders, smallest - 1)
         let count = transfers ?? Int((Double(rate > 0 ? rate : 20_000) * seconds * 1.02).rounded(.up)) + connections * batch
         let every = sampleEvery ?? max(1, (rate > 0 ? rate : 10_000) / 100)

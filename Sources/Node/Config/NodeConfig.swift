@@ -84,6 +84,8 @@ public struct NodeConfig: Sendable {
         public var prover: Prover
         /// How many batches are proven at once (each proof already uses every core).
         public var proverWorkers: Int
+        /// Prove on one low-priority thread, leaving the cores to block production first.
+        public var proverBackground = false
 
         public enum Prover: String, Sendable {
             /// STARK batch proofs (BatchProof module); batches go on to proven and executed.
@@ -237,6 +239,7 @@ public struct NodeConfig: Sendable {
                 }
                 settlement.proverWorkers = workers
             }
+            settlement.proverBackground = try table.optionalBoolean("prover_background") ?? false
             try table.finish()
         }
 

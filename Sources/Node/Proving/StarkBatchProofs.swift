@@ -5,6 +5,7 @@ import Primitives
 import Settlement
 import Stark
 import StarkCrypto
+import StarkMath
 
 /// STARK validity proofs of the node's batches, with the BatchProof module's batch AIR.
 ///
@@ -23,6 +24,8 @@ public actor StarkBatchProofs: BatchProofSystem {
     static let seedKey = "proof.witness-seed"
 
     let options: ProofOptions
+    /// Prove on one low-priority thread instead of every core (`prover_background`).
+    let background: Bool
     private var seed: [UInt8]?
     private var genesis: BatchStateTree?
     /// The tree after batch `headBatch`: statements advance it in batch order.
@@ -30,7 +33,13 @@ public actor StarkBatchProofs: BatchProofSystem {
     private var headBatch: UInt64 = 0
     private var witnesses: [UInt64: BatchWitness] = [:]
 
-    public init(options: ProofOptions = .default) { self.options = options }
+    /// - Parameter background: prove on one thread of lowered priority, so block production
+    ///   and the API keep the cores when they need them (a proof then takes about twice as
+    ///   long on an idle two-core machine); otherwise every core proves.
+    public init(options: ProofOptions = .default, background: Bool = false) {
+        self.options = options
+        self.background = background
+    }
 
     public nonisolated var name: String { "stark (cloister.batch.v2 STARK over the RPO account tree)" }
 
@@ -66,11 +75,16 @@ public actor StarkBatchProofs: BatchProofSystem {
             throw NodeError.corruptRecord("the contents of batch \(number) are not stored")
         }
         let options = self.options
-        let proof = try await Task.detached(priority: .utility) {
-            do { return try BatchProver.prove(witness: witness, options: options) } catch {
-                throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
-            }
-        }.value
+        let prove: @Sendable () throws(BatchProofError) -> StarkProof = {
+            try BatchProver.prove(witness: witness, options: options)
+        }
+        let proof: StarkProof
+        do {
+            proof = try await background ? BackgroundThread.run { () throws(BatchProofError) in try Parallelism.serially(prove) }
+                : Task.detached(priority: .utility) { try prove() }.value
+        } catch {
+            throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
+        }
         witnesses[number] = nil
         return BatchProofEnvelope(
             slotCount: witness.publicInputs.slotCount, deposits: contents.deposits, withdrawals: contents.withdrawals,
@@ -195,5 +209,26 @@ extension Hash32 {
     init(rpo digest: RPODigest) {
         // 4 × 8 bytes: always 32, so the conversion cannot fail.
         self = try! Hash32(digest.bytes)
+    }
+}
+
+/// Runs work on a thread of its own whose scheduling priority is lowered (nice 10 on Linux),
+/// so that under load the kernel gives the cores to the node's other threads first.
+enum BackgroundThread {
+    static let niceness: Int32 = 10
+
+    static func run<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                #if canImport(Glibc)
+                // On Linux the nice value is per thread: `who` 0 is this thread alone.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+                #endif
+                continuation.resume(with: Result { try work() })
+            }
+            thread.name = "cloister-prover"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 }

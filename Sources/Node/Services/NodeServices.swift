@@ -172,7 +172,7 @@ public enum NodeRuntime {
         var services: [any Service] = []
         let proofSystem: any BatchProofSystem =
             switch config.settlement.prover {
-            case .stark: StarkBatchProofs()
+            case .stark: StarkBatchProofs(background: config.settlement.proverBackground)
             case .none: NoBatchProofs()
             }
         // The L1 accepts batch 1 only from this root; a separate `cloister l1` pins it with
@@ -204,7 +204,12 @@ public enum NodeRuntime {
                 ProverService(
                     chain: chain, system: proofSystem, workers: config.settlement.proverWorkers,
                     interval: config.settlement.pollInterval, logger: logger))
-            logger.info("batch prover", metadata: ["system": "\(proofSystem.name)", "workers": "\(config.settlement.proverWorkers)"])
+            logger.info(
+                "batch prover",
+                metadata: [
+                    "system": "\(proofSystem.name)", "workers": "\(config.settlement.proverWorkers)",
+                    "threads": "\(config.settlement.proverBackground ? "one, low priority" : "every core")",
+                ])
         }
         return services
     }

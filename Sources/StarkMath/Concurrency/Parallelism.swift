@@ -27,6 +27,23 @@ public enum Parallelism: Sendable, Hashable {
     /// each group needs its own scratch memory.
     public static let coreCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    /// Runs `body` with every bulk operation it starts on this thread kept on this thread,
+    /// `.automatic` included: for work that must leave the other cores to something more
+    /// urgent (a node's prover beside its sequencer). Scopes nest.
+    public static func serially<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        let outer = pthread_getspecific(serialScopeKey)
+        pthread_setspecific(serialScopeKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialScopeKey, outer) }
+        return try body()
+    }
+
+    /// The thread-specific flag of ``serially(_:)``: non-nil inside a scope.
+    private static let serialScopeKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key is left for Parallelism")
+        return key
+    }()
+
     /// Splits `0 ..< count` into contiguous chunks of at least `minimumChunk` items and
     /// runs `body` on each: on several threads under `.automatic`, inline under `.serial`
     /// or when there is only one chunk's worth of work.
@@ -35,7 +52,8 @@ public enum Parallelism: Sendable, Hashable {
     /// needs no locking. `body` must not touch shared mutable state otherwise.
     public func forEachChunk(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunkCount = self == .serial ? 1 : min(Self.maximumChunkCount, count / max(1, minimumChunk))
+        let serial = self == .serial || pthread_getspecific(Self.serialScopeKey) != nil
+        let chunkCount = serial ? 1 : min(Self.maximumChunkCount, count / max(1, minimumChunk))
         if chunkCount <= 1 {
             body(0..<count)
             return
