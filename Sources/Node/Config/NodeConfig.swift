@@ -24,6 +24,9 @@ public struct NodeConfig: Sendable {
         /// ...or before its proof could need more operation slots than this. The prover's
         /// time and memory grow with the slot count, so this bounds both (1,024 operations:
         /// about 30 s and 5.4 GB on two cores; memory doubles with each doubling).
+        ///
+        /// A node without a prover (`settlement.prover = "none"`, or no settlement) has no proof
+        /// to bound: its batches close by `maxBlocks` and `maxInterval` alone unless this is set.
         public var maxOperations: Int = Self.defaultMaxOperations
 
         public static let defaultMaxOperations = 1_024
@@ -31,6 +34,10 @@ public struct NodeConfig: Sendable {
         /// ordinary size. (A batch reopened after a crash may merge two; that still fits the
         /// AIR's largest trace.)
         public static let maxOperationsRange = 4...4_096
+        /// What an unproven batch may hold: the account tree is brought up to date once per
+        /// batch, so larger batches cost the node less; this only keeps counts far from overflow.
+        public static let maxUnprovenOperations = 1 << 40
+        public static let unprovenOperationsRange = 4...maxUnprovenOperations
     }
 
     /// A genesis account, with its name and organisation for people reading the config.
@@ -180,11 +187,12 @@ public struct NodeConfig: Sendable {
         try chainTable.finish()
 
         let batchTable = try root.table("batch")
-        let batch = Batch(
+        var batch = Batch(
             maxBlocks: try batchTable.integer("max_blocks", in: 1...1_000_000),
             maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)),
-            maxOperations: try batchTable.optionalInteger("max_operations", in: Batch.maxOperationsRange)
-                ?? Batch.defaultMaxOperations)
+            maxOperations: Batch.defaultMaxOperations)
+        // Checked against the prover below, once settlement is read.
+        let requestedMaxOperations = try batchTable.optionalInteger("max_operations")
         try batchTable.finish()
 
         let storage = try root.table("storage")
@@ -242,6 +250,17 @@ public struct NodeConfig: Sendable {
             settlement.proverBackground = try table.optionalBoolean("prover_background") ?? false
             try table.finish()
         }
+        let proven = settlement.enabled && settlement.prover == .stark
+        if let requested = requestedMaxOperations {
+            let range = proven ? Batch.maxOperationsRange : Batch.unprovenOperationsRange
+            guard range.contains(requested) else {
+                throw batchTable.error(
+                    "max_operations",
+                    "must be between \(range.lowerBound) and \(range.upperBound), got \(requested)"
+                        + (proven ? " (the prover holds a whole batch in memory; without a prover batches may be larger)" : ""))
+            }
+        }
+        batch.maxOperations = requestedMaxOperations ?? (proven ? Batch.defaultMaxOperations : Batch.maxUnprovenOperations)
 
         var policyDirectory: String?
         if let policyTable = try root.optionalTable("policy") {

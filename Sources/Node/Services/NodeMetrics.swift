@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The node's Prometheus metrics, served at `/metrics` on the admin listener.
 ///
@@ -86,10 +87,33 @@ public final class NodeMetrics: Sendable {
     /// One API request: `api` is `rpc` or `admin`, `method` the JSON-RPC method or admin route,
     /// `outcome` `ok`, an error class or an HTTP status.
     public func request(api: String, method: String, outcome: String, duration: Duration) {
-        registry.makeCounter(descriptor: Self.name("api_requests", "total", "API requests by method and outcome"), labels: [("api", api), ("method", method), ("outcome", outcome)]
-        ).increment()
-        registry.makeDurationHistogram(descriptor: Self.name("api_request", "seconds", "API request latency by method"), labels: [("api", api), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RequestSeries(api: api, method: method, outcome: outcome)
+        let series = requestSeries.withLock { $0[key] } ?? makeRequestSeries(key)
+        series.count.increment()
+        series.latency.record(duration)
+    }
+
+    /// Every request is counted: the registry's look-up (descriptor, label arrays, its lock)
+    /// is done once per method and outcome, then the series come from this table.
+    private struct RequestSeries: Hashable {
+        var api: String
+        var method: String
+        var outcome: String
+    }
+
+    private let requestSeries = Mutex<[RequestSeries: (count: Counter, latency: DurationHistogram)]>([:])
+
+    private func makeRequestSeries(_ key: RequestSeries) -> (count: Counter, latency: DurationHistogram) {
+        let series = (
+            count: registry.makeCounter(
+                descriptor: Self.name("api_requests", "total", "API requests by method and outcome"),
+                labels: [("api", key.api), ("method", key.method), ("outcome", key.outcome)]),
+            latency: registry.makeDurationHistogram(
+                descriptor: Self.name("api_request", "seconds", "API request latency by method"),
+                labels: [("api", key.api), ("method", key.method)], buckets: Self.latencyBuckets)
+        )
+        requestSeries.withLock { $0[key] = series }
+        return series
     }
 
     /// The Prometheus text exposition of every metric.

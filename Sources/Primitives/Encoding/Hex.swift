@@ -9,6 +9,8 @@ public enum Hex {
     /// Inlinable so callers specialise it: a generic walk over `utf8` costs a witness call per digit.
     @inlinable
     public static func decodeData(_ text: some StringProtocol) throws(HexError) -> [UInt8] {
+        // Native strings (what JSON parsing produces) decode straight from their bytes.
+        if let decoded = text.utf8.withContiguousStorageIfAvailable(decodeData(utf8:)) { return try decoded.get() }
         let utf8 = text.utf8
         guard utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
             utf8[utf8.index(after: utf8.startIndex)] | 0x20 == UInt8(ascii: "x")
@@ -25,6 +27,36 @@ public enum Hex {
             isHigh.toggle()
         }
         return output
+    }
+
+    /// `decodeData` over contiguous UTF-8: two digits per output byte, no per-digit calls.
+    @usableFromInline
+    static func decodeData(utf8: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], HexError> {
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") else {
+            return .failure(.missingPrefix)
+        }
+        let digitCount = utf8.count - 2
+        guard digitCount % 2 == 0 else { return .failure(.oddLength) }
+        var failure: HexError?
+        let output = [UInt8](unsafeUninitializedCapacity: digitCount / 2) { bytes, initialized in
+            var index = 0
+            while index < digitCount / 2 {
+                let position = 2 + 2 * index
+                guard let high = nibble(utf8[position]) else {
+                    failure = .invalidDigit(position: position)
+                    break
+                }
+                guard let low = nibble(utf8[position + 1]) else {
+                    failure = .invalidDigit(position: position + 1)
+                    break
+                }
+                bytes[index] = high << 4 | low
+                index += 1
+            }
+            initialized = index
+        }
+        if let failure { return .failure(failure) }
+        return .success(output)
     }
 
     /// Decodes DATA that must be exactly `count` bytes long.
