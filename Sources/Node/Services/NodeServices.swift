@@ -23,9 +23,23 @@ public struct BlockProductionService: Service {
     }
 
     public func run() async throws {
+        // Block production runs at high priority: under load, the cooperative threads hold
+        // hundreds of admission jobs (each a signature recovery), and a block that queued
+        // behind them at every hop would take several times its own work to close.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask(priority: .high) { await produceUntilShutdown() }
+        }
+    }
+
+    private func produceUntilShutdown() async {
+        let clock = ContinuousClock()
+        var due = clock.now.advanced(by: interval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            // Blocks are due one interval apart, start to start: a block that took longer than
+            // the interval to produce is followed at once, not after a further full interval.
+            try? await Task.sleep(until: due, clock: clock)
             await step()
+            due = Swift.max(due.advanced(by: interval), clock.now)
         }
         while await chain.pendingCount > 0 {
             guard (try? await chain.produceBlock()) != nil else { break }

@@ -111,11 +111,14 @@ public final class SQLiteChainStore: ChainStore {
         let blockID = Self.blockRowID(block.number)
         let sealedBlock = cipher.seal(block.hash.bytes + block.payload, table: "blocks", rowID: blockID)
         let hashID = cipher.lookupID(table: "block-hash", key: block.hash.bytes)
-        let transactions = block.transactions.enumerated().map { position, transaction in
+        let cipher = self.cipher
+        let transactions = Self.concurrentMap(block.transactions.indices) { position in
+            let transaction = block.transactions[position]
             let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
             return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
         }
-        let state = block.stateEntries.map { entry in
+        let state = Self.concurrentMap(block.stateEntries.indices) { index in
+            let entry = block.stateEntries[index]
             let id = cipher.lookupID(table: "state", key: entry.key)
             return SealedRow(
                 id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
@@ -164,8 +167,30 @@ public final class SQLiteChainStore: ChainStore {
         }
     }
 
+    /// `transform` over `indices` on every core, in order: a busy block seals thousands of
+    /// records, and the sequencer waits for its write before the next block.
+    static func concurrentMap<Element: Sendable>(_ indices: Range<Int>, _ transform: @Sendable (Int) -> Element) -> [Element] {
+        let chunk = 256
+        guard indices.count > chunk else { return indices.map(transform) }
+        let chunks = (indices.count + chunk - 1) / chunk
+        var results = [[Element]](repeating: [], count: chunks)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = ChunkSlots(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: chunks) { index in
+                let start = indices.lowerBound + index * chunk
+                // Each iteration writes its own slot only.
+                slots.base[index] = (start..<min(start + chunk, indices.upperBound)).map(transform)
+            }
+        }
+        return results.flatMap { $0 }
+    }
+
+    private struct ChunkSlots<Element>: @unchecked Sendable {
+        let base: UnsafeMutablePointer<[Element]>
+    }
+
     /// An encrypted row ready to insert.
-    struct SealedRow {
+    struct SealedRow: Sendable {
         var id: [UInt8]
         var position: Int
         var sealed: [UInt8]
