@@ -74,6 +74,30 @@ import Testing
         }
     }
 
+    /// `batch.max_operations` bounds what a prover must hold; a node that proves nothing closes
+    /// batches by blocks and time only, unless the operator bounds them anyway.
+    @Test func batchOperationBoundAppliesToProvenBatchesOnly() throws {
+        func parse(_ text: String) throws(ConfigError) -> NodeConfig {
+            try NodeConfig.parse(try ConfigDocument.parse(text, file: "c.toml"), file: "c.toml")
+        }
+        let unproven = Self.valid.replacingOccurrences(of: "prover = \"stark\"", with: "prover = \"none\"")
+        #expect(unproven != Self.valid)
+        let proven = try parse(Self.valid)
+        #expect(proven.settlement.prover == .stark)
+        #expect(proven.batch.maxOperations == 1024)
+        #expect(try parse(Self.valid.replacingOccurrences(of: "max_operations = 1024", with: "")).batch.maxOperations == 1024)
+
+        let none = try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: ""))
+        #expect(none.batch.maxOperations == NodeConfig.Batch.maxUnprovenOperations)
+        #expect(try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: "max_operations = 65536")).batch.maxOperations == 65536)
+        do {
+            _ = try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: "max_operations = 3"))
+            Issue.record("accepted max_operations = 3 without a prover")
+        } catch {
+            #expect(error.key == "batch.max_operations", "\(error)")
+        }
+    }
+
     /// `[genesis] synthetic_accounts` (benchmarks): N extra accounts with deterministic addresses and
     /// the configured balances at genesis; token supply and holder count include them.
     @Test func syntheticGenesisAccountsAreWrittenWithTheirBalances() throws {

@@ -242,7 +242,11 @@ public actor Chain {
 
     /// Links entries into the audit hash chain; the head advances only once they are stored.
     private func linkAudit(_ entries: [AuditEntry]) -> (records: [[UInt8]], head: Hash32) {
-        var head = auditHead
+        Self.link(entries, after: auditHead)
+    }
+
+    private static func link(_ entries: [AuditEntry], after previous: Hash32) -> (records: [[UInt8]], head: Hash32) {
+        var head = previous
         var records = [[UInt8]]()
         records.reserveCapacity(entries.count)
         for var entry in entries {
@@ -595,31 +599,6 @@ public actor Chain {
         }
 
         let timestampMs = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000)
-        let transactionHashes = selected.map(\.hash)
-        var included = [IncludedTransaction]()
-        included.reserveCapacity(selected.count)
-        var cumulative: UInt64 = 0
-        var logIndex = 0
-        for (position, (transaction, receipt)) in zip(selected, receipts).enumerated() {
-            cumulative += receipt.gasUsed
-            included.append(
-                IncludedTransaction(
-                    signed: transaction.signed, sender: transaction.sender, blockNumber: number, blockHash: .zero,
-                    position: position, receipt: receipt, cumulativeGasUsed: cumulative, firstLogIndex: logIndex))
-            logIndex += receipt.logs.count
-        }
-        let header = BlockHeader(
-            parentHash: head.hash, beneficiary: .zero, stateRoot: latestBatch.stateRoot,
-            transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(included.map(\.receiptHash)),
-            logsBloom: bloom, number: number, gasLimit: config.chain.blockGasLimit, gasUsed: gasUsed,
-            timestamp: timestampMs / 1000, extraData: policy?.policy.hash.bytes ?? [], baseFeePerGas: config.chain.gasPrice)
-        let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
-        let transactions = included.map { record -> TransactionWrite in
-            var record = record
-            record.blockHash = block.hash
-            return TransactionWrite(hash: record.hash, payload: record.encoded)
-        }
-
         var batch = openBatch
         // Deposits count as operations: a batch holding only deposits is sealed by time like any other.
         batch.transactionCount += UInt64(selected.count + deposits.count)
@@ -640,34 +619,32 @@ public actor Chain {
         }
 
         var compactAllows = [AuditEntry]()
-        if policy != nil && allowed > 0 {
+        if let policy, allowed > 0 {
             compactAllows.append(
                 AuditEntry(
                     kind: .policyDecision, time: timestampMs, block: number, rule: PolicyDecision.allow.ruleID, outcome: "allow",
-                    detail: "\(allowed) transactions allowed under policy \(policy!.policy.hash.hex)"))
+                    detail: "\(allowed) transactions allowed under policy \(policy.policy.hash.hex)"))
         }
-        let audit = pendingAudit + depositAudit + denials + compactAllows + [
-            AuditEntry(
-                kind: .block, time: timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
-                detail: "block \(number) \(block.hash.hex) with \(selected.count) transactions, \(receipts.filter { !$0.succeeded }.count) failed"
-                    + (deposits.isEmpty ? "" : ", \(deposits.count) L1 deposits"))
-        ]
-        let linked = linkAudit(audit)
+        let failed = receipts.count(where: { !$0.succeeded })
         let writtenAudit = pendingAudit.count
         let nextContents = sealsBatch ? BatchContents(firstDepositIndex: contents.nextDepositIndex) : contents
         var batchMetadata = [OpenBatch.key: nextBatch.encoded, BatchContents.openKey: nextContents.encoded]
         if sealsBatch { batchMetadata[BatchContents.sealedKey(batch.number)] = contents.encoded }
+        let assembly = BlockAssembly(
+            number: number, parentHash: head.hash, stateRoot: latestBatch.stateRoot, logsBloom: bloom,
+            gasLimit: config.chain.blockGasLimit, gasUsed: gasUsed, timestampMs: timestampMs,
+            extraData: policy?.policy.hash.bytes ?? [], baseFeePerGas: config.chain.gasPrice, transactions: selected,
+            receipts: receipts, audit: pendingAudit + depositAudit + denials + compactAllows,
+            blockAuditSuffix: "with \(selected.count) transactions, \(failed) failed"
+                + (deposits.isEmpty ? "" : ", \(deposits.count) L1 deposits"),
+            auditHead: auditHead, stateEntries: entries + windowEntries, metadata: batchMetadata)
         committing = true
         defer { committing = false }
+        let written: (block: SequencedBlock, auditHead: Hash32)
         do {
-            // Written off the actor: admissions and reads carry on against the executed state,
-            // which is what this block makes durable.
-            try await Self.write(
-                BlockWrite(
-                    number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-                    stateEntries: entries + windowEntries, auditRecords: linked.records,
-                    metadata: batchMetadata),
-                to: store)
+            // Encoded and written off the actor: admissions and reads carry on against the
+            // executed state, which is what this block makes durable.
+            written = try await Self.assembleAndWrite(assembly, to: store)
         } catch {
             logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
             windows = windowsBefore
@@ -675,15 +652,15 @@ public actor Chain {
             mempool.restore(selected)
             throw error
         }
+        let block = written.block
         pendingAudit.removeFirst(writtenAudit)
         pendingDeposits.removeFirst(deposits.count)
         openContents = nextContents
-        auditHead = linked.head
+        auditHead = written.auditHead
         for (key, slot) in assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
         metrics.blockProduced(
-            transactions: selected.count, failed: receipts.count(where: { !$0.succeeded }), duration: ContinuousClock.now - started,
-            mempoolSize: mempool.count)
+            transactions: selected.count, failed: failed, duration: ContinuousClock.now - started, mempoolSize: mempool.count)
         head = block
         openBatch = nextBatch
         lastBlockFilledItsBatch = filledBatch
@@ -694,9 +671,68 @@ public actor Chain {
         return block
     }
 
-    /// Runs a store write on the global executor, so the actor is free while SQLite works.
-    private nonisolated static func write(_ block: BlockWrite, to store: any ChainStore) async throws {
-        try store.commit(block)
+    /// An executed block before it is encoded: everything `assembleAndWrite` needs, taken from
+    /// the actor's state when the block was executed.
+    struct BlockAssembly: Sendable {
+        var number: UInt64
+        var parentHash: Hash32
+        var stateRoot: Hash32
+        var logsBloom: LogsBloom
+        var gasLimit: UInt64
+        var gasUsed: UInt64
+        var timestampMs: UInt64
+        var extraData: [UInt8]
+        var baseFeePerGas: UInt256
+        var transactions: [AdmittedTransaction]
+        var receipts: [ExecutionReceipt]
+        /// Audit entries written with the block, before its own entry.
+        var audit: [AuditEntry]
+        /// The block's own audit entry says "block N <hash> " and then this.
+        var blockAuditSuffix: String
+        var auditHead: Hash32
+        var stateEntries: [StateEntry]
+        var metadata: [String: [UInt8]]
+    }
+
+    /// Encodes the block (receipts, roots, header, stored records), links its audit entries and
+    /// writes it, all on the global executor: this is most of a block's cost, and the actor
+    /// stays free for admissions meanwhile. Returns the block and the new audit head.
+    private nonisolated static func assembleAndWrite(
+        _ assembly: BlockAssembly, to store: any ChainStore
+    ) async throws -> (block: SequencedBlock, auditHead: Hash32) {
+        let number = assembly.number
+        let transactionHashes = assembly.transactions.map(\.hash)
+        var included = [IncludedTransaction]()
+        included.reserveCapacity(assembly.transactions.count)
+        var cumulative: UInt64 = 0
+        var logIndex = 0
+        for (position, (transaction, receipt)) in zip(assembly.transactions, assembly.receipts).enumerated() {
+            cumulative += receipt.gasUsed
+            included.append(
+                IncludedTransaction(
+                    signed: transaction.signed, sender: transaction.sender, blockNumber: number, blockHash: .zero,
+                    position: position, receipt: receipt, cumulativeGasUsed: cumulative, firstLogIndex: logIndex))
+            logIndex += receipt.logs.count
+        }
+        let header = BlockHeader(
+            parentHash: assembly.parentHash, beneficiary: .zero, stateRoot: assembly.stateRoot,
+            transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(included.map(\.receiptHash)),
+            logsBloom: assembly.logsBloom, number: number, gasLimit: assembly.gasLimit, gasUsed: assembly.gasUsed,
+            timestamp: assembly.timestampMs / 1000, extraData: assembly.extraData, baseFeePerGas: assembly.baseFeePerGas)
+        let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
+        for index in included.indices { included[index].blockHash = block.hash }
+        let transactions = included.map { TransactionWrite(hash: $0.hash, payload: $0.encoded) }
+        let audit = assembly.audit + [
+            AuditEntry(
+                kind: .block, time: assembly.timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
+                detail: "block \(number) \(block.hash.hex) \(assembly.blockAuditSuffix)")
+        ]
+        let linked = link(audit, after: assembly.auditHead)
+        try store.commit(
+            BlockWrite(
+                number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
+                stateEntries: assembly.stateEntries, auditRecords: linked.records, metadata: assembly.metadata))
+        return (block, linked.head)
     }
 
     /// Seals the open batch at the head when its time is up and it holds transactions.
