@@ -41,6 +41,7 @@ import FoundationXML
         #expect(((report["peak_memory_bytes"] as? [String: Any])?["node_and_embedded_l1_mock"] as? Int ?? 0) > 1_000_000)
         #expect((report["series"] as? [Any])?.count ?? 0 >= 2)
         #expect((report["runs"] as? [Any])?.count == 1)
+        #expect((report["load"] as? [String: Any])?["block_interval_ms"] as? Int == 50)
 
         let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
@@ -52,5 +53,13 @@ import FoundationXML
         let run = try CLITests.run("bench", "--duration", "soon")
         #expect(run.status != 0)
         #expect(run.stderr.contains("--duration"))
+    }
+
+    @Test func refusesABlockIntervalOutsideTheNodesRange() throws {
+        for interval in ["5ms", "2m", "fast"] {
+            let run = try CLITests.run("bench", "--block-interval", interval)
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("--block-interval must be between 10ms and 60s"), "\(run.stderr)")
+        }
     }
 }

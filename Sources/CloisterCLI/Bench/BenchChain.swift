@@ -35,6 +35,8 @@ struct BenchChain: Sendable {
         /// "stark" proves every batch on every core, "background" on one low-priority thread,
         /// "none" leaves them committed.
         var prover = "stark"
+        /// The chain's `block_interval_ms`.
+        var blockIntervalMilliseconds = 100
     }
 
     /// Writes `cloister.toml`, `policy/`, `master.key` and `api.key` into `dir` (which must not hold them yet).
@@ -51,7 +53,7 @@ struct BenchChain: Sendable {
             # Benchmark chain written by `cloister bench`: not for real use.
             [chain]
             chain_id = \(Self.chainID)
-            block_interval_ms = 100
+            block_interval_ms = \(listen.blockIntervalMilliseconds)
             max_block_transactions = 20000
             block_gas_limit = 100000000000
             [batch]

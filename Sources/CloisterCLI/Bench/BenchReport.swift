@@ -133,7 +133,8 @@ struct BenchReport {
         let first = runs[0]
         let settings = first.settings
         lines.append("cloister bench: \(settings.rate.map { "\(Int($0)) transfers/s" } ?? "flat out") for \(f(settings.duration, 1)) s, "
-            + "\(settings.connections) keep-alive connections, \(settings.batch) transfer(s) per request, \(first.members) senders")
+            + "\(settings.connections) keep-alive connections, \(settings.batch) transfer(s) per request, \(first.members) senders, "
+            + "a block every \(settings.blockIntervalMilliseconds) ms")
         lines.append("machine: \(cores) cores shared by the node, its embedded L1 mock and this load generator")
         lines.append("secp256k1 recovery bound: \(f(bound.oneCore)) /s on one core, \(f(bound.twoCores)) /s on two")
         lines.append("pre-signed \(presigned) transfers in \(f(signingSeconds, 1)) s")
@@ -243,6 +244,7 @@ struct BenchReport {
         top["load"] = [
             "duration_seconds": settings.duration, "rate": settings.rate.map { $0 as Any } ?? "flat out",
             "connections": settings.connections, "transfers_per_request": settings.batch, "senders": settings.senders,
+            "block_interval_ms": settings.blockIntervalMilliseconds,
             "latency_sample_every": settings.sampleEvery, "presigned": presigned, "signing_seconds": (signingSeconds * 100).rounded() / 100,
             "generator": "in the bench process, one event-loop thread, sharing the cores with the node",
         ] as [String: Any]

@@ -36,6 +36,8 @@ struct BenchRun: AsyncParsableCommand {
     @Option(
         help: "The node's batch prover: stark (every batch, on every core), background (one low-priority thread) or none (the sequencer alone).")
     var prover: String = "stark"
+    @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
+    var blockInterval: String = "50ms"
 
     func run() async throws {
         let seconds = try Self.parseDuration(duration)
@@ -46,6 +48,11 @@ struct BenchRun: AsyncParsableCommand {
         guard let smallest = sizes.min(), smallest >= 3 else { throw CommandFailure("--accounts must be at least 3") }
         guard ["stark", "background", "none"].contains(prover) else {
             throw CommandFailure("--prover must be stark, background or none")
+        }
+        let blockSeconds = try? Self.parseDuration(blockInterval)
+        let blockMilliseconds = Int(((blockSeconds ?? 0) * 1000).rounded())
+        guard (10...60_000).contains(blockMilliseconds) else {
+            throw CommandFailure("--block-interval must be between 10ms and 60s, got \(blockInterval)")
         }
         let members = min(senders, smallest - 1)
         let count = transfers ?? Int((Double(rate > 0 ? rate : 20_000) * seconds * 1.02).rounded(.up)) + connections * batch
@@ -68,7 +75,7 @@ struct BenchRun: AsyncParsableCommand {
                 chain: chain, transactions: raw, accounts: size, members: members, binary: binary,
                 settings: LoadDriver.Settings(
                     rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
-                    sampleEvery: every, apiKey: chain.apiKey, senders: members),
+                    sampleEvery: every, blockIntervalMilliseconds: blockMilliseconds, apiKey: chain.apiKey, senders: members),
                 keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, console: console)
             runs.append(result)
         }
@@ -107,7 +114,7 @@ struct BenchRun: AsyncParsableCommand {
             dir: dir,
             listen: .init(
                 api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key"),
-                prover: prover),
+                prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds),
             syntheticAccounts: synthetic, relayerReadAll: true)
 
         console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")

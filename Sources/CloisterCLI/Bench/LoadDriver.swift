@@ -20,6 +20,8 @@ final class LoadDriver: @unchecked Sendable {
         /// Every `sampleEvery`-th transfer has its receipt latency measured.
         var sampleEvery: Int
         var receiptPollInterval: TimeAmount = .milliseconds(5)
+        /// The benchmark chain's block interval (`block_interval_ms`), a setting of the node.
+        var blockIntervalMilliseconds = 100
         var apiKey: String
         var senders: Int
         /// Give up waiting for the node to execute what it accepted after this long.

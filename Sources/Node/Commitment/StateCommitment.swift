@@ -218,8 +218,10 @@ actor StateCommitmentTracker {
                 appends.append(leaf)
             }
         }
-        if !changes.isEmpty { try tree.update(changes) }
-        if !appends.isEmpty { try tree.append(contentsOf: appends) }
+        // One core: a batch's tree update is a burst of tens of thousands of hashes, and on
+        // both cores it would stall block production (and every receipt) while it runs.
+        if !changes.isEmpty { try tree.update(changes, parallelism: .serial) }
+        if !appends.isEmpty { try tree.append(contentsOf: appends, parallelism: .serial) }
     }
 
     /// The root over everything applied so far.
