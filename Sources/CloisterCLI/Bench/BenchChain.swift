@@ -35,7 +35,7 @@ struct BenchChain: Sendable {
         /// "stark" proves every batch on every core, "background" on one low-priority thread,
         /// "none" leaves them committed.
         var prover = "stark"
-        /// The chain's `block_interval_ms`.
+        /// The chain's `block_interval_ms`; batches close after 10 s of blocks whatever it is.
         var blockIntervalMilliseconds = 100
     }
 
@@ -57,7 +57,7 @@ struct BenchChain: Sendable {
             max_block_transactions = 20000
             block_gas_limit = 100000000000
             [batch]
-            max_blocks = 100
+            max_blocks = \(max(1, 10_000 / listen.blockIntervalMilliseconds))
             max_interval_ms = 10000
             [storage]
             data_dir = "data"
