@@ -6,7 +6,9 @@
 #include "COpenSSL.h"
 
 #include <limits.h>
+#include <string.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
@@ -127,10 +129,29 @@ int cloister_random_bytes(uint8_t *output, size_t length) {
     return RAND_bytes(output, (int)length) == 1;
 }
 
+// HMAC-SHA256 (RFC 2104) over the low-level SHA-256: OpenSSL 3's one-shot HMAC() fetches the
+// MAC and digest from a provider and allocates contexts on every call, which costs more than
+// the hashing itself for the short messages of the store's lookups.
 int cloister_hmac_sha256(const uint8_t *key, size_t key_length, const uint8_t *data,
                          size_t length, uint8_t mac[32]) {
-    unsigned int mac_length = 32;
-    static const uint8_t empty = 0;
-    return HMAC(EVP_sha256(), key_length ? key : &empty, (int)key_length, data ? data : &empty,
-                length, mac, &mac_length) != NULL;
+    uint8_t block[64] = {0};
+    SHA256_CTX ctx;
+    if (key_length > sizeof block) {
+        if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, key, key_length) != 1 ||
+            SHA256_Final(block, &ctx) != 1)
+            return 0;
+    } else if (key_length > 0) {
+        memcpy(block, key, key_length);
+    }
+    uint8_t pad[64], inner[32];
+    for (size_t i = 0; i < sizeof pad; i++) pad[i] = block[i] ^ 0x36;
+    int ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, sizeof pad) == 1 &&
+             (length == 0 || SHA256_Update(&ctx, data, length) == 1) && SHA256_Final(inner, &ctx) == 1;
+    for (size_t i = 0; i < sizeof pad; i++) pad[i] = block[i] ^ 0x5c;
+    ok = ok && SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, sizeof pad) == 1 &&
+         SHA256_Update(&ctx, inner, sizeof inner) == 1 && SHA256_Final(mac, &ctx) == 1;
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(&ctx, sizeof ctx);
+    return ok;
 }

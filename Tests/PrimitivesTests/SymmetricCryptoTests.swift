@@ -115,6 +115,27 @@ struct GCMVector: Sendable, CustomTestStringConvertible {
         #expect(mac.hex == "0x5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
+    /// RFC 4231 test cases 1 (short key), 6 (a key longer than the block, hashed first) and 7.
+    @Test func hmacMatchesRFC4231ForShortAndLongKeys() {
+        let short = HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
+        #expect(short.hex == "0xb0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        let long = [UInt8](repeating: 0xaa, count: 131)
+        let hashedKey = HMACSHA256.authenticationCode(
+            key: long, message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        #expect(hashedKey.hex == "0x60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        let longMessage = HMACSHA256.authenticationCode(
+            key: long,
+            message: Array(
+                ("This is a test using a larger than block-size key and a larger than block-size data. "
+                    + "The key needs to be hashed before being used by the HMAC algorithm.").utf8))
+        #expect(longMessage.hex == "0x9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
+        // A changed message or key changes the code.
+        #expect(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi there".utf8)) != short)
+        #expect(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 21), message: Array("Hi There".utf8)) != short)
+        #expect(HMACSHA256.authenticationCode(key: [UInt8](), message: [UInt8]()).hex
+            == "0xb613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
     @Test func secureRandomDoesNotRepeat() {
         #expect(SecureRandom.bytes(32) != SecureRandom.bytes(32))
     }
