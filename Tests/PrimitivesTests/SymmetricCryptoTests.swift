@@ -79,6 +79,26 @@ struct GCMVector: Sendable, CustomTestStringConvertible {
         #expect(throws: CryptoError.self) { try AES256GCM.SealedBox(combined: [1, 2, 3]) }
     }
 
+    /// The one-buffer form the store uses is the same `nonce || ciphertext || tag`: it opens
+    /// like any sealed box, with a fresh nonce each time, and a flipped bit or other associated
+    /// data is refused.
+    @Test func sealCombinedIsTheCombinedFormAndStillAuthenticates() throws {
+        for plaintext in [[UInt8](), Array("balance: 1000 EURD".utf8), [UInt8](repeating: 7, count: 1000)] {
+            let sealed = try AES256GCM.sealCombined(plaintext, key: Self.key, associatedData: Self.associatedData)
+            #expect(sealed.count == 12 + plaintext.count + 16)
+            let box = try AES256GCM.SealedBox(combined: sealed)
+            #expect(try AES256GCM.open(box, key: Self.key, associatedData: Self.associatedData) == plaintext)
+            #expect(try AES256GCM.sealCombined(plaintext, key: Self.key, associatedData: Self.associatedData) != sealed)
+            var flipped = sealed
+            flipped[flipped.count - 1] ^= 1
+            #expect(throws: CryptoError.self) {
+                try AES256GCM.open(AES256GCM.SealedBox(combined: flipped), key: Self.key, associatedData: Self.associatedData)
+            }
+            #expect(throws: CryptoError.self) { try AES256GCM.open(box, key: Self.key, associatedData: Array("other".utf8)) }
+        }
+        #expect(throws: CryptoError.self) { try AES256GCM.sealCombined([1], key: [UInt8](repeating: 0, count: 16), associatedData: []) }
+    }
+
     @Test func refusesWrongKeyOrNonceSize() {
         #expect(throws: CryptoError.self) { try AES256GCM.seal([1], key: [UInt8](repeating: 0, count: 16)) }
         #expect(throws: CryptoError.self) {

@@ -47,6 +47,33 @@ public enum AES256GCM {
         try seal(plaintext, key: key, nonce: SecureRandom.bytes(nonceByteCount), associatedData: associatedData)
     }
 
+    /// Encrypts with a fresh random nonce straight into `nonce || ciphertext || tag` (the
+    /// stored form, equal to `seal(...).combined`) in one buffer: the store seals every record
+    /// of every block, and the separate arrays and their concatenation cost more than AES.
+    public static func sealCombined(
+        _ plaintext: [UInt8], key: [UInt8], associatedData: [UInt8]
+    ) throws(CryptoError) -> [UInt8] {
+        guard key.count == keyByteCount else { throw .invalidLength("AES-256-GCM key must be 32 bytes, got \(key.count)") }
+        let length = plaintext.count
+        var ok: Int32 = 0
+        let output = [UInt8](unsafeUninitializedCapacity: nonceByteCount + length + tagByteCount) { buffer, initialized in
+            let base = buffer.baseAddress!
+            SecureRandom.fill(UnsafeMutableRawBufferPointer(start: base, count: nonceByteCount))
+            ok = plaintext.withUnsafeBufferPointer { p in
+                key.withUnsafeBufferPointer { k in
+                    associatedData.withUnsafeBufferPointer { a in
+                        cloister_aes256gcm_seal(
+                            k.baseAddress!, base, a.baseAddress, a.count, p.baseAddress, length, base + nonceByteCount,
+                            base + nonceByteCount + length)
+                    }
+                }
+            }
+            initialized = ok == 1 ? buffer.count : 0
+        }
+        guard ok == 1 else { throw .backendFailure("AES-256-GCM encryption failed in OpenSSL") }
+        return output
+    }
+
     /// Encrypts with a caller-chosen nonce. A nonce must never repeat under one key;
     /// this form exists for known-answer tests.
     public static func seal(

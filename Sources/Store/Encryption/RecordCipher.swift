@@ -28,7 +28,7 @@ public struct RecordCipher: Sendable {
 
     /// Seals `plaintext` for row `rowID` of `table`; returns nonce ‖ ciphertext ‖ tag.
     public func seal(_ plaintext: [UInt8], table: String, rowID: [UInt8]) -> [UInt8] {
-        try! AES256GCM.seal(plaintext, key: encryptionKey, associatedData: associatedData(table: table, rowID: rowID)).combined
+        try! AES256GCM.sealCombined(plaintext, key: encryptionKey, associatedData: associatedData(table: table, rowID: rowID))
     }
 
     /// Opens a record sealed for exactly this table and row.
@@ -42,8 +42,16 @@ public struct RecordCipher: Sendable {
     }
 
     private func associatedData(table: String, rowID: [UInt8]) -> [UInt8] {
-        Array("cloister/record/v1/\(table)/".utf8) + rowID
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(Self.associatedDataPrefix.count + table.utf8.count + 1 + rowID.count)
+        bytes += Self.associatedDataPrefix
+        bytes += table.utf8
+        bytes.append(UInt8(ascii: "/"))
+        bytes += rowID
+        return bytes
     }
+
+    private static let associatedDataPrefix = Array("cloister/record/v1/".utf8)
 
     /// Wraps a data key under the master key.
     static func wrap(dataKey: [UInt8], with master: MasterKey) -> [UInt8] {
