@@ -6,6 +6,8 @@
 #include "COpenSSL.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -34,16 +36,66 @@ static const EVP_CIPHER *aes256gcm(void) {
     return current;
 }
 
+// One encryption context per thread, keeping its key schedule: the store seals thousands of
+// records a second under one key, and a fresh context per record (allocation, provider
+// parameter handling, key expansion) cost more than the encryption. Each seal still sets its
+// own nonce. The context and its copy of the key are wiped when the thread ends.
+typedef struct {
+    EVP_CIPHER_CTX *ctx;
+    uint8_t key[32];
+    int has_key;
+} cloister_seal_context;
+
+static pthread_key_t seal_context_key;
+static pthread_once_t seal_context_once = PTHREAD_ONCE_INIT;
+static int seal_context_key_ok = 0;
+
+static void free_seal_context(void *pointer) {
+    cloister_seal_context *context = pointer;
+    EVP_CIPHER_CTX_free(context->ctx);
+    OPENSSL_cleanse(context->key, sizeof context->key);
+    free(context);
+}
+
+static void make_seal_context_key(void) {
+    seal_context_key_ok = pthread_key_create(&seal_context_key, free_seal_context) == 0;
+}
+
+static cloister_seal_context *thread_seal_context(void) {
+    pthread_once(&seal_context_once, make_seal_context_key);
+    if (!seal_context_key_ok) return NULL;
+    cloister_seal_context *context = pthread_getspecific(seal_context_key);
+    if (context != NULL) return context;
+    context = calloc(1, sizeof *context);
+    if (context == NULL) return NULL;
+    context->ctx = EVP_CIPHER_CTX_new();
+    if (context->ctx == NULL || pthread_setspecific(seal_context_key, context) != 0) {
+        EVP_CIPHER_CTX_free(context->ctx);
+        free(context);
+        return NULL;
+    }
+    return context;
+}
+
 int cloister_aes256gcm_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
                             size_t aad_length, const uint8_t *plaintext, size_t length,
                             uint8_t *ciphertext, uint8_t tag[16]) {
     if (length > INT_MAX || aad_length > INT_MAX) return 0;
     const EVP_CIPHER *cipher = aes256gcm();
     if (cipher == NULL) return 0;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL) return 0;
+    cloister_seal_context *context = thread_seal_context();
+    if (context == NULL) return 0;
+    EVP_CIPHER_CTX *ctx = context->ctx;
     int ok = 0, out_length = 0;
-    if (EVP_EncryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1) goto done;
+    if (context->has_key && CRYPTO_memcmp(context->key, key, sizeof context->key) == 0) {
+        // Same key: only the nonce changes.
+        if (EVP_EncryptInit_ex2(ctx, NULL, NULL, nonce, NULL) != 1) goto done;
+    } else {
+        context->has_key = 0;
+        if (EVP_EncryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1) goto done;
+        memcpy(context->key, key, sizeof context->key);
+        context->has_key = 1;
+    }
     if (aad_length > 0 && EVP_EncryptUpdate(ctx, NULL, &out_length, aad, (int)aad_length) != 1)
         goto done;
     if (length > 0 &&
@@ -53,7 +105,8 @@ int cloister_aes256gcm_seal(const uint8_t key[32], const uint8_t nonce[12], cons
     if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1) goto done;
     ok = 1;
 done:
-    EVP_CIPHER_CTX_free(ctx);
+    // After a failure the context starts again from the key next time.
+    if (!ok) context->has_key = 0;
     return ok;
 }
 

@@ -35,6 +35,25 @@ struct GCMVector: Sendable, CustomTestStringConvertible {
         #expect(try AES256GCM.open(box, key: key, associatedData: bytes(fromHex: vector.aad)) == bytes(fromHex: vector.plaintext))
     }
 
+    /// Sealing keeps one context per thread: every vector, sealed twice in a row and again after
+    /// the others (other keys, nonces and lengths) on the same thread, still gives its answer.
+    @Test func vectorsHoldWhenKeysAndNoncesAlternateOnOneThread() throws {
+        func check(_ vector: GCMVector) throws {
+            let box = try AES256GCM.seal(
+                bytes(fromHex: vector.plaintext), key: bytes(fromHex: vector.key), nonce: bytes(fromHex: vector.iv),
+                associatedData: bytes(fromHex: vector.aad))
+            #expect(box.ciphertext == bytes(fromHex: vector.ciphertext))
+            #expect(box.tag == bytes(fromHex: vector.tag))
+        }
+        for _ in 0..<2 {
+            for vector in Self.vectors {
+                try check(vector)
+                try check(vector)
+                _ = try AES256GCM.sealCombined(Array("between".utf8), key: Self.key, associatedData: [])
+            }
+        }
+    }
+
     static let key = [UInt8](repeating: 7, count: 32)
     static let associatedData = Array("accounts/row-42".utf8)
 
