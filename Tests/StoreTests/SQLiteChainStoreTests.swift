@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Primitives
-import Store
+@testable import Store
 import Testing
 
 /// A fresh data directory and master key per test.
@@ -19,8 +19,21 @@ struct StoreFixture {
 
     var databasePath: String { directory + "/data/" + SQLiteChainStore.fileName }
 
-    func open(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
-        try SQLiteChainStore(directory: directory + "/data", masterKey: masterKey, masterKeyPath: keyPath, faultInjector: faultInjector)
+    func open(
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, journalBlockLimit: Int = 256
+    ) throws -> SQLiteChainStore {
+        try SQLiteChainStore(
+            directory: directory + "/data", masterKey: masterKey, masterKeyPath: keyPath, faultInjector: faultInjector,
+            indexRunSize: indexRunSize, journalBlockLimit: journalBlockLimit)
+    }
+
+    static func transactionHash(_ block: UInt64, _ position: Int) -> Hash32 { Keccak256.hash(Array("tx \(block).\(position)".utf8)) }
+
+    /// Rows in `table`, read straight from the file.
+    func rowCount(_ table: String) throws -> Int {
+        let queue = try DatabaseQueue(path: databasePath)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 
     static func block(_ number: UInt64, entries: [StateEntry] = [], transactions: Int = 2) -> BlockWrite {
@@ -77,30 +90,167 @@ struct StoreFixture {
         #expect(try reopened.allStateEntries() == [StateEntry(key: [7], value: [8])])
     }
 
-    /// A failure at any point inside a block's write leaves the store exactly at the previous block.
-    @Test(arguments: ["block", "transactions", "state", "audit", "commit"])
-    func faultMidWriteLeavesPreviousBlock(_ stage: String) throws {
+    /// A failure at any point inside a block's write leaves the store exactly at the previous
+    /// block, whether that write journals its state or folds the journal and writes an index run.
+    @Test(arguments: ["block", "transactions", "index", "state", "audit", "commit"], [false, true])
+    func faultMidWriteLeavesPreviousBlock(_ stage: String, folds: Bool) throws {
         let fixture = try StoreFixture()
         let armed = Mutex(false)
-        let store = try fixture.open { current in
-            if current == stage, armed.withLock({ $0 }) { throw StoreError.injectedFault(current) }
+        let open = {
+            try fixture.open(
+                faultInjector: { current in
+                    if current == stage, armed.withLock({ $0 }) { throw StoreError.injectedFault(current) }
+                }, indexRunSize: folds ? 4 : 100, journalBlockLimit: folds ? 2 : 100)
         }
+        let store = try open()
         try store.commit(StoreFixture.block(0, entries: [StateEntry(key: [1], value: [1])]))
         armed.withLock { $0 = true }
-        #expect(throws: StoreError.injectedFault(stage)) {
-            try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [1], value: [2])]))
+        if stage != "index" || folds {
+            #expect(throws: StoreError.injectedFault(stage)) {
+                try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [1], value: [2])]))
+            }
         }
-        #expect(try store.head()?.number == 0)
-        #expect(try store.block(number: 1) == nil)
-        #expect(try store.transaction(hash: Keccak256.hash(Array("tx 1.0".utf8))) == nil)
-        #expect(try store.allStateEntries() == [StateEntry(key: [1], value: [1])])
-        #expect(try store.auditRecords(from: 0, limit: 10).count == 1)
-        #expect(try store.metadata("progress") == [0])
+        for view in [store, try open()] {
+            #expect(try view.head()?.number == 0)
+            #expect(try view.block(number: 1) == nil)
+            #expect(try view.transaction(hash: StoreFixture.transactionHash(1, 0)) == nil)
+            #expect(try view.transaction(hash: StoreFixture.transactionHash(0, 1))?.payload == Array("receipt 0.1".utf8))
+            #expect(try view.allStateEntries() == [StateEntry(key: [1], value: [1])])
+            #expect(try view.auditRecords(from: 0, limit: 10).count == 1)
+            #expect(try view.metadata("progress") == [0])
+        }
 
         armed.withLock { $0 = false }
         try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [1], value: [2])]))
-        #expect(try store.head()?.number == 1)
-        #expect(try store.allStateEntries() == [StateEntry(key: [1], value: [2])])
+        try store.commit(StoreFixture.block(2, entries: [StateEntry(key: [2], value: [3])]))
+        for view in [store, try open()] {
+            #expect(try view.head()?.number == 2)
+            #expect(Set(try view.allStateEntries().map(\.value)) == [[2], [3]])
+            for block in 0...2 as ClosedRange<UInt64> {
+                for position in 0..<2 {
+                    let found = try view.transaction(hash: StoreFixture.transactionHash(block, position))
+                    #expect(found?.blockNumber == block && found?.position == position)
+                }
+            }
+        }
+    }
+
+    /// Index rows are written in sorted runs; until then, and after a reopen, a transaction is
+    /// still found by its hash, and a block's transactions read back in order.
+    @Test func transactionsAreFoundByHashBeforeAndAfterTheirIndexRun() throws {
+        let fixture = try StoreFixture()
+        var store = try fixture.open(indexRunSize: 5)
+        for number in 0..<7 as Range<UInt64> {
+            try store.commit(StoreFixture.block(number, transactions: 2))
+            if number == 3 { store = try fixture.open(indexRunSize: 5) }
+            for block in 0...number {
+                for position in 0..<2 {
+                    let found = try #require(try store.transaction(hash: StoreFixture.transactionHash(block, position)))
+                    #expect(found.blockNumber == block && found.position == position)
+                    #expect(found.payload == Array("receipt \(block).\(position)".utf8))
+                }
+                #expect(try store.transactions(blockNumber: block).map(\.payload)
+                    == [Array("receipt \(block).0".utf8), Array("receipt \(block).1".utf8)])
+            }
+        }
+        // Runs after blocks 2 (6 waiting) and 5 (6 more); block 6's two still wait in memory.
+        #expect(try fixture.rowCount("transaction_index") == 12)
+        #expect(try fixture.rowCount("chain_transactions") == 14)
+        #expect(try store.transaction(hash: Keccak256.hash(Array("never sent".utf8))) == nil)
+    }
+
+    /// Changed entries go to the journal, one row per block, and are folded into `state`;
+    /// reading back always gives the newest value of every entry, across reopens.
+    @Test func stateJournalFoldsIntoStateAndReadsBackNewest() throws {
+        let fixture = try StoreFixture()
+        var store = try fixture.open(journalBlockLimit: 3)
+        var expected = [[UInt8]: [UInt8]]()
+        for number in 0..<8 as Range<UInt64> {
+            // Block 4 changes nothing.
+            let entries =
+                number == 4
+                ? []
+                : [
+                    StateEntry(key: [1], value: [UInt8(number)]),
+                    StateEntry(key: [2, UInt8(number % 3)], value: [UInt8(100 + number)]),
+                ]
+            for entry in entries { expected[entry.key] = entry.value }
+            try store.commit(StoreFixture.block(number, entries: entries))
+            if number == 5 { store = try fixture.open(journalBlockLimit: 3) }
+            let read = try store.allStateEntries()
+            #expect(read.count == Set(read.map(\.key)).count, "one value per key")
+            #expect(Dictionary(uniqueKeysWithValues: read.map { ($0.key, $0.value) }) == expected)
+        }
+        // Blocks 0–1 journaled, 2 folds; 3 journaled, 4 changes nothing, 5 journaled, 6 folds; 7 journaled.
+        #expect(try fixture.rowCount("state_journal") == 1)
+        #expect(try fixture.rowCount("state") == 4)
+    }
+
+    /// A file written by schema 1 (transactions keyed by their lookup id) opens, upgraded in place.
+    @Test func schemaOneFileIsUpgradedAndReadsBack() throws {
+        let fixture = try StoreFixture()
+        let dataKey = SecureRandom.bytes(32)
+        let cipher = RecordCipher(dataKey: dataKey)
+        try FileManager.default.createDirectory(atPath: fixture.directory + "/data", withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: fixture.databasePath)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    CREATE TABLE blocks(number INTEGER PRIMARY KEY, hash_id BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL);
+                    CREATE TABLE transactions(
+                        id BLOB PRIMARY KEY, block_number INTEGER NOT NULL, position INTEGER NOT NULL, sealed BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX transactions_by_block ON transactions(block_number, position);
+                    CREATE TABLE state(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE audit(seq INTEGER PRIMARY KEY, block_number INTEGER NOT NULL, sealed BLOB NOT NULL);
+                    CREATE TABLE node_meta(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+                    """)
+            try db.execute(
+                sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?)",
+                arguments: [Data("1".utf8), Data(RecordCipher.wrap(dataKey: dataKey, with: fixture.masterKey))])
+            let hash = Keccak256.hash(Array("block 0".utf8))
+            try db.execute(
+                sql: "INSERT INTO blocks(number, hash_id, sealed) VALUES (0, ?, ?)",
+                arguments: [
+                    Data(cipher.lookupID(table: "block-hash", key: hash.bytes)),
+                    Data(cipher.seal(hash.bytes + Array("payload 0".utf8), table: "blocks", rowID: SQLiteChainStore.blockRowID(0))),
+                ])
+            for position in 0..<2 {
+                let id = cipher.lookupID(table: "transactions", key: StoreFixture.transactionHash(0, position).bytes)
+                try db.execute(
+                    sql: "INSERT INTO transactions(id, block_number, position, sealed) VALUES (?, 0, ?, ?)",
+                    arguments: [
+                        Data(id), position, Data(cipher.seal(Array("receipt 0.\(position)".utf8), table: "transactions", rowID: id)),
+                    ])
+            }
+            let stateID = cipher.lookupID(table: "state", key: [7])
+            try db.execute(
+                sql: "INSERT INTO state(id, sealed) VALUES (?, ?)",
+                arguments: [Data(stateID), Data(cipher.seal(SQLiteChainStore.lengthPrefixed([7]) + [8], table: "state", rowID: stateID))])
+        }
+        try queue.close()
+
+        let store = try fixture.open()
+        #expect(try store.head()?.number == 0)
+        #expect(try store.transaction(hash: StoreFixture.transactionHash(0, 1))?.payload == Array("receipt 0.1".utf8))
+        #expect(try store.transactions(blockNumber: 0).map(\.position) == [0, 1])
+        #expect(try store.allStateEntries() == [StateEntry(key: [7], value: [8])])
+        try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [7], value: [9])]))
+        let reopened = try fixture.open()
+        #expect(try reopened.transaction(hash: StoreFixture.transactionHash(1, 0))?.blockNumber == 1)
+        #expect(try reopened.allStateEntries() == [StateEntry(key: [7], value: [9])])
+        #expect(try fixture.rowCount("transaction_index") == 2)
+    }
+
+    @Test func journalRecordRoundTripsAndRefusesTruncation() {
+        let entries = [StateEntry(key: [1, 2], value: []), StateEntry(key: [], value: [3, 4, 5])]
+        let encoded = SQLiteChainStore.encodeJournal(entries)
+        #expect(SQLiteChainStore.decodeJournal(encoded) == entries)
+        #expect(SQLiteChainStore.decodeJournal(SQLiteChainStore.encodeJournal([])) == [])
+        #expect(SQLiteChainStore.decodeJournal([]) == nil)
+        #expect(SQLiteChainStore.decodeJournal(encoded + [0]) == nil)
+        for cut in 1..<encoded.count { #expect(SQLiteChainStore.decodeJournal(Array(encoded.prefix(cut))) == nil) }
     }
 
     @Test func wrongMasterKeyIsRefusedAndDatabaseUntouched() throws {
@@ -145,7 +295,8 @@ struct StoreFixture {
     /// Swapping two ciphertexts between rows must be detected: each is bound to its row id.
     @Test func ciphertextMovedToAnotherRowFailsToOpen() throws {
         let fixture = try StoreFixture()
-        try fixture.open().commit(
+        // Folded at once: the entries are rows of `state`.
+        try fixture.open(journalBlockLimit: 1).commit(
             StoreFixture.block(0, entries: [StateEntry(key: [1], value: [10]), StateEntry(key: [2], value: [20])]))
         let queue = try DatabaseQueue(path: fixture.databasePath)
         try queue.write { db in
@@ -154,6 +305,22 @@ struct StoreFixture {
         }
         try queue.close()
         #expect(throws: StoreError.self) { try fixture.open().allStateEntries() }
+    }
+
+    /// A journal row is bound to its block: moved to another block's row, it fails to open.
+    @Test func journalRecordMovedToAnotherBlockFailsToOpen() throws {
+        let fixture = try StoreFixture()
+        let store = try fixture.open()
+        try store.commit(StoreFixture.block(0, entries: [StateEntry(key: [1], value: [10])]))
+        try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [1], value: [11])]))
+        #expect(try fixture.rowCount("state_journal") == 2)
+        let queue = try DatabaseQueue(path: fixture.databasePath)
+        try queue.write { db in
+            let first = try Data.fetchOne(db, sql: "SELECT sealed FROM state_journal WHERE block_number = 0")
+            try db.execute(sql: "UPDATE state_journal SET sealed = ? WHERE block_number = 1", arguments: [first])
+        }
+        try queue.close()
+        #expect(throws: StoreError.self) { try fixture.open() }
     }
 
     @Test func fileHoldsNoPlaintext() throws {

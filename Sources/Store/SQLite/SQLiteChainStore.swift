@@ -1,22 +1,49 @@
 import Foundation
 import GRDB
 import Primitives
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB's `DatabasePool` (one
 /// writer, concurrent readers), every record sealed by `RecordCipher`.
 ///
-/// Layout (`chain.sqlite`): `meta` holds only the schema version and the wrapped data key;
-/// every other table holds keyed lookup ids and ciphertext, plus the plain block number and
-/// audit sequence needed for ordering (both public on the member API anyway).
+/// Layout (`chain.sqlite`, schema 2): `meta` holds only the schema version, the wrapped data
+/// key and how far the transaction index is written; every other table holds keyed lookup
+/// ids and ciphertext, plus the plain block numbers, positions and sequence numbers needed
+/// for ordering (all public on the member API anyway).
+///
+/// A busy block writes thousands of records, and what a write costs is the pages it dirties.
+/// So the big rows go where pages are fresh: transactions are appended in block order
+/// (`chain_transactions`), and their hash index (`transaction_index`) is written in sorted runs
+/// of `indexRunSize` transactions, found in memory until then. Changed ledger entries go to a
+/// journal, one sealed row per block (`state_journal`), folded into `state` (one row per entry,
+/// newest value) every `journalBlockLimit` blocks, so a hot account is rewritten once per fold
+/// rather than once per block. Every run and fold is part of some block's storage transaction,
+/// and what is waiting in memory is rebuilt from the file on open.
 public final class SQLiteChainStore: ChainStore {
     public static let fileName = "chain.sqlite"
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     public let path: String
     let pool: DatabasePool
     let cipher: RecordCipher
     /// Test hook: called at each stage of a block write, inside the storage transaction.
     let faultInjector: (@Sendable (String) throws -> Void)?
+    /// Transactions held in memory before their index rows are written as one sorted run.
+    let indexRunSize: Int
+    /// Journal rows (blocks that changed state) before the journal is folded into `state`.
+    let journalBlockLimit: Int
+    /// Distinct journaled entries before the journal is folded, whatever its length.
+    let journalEntryLimit: Int
+    private let waiting = Mutex(WaitingWrites())
+
+    /// What the file holds but the compact tables do not have yet.
+    struct WaitingWrites {
+        /// Lookup id → sequence number of transactions without an index row.
+        var index: [Hash32: Int64] = [:]
+        /// Encoded key → newest value of every entry in the journal.
+        var state: [[UInt8]: [UInt8]] = [:]
+        var journalBlocks = 0
+    }
 
     /// Opens (or creates) the store in `directory`.
     ///
@@ -24,8 +51,12 @@ public final class SQLiteChainStore: ChainStore {
     /// wrong key leaves the file exactly as it was.
     public init(
         directory: String, masterKey: MasterKey, masterKeyPath: String,
-        faultInjector: (@Sendable (String) throws -> Void)? = nil
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, journalBlockLimit: Int = 256,
+        journalEntryLimit: Int = 50_000
     ) throws(StoreError) {
+        self.indexRunSize = Swift.max(1, indexRunSize)
+        self.journalBlockLimit = Swift.max(1, journalBlockLimit)
+        self.journalEntryLimit = Swift.max(1, journalEntryLimit)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -79,6 +110,8 @@ public final class SQLiteChainStore: ChainStore {
                 throw .wrongMasterKey(path: masterKeyPath, database: path)
             }
             cipher = RecordCipher(dataKey: dataKey)
+            try upgradeSchema()
+            try loadWaitingWrites()
         } else {
             let dataKey = SecureRandom.bytes(32)
             cipher = RecordCipher(dataKey: dataKey)
@@ -95,17 +128,83 @@ public final class SQLiteChainStore: ChainStore {
             sql: """
                 CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
                 CREATE TABLE blocks(number INTEGER PRIMARY KEY, hash_id BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL);
-                CREATE TABLE transactions(
-                    id BLOB PRIMARY KEY, block_number INTEGER NOT NULL, position INTEGER NOT NULL, sealed BLOB NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX transactions_by_block ON transactions(block_number, position);
-                CREATE TABLE state(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
                 CREATE TABLE audit(seq INTEGER PRIMARY KEY, block_number INTEGER NOT NULL, sealed BLOB NOT NULL);
+                CREATE TABLE state(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
                 CREATE TABLE node_meta(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
                 """)
+        try createSchema2Tables(db)
         try db.execute(
-            sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?)",
-            arguments: [Data(String(schemaVersion).utf8), Data(wrappedDataKey)])
+            sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?), ('indexed_through', ?)",
+            arguments: [Data(String(schemaVersion).utf8), Data(wrappedDataKey), Data("0".utf8)])
+    }
+
+    /// The tables schema 2 added: appended transactions, their hash index, the state journal.
+    private static func createSchema2Tables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE chain_transactions(
+                    seq INTEGER PRIMARY KEY, block_number INTEGER NOT NULL, position INTEGER NOT NULL, id BLOB NOT NULL,
+                    sealed BLOB NOT NULL);
+                CREATE INDEX chain_transactions_by_block ON chain_transactions(block_number, position);
+                CREATE TABLE transaction_index(id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE state_journal(block_number INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
+                """)
+    }
+
+    /// Brings a schema-1 file (transactions keyed by their lookup id) to schema 2 in one
+    /// transaction; the sealed records move unchanged (they stay bound to their lookup ids).
+    private func upgradeSchema() throws(StoreError) {
+        do {
+            try pool.write { db in
+                let version = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'schema_version'")
+                    .map { String(decoding: $0, as: UTF8.self) }
+                switch version {
+                case String(Self.schemaVersion): return
+                case "1":
+                    try Self.createSchema2Tables(db)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO chain_transactions(block_number, position, id, sealed)
+                                SELECT block_number, position, id, sealed FROM transactions ORDER BY block_number, position;
+                            INSERT INTO transaction_index(id, seq) SELECT id, seq FROM chain_transactions ORDER BY id;
+                            DROP TABLE transactions;
+                            INSERT INTO meta(name, value) VALUES ('indexed_through', CAST(CAST(
+                                (SELECT COALESCE(MAX(seq), 0) FROM chain_transactions) AS TEXT) AS BLOB));
+                            UPDATE meta SET value = CAST('2' AS BLOB) WHERE name = 'schema_version';
+                            """)
+                default:
+                    throw StoreError.database(
+                        "\(path) has schema version \(version ?? "?"), which this build cannot read (it reads 1 and \(Self.schemaVersion)); "
+                            + "run the Cloister release that wrote it")
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("cannot upgrade \(path) to schema \(Self.schemaVersion): \(error)")
+        }
+    }
+
+    /// Rebuilds what waits in memory: transactions after the indexed ones, and the journal.
+    private func loadWaitingWrites() throws(StoreError) {
+        let journal = try journalEntries()
+        let index: [Hash32: Int64] = try read { db in
+            let through = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'indexed_through'")
+                .flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+            var index = [Hash32: Int64]()
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, seq FROM chain_transactions WHERE seq > ?", arguments: [through])
+            while let row = try rows.next() {
+                index[try Hash32(row["id"] as Data)] = row["seq"]
+            }
+            return index
+        }
+        waiting.withLock { waiting in
+            waiting.index = index
+            for (_, entries) in journal {
+                for entry in entries { waiting.state[entry.key] = entry.value }
+            }
+            waiting.journalBlocks = journal.count
+        }
     }
 
     // MARK: - Writing
@@ -121,11 +220,24 @@ public final class SQLiteChainStore: ChainStore {
             let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
             return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
         }
-        let state = Self.concurrentMap(block.stateEntries.indices) { index in
-            let entry = block.stateEntries[index]
-            let id = cipher.lookupID(table: "state", key: entry.key)
-            return SealedRow(
-                id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
+        let (waitingIndex, waitingState, journalBlocks) = waiting.withLock { ($0.index, $0.state, $0.journalBlocks) }
+        let writesIndexRun = waitingIndex.count + transactions.count >= indexRunSize
+        let foldsJournal =
+            !block.stateEntries.isEmpty
+            && (journalBlocks + 1 >= journalBlockLimit || waitingState.count + block.stateEntries.count >= journalEntryLimit)
+        var folded = [SealedRow]()
+        var sealedJournal: [UInt8]?
+        if foldsJournal {
+            var newest = waitingState
+            for entry in block.stateEntries { newest[entry.key] = entry.value }
+            let entries = Array(newest)
+            folded = Self.concurrentMap(entries.indices) { index in
+                let (key, value) = entries[index]
+                let id = cipher.lookupID(table: "state", key: key)
+                return SealedRow(id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(key) + value, table: "state", rowID: id))
+            }
+        } else if !block.stateEntries.isEmpty {
+            sealedJournal = cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
         }
         let metadata = block.metadata.map { name, value in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
@@ -134,8 +246,9 @@ public final class SQLiteChainStore: ChainStore {
         let faultInjector = self.faultInjector
         let recordCipher = cipher
 
+        let firstSequence: Int64
         do {
-            try pool.write { db in
+            firstSequence = try pool.write { db -> Int64 in
                 let head = try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM blocks")
                 let expected = head.map { UInt64($0) + 1 } ?? 0
                 guard block.number == expected else { throw StoreError.outOfOrderBlock(expected: expected, got: block.number) }
@@ -144,18 +257,37 @@ public final class SQLiteChainStore: ChainStore {
                     .execute(arguments: [Int64(block.number), Data(hashID), Data(sealedBlock)])
                 try faultInjector?("block")
 
+                // Appended after the last transaction: these pages are new, not scattered over the table.
+                let first = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM chain_transactions") ?? 0) + 1
                 let insertTransaction = try db.cachedStatement(
-                    sql: "INSERT INTO transactions(id, block_number, position, sealed) VALUES (?, ?, ?, ?)")
+                    sql: "INSERT INTO chain_transactions(seq, block_number, position, id, sealed) VALUES (?, ?, ?, ?, ?)")
                 for row in transactions {
-                    try insertTransaction.execute(arguments: [Data(row.id), Int64(block.number), row.position, Data(row.sealed)])
+                    try insertTransaction.execute(
+                        arguments: [first + Int64(row.position), Int64(block.number), row.position, Data(row.id), Data(row.sealed)])
                     if row.position == 0 { try faultInjector?("transactions") }
                 }
-
-                let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
-                for (index, row) in state.enumerated() {
-                    try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)])
-                    if index == 0 { try faultInjector?("state") }
+                if writesIndexRun {
+                    var run = waitingIndex.map { (id: $0.key, sequence: $0.value) }
+                    for row in transactions { run.append((try! Hash32(row.id), first + Int64(row.position))) }
+                    // Sorted, the run fills index pages in key order instead of touching each at random.
+                    run.sort { $0.id < $1.id }
+                    let insertIndex = try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_index(id, seq) VALUES (?, ?)")
+                    for entry in run { try insertIndex.execute(arguments: [Data(entry.id.bytes), entry.sequence]) }
+                    try db.execute(
+                        sql: "UPDATE meta SET value = ? WHERE name = 'indexed_through'",
+                        arguments: [Data(String(first + Int64(transactions.count) - 1).utf8)])
+                    try faultInjector?("index")
                 }
+
+                if foldsJournal {
+                    let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
+                    for row in folded { try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)]) }
+                    try db.execute(sql: "DELETE FROM state_journal")
+                } else if let sealedJournal {
+                    try db.cachedStatement(sql: "INSERT INTO state_journal(block_number, sealed) VALUES (?, ?)")
+                        .execute(arguments: [Int64(block.number), Data(sealedJournal)])
+                }
+                if !block.stateEntries.isEmpty { try faultInjector?("state") }
 
                 try Self.insertAudit(block.auditRecords, blockNumber: block.number, db: db, cipher: recordCipher)
                 try faultInjector?("audit")
@@ -163,11 +295,28 @@ public final class SQLiteChainStore: ChainStore {
                 let upsertMetadata = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
                 for (id, sealed) in metadata { try upsertMetadata.execute(arguments: [Data(id), Data(sealed)]) }
                 try faultInjector?("commit")
+                return first
             }
         } catch let error as StoreError {
             throw error
         } catch {
             throw .database("cannot store block \(block.number): \(error)")
+        }
+
+        // Only what is now in the file changes what waits in memory.
+        waiting.withLock { waiting in
+            if writesIndexRun {
+                waiting.index.removeAll(keepingCapacity: true)
+            } else {
+                for row in transactions { waiting.index[try! Hash32(row.id)] = firstSequence + Int64(row.position) }
+            }
+            if foldsJournal {
+                waiting.state.removeAll(keepingCapacity: true)
+                waiting.journalBlocks = 0
+            } else if !block.stateEntries.isEmpty {
+                for entry in block.stateEntries { waiting.state[entry.key] = entry.value }
+                waiting.journalBlocks += 1
+            }
         }
     }
 
@@ -232,9 +381,22 @@ public final class SQLiteChainStore: ChainStore {
 
     public func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? {
         let id = cipher.lookupID(table: "transactions", key: hash.bytes)
+        // Waiting first: an index run is written before its transactions leave memory.
+        let sequence = waiting.withLock { $0.index[try! Hash32(id)] }
         let row: (Int64, Int, Data)? = try read { db in
-            try Row.fetchOne(db, sql: "SELECT block_number, position, sealed FROM transactions WHERE id = ?", arguments: [Data(id)])
-                .map { ($0["block_number"], $0["position"], $0["sealed"]) }
+            let found: Row?
+            if let sequence {
+                found = try Row.fetchOne(
+                    db, sql: "SELECT block_number, position, sealed FROM chain_transactions WHERE seq = ?", arguments: [sequence])
+            } else {
+                found = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT t.block_number, t.position, t.sealed FROM transaction_index i
+                        JOIN chain_transactions t ON t.seq = i.seq WHERE i.id = ?
+                        """, arguments: [Data(id)])
+            }
+            return found.map { ($0["block_number"], $0["position"], $0["sealed"]) }
         }
         guard let (block, position, sealed) = row else { return nil }
         return StoredTransaction(
@@ -243,9 +405,10 @@ public final class SQLiteChainStore: ChainStore {
     }
 
     public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
+        guard blockNumber <= UInt64(Int64.max) else { return [] }
         let rows: [(Data, Int, Data)] = try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, position, sealed FROM transactions WHERE block_number = ? ORDER BY position",
+                db, sql: "SELECT id, position, sealed FROM chain_transactions WHERE block_number = ? ORDER BY position",
                 arguments: [Int64(blockNumber)]
             ).map { ($0["id"], $0["position"], $0["sealed"]) }
         }
@@ -260,12 +423,14 @@ public final class SQLiteChainStore: ChainStore {
         return result
     }
 
+    /// The folded entries, then the journal over them in block order: the newest value of each.
     public func allStateEntries() throws(StoreError) -> [StateEntry] {
         let rows: [(Data, Data)] = try read { db in
             try Row.fetchAll(db, sql: "SELECT id, sealed FROM state").map { ($0["id"], $0["sealed"]) }
         }
         var entries = [StateEntry]()
         entries.reserveCapacity(rows.count)
+        var positions = [[UInt8]: Int]()
         for (id, sealed) in rows {
             let plain = try cipher.open(Array(sealed), table: "state", rowID: Array(id))
             guard let (key, value) = Self.splitLengthPrefixed(plain) else {
@@ -273,7 +438,36 @@ public final class SQLiteChainStore: ChainStore {
             }
             entries.append(StateEntry(key: key, value: value))
         }
+        let journal = try journalEntries()
+        guard !journal.isEmpty else { return entries }
+        for (index, entry) in entries.enumerated() { positions[entry.key] = index }
+        for (_, changes) in journal {
+            for change in changes {
+                if let index = positions[change.key] {
+                    entries[index].value = change.value
+                } else {
+                    positions[change.key] = entries.count
+                    entries.append(change)
+                }
+            }
+        }
         return entries
+    }
+
+    /// The journal's rows in block order, opened.
+    private func journalEntries() throws(StoreError) -> [(block: UInt64, entries: [StateEntry])] {
+        let rows: [(Int64, Data)] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT block_number, sealed FROM state_journal ORDER BY block_number")
+                .map { ($0["block_number"], $0["sealed"]) }
+        }
+        return try rows.map { number, sealed throws(StoreError) in
+            let block = UInt64(number)
+            let plain = try cipher.open(Array(sealed), table: "state_journal", rowID: Self.blockRowID(block))
+            guard let entries = Self.decodeJournal(plain) else {
+                throw .corruptRecord(table: "state_journal", detail: "malformed entries of block \(block)")
+            }
+            return (block, entries)
+        }
     }
 
     public func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]] {
@@ -368,6 +562,42 @@ public final class SQLiteChainStore: ChainStore {
     /// Row id used as associated data for rows keyed by a number (blocks, audit entries).
     static func blockRowID(_ number: UInt64) -> [UInt8] {
         withUnsafeBytes(of: number.bigEndian) { Array($0) }
+    }
+
+    /// A block's changed entries as one record: their count, then for each a length-prefixed key and value.
+    static func encodeJournal(_ entries: [StateEntry]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(entries.reduce(4) { $0 + 8 + $1.key.count + $1.value.count })
+        withUnsafeBytes(of: UInt32(entries.count).bigEndian) { bytes += $0 }
+        for entry in entries {
+            withUnsafeBytes(of: UInt32(entry.key.count).bigEndian) { bytes += $0 }
+            bytes += entry.key
+            withUnsafeBytes(of: UInt32(entry.value.count).bigEndian) { bytes += $0 }
+            bytes += entry.value
+        }
+        return bytes
+    }
+
+    /// The entries of `encodeJournal`, or nil if the bytes are not exactly such a record.
+    static func decodeJournal(_ bytes: [UInt8]) -> [StateEntry]? {
+        var entries = [StateEntry]()
+        var offset = 0
+        func length() -> Int? {
+            guard bytes.count - offset >= 4 else { return nil }
+            defer { offset += 4 }
+            return bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+        }
+        func field() -> [UInt8]? {
+            guard let length = length(), bytes.count - offset >= length else { return nil }
+            defer { offset += length }
+            return Array(bytes[offset..<(offset + length)])
+        }
+        guard let count = length() else { return nil }
+        for _ in 0..<count {
+            guard let key = field(), let value = field() else { return nil }
+            entries.append(StateEntry(key: key, value: value))
+        }
+        return offset == bytes.count ? entries : nil
     }
 
     static func lengthPrefixed(_ bytes: [UInt8]) -> [UInt8] {
