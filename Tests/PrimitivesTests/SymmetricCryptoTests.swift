@@ -177,5 +177,9 @@ struct GCMVector: Sendable, CustomTestStringConvertible {
 
     @Test func secureRandomDoesNotRepeat() {
         #expect(SecureRandom.bytes(32) != SecureRandom.bytes(32))
+        // A batch of blindings is filled, every value of it (not zeros past the first).
+        let batch = SecureRandom.uint64s(64)
+        #expect(batch.count == 64 && Set(batch).count == 64)
+        #expect(SecureRandom.uint64s(0).isEmpty)
     }
 }

@@ -129,10 +129,11 @@ public struct LogsBloom: Sendable, Equatable {
 
     /// Adds one value (an address or a topic).
     public mutating func insert(_ value: some ContiguousBytes) {
-        let digest = Keccak256.hash(value).bytes
-        for pair in stride(from: 0, to: 6, by: 2) {
-            let bit = (Int(digest[pair]) << 8 | Int(digest[pair + 1])) & 0x7ff
-            bytes[255 - bit / 8] |= 1 << UInt8(bit % 8)
+        Keccak256.hash(value).withUnsafeBytes { digest in
+            for pair in stride(from: 0, to: 6, by: 2) {
+                let bit = (Int(digest[pair]) << 8 | Int(digest[pair + 1])) & 0x7ff
+                bytes[255 - bit / 8] |= 1 << UInt8(bit % 8)
+            }
         }
     }
 

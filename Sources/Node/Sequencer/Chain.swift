@@ -267,10 +267,11 @@ public actor Chain {
         var slots = [StateKey: UInt64]()
         var entries = [StateEntry]()
         var leaves = [RPODigest]()
-        for change in ledger.takeChanges() {
+        let changes = ledger.takeChanges()
+        for (change, blinding) in zip(changes, SecureRandom.uint64s(changes.count)) {
             let slot = UInt64(slots.count)
             slots[change.key] = slot
-            let stored = StoredLedgerEntry(slot: slot, blinding: SecureRandom.uint64(), value: change.value)
+            let stored = StoredLedgerEntry(slot: slot, blinding: blinding, value: change.value)
             entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
             leaves.append(LedgerLeaf.digest(key: change.key, value: change.value, blinding: stored.blinding))
         }
@@ -530,6 +531,8 @@ public actor Chain {
         receipts.reserveCapacity(selected.count)
         var gasUsed: UInt64 = 0
         var bloom = LogsBloom()
+        var bloomedAddresses = Set<Address>()
+        var bloomedTopics = Set<Hash32>()
         let blockTime = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000) / 1000
         var denials = [AuditEntry]()
         var allowed = 0
@@ -568,9 +571,11 @@ public actor Chain {
                     source: transaction.hash.hex)
             }
             gasUsed += receipt.gasUsed
+            // A value already in the bloom sets no new bits: the token and the event
+            // signature of every transfer are hashed once per block, not once per log.
             for log in receipt.logs {
-                bloom.insert(log.address)
-                for topic in log.topics { bloom.insert(topic) }
+                if bloomedAddresses.insert(log.address).inserted { bloom.insert(log.address) }
+                for topic in log.topics where bloomedTopics.insert(topic).inserted { bloom.insert(topic) }
             }
             receipts.append(receipt)
         }
@@ -584,7 +589,9 @@ public actor Chain {
         var leafEntries = [LeafUpdates.Entry]()
         entries.reserveCapacity(changes.count)
         leafEntries.reserveCapacity(changes.count)
-        for change in changes {
+        // One call to the CSPRNG for the whole block's blindings.
+        let blindings = SecureRandom.uint64s(changes.count)
+        for (change, blinding) in zip(changes, blindings) {
             let slot: UInt64
             if let existing = slots[change.key] {
                 slot = existing
@@ -593,7 +600,7 @@ public actor Chain {
                 nextSlot += 1
                 assigned[change.key] = slot
             }
-            let stored = StoredLedgerEntry(slot: slot, blinding: SecureRandom.uint64(), value: change.value)
+            let stored = StoredLedgerEntry(slot: slot, blinding: blinding, value: change.value)
             entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
             leafEntries.append(.init(slot: Int(slot), key: change.key, value: change.value, blinding: stored.blinding))
         }

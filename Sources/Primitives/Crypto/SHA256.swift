@@ -116,6 +116,15 @@ public enum SecureRandom {
         precondition(ok == 1, "OpenSSL RAND_bytes failed: the system has no entropy source")
     }
 
+    /// `count` uniformly random UInt64s, from one call to the generator.
+    public static func uint64s(_ count: Int) -> [UInt64] {
+        guard count > 0 else { return [] }
+        return [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+
     /// A uniformly random UInt64.
     public static func uint64() -> UInt64 {
         var value: UInt64 = 0
