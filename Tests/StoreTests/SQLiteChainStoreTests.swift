@@ -20,11 +20,12 @@ struct StoreFixture {
     var databasePath: String { directory + "/data/" + SQLiteChainStore.fileName }
 
     func open(
-        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, journalBlockLimit: Int = 256
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, indexChunk: Int = 4_096,
+        journalBlockLimit: Int = 256, foldChunk: Int = 1_024
     ) throws -> SQLiteChainStore {
         try SQLiteChainStore(
             directory: directory + "/data", masterKey: masterKey, masterKeyPath: keyPath, faultInjector: faultInjector,
-            indexRunSize: indexRunSize, journalBlockLimit: journalBlockLimit)
+            indexRunSize: indexRunSize, indexChunk: indexChunk, journalBlockLimit: journalBlockLimit, foldChunk: foldChunk)
     }
 
     static func transactionHash(_ block: UInt64, _ position: Int) -> Hash32 { Keccak256.hash(Array("tx \(block).\(position)".utf8)) }
@@ -184,6 +185,61 @@ struct StoreFixture {
         // Blocks 0–1 journaled, 2 folds; 3 journaled, 4 changes nothing, 5 journaled, 6 folds; 7 journaled.
         #expect(try fixture.rowCount("state_journal") == 1)
         #expect(try fixture.rowCount("state") == 4)
+    }
+
+    /// Runs and folds are written a slice per block. Whatever the slice a block carries, a
+    /// stop, or a failed write in the middle of one, every transaction is found by its hash and
+    /// every entry reads back at its newest value, and the journal is eventually emptied.
+    @Test(arguments: [nil, "index", "state"] as [String?])
+    func slicedRunsAndFoldsKeepEveryRecordReadable(failingStage: String?) throws {
+        let fixture = try StoreFixture()
+        let failAt = Mutex<UInt64?>(nil)
+        let current = Mutex<UInt64>(0)
+        let open = {
+            try fixture.open(
+                faultInjector: { stage in
+                    if stage == failingStage, let block = failAt.withLock({ $0 }), block == current.withLock({ $0 }) {
+                        throw StoreError.injectedFault(stage)
+                    }
+                }, indexRunSize: 5, indexChunk: 2, journalBlockLimit: 3, foldChunk: 2)
+        }
+        var store = try open()
+        var expected = [[UInt8]: [UInt8]]()
+        func check(through last: UInt64) throws {
+            for block in 0...last {
+                for position in 0..<2 {
+                    let found = try store.transaction(hash: StoreFixture.transactionHash(block, position))
+                    #expect(found?.blockNumber == block && found?.position == position, "block \(block) position \(position)")
+                }
+            }
+            let read = try store.allStateEntries()
+            #expect(read.count == Set(read.map(\.key)).count)
+            #expect(Dictionary(uniqueKeysWithValues: read.map { ($0.key, $0.value) }) == expected)
+        }
+        for number in 0..<24 as Range<UInt64> {
+            // Six keys, three changed per block: folds overlap later changes of the same keys.
+            let entries = (0..<3).map { StateEntry(key: [UInt8((number + UInt64($0) * 2) % 6)], value: [UInt8(number), UInt8($0)]) }
+            let write = StoreFixture.block(number, entries: entries, transactions: 2)
+            current.withLock { $0 = number }
+            if number == 9 || number == 16 {
+                // A failed write mid-slice leaves everything as it was; the retry succeeds.
+                failAt.withLock { $0 = number }
+                if failingStage != nil {
+                    #expect(throws: StoreError.self) { try store.commit(write) }
+                    if number > 0 { try check(through: number - 1) }
+                }
+                failAt.withLock { $0 = nil }
+            }
+            try store.commit(write)
+            for entry in entries { expected[entry.key] = entry.value }
+            try check(through: number)
+            if number == 7 || number == 13 {
+                store = try open()
+                try check(through: number)
+            }
+        }
+        #expect(try fixture.rowCount("state_journal") < 6)
+        #expect(try fixture.rowCount("transaction_index") >= 30)
     }
 
     /// A file written by schema 1 (transactions keyed by their lookup id) opens, upgraded in place.

@@ -14,11 +14,13 @@ import Synchronization
 /// A busy block writes thousands of records, and what a write costs is the pages it dirties.
 /// So the big rows go where pages are fresh: transactions are appended in block order
 /// (`chain_transactions`), and their hash index (`transaction_index`) is written in sorted runs
-/// of `indexRunSize` transactions, found in memory until then. Changed ledger entries go to a
-/// journal, one sealed row per block (`state_journal`), folded into `state` (one row per entry,
-/// newest value) every `journalBlockLimit` blocks, so a hot account is rewritten once per fold
-/// rather than once per block. Every run and fold is part of some block's storage transaction,
-/// and what is waiting in memory is rebuilt from the file on open.
+/// of `indexRunSize` transactions, found in memory until their run is complete. Changed ledger
+/// entries go to a journal, one sealed row per block (`state_journal`), folded into `state` (one
+/// row per entry, newest value) every `journalBlockLimit` blocks, so a hot account is rewritten
+/// once per fold rather than once per block. A run or a fold is written a slice per block
+/// (`indexChunk` index rows, `foldChunk` entries), so no block pays for all of it and block
+/// times stay even. Every slice is part of some block's storage transaction, and what waits in
+/// memory is rebuilt from the file on open (a run or fold cut short by a stop starts again).
 public final class SQLiteChainStore: ChainStore {
     public static let fileName = "chain.sqlite"
     static let schemaVersion = 2
@@ -30,19 +32,38 @@ public final class SQLiteChainStore: ChainStore {
     let faultInjector: (@Sendable (String) throws -> Void)?
     /// Transactions held in memory before their index rows are written as one sorted run.
     let indexRunSize: Int
+    /// Index rows of a run written with each block.
+    let indexChunk: Int
     /// Journal rows (blocks that changed state) before the journal is folded into `state`.
     let journalBlockLimit: Int
-    /// Distinct journaled entries before the journal is folded, whatever its length.
+    /// Entries of a fold written with each block.
+    let foldChunk: Int
+    /// Waiting entries beyond which a block folds everything at once (a genesis of a million
+    /// accounts is written straight to `state`, not journaled).
     let journalEntryLimit: Int
     private let waiting = Mutex(WaitingWrites())
 
+    /// One entry of a fold, with the lookup id it is stored under.
+    struct FoldEntry {
+        var id: Hash32
+        var key: [UInt8]
+        var value: [UInt8]
+    }
+
     /// What the file holds but the compact tables do not have yet.
     struct WaitingWrites {
-        /// Lookup id → sequence number of transactions without an index row.
+        /// Lookup id → sequence number of every transaction whose index run is not complete.
         var index: [Hash32: Int64] = [:]
-        /// Encoded key → newest value of every entry in the journal.
+        /// The run being written, sorted by id, and how much of it is in the file.
+        var run: [(id: Hash32, sequence: Int64)] = []
+        var runWritten = 0
+        /// Encoded key → newest value of the journal rows after the fold being written (or of all rows).
         var state: [[UInt8]: [UInt8]] = [:]
         var journalBlocks = 0
+        /// The fold being written, in lookup-id order: the newest values through block `foldThrough`.
+        var fold: [FoldEntry] = []
+        var foldWritten = 0
+        var foldThrough: UInt64 = 0
     }
 
     /// Opens (or creates) the store in `directory`.
@@ -51,11 +72,13 @@ public final class SQLiteChainStore: ChainStore {
     /// wrong key leaves the file exactly as it was.
     public init(
         directory: String, masterKey: MasterKey, masterKeyPath: String,
-        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, journalBlockLimit: Int = 256,
-        journalEntryLimit: Int = 50_000
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, indexChunk: Int = 4_096,
+        journalBlockLimit: Int = 256, foldChunk: Int = 1_024, journalEntryLimit: Int = 50_000
     ) throws(StoreError) {
         self.indexRunSize = Swift.max(1, indexRunSize)
+        self.indexChunk = Swift.max(1, indexChunk)
         self.journalBlockLimit = Swift.max(1, journalBlockLimit)
+        self.foldChunk = Swift.max(1, foldChunk)
         self.journalEntryLimit = Swift.max(1, journalEntryLimit)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -220,25 +243,53 @@ public final class SQLiteChainStore: ChainStore {
             let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
             return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
         }
-        let (waitingIndex, waitingState, journalBlocks) = waiting.withLock { ($0.index, $0.state, $0.journalBlocks) }
-        let writesIndexRun = waitingIndex.count + transactions.count >= indexRunSize
-        let foldsJournal =
-            !block.stateEntries.isEmpty
-            && (journalBlocks + 1 >= journalBlockLimit || waitingState.count + block.stateEntries.count >= journalEntryLimit)
-        var folded = [SealedRow]()
-        var sealedJournal: [UInt8]?
-        if foldsJournal {
-            var newest = waitingState
+        let before = waiting.withLock { $0 }
+        let newIDs = transactions.map { try! Hash32($0.id) }
+
+        // The index run: started when enough transactions wait, then a slice per block.
+        var run = before.run
+        let startsRun = run.isEmpty && before.index.count + transactions.count >= indexRunSize
+        if startsRun {
+            // Sequence numbers of this block's transactions are known only inside the write.
+            run = before.index.map { (id: $0.key, sequence: $0.value) }
+        }
+        let runSlice = before.runWritten..<Swift.min(before.runWritten + indexChunk, run.count + (startsRun ? transactions.count : 0))
+
+        // The journal fold: everything at once for a huge block, else started every
+        // `journalBlockLimit` blocks and written a slice per block.
+        let entryCount = block.stateEntries.count
+        let foldsAll = entryCount > 0 && before.state.count + entryCount + before.fold.count - before.foldWritten >= journalEntryLimit
+        let startsFold =
+            !foldsAll && entryCount > 0 && before.fold.isEmpty && before.journalBlocks + 1 >= journalBlockLimit
+        var fold = before.fold
+        var foldThrough = before.foldThrough
+        if foldsAll || startsFold {
+            var newest = [[UInt8]: [UInt8]]()
+            if foldsAll { for entry in before.fold[before.foldWritten...] { newest[entry.key] = entry.value } }
+            for (key, value) in before.state { newest[key] = value }
             for entry in block.stateEntries { newest[entry.key] = entry.value }
             let entries = Array(newest)
-            folded = Self.concurrentMap(entries.indices) { index in
+            // In lookup-id order, each slice of the fold lands on its own stretch of `state`'s pages.
+            fold = Self.concurrentMap(entries.indices) { index in
                 let (key, value) = entries[index]
-                let id = cipher.lookupID(table: "state", key: key)
-                return SealedRow(id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(key) + value, table: "state", rowID: id))
+                return FoldEntry(id: try! Hash32(cipher.lookupID(table: "state", key: key)), key: key, value: value)
             }
-        } else if !block.stateEntries.isEmpty {
-            sealedJournal = cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
+            fold.sort { $0.id < $1.id }
+            if startsFold { foldThrough = block.number }
         }
+        let foldSlice: Range<Int> =
+            foldsAll ? 0..<fold.count : startsFold ? 0..<Swift.min(foldChunk, fold.count)
+            : before.foldWritten..<Swift.min(before.foldWritten + foldChunk, fold.count)
+        let foldEntries = fold
+        let folded = Self.concurrentMap(foldSlice) { index in
+            let entry = foldEntries[index]
+            let id = entry.id.bytes
+            return SealedRow(id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
+        }
+        let sealedJournal =
+            foldsAll || entryCount == 0
+            ? nil : cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
+        let completesFold = !foldSlice.isEmpty && foldSlice.upperBound == fold.count
         let metadata = block.metadata.map { name, value in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
             return (id, cipher.seal(value, table: "node_meta", rowID: id))
@@ -248,7 +299,8 @@ public final class SQLiteChainStore: ChainStore {
 
         let firstSequence: Int64
         do {
-            firstSequence = try pool.write { db -> Int64 in
+            (firstSequence, run) = try pool.write { db -> (Int64, [(id: Hash32, sequence: Int64)]) in
+                var run = run
                 let head = try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM blocks")
                 let expected = head.map { UInt64($0) + 1 } ?? 0
                 guard block.number == expected else { throw StoreError.outOfOrderBlock(expected: expected, got: block.number) }
@@ -266,26 +318,34 @@ public final class SQLiteChainStore: ChainStore {
                         arguments: [first + Int64(row.position), Int64(block.number), row.position, Data(row.id), Data(row.sealed)])
                     if row.position == 0 { try faultInjector?("transactions") }
                 }
-                if writesIndexRun {
-                    var run = waitingIndex.map { (id: $0.key, sequence: $0.value) }
-                    for row in transactions { run.append((try! Hash32(row.id), first + Int64(row.position))) }
-                    // Sorted, the run fills index pages in key order instead of touching each at random.
-                    run.sort { $0.id < $1.id }
+                if !runSlice.isEmpty {
+                    if startsRun {
+                        for (position, id) in newIDs.enumerated() { run.append((id, first + Int64(position))) }
+                        // Sorted, a run fills index pages in key order instead of touching each at random.
+                        run.sort { $0.id < $1.id }
+                    }
                     let insertIndex = try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_index(id, seq) VALUES (?, ?)")
-                    for entry in run { try insertIndex.execute(arguments: [Data(entry.id.bytes), entry.sequence]) }
-                    try db.execute(
-                        sql: "UPDATE meta SET value = ? WHERE name = 'indexed_through'",
-                        arguments: [Data(String(first + Int64(transactions.count) - 1).utf8)])
+                    for entry in run[runSlice] { try insertIndex.execute(arguments: [Data(entry.id.bytes), entry.sequence]) }
+                    if runSlice.upperBound == run.count {
+                        let through = run.lazy.map(\.sequence).max() ?? 0
+                        try db.execute(
+                            sql: "UPDATE meta SET value = ? WHERE name = 'indexed_through'", arguments: [Data(String(through).utf8)])
+                    }
                     try faultInjector?("index")
                 }
 
-                if foldsJournal {
-                    let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
-                    for row in folded { try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)]) }
-                    try db.execute(sql: "DELETE FROM state_journal")
-                } else if let sealedJournal {
+                if let sealedJournal {
                     try db.cachedStatement(sql: "INSERT INTO state_journal(block_number, sealed) VALUES (?, ?)")
                         .execute(arguments: [Int64(block.number), Data(sealedJournal)])
+                }
+                if !folded.isEmpty {
+                    let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
+                    for row in folded { try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)]) }
+                    if foldsAll {
+                        try db.execute(sql: "DELETE FROM state_journal")
+                    } else if completesFold {
+                        try db.execute(sql: "DELETE FROM state_journal WHERE block_number <= ?", arguments: [Int64(foldThrough)])
+                    }
                 }
                 if !block.stateEntries.isEmpty { try faultInjector?("state") }
 
@@ -295,7 +355,7 @@ public final class SQLiteChainStore: ChainStore {
                 let upsertMetadata = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
                 for (id, sealed) in metadata { try upsertMetadata.execute(arguments: [Data(id), Data(sealed)]) }
                 try faultInjector?("commit")
-                return first
+                return (first, run)
             }
         } catch let error as StoreError {
             throw error
@@ -305,17 +365,38 @@ public final class SQLiteChainStore: ChainStore {
 
         // Only what is now in the file changes what waits in memory.
         waiting.withLock { waiting in
-            if writesIndexRun {
-                waiting.index.removeAll(keepingCapacity: true)
-            } else {
-                for row in transactions { waiting.index[try! Hash32(row.id)] = firstSequence + Int64(row.position) }
+            for (position, id) in newIDs.enumerated() { waiting.index[id] = firstSequence + Int64(position) }
+            if !runSlice.isEmpty {
+                if runSlice.upperBound == run.count {
+                    for entry in run { waiting.index[entry.id] = nil }
+                    waiting.run = []
+                    waiting.runWritten = 0
+                } else {
+                    waiting.run = run
+                    waiting.runWritten = runSlice.upperBound
+                }
             }
-            if foldsJournal {
+            if foldsAll {
                 waiting.state.removeAll(keepingCapacity: true)
                 waiting.journalBlocks = 0
-            } else if !block.stateEntries.isEmpty {
-                for entry in block.stateEntries { waiting.state[entry.key] = entry.value }
-                waiting.journalBlocks += 1
+                waiting.fold = []
+                waiting.foldWritten = 0
+            } else {
+                if startsFold {
+                    waiting.state.removeAll(keepingCapacity: true)
+                    waiting.journalBlocks = 0
+                } else if entryCount > 0 {
+                    for entry in block.stateEntries { waiting.state[entry.key] = entry.value }
+                    waiting.journalBlocks += 1
+                }
+                if completesFold {
+                    waiting.fold = []
+                    waiting.foldWritten = 0
+                } else if !foldSlice.isEmpty {
+                    waiting.fold = fold
+                    waiting.foldWritten = foldSlice.upperBound
+                    waiting.foldThrough = foldThrough
+                }
             }
         }
     }
