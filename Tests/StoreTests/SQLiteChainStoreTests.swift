@@ -242,6 +242,27 @@ struct StoreFixture {
         #expect(try fixture.rowCount("transaction_index") >= 30)
     }
 
+    /// Blocks are committed to the WAL; the checkpointer copies them into the database file
+    /// on its own, with no block write crossing a checkpoint threshold.
+    @Test func walIsCopiedIntoTheDatabaseFileInTheBackground() async throws {
+        let fixture = try StoreFixture()
+        let store = try fixture.open()
+        func size() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: fixture.databasePath))?[.size] as? Int) ?? 0
+        }
+        let before = size()
+        for number in 0..<20 as Range<UInt64> {
+            try store.commit(StoreFixture.block(number, entries: [StateEntry(key: [UInt8(number)], value: [1])], transactions: 50))
+        }
+        var grown = false
+        for _ in 0..<100 where !grown {
+            try await Task.sleep(for: .milliseconds(50))
+            grown = size() > before + 100_000
+        }
+        #expect(grown, "the database file stayed at \(size()) bytes")
+        #expect(try store.head()?.number == 19)
+    }
+
     /// A file written by schema 1 (transactions keyed by their lookup id) opens, upgraded in place.
     @Test func schemaOneFileIsUpgradedAndReadsBack() throws {
         let fixture = try StoreFixture()

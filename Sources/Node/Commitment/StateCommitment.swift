@@ -187,11 +187,14 @@ actor StateCommitmentTracker {
 
     /// Records a block's changes; when the block closes a batch, brings the tree up to date
     /// and records the batch and its root.
-    func apply(_ updates: LeafUpdates) throws -> BatchRecord? {
+    func apply(_ updates: LeafUpdates) async throws -> BatchRecord? {
         for entry in updates.entries { pending[entry.slot] = entry }
+        guard let seal = updates.sealsBatch else {
+            appliedBlock = updates.blockNumber
+            return nil
+        }
+        try await flush()
         appliedBlock = updates.blockNumber
-        guard let seal = updates.sealsBatch else { return nil }
-        try flush()
         var record = BatchRecord(
             number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
             stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt, auditHead: seal.auditHead,
@@ -202,11 +205,35 @@ actor StateCommitmentTracker {
         return record
     }
 
+    /// Set while a flush runs on its own thread; the actor's `tree` is a placeholder meanwhile.
+    private var flushing: Task<Void, Never>?
+
     /// Hashes the pending leaves and updates the tree (new slots appended in order).
-    func flush() throws {
+    ///
+    /// A batch's update is a burst of tens of thousands of hashes with no suspension point. On
+    /// a thread of the cooperative pool (two, on two cores) it would take half the threads that
+    /// answer requests and produce blocks, and every receipt would wait: so it runs on a thread
+    /// of its own at lowered priority (nice 10), on one core, and the tracker waits for it.
+    func flush() async throws {
+        // A second caller (a root asked for while a batch closes) waits for the running flush.
+        while let running = flushing { await running.value }
         guard !pending.isEmpty else { return }
         let entries = pending.values.sorted { $0.slot < $1.slot }
         pending.removeAll(keepingCapacity: true)
+        // Moved out, so the background thread holds the only reference and updates it in place.
+        let box = TreeBox(tree)
+        tree = AccountTree()
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        flushing = Task { for await _ in done {} }
+        defer {
+            tree = box.tree
+            flushing = nil
+            finished.finish()
+        }
+        try await BackgroundThread.run(name: "cloister-state-tree") { try Self.update(&box.tree, with: entries) }
+    }
+
+    private static func update(_ tree: inout AccountTree, with entries: [LeafUpdates.Entry]) throws {
         var appends = [RPODigest]()
         var changes = [(slot: Int, leaf: RPODigest)]()
         for entry in entries {
@@ -218,15 +245,19 @@ actor StateCommitmentTracker {
                 appends.append(leaf)
             }
         }
-        // One core: a batch's tree update is a burst of tens of thousands of hashes, and on
-        // both cores it would stall block production (and every receipt) while it runs.
         if !changes.isEmpty { try tree.update(changes, parallelism: .serial) }
         if !appends.isEmpty { try tree.append(contentsOf: appends, parallelism: .serial) }
     }
 
+    /// Carries the tree to the flushing thread and back.
+    private final class TreeBox: @unchecked Sendable {
+        var tree: AccountTree
+        init(_ tree: AccountTree) { self.tree = tree }
+    }
+
     /// The root over everything applied so far.
-    func currentRoot() throws -> RPODigest {
-        try flush()
+    func currentRoot() async throws -> RPODigest {
+        try await flush()
         return tree.root
     }
 }

@@ -217,7 +217,9 @@ extension Hash32 {
 enum BackgroundThread {
     static let niceness: Int32 = 10
 
-    static func run<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
+    static func run<R: Sendable>(
+        name: String = "cloister-prover", _ work: @escaping @Sendable () throws -> R
+    ) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 #if canImport(Glibc)
@@ -226,7 +228,7 @@ enum BackgroundThread {
                 #endif
                 continuation.resume(with: Result { try work() })
             }
-            thread.name = "cloister-prover"
+            thread.name = name
             thread.stackSize = 8 << 20
             thread.start()
         }

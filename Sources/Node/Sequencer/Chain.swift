@@ -770,8 +770,14 @@ public actor Chain {
             if let record = try await tracker.apply(updates) {
                 await recordSealed(record)
             }
+            await followedStateCommitment(through: updates.blockNumber)
         }
     }
+
+    /// The newest block whose changes the account tree holds, with its batch (if it closed one) recorded.
+    private var stateCommitmentBlock: UInt64?
+
+    private func followedStateCommitment(through block: UInt64) { stateCommitmentBlock = block }
 
     /// Ends the commitment stream once everything queued has been applied (for shutdown and tests).
     public func finishStateCommitment() { leafUpdates.finish() }
@@ -795,7 +801,12 @@ public actor Chain {
 
     /// Waits until the account tree has followed the chain through `block`.
     public nonisolated func awaitStateCommitment(through block: UInt64) async {
-        while await tracker.appliedBlock < block {
+        while true {
+            // Before the first block is followed, the tree is at the head it was opened on.
+            let followed = await stateCommitmentBlock
+            let through: UInt64
+            if let followed { through = followed } else { through = await tracker.appliedBlock }
+            if through >= block { return }
             try? await Task.sleep(for: .milliseconds(1))
         }
     }

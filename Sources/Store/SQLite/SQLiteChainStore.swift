@@ -42,6 +42,7 @@ public final class SQLiteChainStore: ChainStore {
     /// accounts is written straight to `state`, not journaled).
     let journalEntryLimit: Int
     private let waiting = Mutex(WaitingWrites())
+    private let checkpointer: Checkpointer
 
     /// One entry of a fold, with the lookup id it is stored under.
     struct FoldEntry {
@@ -114,17 +115,16 @@ public final class SQLiteChainStore: ChainStore {
         configuration.busyMode = .timeout(5)
         configuration.label = "cloister.chain"
         configuration.prepareDatabase { db in
-            // Transactions are keyed by a keyed hash, so each block's inserts land on pages
-            // all over the table: a writer cache of 64 MiB keeps them in memory instead of
-            // re-reading them for every block. (No mmap: an I/O error there is a SIGBUS, not an error.)
+            // A writer cache of 64 MiB keeps the index and state pages a fold or run touches in
+            // memory. (No mmap: an I/O error there is a SIGBUS, not an error.)
             try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -8_192 : -65_536)")
-            // Checkpoint every 8,192 WAL pages (32 MiB) rather than 1,000: the state pages a busy
-            // chain rewrites in every block are then copied back to the database once per
-            // checkpoint, not once per block.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
+            // The WAL is copied back by the `Checkpointer`, off the block path; the writer
+            // checkpoints by itself only if that falls 32,768 pages (128 MiB) behind.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA wal_autocheckpoint = 32768") }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            checkpointer = try Checkpointer(path: path)
         } catch {
             throw .database("cannot open \(path): \(error)")
         }
@@ -144,7 +144,10 @@ public final class SQLiteChainStore: ChainStore {
                 throw .database("cannot initialise \(path): \(error)")
             }
         }
+        checkpointer.start()
     }
+
+    deinit { checkpointer.stop() }
 
     static func createSchema(_ db: Database, wrappedDataKey: [UInt8]) throws {
         try db.execute(
@@ -691,4 +694,40 @@ public final class SQLiteChainStore: ChainStore {
         guard bytes.count >= 4 + length else { return nil }
         return (Array(bytes[4..<(4 + length)]), Array(bytes[(4 + length)...]))
     }
+}
+
+/// Copies the WAL back into the database file every `interval`, on a connection and a thread
+/// of its own. SQLite's default is to checkpoint inside a committing transaction: the block
+/// that crosses the threshold would wait for the copy and its fsync, and so would every
+/// receipt behind it. A passive checkpoint waits for no reader or writer.
+final class Checkpointer: @unchecked Sendable {
+    private let queue: DatabaseQueue
+    private let stopped = Atomic<Bool>(false)
+
+    private let interval: Duration
+
+    init(path: String, interval: Duration = .seconds(1)) throws {
+        var configuration = Configuration()
+        configuration.label = "cloister.checkpoint"
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        self.interval = interval
+    }
+
+    /// Starts the checkpoint thread; it ends within one interval of `stop()`.
+    func start() {
+        let interval = self.interval
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+                guard !stopped.load(ordering: .relaxed) else { break }
+                // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
+                _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
+            try? queue.close()
+        }
+        thread.name = "cloister-checkpoint"
+        thread.start()
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
 }
