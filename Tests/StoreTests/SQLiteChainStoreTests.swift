@@ -30,9 +30,16 @@ struct StoreFixture {
 
     static func transactionHash(_ block: UInt64, _ position: Int) -> Hash32 { Keccak256.hash(Array("tx \(block).\(position)".utf8)) }
 
+    /// A plain connection to the file, waiting out the store's own (its checkpointer runs every second).
+    func rawQueue() throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: databasePath, configuration: configuration)
+    }
+
     /// Rows in `table`, read straight from the file.
     func rowCount(_ table: String) throws -> Int {
-        let queue = try DatabaseQueue(path: databasePath)
+        let queue = try rawQueue()
         defer { try? queue.close() }
         return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
@@ -269,7 +276,7 @@ struct StoreFixture {
         let dataKey = SecureRandom.bytes(32)
         let cipher = RecordCipher(dataKey: dataKey)
         try FileManager.default.createDirectory(atPath: fixture.directory + "/data", withIntermediateDirectories: true)
-        let queue = try DatabaseQueue(path: fixture.databasePath)
+        let queue = try fixture.rawQueue()
         try queue.write { db in
             try db.execute(
                 sql: """
@@ -375,7 +382,7 @@ struct StoreFixture {
         // Folded at once: the entries are rows of `state`.
         try fixture.open(journalBlockLimit: 1).commit(
             StoreFixture.block(0, entries: [StateEntry(key: [1], value: [10]), StateEntry(key: [2], value: [20])]))
-        let queue = try DatabaseQueue(path: fixture.databasePath)
+        let queue = try fixture.rawQueue()
         try queue.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, sealed FROM state")
             try db.execute(sql: "UPDATE state SET sealed = ? WHERE id = ?", arguments: [rows[1]["sealed"] as Data, rows[0]["id"] as Data])
@@ -391,7 +398,7 @@ struct StoreFixture {
         try store.commit(StoreFixture.block(0, entries: [StateEntry(key: [1], value: [10])]))
         try store.commit(StoreFixture.block(1, entries: [StateEntry(key: [1], value: [11])]))
         #expect(try fixture.rowCount("state_journal") == 2)
-        let queue = try DatabaseQueue(path: fixture.databasePath)
+        let queue = try fixture.rawQueue()
         try queue.write { db in
             let first = try Data.fetchOne(db, sql: "SELECT sealed FROM state_journal WHERE block_number = 0")
             try db.execute(sql: "UPDATE state_journal SET sealed = ? WHERE block_number = 1", arguments: [first])

@@ -95,6 +95,7 @@ public final class SQLiteChainStore: ChainStore {
             do {
                 var readOnly = Configuration()
                 readOnly.readonly = true
+                readOnly.busyMode = .timeout(5)
                 let queue = try DatabaseQueue(path: path, configuration: readOnly)
                 wrapped = try queue.read { db -> [UInt8]? in
                     guard try db.tableExists("meta") else { return nil }
@@ -246,30 +247,55 @@ public final class SQLiteChainStore: ChainStore {
             let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
             return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
         }
-        let before = waiting.withLock { $0 }
         let newIDs = transactions.map { try! Hash32($0.id) }
+        let entryCount = block.stateEntries.count
 
-        // The index run: started when enough transactions wait, then a slice per block.
-        var run = before.run
-        let startsRun = run.isEmpty && before.index.count + transactions.count >= indexRunSize
+        // What this block continues or starts, decided under the lock. Only the parts that are
+        // replaced afterwards are copied out: holding on to `index` or `state` would make the
+        // updates below copy the whole dictionary, every block.
+        struct Plan {
+            var startsRun = false
+            var run: [(id: Hash32, sequence: Int64)] = []
+            var runWritten = 0
+            var waitingIndex: [Hash32: Int64] = [:]
+            var foldsAll = false
+            var startsFold = false
+            var waitingState: [[UInt8]: [UInt8]] = [:]
+            var fold: [FoldEntry] = []
+            var foldWritten = 0
+            var foldThrough: UInt64 = 0
+        }
+        let plan = waiting.withLock { waiting in
+            var plan = Plan(run: waiting.run, runWritten: waiting.runWritten, fold: waiting.fold, foldWritten: waiting.foldWritten,
+                foldThrough: waiting.foldThrough)
+            // The index run: started when enough transactions wait, then a slice per block.
+            plan.startsRun = waiting.run.isEmpty && waiting.index.count + transactions.count >= indexRunSize
+            if plan.startsRun { plan.waitingIndex = waiting.index }
+            // The journal fold: everything at once past `journalEntryLimit` (a huge block), else
+            // started every `journalBlockLimit` blocks and written a slice per block.
+            plan.foldsAll =
+                entryCount > 0 && waiting.state.count + entryCount + waiting.fold.count - waiting.foldWritten >= journalEntryLimit
+            plan.startsFold =
+                !plan.foldsAll && entryCount > 0 && waiting.fold.isEmpty && waiting.journalBlocks + 1 >= journalBlockLimit
+            if plan.foldsAll || plan.startsFold { plan.waitingState = waiting.state }
+            return plan
+        }
+        let startsRun = plan.startsRun
+        let foldsAll = plan.foldsAll
+        let startsFold = plan.startsFold
+        var run = plan.run
         if startsRun {
             // Sequence numbers of this block's transactions are known only inside the write.
-            run = before.index.map { (id: $0.key, sequence: $0.value) }
+            run = plan.waitingIndex.map { (id: $0.key, sequence: $0.value) }
         }
-        let runSlice = before.runWritten..<Swift.min(before.runWritten + indexChunk, run.count + (startsRun ? transactions.count : 0))
+        let runSlice = plan.runWritten..<Swift.min(plan.runWritten + indexChunk, run.count + (startsRun ? transactions.count : 0))
 
-        // The journal fold: everything at once for a huge block, else started every
-        // `journalBlockLimit` blocks and written a slice per block.
-        let entryCount = block.stateEntries.count
-        let foldsAll = entryCount > 0 && before.state.count + entryCount + before.fold.count - before.foldWritten >= journalEntryLimit
-        let startsFold =
-            !foldsAll && entryCount > 0 && before.fold.isEmpty && before.journalBlocks + 1 >= journalBlockLimit
-        var fold = before.fold
-        var foldThrough = before.foldThrough
+        var fold = plan.fold
+        var foldThrough = plan.foldThrough
         if foldsAll || startsFold {
             var newest = [[UInt8]: [UInt8]]()
-            if foldsAll { for entry in before.fold[before.foldWritten...] { newest[entry.key] = entry.value } }
-            for (key, value) in before.state { newest[key] = value }
+            if foldsAll { for entry in plan.fold[plan.foldWritten...] { newest[entry.key] = entry.value } }
+            for (key, value) in plan.waitingState { newest[key] = value }
             for entry in block.stateEntries { newest[entry.key] = entry.value }
             let entries = Array(newest)
             // In lookup-id order, each slice of the fold lands on its own stretch of `state`'s pages.
@@ -282,7 +308,7 @@ public final class SQLiteChainStore: ChainStore {
         }
         let foldSlice: Range<Int> =
             foldsAll ? 0..<fold.count : startsFold ? 0..<Swift.min(foldChunk, fold.count)
-            : before.foldWritten..<Swift.min(before.foldWritten + foldChunk, fold.count)
+            : plan.foldWritten..<Swift.min(plan.foldWritten + foldChunk, fold.count)
         let foldEntries = fold
         let folded = Self.concurrentMap(foldSlice) { index in
             let entry = foldEntries[index]
@@ -703,6 +729,8 @@ public final class SQLiteChainStore: ChainStore {
 final class Checkpointer: @unchecked Sendable {
     private let queue: DatabaseQueue
     private let stopped = Atomic<Bool>(false)
+    /// Held while a checkpoint runs.
+    private let running = NSLock()
 
     private let interval: Duration
 
@@ -719,15 +747,23 @@ final class Checkpointer: @unchecked Sendable {
         let thread = Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+                running.lock()
+                defer { running.unlock() }
                 guard !stopped.load(ordering: .relaxed) else { break }
                 // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
                 _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             }
-            try? queue.close()
         }
         thread.name = "cloister-checkpoint"
         thread.start()
     }
 
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Returns once no checkpoint is running and this connection is closed (the file can then
+    /// be copied whole, and the store's own last connection does SQLite's final checkpoint).
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        running.lock()
+        defer { running.unlock() }
+        try? queue.close()
+    }
 }
