@@ -535,8 +535,12 @@ public final class SQLiteChainStore: ChainStore {
 
     /// The folded entries, then the journal over them in block order: the newest value of each.
     public func allStateEntries() throws(StoreError) -> [StateEntry] {
-        let rows: [(Data, Data)] = try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, sealed FROM state").map { ($0["id"], $0["sealed"]) }
+        // One read transaction for both: a fold committed in between would otherwise be missed.
+        let (rows, journalRows): ([(Data, Data)], [(Int64, Data)]) = try read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT id, sealed FROM state").map { ($0["id"], $0["sealed"]) },
+                try Self.journalRows(db)
+            )
         }
         var entries = [StateEntry]()
         entries.reserveCapacity(rows.count)
@@ -548,7 +552,7 @@ public final class SQLiteChainStore: ChainStore {
             }
             entries.append(StateEntry(key: key, value: value))
         }
-        let journal = try journalEntries()
+        let journal = try openJournal(journalRows)
         guard !journal.isEmpty else { return entries }
         for (index, entry) in entries.enumerated() { positions[entry.key] = index }
         for (_, changes) in journal {
@@ -566,11 +570,16 @@ public final class SQLiteChainStore: ChainStore {
 
     /// The journal's rows in block order, opened.
     private func journalEntries() throws(StoreError) -> [(block: UInt64, entries: [StateEntry])] {
-        let rows: [(Int64, Data)] = try read { db in
-            try Row.fetchAll(db, sql: "SELECT block_number, sealed FROM state_journal ORDER BY block_number")
-                .map { ($0["block_number"], $0["sealed"]) }
-        }
-        return try rows.map { number, sealed throws(StoreError) in
+        try openJournal(try read { db in try Self.journalRows(db) })
+    }
+
+    private static func journalRows(_ db: Database) throws -> [(Int64, Data)] {
+        try Row.fetchAll(db, sql: "SELECT block_number, sealed FROM state_journal ORDER BY block_number")
+            .map { ($0["block_number"], $0["sealed"]) }
+    }
+
+    private func openJournal(_ rows: [(Int64, Data)]) throws(StoreError) -> [(block: UInt64, entries: [StateEntry])] {
+        try rows.map { number, sealed throws(StoreError) in
             let block = UInt64(number)
             let plain = try cipher.open(Array(sealed), table: "state_journal", rowID: Self.blockRowID(block))
             guard let entries = Self.decodeJournal(plain) else {
