@@ -49,7 +49,9 @@ var targets: [Target] = [
     // MARK: - Store: encrypted persistence behind a protocol (SQLite via GRDB)
     .target(
         name: "Store",
-        dependencies: ["Primitives", .product(name: "GRDB", package: "GRDB.swift")]
+        dependencies: [
+            "Primitives", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]
     ),
 
     // MARK: - Node: config, mempool, sequencer, state commitment, services

@@ -17,10 +17,12 @@ import Synchronization
 /// of `indexRunSize` transactions, found in memory until their run is complete. Changed ledger
 /// entries go to a journal, one sealed row per block (`state_journal`), folded into `state` (one
 /// row per entry, newest value) every `journalBlockLimit` blocks, so a hot account is rewritten
-/// once per fold rather than once per block. A run or a fold is written a slice per block
-/// (`indexChunk` index rows, `foldChunk` entries), so no block pays for all of it and block
-/// times stay even. Every slice is part of some block's storage transaction, and what waits in
-/// memory is rebuilt from the file on open (a run or fold cut short by a stop starts again).
+/// once per fold rather than once per block. A run or fold that falls due is prepared (sorted,
+/// its lookup ids computed) on a queue of its own, then written a slice per block (at least
+/// `indexChunk` index rows or `foldChunk` entries, and twice what the block itself adds), so no
+/// block pays for all of it and block times stay even. Every slice is part of some block's
+/// storage transaction, and what waits in memory is rebuilt from the file on open (a run or
+/// fold cut short by a stop starts again). Hot inserts bind through the C API (`RowWriter`).
 public final class SQLiteChainStore: ChainStore {
     public static let fileName = "chain.sqlite"
     static let schemaVersion = 2
@@ -42,6 +44,8 @@ public final class SQLiteChainStore: ChainStore {
     /// accounts is written straight to `state`, not journaled).
     let journalEntryLimit: Int
     private let waiting = Mutex(WaitingWrites())
+    /// Sorts runs and computes folds' lookup ids, one at a time, off the block path.
+    private let preparation = DispatchQueue(label: "cloister.store.prepare", qos: .utility)
     private let checkpointer: Checkpointer
 
     /// One entry of a fold, with the lookup id it is stored under.
@@ -53,18 +57,29 @@ public final class SQLiteChainStore: ChainStore {
 
     /// What the file holds but the compact tables do not have yet.
     struct WaitingWrites {
-        /// Lookup id → sequence number of every transaction whose index run is not complete.
+        /// Lookup id → sequence number of the transactions not in any run yet.
         var index: [Hash32: Int64] = [:]
-        /// The run being written, sorted by id, and how much of it is in the file.
+        /// The run being written, sorted by id, how much of it is in the file, and its
+        /// transactions by id until it is complete. Starting or finishing a run moves a whole
+        /// dictionary: no block pays for touching each of its entries.
         var run: [(id: Hash32, sequence: Int64)] = []
+        var runIndex: [Hash32: Int64] = [:]
         var runWritten = 0
-        /// Encoded key → newest value of the journal rows after the fold being written (or of all rows).
+        var preparingRun = false
+        /// Encoded key → newest value of the journal rows not in a fold.
         var state: [[UInt8]: [UInt8]] = [:]
         var journalBlocks = 0
+        /// The journal through `foldThrough` while its fold is being prepared.
+        var foldSource: [[UInt8]: [UInt8]] = [:]
+        var preparingFold = false
         /// The fold being written, in lookup-id order: the newest values through block `foldThrough`.
         var fold: [FoldEntry] = []
         var foldWritten = 0
         var foldThrough: UInt64 = 0
+        /// Counts blocks that folded everything at once: a fold prepared before one is stale.
+        var foldGeneration = 0
+
+        func sequence(of id: Hash32) -> Int64? { index[id] ?? runIndex[id] }
     }
 
     /// Opens (or creates) the store in `directory`.
@@ -73,7 +88,7 @@ public final class SQLiteChainStore: ChainStore {
     /// wrong key leaves the file exactly as it was.
     public init(
         directory: String, masterKey: MasterKey, masterKeyPath: String,
-        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, indexChunk: Int = 4_096,
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, indexRunSize: Int = 65_536, indexChunk: Int = 1_024,
         journalBlockLimit: Int = 256, foldChunk: Int = 1_024, journalEntryLimit: Int = 50_000
     ) throws(StoreError) {
         self.indexRunSize = Swift.max(1, indexRunSize)
@@ -250,65 +265,48 @@ public final class SQLiteChainStore: ChainStore {
         let newIDs = transactions.map { try! Hash32($0.id) }
         let entryCount = block.stateEntries.count
 
-        // What this block continues or starts, decided under the lock. Only the parts that are
-        // replaced afterwards are copied out: holding on to `index` or `state` would make the
-        // updates below copy the whole dictionary, every block.
+        // What this block writes of a run or fold, decided under the lock. Only the parts that
+        // are replaced afterwards are copied out: holding on to `index` or `state` would make
+        // the updates below copy the whole dictionary, every block.
         struct Plan {
-            var startsRun = false
             var run: [(id: Hash32, sequence: Int64)] = []
             var runWritten = 0
-            var waitingIndex: [Hash32: Int64] = [:]
             var foldsAll = false
-            var startsFold = false
-            var waitingState: [[UInt8]: [UInt8]] = [:]
             var fold: [FoldEntry] = []
             var foldWritten = 0
             var foldThrough: UInt64 = 0
+            /// Everything journaled and not yet in `state`, oldest first, when this block folds it all.
+            var unfolded: [[[UInt8]: [UInt8]]] = []
         }
         let plan = waiting.withLock { waiting in
-            var plan = Plan(run: waiting.run, runWritten: waiting.runWritten, fold: waiting.fold, foldWritten: waiting.foldWritten,
+            var plan = Plan(
+                run: waiting.run, runWritten: waiting.runWritten, fold: waiting.fold, foldWritten: waiting.foldWritten,
                 foldThrough: waiting.foldThrough)
-            // The index run: started when enough transactions wait, then a slice per block.
-            plan.startsRun = waiting.run.isEmpty && waiting.index.count + transactions.count >= indexRunSize
-            if plan.startsRun { plan.waitingIndex = waiting.index }
-            // The journal fold: everything at once past `journalEntryLimit` (a huge block), else
-            // started every `journalBlockLimit` blocks and written a slice per block.
+            // Everything at once past `journalEntryLimit` (a genesis of a million accounts).
             plan.foldsAll =
-                entryCount > 0 && waiting.state.count + entryCount + waiting.fold.count - waiting.foldWritten >= journalEntryLimit
-            plan.startsFold =
-                !plan.foldsAll && entryCount > 0 && waiting.fold.isEmpty && waiting.journalBlocks + 1 >= journalBlockLimit
-            if plan.foldsAll || plan.startsFold { plan.waitingState = waiting.state }
+                entryCount > 0
+                && waiting.state.count + waiting.foldSource.count + entryCount + waiting.fold.count - waiting.foldWritten
+                    >= journalEntryLimit
+            if plan.foldsAll { plan.unfolded = [waiting.foldSource, waiting.state] }
             return plan
         }
-        let startsRun = plan.startsRun
         let foldsAll = plan.foldsAll
-        let startsFold = plan.startsFold
-        var run = plan.run
-        if startsRun {
-            // Sequence numbers of this block's transactions are known only inside the write.
-            run = plan.waitingIndex.map { (id: $0.key, sequence: $0.value) }
-        }
-        let runSlice = plan.runWritten..<Swift.min(plan.runWritten + indexChunk, run.count + (startsRun ? transactions.count : 0))
+        let run = plan.run
+        // Paced by the block's own size, so runs and folds keep up with any load.
+        let runSlice = plan.runWritten..<Swift.min(plan.runWritten + Swift.max(indexChunk, 2 * transactions.count), run.count)
 
         var fold = plan.fold
-        var foldThrough = plan.foldThrough
-        if foldsAll || startsFold {
+        let foldSlice: Range<Int>
+        if foldsAll {
             var newest = [[UInt8]: [UInt8]]()
-            if foldsAll { for entry in plan.fold[plan.foldWritten...] { newest[entry.key] = entry.value } }
-            for (key, value) in plan.waitingState { newest[key] = value }
+            for entry in plan.fold[plan.foldWritten...] { newest[entry.key] = entry.value }
+            for journal in plan.unfolded { for (key, value) in journal { newest[key] = value } }
             for entry in block.stateEntries { newest[entry.key] = entry.value }
-            let entries = Array(newest)
-            // In lookup-id order, each slice of the fold lands on its own stretch of `state`'s pages.
-            fold = Self.concurrentMap(entries.indices) { index in
-                let (key, value) = entries[index]
-                return FoldEntry(id: try! Hash32(cipher.lookupID(table: "state", key: key)), key: key, value: value)
-            }
-            fold.sort { $0.id < $1.id }
-            if startsFold { foldThrough = block.number }
+            fold = Self.foldEntries(newest, cipher: cipher, concurrently: true)
+            foldSlice = 0..<fold.count
+        } else {
+            foldSlice = plan.foldWritten..<Swift.min(plan.foldWritten + Swift.max(foldChunk, 2 * entryCount), fold.count)
         }
-        let foldSlice: Range<Int> =
-            foldsAll ? 0..<fold.count : startsFold ? 0..<Swift.min(foldChunk, fold.count)
-            : plan.foldWritten..<Swift.min(plan.foldWritten + foldChunk, fold.count)
         let foldEntries = fold
         let folded = Self.concurrentMap(foldSlice) { index in
             let entry = foldEntries[index]
@@ -318,7 +316,8 @@ public final class SQLiteChainStore: ChainStore {
         let sealedJournal =
             foldsAll || entryCount == 0
             ? nil : cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
-        let completesFold = !foldSlice.isEmpty && foldSlice.upperBound == fold.count
+        let completesFold = !foldsAll && !foldSlice.isEmpty && foldSlice.upperBound == fold.count
+        let foldThrough = plan.foldThrough
         let metadata = block.metadata.map { name, value in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
             return (id, cipher.seal(value, table: "node_meta", rowID: id))
@@ -328,33 +327,28 @@ public final class SQLiteChainStore: ChainStore {
 
         let firstSequence: Int64
         do {
-            (firstSequence, run) = try pool.write { db -> (Int64, [(id: Hash32, sequence: Int64)]) in
-                var run = run
+            firstSequence = try pool.write { db -> Int64 in
                 let head = try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM blocks")
                 let expected = head.map { UInt64($0) + 1 } ?? 0
                 guard block.number == expected else { throw StoreError.outOfOrderBlock(expected: expected, got: block.number) }
 
-                try db.cachedStatement(sql: "INSERT INTO blocks(number, hash_id, sealed) VALUES (?, ?, ?)")
-                    .execute(arguments: [Int64(block.number), Data(hashID), Data(sealedBlock)])
+                try RowWriter(db, sql: "INSERT INTO blocks(number, hash_id, sealed) VALUES (?, ?, ?)")
+                    .insert(.integer(Int64(block.number)), .blob(hashID), .blob(sealedBlock))
                 try faultInjector?("block")
 
                 // Appended after the last transaction: these pages are new, not scattered over the table.
                 let first = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM chain_transactions") ?? 0) + 1
-                let insertTransaction = try db.cachedStatement(
-                    sql: "INSERT INTO chain_transactions(seq, block_number, position, id, sealed) VALUES (?, ?, ?, ?, ?)")
+                let insertTransaction = try RowWriter(
+                    db, sql: "INSERT INTO chain_transactions(seq, block_number, position, id, sealed) VALUES (?, ?, ?, ?, ?)")
                 for row in transactions {
-                    try insertTransaction.execute(
-                        arguments: [first + Int64(row.position), Int64(block.number), row.position, Data(row.id), Data(row.sealed)])
+                    try insertTransaction.insert(
+                        .integer(first + Int64(row.position)), .integer(Int64(block.number)), .integer(Int64(row.position)),
+                        .blob(row.id), .blob(row.sealed))
                     if row.position == 0 { try faultInjector?("transactions") }
                 }
                 if !runSlice.isEmpty {
-                    if startsRun {
-                        for (position, id) in newIDs.enumerated() { run.append((id, first + Int64(position))) }
-                        // Sorted, a run fills index pages in key order instead of touching each at random.
-                        run.sort { $0.id < $1.id }
-                    }
-                    let insertIndex = try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_index(id, seq) VALUES (?, ?)")
-                    for entry in run[runSlice] { try insertIndex.execute(arguments: [Data(entry.id.bytes), entry.sequence]) }
+                    let insertIndex = try RowWriter(db, sql: "INSERT OR IGNORE INTO transaction_index(id, seq) VALUES (?, ?)")
+                    for entry in run[runSlice] { try insertIndex.insert(.hash(entry.id), .integer(entry.sequence)) }
                     if runSlice.upperBound == run.count {
                         let through = run.lazy.map(\.sequence).max() ?? 0
                         try db.execute(
@@ -364,12 +358,12 @@ public final class SQLiteChainStore: ChainStore {
                 }
 
                 if let sealedJournal {
-                    try db.cachedStatement(sql: "INSERT INTO state_journal(block_number, sealed) VALUES (?, ?)")
-                        .execute(arguments: [Int64(block.number), Data(sealedJournal)])
+                    try RowWriter(db, sql: "INSERT INTO state_journal(block_number, sealed) VALUES (?, ?)")
+                        .insert(.integer(Int64(block.number)), .blob(sealedJournal))
                 }
                 if !folded.isEmpty {
-                    let upsertState = try db.cachedStatement(sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
-                    for row in folded { try upsertState.execute(arguments: [Data(row.id), Data(row.sealed)]) }
+                    let upsertState = try RowWriter(db, sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
+                    for row in folded { try upsertState.insert(.blob(row.id), .blob(row.sealed)) }
                     if foldsAll {
                         try db.execute(sql: "DELETE FROM state_journal")
                     } else if completesFold {
@@ -381,10 +375,10 @@ public final class SQLiteChainStore: ChainStore {
                 try Self.insertAudit(block.auditRecords, blockNumber: block.number, db: db, cipher: recordCipher)
                 try faultInjector?("audit")
 
-                let upsertMetadata = try db.cachedStatement(sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
-                for (id, sealed) in metadata { try upsertMetadata.execute(arguments: [Data(id), Data(sealed)]) }
+                let upsertMetadata = try RowWriter(db, sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
+                for (id, sealed) in metadata { try upsertMetadata.insert(.blob(id), .blob(sealed)) }
                 try faultInjector?("commit")
-                return (first, run)
+                return first
             }
         } catch let error as StoreError {
             throw error
@@ -393,42 +387,104 @@ public final class SQLiteChainStore: ChainStore {
         }
 
         // Only what is now in the file changes what waits in memory.
-        waiting.withLock { waiting in
+        let (runDue, foldDue) = waiting.withLock { waiting -> ([Hash32: Int64]?, (source: [[UInt8]: [UInt8]], generation: Int)?) in
             for (position, id) in newIDs.enumerated() { waiting.index[id] = firstSequence + Int64(position) }
             if !runSlice.isEmpty {
                 if runSlice.upperBound == run.count {
-                    for entry in run { waiting.index[entry.id] = nil }
                     waiting.run = []
+                    waiting.runIndex = [:]
                     waiting.runWritten = 0
                 } else {
-                    waiting.run = run
                     waiting.runWritten = runSlice.upperBound
                 }
             }
             if foldsAll {
-                waiting.state.removeAll(keepingCapacity: true)
+                waiting.state = [:]
+                waiting.foldSource = [:]
                 waiting.journalBlocks = 0
                 waiting.fold = []
                 waiting.foldWritten = 0
+                waiting.preparingFold = false
+                waiting.foldGeneration += 1  // a fold being prepared is now stale
             } else {
-                if startsFold {
-                    waiting.state.removeAll(keepingCapacity: true)
-                    waiting.journalBlocks = 0
-                } else if entryCount > 0 {
-                    for entry in block.stateEntries { waiting.state[entry.key] = entry.value }
-                    waiting.journalBlocks += 1
-                }
+                for entry in block.stateEntries { waiting.state[entry.key] = entry.value }
+                if entryCount > 0 { waiting.journalBlocks += 1 }
                 if completesFold {
                     waiting.fold = []
                     waiting.foldWritten = 0
                 } else if !foldSlice.isEmpty {
-                    waiting.fold = fold
                     waiting.foldWritten = foldSlice.upperBound
-                    waiting.foldThrough = foldThrough
                 }
+            }
+            // A run or fold that is now due is prepared (sorted, its lookup ids computed) off
+            // the block path; later blocks write it a slice at a time once it is ready.
+            var runDue: [Hash32: Int64]?
+            if waiting.run.isEmpty && !waiting.preparingRun && waiting.index.count >= indexRunSize {
+                waiting.runIndex = waiting.index
+                waiting.index = [:]
+                waiting.preparingRun = true
+                runDue = waiting.runIndex
+            }
+            var foldDue: (source: [[UInt8]: [UInt8]], generation: Int)?
+            if waiting.fold.isEmpty && !waiting.preparingFold && waiting.journalBlocks >= journalBlockLimit {
+                waiting.foldSource = waiting.state
+                waiting.state = [:]
+                waiting.journalBlocks = 0
+                waiting.foldThrough = block.number
+                waiting.preparingFold = true
+                foldDue = (waiting.foldSource, waiting.foldGeneration)
+            }
+            return (runDue, foldDue)
+        }
+        if let runDue { prepareRun(runDue) }
+        if let foldDue { prepareFold(foldDue.source, generation: foldDue.generation) }
+    }
+
+    /// Sorts a run on the preparation queue and hands it to the next blocks.
+    private func prepareRun(_ source: [Hash32: Int64]) {
+        preparation.async { [weak self] in
+            var run = source.map { (id: $0.key, sequence: $0.value) }
+            // Sorted, a run fills index pages in key order instead of touching each at random.
+            run.sort { $0.id < $1.id }
+            self?.waiting.withLock { waiting in
+                waiting.run = run
+                waiting.runWritten = 0
+                waiting.preparingRun = false
             }
         }
     }
+
+    /// Computes a fold's lookup ids and order on the preparation queue and hands it to the
+    /// next blocks, unless a block has folded everything in the meantime.
+    private func prepareFold(_ source: [[UInt8]: [UInt8]], generation: Int) {
+        let cipher = self.cipher
+        preparation.async { [weak self] in
+            let fold = Self.foldEntries(source, cipher: cipher, concurrently: false)
+            self?.waiting.withLock { waiting in
+                guard waiting.foldGeneration == generation else { return }
+                waiting.fold = fold
+                waiting.foldWritten = 0
+                waiting.foldSource = [:]
+                waiting.preparingFold = false
+            }
+        }
+    }
+
+    /// The entries of a fold with their lookup ids, in lookup-id order: each slice of the fold
+    /// then lands on its own stretch of `state`'s pages.
+    static func foldEntries(_ newest: [[UInt8]: [UInt8]], cipher: RecordCipher, concurrently: Bool) -> [FoldEntry] {
+        let entries = Array(newest)
+        let entry: @Sendable (Int) -> FoldEntry = { index in
+            let (key, value) = entries[index]
+            return FoldEntry(id: try! Hash32(cipher.lookupID(table: "state", key: key)), key: key, value: value)
+        }
+        var fold = concurrently ? concurrentMap(entries.indices, entry) : entries.indices.map(entry)
+        fold.sort { $0.id < $1.id }
+        return fold
+    }
+
+    /// Waits until the runs and folds that are due are prepared (tests; a block never waits).
+    func waitForPreparedWrites() { preparation.sync {} }
 
     /// `transform` over `indices` on every core, in order: a busy block seals thousands of
     /// records, and the sequencer waits for its write before the next block.
@@ -492,7 +548,7 @@ public final class SQLiteChainStore: ChainStore {
     public func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? {
         let id = cipher.lookupID(table: "transactions", key: hash.bytes)
         // Waiting first: an index run is written before its transactions leave memory.
-        let sequence = waiting.withLock { $0.index[try! Hash32(id)] }
+        let sequence = waiting.withLock { $0.sequence(of: try! Hash32(id)) }
         let row: (Int64, Int, Data)? = try read { db in
             let found: Row?
             if let sequence {
