@@ -91,6 +91,28 @@ struct GCMVector: Sendable, CustomTestStringConvertible {
         #expect(try sealedSample().combined != sealedSample().combined)
     }
 
+    /// Nonces come from a pooled draw of the generator: across many pool refills, and from
+    /// two threads at once, no nonce repeats.
+    @Test func pooledNoncesNeverRepeat() async throws {
+        let perTask = 3_000
+        let nonces = await withTaskGroup(of: [[UInt8]].self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    (0..<perTask).map { _ in
+                        let sealed = try! AES256GCM.sealCombined([1, 2, 3], key: Self.key, associatedData: Self.associatedData)
+                        return Array(sealed.prefix(12))
+                    }
+                }
+            }
+            var all = [[UInt8]]()
+            for await part in group { all += part }
+            return all
+        }
+        #expect(nonces.count == 2 * perTask)
+        #expect(Set(nonces).count == nonces.count)
+        #expect(!nonces.contains([UInt8](repeating: 0, count: 12)))
+    }
+
     @Test func combinedFormRoundTrips() throws {
         let box = try sealedSample()
         let reopened = try AES256GCM.SealedBox(combined: box.combined)

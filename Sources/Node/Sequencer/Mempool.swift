@@ -88,9 +88,12 @@ struct Mempool {
         guard nonce - stateNonce <= limits.maxNonceAhead else {
             throw .nonceTooHigh(next: stateNonce, got: nonce, maxAhead: limits.maxNonceAhead)
         }
-        let pending = bySender[transaction.sender] ?? [:]
-        guard pending[nonce] == nil else { throw .nonceAlreadyPending(nonce) }
-        guard pending.count < limits.perSender else { throw .senderQueueFull(limit: limits.perSender) }
+        // Checked in place: a copy of the sender's queue held across the insert below would
+        // make the insert copy the whole queue.
+        if let pending = bySender[transaction.sender] {
+            guard pending[nonce] == nil else { throw .nonceAlreadyPending(nonce) }
+            guard pending.count < limits.perSender else { throw .senderQueueFull(limit: limits.perSender) }
+        }
         guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
         bySender[transaction.sender, default: [:]][nonce] = transaction
         known.insert(transaction.hash)

@@ -58,7 +58,7 @@ public enum AES256GCM {
         var ok: Int32 = 0
         let output = [UInt8](unsafeUninitializedCapacity: nonceByteCount + length + tagByteCount) { buffer, initialized in
             let base = buffer.baseAddress!
-            SecureRandom.fill(UnsafeMutableRawBufferPointer(start: base, count: nonceByteCount))
+            SecureRandom.fillSmall(UnsafeMutableRawBufferPointer(start: base, count: nonceByteCount))
             ok = plaintext.withUnsafeBufferPointer { p in
                 key.withUnsafeBufferPointer { k in
                     associatedData.withUnsafeBufferPointer { a in

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -130,5 +131,35 @@ public enum SecureRandom {
         var value: UInt64 = 0
         withUnsafeMutableBytes(of: &value) { fill($0) }
         return value
+    }
+
+    /// Fills a small buffer (a nonce) from bytes drawn from the generator 4 KiB at a time: the
+    /// store seals thousands of records a block, and a generator call for each cost more than
+    /// the encryption. Every byte is handed out once, then overwritten.
+    public static func fillSmall(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard buffer.count <= RandomPool.size else { return fill(buffer) }
+        pool.withLock { pool in pool.take(into: buffer) }
+    }
+
+    private static let pool = Mutex(RandomPool())
+
+    private struct RandomPool {
+        static let size = 4_096
+        var bytes = [UInt8](repeating: 0, count: size)
+        var used = size
+
+        mutating func take(into buffer: UnsafeMutableRawBufferPointer) {
+            if used + buffer.count > Self.size {
+                SecureRandom.fill(&bytes)
+                used = 0
+            }
+            let start = used
+            bytes.withUnsafeMutableBytes { pool in
+                let slice = UnsafeMutableRawBufferPointer(rebasing: pool[start..<start + buffer.count])
+                buffer.copyMemory(from: UnsafeRawBufferPointer(slice))
+                slice.initializeMemory(as: UInt8.self, repeating: 0)
+            }
+            used += buffer.count
+        }
     }
 }

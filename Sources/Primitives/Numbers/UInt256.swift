@@ -16,6 +16,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
     @inlinable public init(integerLiteral value: UInt64) { self.init(value) }
 
     /// Big-endian bytes, at most 32 (leading zeros allowed here; RLP checks canonical form itself).
+    @inlinable
     public init(bigEndian bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count <= 32 else { throw .overflow("a 256-bit number has at most 32 bytes, got \(bytes.count)") }
         words = (0, 0, 0, 0)

@@ -6,7 +6,9 @@
 public enum RLP {
     // MARK: - Encoding
 
-    /// Appends the encoding of a byte string.
+    /// Appends the encoding of a byte string. Inlinable so each caller's collection type gets a
+    /// specialised copy (generic, every byte went through a witness table).
+    @inlinable
     public static func encode(bytes: some Collection<UInt8>, into output: inout [UInt8]) {
         if bytes.count == 1, let only = bytes.first, only < 0x80 {
             output.append(only)
@@ -45,9 +47,21 @@ public enum RLP {
         let start = output.count
         body(&output)
         let payloadLength = output.count - start
-        var header = [UInt8]()
-        appendHeader(length: payloadLength, shortBase: 0xc0, into: &header)
-        output.insert(contentsOf: header, at: start)
+        // The header is at most 9 bytes: built on the stack, not in an array of its own.
+        var header: (UInt64, UInt8) = (0, 0)
+        let headerLength = withUnsafeMutableBytes(of: &header) { buffer in
+            if payloadLength <= 55 {
+                buffer[0] = 0xc0 + UInt8(payloadLength)
+                return 1
+            }
+            let lengthBytes = (64 - UInt64(payloadLength).leadingZeroBitCount + 7) / 8
+            buffer[0] = 0xc0 + 55 + UInt8(lengthBytes)
+            for i in 0..<lengthBytes { buffer[1 + i] = UInt8(truncatingIfNeeded: payloadLength >> (8 * (lengthBytes - 1 - i))) }
+            return 1 + lengthBytes
+        }
+        withUnsafeBytes(of: &header) { buffer in
+            output.insert(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<headerLength]), at: start)
+        }
     }
 
     /// Encodes a whole item tree.
@@ -88,6 +102,7 @@ public enum RLP {
     }
 
     /// The header of a string (`shortBase` 0x80) or list (`shortBase` 0xc0) of `length` payload bytes.
+    @inlinable
     public static func appendHeader(length: Int, shortBase: UInt8, into output: inout [UInt8]) {
         if length <= 55 {
             output.append(shortBase + UInt8(length))
