@@ -137,7 +137,7 @@ struct JSONParser {
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0a || bytes[index] == 0x0d || bytes[index] == 0x09 { index += 1 }
     }
 
     mutating func parseValue(depth: Int) throws(JSONParseError) -> JSON {
@@ -216,6 +216,17 @@ struct JSONParser {
 
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
+        // Most strings (hex data, method names) have no escapes: they are validated and copied
+        // in one step from the input, not appended byte by byte.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+            index = end + 1
+            return text
+        }
         var out = [UInt8]()
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }

@@ -171,8 +171,13 @@ public struct StoredLedgerEntry: Sendable, Equatable {
     public var value: StateValue
 
     public var encoded: [UInt8] {
-        withUnsafeBytes(of: slot.bigEndian) { Array($0) } + withUnsafeBytes(of: blinding.bigEndian) { Array($0) }
-            + value.encoded
+        let value = value.encoded
+        var output = [UInt8]()
+        output.reserveCapacity(16 + value.count)
+        withUnsafeBytes(of: slot.bigEndian) { output.append(contentsOf: $0) }
+        withUnsafeBytes(of: blinding.bigEndian) { output.append(contentsOf: $0) }
+        output.append(contentsOf: value)
+        return output
     }
 
     public init(slot: UInt64, blinding: UInt64, value: StateValue) {

@@ -95,7 +95,8 @@ struct Mempool {
             guard pending.count < limits.perSender else { throw .senderQueueFull(limit: limits.perSender) }
         }
         guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
-        bySender[transaction.sender, default: [:]][nonce] = transaction
+        // A new queue starts with room for a few: growing from one slot reallocated it at every doubling.
+        bySender[transaction.sender, default: Dictionary(minimumCapacity: 8)][nonce] = transaction
         known.insert(transaction.hash)
         arrivals.append(Arrival(sender: transaction.sender, nonce: nonce, hash: transaction.hash))
         count += 1

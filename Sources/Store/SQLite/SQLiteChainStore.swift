@@ -44,8 +44,8 @@ public final class SQLiteChainStore: ChainStore {
     /// accounts is written straight to `state`, not journaled).
     let journalEntryLimit: Int
     private let waiting = Mutex(WaitingWrites())
-    /// Sorts runs and computes folds' lookup ids, one at a time, off the block path.
-    private let preparation = DispatchQueue(label: "cloister.store.prepare", qos: .utility)
+    /// Sorts runs and computes folds' lookup ids off the block path.
+    private let preparation = PreparationThreads()
     private let checkpointer: Checkpointer
 
     /// One entry of a fold, with the lookup id it is stored under.
@@ -442,7 +442,7 @@ public final class SQLiteChainStore: ChainStore {
 
     /// Sorts a run on the preparation queue and hands it to the next blocks.
     private func prepareRun(_ source: [Hash32: Int64]) {
-        preparation.async { [weak self] in
+        preparation.run { [weak self] in
             var run = source.map { (id: $0.key, sequence: $0.value) }
             // Sorted, a run fills index pages in key order instead of touching each at random.
             run.sort { $0.id < $1.id }
@@ -458,7 +458,7 @@ public final class SQLiteChainStore: ChainStore {
     /// next blocks, unless a block has folded everything in the meantime.
     private func prepareFold(_ source: [[UInt8]: [UInt8]], generation: Int) {
         let cipher = self.cipher
-        preparation.async { [weak self] in
+        preparation.run { [weak self] in
             let fold = Self.foldEntries(source, cipher: cipher, concurrently: false)
             self?.waiting.withLock { waiting in
                 guard waiting.foldGeneration == generation else { return }
@@ -484,7 +484,7 @@ public final class SQLiteChainStore: ChainStore {
     }
 
     /// Waits until the runs and folds that are due are prepared (tests; a block never waits).
-    func waitForPreparedWrites() { preparation.sync {} }
+    func waitForPreparedWrites() { preparation.wait() }
 
     /// `transform` over `indices` on every core, in order: a busy block seals thousands of
     /// records, and the sequencer waits for its write before the next block.
@@ -831,4 +831,28 @@ final class Checkpointer: @unchecked Sendable {
         defer { running.unlock() }
         try? queue.close()
     }
+}
+
+/// Runs each piece of work on a thread of its own at lowered priority (nice 10 on Linux):
+/// a run or fold is prepared while blocks go on, and under load the kernel gives the cores to
+/// the block path and the API first.
+final class PreparationThreads: Sendable {
+    private let pending = DispatchGroup()
+
+    func run(_ work: @escaping @Sendable () -> Void) {
+        pending.enter()
+        let thread = Thread { [pending] in
+            #if canImport(Glibc)
+            // On Linux the nice value is per thread: `who` 0 is this thread alone.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            #endif
+            work()
+            pending.leave()
+        }
+        thread.name = "cloister-store-prepare"
+        thread.start()
+    }
+
+    /// Returns once every piece of work started so far has finished.
+    func wait() { pending.wait() }
 }
