@@ -54,8 +54,11 @@ struct Mempool {
 
     let limits: Limits
     private(set) var count = 0
-    private var bySender: [Address: [UInt64: AdmittedTransaction]] = [:]
-    private var known: Set<Hash32> = []
+    /// Each sender's pending nonces, to the transaction's hash. The transactions themselves
+    /// are held once, by hash: queues and arrival checks compare hashes, and a transaction is
+    /// moved, not copied, when it leaves.
+    private var bySender: [Address: [UInt64: Hash32]] = [:]
+    private var byHash: [Hash32: AdmittedTransaction] = [:]
     /// Where a transaction stands in arrival order (a struct: arrays of tuples pay a runtime
     /// metadata lookup on every allocation).
     struct Arrival {
@@ -70,7 +73,7 @@ struct Mempool {
 
     init(limits: Limits = Limits()) { self.limits = limits }
 
-    func contains(_ hash: Hash32) -> Bool { known.contains(hash) }
+    func contains(_ hash: Hash32) -> Bool { byHash[hash] != nil }
 
     /// The next nonce the sender would need after its pending transactions, given its state nonce.
     func pendingNonce(for sender: Address, stateNonce: UInt64) -> UInt64 {
@@ -82,7 +85,7 @@ struct Mempool {
 
     /// Checks nonce ordering and bounds, then queues.
     mutating func insert(_ transaction: AdmittedTransaction, stateNonce: UInt64) throws(AdmissionError) {
-        guard !known.contains(transaction.hash) else { throw .alreadyKnown }
+        guard byHash[transaction.hash] == nil else { throw .alreadyKnown }
         let nonce = transaction.nonce
         guard nonce >= stateNonce else { throw .nonceTooLow(next: stateNonce, got: nonce) }
         guard nonce - stateNonce <= limits.maxNonceAhead else {
@@ -96,8 +99,8 @@ struct Mempool {
         }
         guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
         // A new queue starts with room for a few: growing from one slot reallocated it at every doubling.
-        bySender[transaction.sender, default: Dictionary(minimumCapacity: 8)][nonce] = transaction
-        known.insert(transaction.hash)
+        bySender[transaction.sender, default: Dictionary(minimumCapacity: 8)][nonce] = transaction.hash
+        byHash[transaction.hash] = transaction
         arrivals.append(Arrival(sender: transaction.sender, nonce: nonce, hash: transaction.hash))
         count += 1
     }
@@ -115,19 +118,18 @@ struct Mempool {
             while index < arrivals.count && selected.count < limit {
                 let entry = arrivals[index]
                 index += 1
-                guard let transaction = bySender[entry.sender]?[entry.nonce], transaction.hash == entry.hash else { continue }
+                guard bySender[entry.sender]?[entry.nonce] == entry.hash else { continue }
                 let expected = nextNonce[entry.sender] ?? stateNonce(entry.sender)
                 if entry.nonce < expected {
                     remove(sender: entry.sender, nonce: entry.nonce)
                     continue
                 }
-                guard entry.nonce == expected else { continue }
-                let cost = transaction.operation.gasCost
+                guard entry.nonce == expected, let cost = byHash[entry.hash]?.operation.gasCost else { continue }
                 guard gas + cost <= gasLimit else { break }
                 gas += cost
+                guard let transaction = remove(sender: entry.sender, nonce: entry.nonce) else { continue }
                 selected.append(transaction)
                 nextNonce[entry.sender] = expected + 1
-                remove(sender: entry.sender, nonce: entry.nonce)
                 progress = true
             }
         }
@@ -138,9 +140,9 @@ struct Mempool {
     /// Puts transactions back (a block that failed to persist), keeping them first in line.
     mutating func restore(_ transactions: [AdmittedTransaction]) {
         var restored = [Arrival]()
-        for transaction in transactions where !known.contains(transaction.hash) {
-            bySender[transaction.sender, default: [:]][transaction.nonce] = transaction
-            known.insert(transaction.hash)
+        for transaction in transactions where byHash[transaction.hash] == nil {
+            bySender[transaction.sender, default: [:]][transaction.nonce] = transaction.hash
+            byHash[transaction.hash] = transaction
             restored.append(Arrival(sender: transaction.sender, nonce: transaction.nonce, hash: transaction.hash))
             count += 1
         }
@@ -148,18 +150,20 @@ struct Mempool {
         arrivalsHead = 0
     }
 
-    private mutating func remove(sender: Address, nonce: UInt64) {
-        guard let transaction = bySender[sender]?.removeValue(forKey: nonce) else { return }
+    /// Takes a transaction out of the pool and returns it.
+    @discardableResult
+    private mutating func remove(sender: Address, nonce: UInt64) -> AdmittedTransaction? {
+        guard let hash = bySender[sender]?.removeValue(forKey: nonce) else { return nil }
         if bySender[sender]?.isEmpty == true { bySender[sender] = nil }
-        known.remove(transaction.hash)
         count -= 1
+        return byHash.removeValue(forKey: hash)
     }
 
     /// Drops consumed entries from the front of the arrival list.
     private mutating func compactArrivals() {
         while arrivalsHead < arrivals.count {
             let entry = arrivals[arrivalsHead]
-            if let transaction = bySender[entry.sender]?[entry.nonce], transaction.hash == entry.hash { break }
+            if bySender[entry.sender]?[entry.nonce] == entry.hash { break }
             arrivalsHead += 1
         }
         if arrivalsHead > 4_096 && arrivalsHead * 2 > arrivals.count {
