@@ -1,4 +1,5 @@
 import API
+import Synchronization
 import Testing
 
 /// The JSON-RPC 2.0 rules of rpc.md, pinned on the envelope alone.
@@ -88,6 +89,29 @@ import Testing
         #expect(items[1]["error"]?["code"] == .integer(-32600))
         #expect(items[2]["id"] == .string("x"))
         #expect(items[2]["error"]?["code"] == .integer(-32000))
+    }
+
+    /// Items of a batch are answered concurrently (a batch of transactions is recovered on
+    /// every core), and the answers still come back in request order: the first item here
+    /// finishes only once the last one has started.
+    @Test func batchItemsRunConcurrentlyAndAnswerInOrder() async throws {
+        let lastStarted = Mutex(false)
+        let handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError> = { request in
+            if request.method == "last" { lastStarted.withLock { $0 = true } }
+            guard request.method == "first" else { return .success(.string(request.method)) }
+            for _ in 0..<200 {
+                if lastStarted.withLock({ $0 }) { return .success(.string("first saw last")) }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return .success(.string("first ran alone"))
+        }
+        let body = "[" + ["first", "b", "c", "last"].enumerated()
+            .map { "{\"jsonrpc\":\"2.0\",\"id\":\($0.offset),\"method\":\"\($0.element)\"}" }
+            .joined(separator: ",") + "]"
+        let bytes = try #require(await server.respond(to: Array(body.utf8), handler: handler))
+        let items = try #require(try JSON.parse(bytes).arrayValue)
+        #expect(items.map { $0["id"] } == [.integer(0), .integer(1), .integer(2), .integer(3)])
+        #expect(items.map { $0["result"] } == [.string("first saw last"), .string("b"), .string("c"), .string("last")])
     }
 
     @Test func batchOfNotificationsGetsNoBody() async throws {

@@ -76,10 +76,20 @@ public struct JSONRPCServer: Sendable {
                     id: .null, .limitExceeded("batch of \(items.count) requests exceeds the limit of \(limits.maxBatch)")
                 ).serialized
             }
-            var responses = [JSON]()
-            for item in items {
-                if let response = await answer(item, handler: handler) { responses.append(response) }
+            // The items are answered concurrently, as JSON-RPC 2.0 allows, and returned in
+            // request order: a batch of transactions is then recovered on every core while
+            // earlier items wait for the sequencer, instead of one signature at a time.
+            let answered = await withoutActuallyEscaping(handler) { handler in
+                await withTaskGroup(of: (Int, JSON?).self) { group in
+                    for (index, item) in items.enumerated() {
+                        group.addTask { (index, await self.answer(item, handler: handler)) }
+                    }
+                    var answered = [JSON?](repeating: nil, count: items.count)
+                    for await (index, response) in group { answered[index] = response }
+                    return answered
+                }
             }
+            let responses = answered.compactMap { $0 }
             return responses.isEmpty ? nil : JSON.array(responses).serialized
         }
         return await answer(document, handler: handler)?.serialized

@@ -735,12 +735,19 @@ public actor Chain {
                 detail: "block \(number) \(block.hash.hex) \(assembly.blockAuditSuffix)")
         ]
         let linked = link(audit, after: assembly.auditHead)
-        try store.commit(
-            BlockWrite(
-                number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-                stateEntries: assembly.stateEntries, auditRecords: linked.records, metadata: assembly.metadata))
+        let write = BlockWrite(
+            number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
+            stateEntries: assembly.stateEntries, auditRecords: linked.records, metadata: assembly.metadata)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            blockWriter.async { continuation.resume(with: Result { try store.commit(write) }) }
+        }
         return (block, linked.head)
     }
+
+    /// Block writes run on a thread of their own, not on the cooperative pool: SQLite holds
+    /// its thread through locks and the WAL's fsync, and with one pool thread per core that
+    /// idled a core the API could have used for admissions.
+    private static let blockWriter = DispatchQueue(label: "cloister.block-writer", qos: .userInitiated)
 
     /// Seals the open batch at the head when its time is up and it holds transactions.
     public func sealBatchIfDue() throws {
