@@ -37,6 +37,20 @@ import Transactions
         #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 1_500)
         #expect(await chain.account(fixture.carol.address).nativeBalance == (try UInt256(decimal: "1000000000000000000007")))
         #expect(await chain.account(fixture.alice.address).nonce == 1)
+
+        // The receipts root, rebuilt from the stored receipts with the generic RLP item encoder:
+        // each leaf is keccak(rlp([status, cumulativeGasUsed, logs])), two leaves hash as a pair.
+        func leaf(_ transaction: IncludedTransaction) -> Hash32 {
+            let logs = transaction.receipt.logs.map { log in
+                RLPItem.list([.bytes(log.address.bytes), .list(log.topics.map { .bytes($0.bytes) }), .bytes(log.data)])
+            }
+            let gas = withUnsafeBytes(of: transaction.cumulativeGasUsed.bigEndian) { Array($0) }.drop { $0 == 0 }
+            return Keccak256.hash(
+                RLP.encode(.list([.bytes(transaction.receipt.succeeded ? [1] : []), .bytes(Array(gas)), .list(logs)])))
+        }
+        let nativeIncluded = try #require(try chain.transaction(hash: native))
+        #expect(block.header.receiptsRoot == Keccak256.hash(leaf(included).bytes + leaf(nativeIncluded).bytes))
+        #expect(included.receiptHash == leaf(included))
     }
 
     @Test func aBatchNeverHoldsMoreOperationsThanItsProofMayHaveSlots() async throws {

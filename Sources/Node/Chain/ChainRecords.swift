@@ -61,45 +61,57 @@ public struct IncludedTransaction: Sendable, Equatable {
     public var hash: Hash32 { signed.hash }
 
     /// keccak256 of the receipt fields, the leaf of the block's receipts root.
-    public var receiptHash: Hash32 {
+    public var receiptHash: Hash32 { receiptHash(encodedLogs: Self.encodedLogs(receipt.logs)) }
+
+    /// The receipt hash with the logs already encoded (a block encodes each transaction's logs
+    /// once, for this and for the storage form).
+    func receiptHash(encodedLogs: [UInt8]) -> Hash32 {
         var bytes = [UInt8]()
+        bytes.reserveCapacity(encodedLogs.count + 16)
         RLP.encodeList(into: &bytes) { out in
             RLP.encode(UInt64(receipt.succeeded ? 1 : 0), into: &out)
             RLP.encode(cumulativeGasUsed, into: &out)
-            Self.encodeLogs(receipt.logs, into: &out)
+            out.append(contentsOf: encodedLogs)
         }
         return Keccak256.hash(bytes)
     }
 
-    static func encodeLogs(_ logs: [Log], into out: inout [UInt8]) {
+    /// The RLP list of `logs`, as receipts hold it.
+    static func encodedLogs(_ logs: [Log]) -> [UInt8] {
+        var out = [UInt8]()
         RLP.encodeList(into: &out) { list in
             for log in logs {
                 RLP.encodeList(into: &list) { item in
-                    RLP.encode(bytes: log.address.bytes, into: &item)
+                    log.address.withUnsafeBytes { RLP.encode(bytes: $0, into: &item) }
                     RLP.encodeList(into: &item) { topics in
-                        for topic in log.topics { RLP.encode(bytes: topic.bytes, into: &topics) }
+                        for topic in log.topics { topic.withUnsafeBytes { RLP.encode(bytes: $0, into: &topics) } }
                     }
                     RLP.encode(bytes: log.data, into: &item)
                 }
             }
         }
+        return out
     }
 
     /// Storage form.
-    public var encoded: [UInt8] {
+    public var encoded: [UInt8] { encoded(encodedLogs: Self.encodedLogs(receipt.logs)) }
+
+    /// The storage form with the logs already encoded.
+    func encoded(encodedLogs: [UInt8]) -> [UInt8] {
         var output = [UInt8]()
+        output.reserveCapacity(signed.rawBytes.count + encodedLogs.count + 128)
         RLP.encodeList(into: &output) { out in
             RLP.encode(bytes: signed.rawBytes, into: &out)
-            RLP.encode(bytes: sender.bytes, into: &out)
+            sender.withUnsafeBytes { RLP.encode(bytes: $0, into: &out) }
             RLP.encode(blockNumber, into: &out)
-            RLP.encode(bytes: blockHash.bytes, into: &out)
+            blockHash.withUnsafeBytes { RLP.encode(bytes: $0, into: &out) }
             RLP.encode(UInt64(position), into: &out)
             RLP.encode(UInt64(receipt.succeeded ? 1 : 0), into: &out)
             RLP.encode(receipt.gasUsed, into: &out)
             RLP.encode(cumulativeGasUsed, into: &out)
             RLP.encode(UInt64(firstLogIndex), into: &out)
-            Self.encodeLogs(receipt.logs, into: &out)
-            RLP.encode(bytes: Array((receipt.revertReason ?? "").utf8), into: &out)
+            out.append(contentsOf: encodedLogs)
+            RLP.encode(bytes: (receipt.revertReason ?? "").utf8, into: &out)
         }
         return output
     }

@@ -721,14 +721,16 @@ public actor Chain {
                     position: position, receipt: receipt, cumulativeGasUsed: cumulative, firstLogIndex: logIndex))
             logIndex += receipt.logs.count
         }
+        let logEncodings = included.map { IncludedTransaction.encodedLogs($0.receipt.logs) }
+        let receiptHashes = zip(included, logEncodings).map { $0.receiptHash(encodedLogs: $1) }
         let header = BlockHeader(
             parentHash: assembly.parentHash, beneficiary: .zero, stateRoot: assembly.stateRoot,
-            transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(included.map(\.receiptHash)),
+            transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(receiptHashes),
             logsBloom: assembly.logsBloom, number: number, gasLimit: assembly.gasLimit, gasUsed: assembly.gasUsed,
             timestamp: assembly.timestampMs / 1000, extraData: assembly.extraData, baseFeePerGas: assembly.baseFeePerGas)
         let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
         for index in included.indices { included[index].blockHash = block.hash }
-        let transactions = included.map { TransactionWrite(hash: $0.hash, payload: $0.encoded) }
+        let transactions = zip(included, logEncodings).map { TransactionWrite(hash: $0.hash, payload: $0.encoded(encodedLogs: $1)) }
         let audit = assembly.audit + [
             AuditEntry(
                 kind: .block, time: assembly.timestampMs, block: number, transaction: nil, actor: nil, outcome: "produced",
