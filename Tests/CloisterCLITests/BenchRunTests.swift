@@ -27,6 +27,11 @@ import FoundationXML
         let bound = try #require(report["recovery_bound_tps_two_cores"] as? Double)
         #expect(bound > 1_000)
         #expect((report["recovery_bound_tps_one_core"] as? Double ?? 0) > 500)
+        // Timed three times before the run and three times after; the bound is the median.
+        let samples = try #require(report["recovery_bound_samples"] as? [String: Any])
+        let twoCores = try #require(samples["two_cores"] as? [Double])
+        #expect(twoCores.count == 6)
+        #expect(twoCores.sorted()[2] <= bound && bound <= twoCores.sorted()[3])
         let latency = try #require(report["latency_ms"] as? [String: Any])
         let p50 = try #require(latency["p50"] as? Double), p99 = try #require(latency["p99"] as? Double)
         let p999 = try #require(latency["p999"] as? Double)

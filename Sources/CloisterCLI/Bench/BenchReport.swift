@@ -136,7 +136,10 @@ struct BenchReport {
             + "\(settings.connections) keep-alive connections, \(settings.batch) transfer(s) per request, \(first.members) senders, "
             + "a block every \(settings.blockIntervalMilliseconds) ms")
         lines.append("machine: \(cores) cores shared by the node, its embedded L1 mock and this load generator")
-        lines.append("secp256k1 recovery bound: \(f(bound.oneCore)) /s on one core, \(f(bound.twoCores)) /s on two")
+        lines.append(
+            "secp256k1 recovery bound: \(f(bound.oneCore)) /s on one core, \(f(bound.twoCores)) /s on two "
+                + "(medians of \(bound.twoCoreSamples.count) timings before and after the runs; two cores ranged "
+                + "\(f(bound.twoCoreSamples.min() ?? 0))–\(f(bound.twoCoreSamples.max() ?? 0)) /s)")
         lines.append("pre-signed \(presigned) transfers in \(f(signingSeconds, 1)) s")
         for run in runs {
             let sorted = run.latencies
@@ -240,6 +243,9 @@ struct BenchReport {
         var top = runObject(runs[0])
         top["recovery_bound_tps_one_core"] = (bound.oneCore).rounded()
         top["recovery_bound_tps_two_cores"] = (bound.twoCores).rounded()
+        top["recovery_bound_samples"] = [
+            "one_core": bound.oneCoreSamples.map { $0.rounded() }, "two_cores": bound.twoCoreSamples.map { $0.rounded() },
+        ]
         top["cores"] = cores
         top["load"] = [
             "duration_seconds": settings.duration, "rate": settings.rate.map { $0 as Any } ?? "flat out",
