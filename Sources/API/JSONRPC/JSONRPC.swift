@@ -60,6 +60,9 @@ public struct JSONRPCServer: Sendable {
     public init(limits: Limits = Limits()) { self.limits = limits }
 
     /// Answers a request body. Returns nil when nothing must be sent back (notifications only).
+    /// Concurrent workers answering one batch.
+    static let batchWorkers = 4
+
     public func respond(
         to body: [UInt8], handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>
     ) async -> [UInt8]? {
@@ -76,16 +79,23 @@ public struct JSONRPCServer: Sendable {
                     id: .null, .limitExceeded("batch of \(items.count) requests exceeds the limit of \(limits.maxBatch)")
                 ).serialized
             }
-            // The items are answered concurrently, as JSON-RPC 2.0 allows, and returned in
-            // request order: a batch of transactions is then recovered on every core while
-            // earlier items wait for the sequencer, instead of one signature at a time.
+            // The items are answered by a few concurrent workers, as JSON-RPC 2.0 allows, and
+            // returned in request order: a batch of transactions is then recovered on every
+            // core while some items wait for the sequencer (a task per item cost more than it saved).
+            let workers = Swift.min(items.count, Self.batchWorkers)
             let answered = await withoutActuallyEscaping(handler) { handler in
-                await withTaskGroup(of: (Int, JSON?).self) { group in
-                    for (index, item) in items.enumerated() {
-                        group.addTask { (index, await self.answer(item, handler: handler)) }
+                await withTaskGroup(of: [(Int, JSON?)].self) { group in
+                    for worker in 0..<workers {
+                        group.addTask {
+                            var answers = [(Int, JSON?)]()
+                            for index in stride(from: worker, to: items.count, by: workers) {
+                                answers.append((index, await self.answer(items[index], handler: handler)))
+                            }
+                            return answers
+                        }
                     }
                     var answered = [JSON?](repeating: nil, count: items.count)
-                    for await (index, response) in group { answered[index] = response }
+                    for await answers in group { for (index, response) in answers { answered[index] = response } }
                     return answered
                 }
             }
