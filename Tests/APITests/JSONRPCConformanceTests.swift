@@ -114,6 +114,40 @@ import Testing
         #expect(items.map { $0["result"] } == [.string("first saw last"), .string("b"), .string("c"), .string("last")])
     }
 
+    /// A batch handler sees every valid item of a batch in one call (notifications included,
+    /// invalid items left out), and its answers are placed back between the invalid items' errors.
+    @Test func batchHandlerGetsAllValidItemsAtOnceAndAnswersKeepTheirPlaces() async throws {
+        let calls = Mutex([[String]]())
+        let body = #"[{"jsonrpc":"2.0","id":1,"method":"a"},5,{"jsonrpc":"2.0","method":"note"},"#
+            + #"{"jsonrpc":"1.0","id":3,"method":"old"},{"jsonrpc":"2.0","id":4,"method":"fail"}]"#
+        let bytes = try #require(
+            await server.respond(
+                to: Array(body.utf8), handler: Self.echo,
+                batchHandler: { requests in
+                    calls.withLock { $0.append(requests.map(\.method)) }
+                    var answers = [Result<JSON, RPCError>]()
+                    for request in requests { answers.append(await Self.echo(request)) }
+                    return answers
+                }))
+        #expect(calls.withLock { $0 } == [["a", "note", "fail"]])
+        let items = try #require(try JSON.parse(bytes).arrayValue)
+        #expect(items.map { $0["id"] } == [.integer(1), .null, .integer(3), .integer(4)])
+        #expect(items[0]["result"] == .string("a"))
+        #expect(items[1]["error"]?["code"] == .integer(-32600))
+        #expect(items[2]["error"]?["code"] == .integer(-32600))
+        #expect(items[3]["error"]?["code"] == .integer(-32000))
+    }
+
+    /// A batch handler that answers too few items is a bug, answered as an internal error, not a crash.
+    @Test func batchHandlerAnsweringTooFewItemsIsAnInternalError() async throws {
+        let body = #"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","id":2,"method":"b"}]"#
+        let bytes = try #require(
+            await server.respond(to: Array(body.utf8), handler: Self.echo, batchHandler: { _ in [.success(.string("only"))] }))
+        let items = try #require(try JSON.parse(bytes).arrayValue)
+        #expect(items[0]["result"] == .string("only"))
+        #expect(items[1]["error"]?["code"] == .integer(-32603))
+    }
+
     @Test func batchOfNotificationsGetsNoBody() async throws {
         #expect(try await respond("[{\"jsonrpc\":\"2.0\",\"method\":\"a\"},{\"jsonrpc\":\"2.0\",\"method\":\"b\"}]") == nil)
     }

@@ -155,6 +155,42 @@ import Transactions
         #expect(try await node.rpc("eth_chainId", [], token: "alice-token")["result"] as? String == "0x1092")
     }
 
+    /// A batch of transactions is admitted together (recovered on two tasks, queued in one hop
+    /// onto the sequencer) and every item is still answered on its own, in request order: the
+    /// queued ones with their hash, each refusal with its own code, other methods as usual.
+    @Test func batchOfTransactionsIsAdmittedTogetherAndEachItemAnsweredInPlace() async throws {
+        defer { Task { await node.stop() } }
+        let first = fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1, nonce: 0)
+        let second = fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 2, nonce: 1)
+        let foreign = fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: 0)
+        let truncated = Array(first.dropLast(3))
+        func send(_ id: Int, _ raw: [UInt8]) -> String {
+            #"{"jsonrpc":"2.0","id":\#(id),"method":"eth_sendRawTransaction","params":["\#(Hex.encode(raw))"]}"#
+        }
+        let items = [
+            send(0, first), #"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#, send(2, foreign), send(3, truncated),
+            send(4, second), send(5, first), #"{"jsonrpc":"2.0","id":6,"method":"eth_sendRawTransaction","params":[]}"#,
+        ]
+        let response = try await node.post(body: Data(("[" + items.joined(separator: ",") + "]").utf8), token: "alice-token")
+        let answers = try #require(response.json as? [[String: Any]], "\(String(decoding: response.body, as: UTF8.self))")
+        #expect(answers.map { $0["id"] as? Int } == [0, 1, 2, 3, 4, 5, 6])
+        func code(_ index: Int) -> Int? { (answers[index]["error"] as? [String: Any])?["code"] as? Int }
+        #expect(answers[0]["result"] as? String == Keccak256.hash(first).hex)
+        #expect(answers[1]["result"] as? String == "0x1092")
+        #expect(code(2) == -32001)  // signed by bob, sent by alice
+        #expect(code(3) == -32000)  // cannot be decoded
+        #expect(answers[4]["result"] as? String == Keccak256.hash(second).hex)
+        #expect(code(5) == -32000)  // already queued by item 0
+        #expect(code(6) == -32602)
+        #expect(await node.chain.pendingCount == 2)
+
+        try await node.chain.produceBlock()
+        let refused = try node.chain.auditEntries().filter { $0.kind == .admissionRefused }.map(\.transaction)
+        #expect(refused.contains(Keccak256.hash(truncated).hex))
+        #expect(refused.contains(Keccak256.hash(first).hex))
+        #expect(try node.chain.transaction(hash: Keccak256.hash(second)) != nil)
+    }
+
     @Test func sentTransactionIsExecutedAndItsReceiptHasTransferLog() async throws {
         defer { Task { await node.stop() } }
         let raw = fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 7, nonce: 0)

@@ -365,30 +365,112 @@ public struct EthereumRPC: Sendable {
     }
 
     func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        switch admission(params, caller: caller) {
+        case .refused(let error, let unreadable):
+            if let unreadable { await chain.recordAdmissionRefusal(raw: unreadable.raw, unreadable.error) }
+            throw error
+        case .admitted(let transaction):
+            let refusal: AdmissionError?
+            do {
+                try await chain.enqueue(transaction)
+                refusal = nil
+            } catch {
+                refusal = error
+            }
+            return try Self.submitted(transaction, refusal: refusal).get()
+        }
+    }
+
+    /// Answers one batch. Its eth_sendRawTransaction items are admitted together: their
+    /// signatures recovered on two tasks, then one hop onto the sequencer for all of them, so
+    /// a block being produced holds up the queueing but never the recovery. Every other item is
+    /// answered as it would be on its own. Results are in request order.
+    public func handle(batch requests: [RPCRequest], caller: CallerIdentity) async -> [Result<JSON, RPCError>] {
+        var transactionIndices = [Int]()
+        var otherIndices = [Int]()
+        for (index, request) in requests.enumerated() {
+            if request.method == "eth_sendRawTransaction" { transactionIndices.append(index) } else { otherIndices.append(index) }
+        }
+        guard transactionIndices.count > 1 else {
+            return await JSONRPCServer.answerConcurrently(requests) { await handle($0, caller: caller) }
+        }
+        async let others = JSONRPCServer.answerConcurrently(otherIndices.map { requests[$0] }) { await handle($0, caller: caller) }
+        let submitted = await sendRawTransactions(transactionIndices.map { Params(requests[$0].params) }, caller: caller)
+        var results = [Result<JSON, RPCError>](repeating: .failure(.internalError("unanswered")), count: requests.count)
+        for (index, result) in zip(transactionIndices, submitted) { results[index] = result }
+        for (index, result) in zip(otherIndices, await others) { results[index] = result }
+        return results
+    }
+
+    /// eth_sendRawTransaction for several transactions at once (see `handle(batch:caller:)`).
+    func sendRawTransactions(_ params: [Params], caller: CallerIdentity) async -> [Result<JSON, RPCError>] {
+        let half = params.count / 2
+        let admissions: [Admission] = await withTaskGroup(of: [Admission].self) { group in
+            group.addTask { params[..<half].map { admission($0, caller: caller) } }
+            let second = params[half...].map { admission($0, caller: caller) }
+            let first = await group.next() ?? []
+            return first + second
+        }
+        var admitted = [AdmittedTransaction]()
+        admitted.reserveCapacity(admissions.count)
+        var unreadable = [(raw: [UInt8], error: AdmissionError)]()
+        for admission in admissions {
+            switch admission {
+            case .admitted(let transaction): admitted.append(transaction)
+            case .refused(_, let refusal?): unreadable.append(refusal)
+            case .refused: break
+            }
+        }
+        if !unreadable.isEmpty { await chain.recordAdmissionRefusals(unreadable) }
+        let refusals = admitted.isEmpty ? [] : await chain.enqueue(contentsOf: admitted)
+        var next = 0
+        return admissions.map { admission in
+            switch admission {
+            case .refused(let error, _): return .failure(error)
+            case .admitted(let transaction):
+                defer { next += 1 }
+                return Self.submitted(transaction, refusal: refusals[next])
+            }
+        }
+    }
+
+    /// The stateless half of eth_sendRawTransaction: decoding, signature, sender and operation.
+    enum Admission: Sendable {
+        case admitted(AdmittedTransaction)
+        /// Refused before the sequencer saw it; `unreadable` is what the audit log must record
+        /// (transactions that could not be decoded or validated).
+        case refused(RPCError, unreadable: (raw: [UInt8], error: AdmissionError)?)
+    }
+
+    func admission(_ params: Params, caller: CallerIdentity) -> Admission {
         guard let text = params.value(0, "raw transaction")?.stringValue else {
-            throw RPCError.invalidParams("eth_sendRawTransaction takes the signed transaction as hex")
+            return .refused(.invalidParams("eth_sendRawTransaction takes the signed transaction as hex"), unreadable: nil)
         }
         let raw: [UInt8]
-        do { raw = try Hex.decodeData(text) } catch { throw RPCError.invalidParams("raw transaction: \(error)") }
+        do { raw = try Hex.decodeData(text) } catch { return .refused(.invalidParams("raw transaction: \(error)"), unreadable: nil) }
         let admitted: AdmittedTransaction
         do {
             admitted = try chain.admit(raw: raw)
         } catch {
-            await chain.recordAdmissionRefusal(raw: raw, error)
-            throw RPCError.invalidInput(error.description)
+            return .refused(.invalidInput(error.description), unreadable: (raw, error))
         }
         guard caller.submitForOthers || caller.addresses.contains(admitted.sender) else {
-            throw RPCError.forbidden(
-                "the transaction is signed by \(admitted.sender.checksummed), not by the authenticated member; sign with your own key")
+            return .refused(
+                .forbidden(
+                    "the transaction is signed by \(admitted.sender.checksummed), not by the authenticated member; sign with your own key"),
+                unreadable: nil)
         }
-        do {
-            try await chain.enqueue(admitted)
-        } catch .policyRefused(let rule, let message) {
-            throw RPCError.complianceRefusal(rule: rule, message: "refused by policy rule \(rule): \(message)")
-        } catch {
-            throw RPCError.invalidInput(error.description)
+        return .admitted(admitted)
+    }
+
+    /// The answer for a transaction the sequencer queued (`refusal` nil) or refused.
+    static func submitted(_ transaction: AdmittedTransaction, refusal: AdmissionError?) -> Result<JSON, RPCError> {
+        switch refusal {
+        case nil: return .success(EthereumJSON.hash(transaction.hash))
+        case .policyRefused(let rule, let message)?:
+            return .failure(.complianceRefusal(rule: rule, message: "refused by policy rule \(rule): \(message)"))
+        case let error?: return .failure(.invalidInput(error.description))
         }
-        return EthereumJSON.hash(admitted.hash)
     }
 }
 

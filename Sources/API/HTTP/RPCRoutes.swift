@@ -61,19 +61,45 @@ public enum RPCRoutes {
             }
             let bytes = Array(buffer: body)
             let metrics = chain.metrics
-            let answer = await server.respond(to: bytes) { call in
-                let started = ContinuousClock.now
-                let result = await ethereum.handle(call, caller: caller)
-                let outcome: String
+            // Unknown method names are not labels: a caller could otherwise mint series at will.
+            @Sendable func label(_ call: RPCRequest, _ result: Result<JSON, RPCError>) -> (method: String, outcome: String) {
                 switch result {
-                case .success: outcome = "ok"
-                case .failure(let error): outcome = String(error.code)
+                case .success: return (call.method, "ok")
+                case .failure(let error): return (error.code == -32601 ? "unknown" : call.method, String(error.code))
                 }
-                // Unknown method names are not labels: a caller could otherwise mint series at will.
-                let method = (try? result.get()) == nil && outcome == "-32601" ? "unknown" : call.method
-                metrics.request(api: "rpc", method: method, outcome: outcome, duration: ContinuousClock.now - started)
-                return result
             }
+            let answer = await server.respond(
+                to: bytes,
+                handler: { call in
+                    let started = ContinuousClock.now
+                    let result = await ethereum.handle(call, caller: caller)
+                    let (method, outcome) = label(call, result)
+                    metrics.request(api: "rpc", method: method, outcome: outcome, duration: ContinuousClock.now - started)
+                    return result
+                },
+                batchHandler: { calls in
+                    let started = ContinuousClock.now
+                    let results = await ethereum.handle(batch: calls, caller: caller)
+                    let duration = ContinuousClock.now - started
+                    // Every item is counted with the batch's time; runs of one method and outcome
+                    // (a batch of transfers) are counted with one look-up.
+                    var run: (method: String, outcome: String, count: Int)?
+                    for (call, result) in zip(calls, results) {
+                        let (method, outcome) = label(call, result)
+                        if let current = run, current.method == method, current.outcome == outcome {
+                            run?.count += 1
+                        } else {
+                            if let current = run {
+                                metrics.requests(api: "rpc", method: current.method, outcome: current.outcome, count: current.count, duration: duration)
+                            }
+                            run = (method, outcome, 1)
+                        }
+                    }
+                    if let current = run {
+                        metrics.requests(api: "rpc", method: current.method, outcome: current.outcome, count: current.count, duration: duration)
+                    }
+                    return results
+                })
             guard let answer else {
                 return Response(status: .noContent)
             }

@@ -59,12 +59,25 @@ public struct JSONRPCServer: Sendable {
     public let limits: Limits
     public init(limits: Limits = Limits()) { self.limits = limits }
 
-    /// Answers a request body. Returns nil when nothing must be sent back (notifications only).
+    /// Answers every valid request of one batch, results in the order given. A handler that
+    /// knows its methods can do better than item by item (eth_sendRawTransaction batches are
+    /// admitted together); `answerConcurrently` is the plain way.
+    public typealias BatchHandler = @Sendable ([RPCRequest]) async -> [Result<JSON, RPCError>]
+
     /// Concurrent workers answering one batch.
     static let batchWorkers = 4
 
+    /// Answers a request body. Returns nil when nothing must be sent back (notifications only).
     public func respond(
         to body: [UInt8], handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>
+    ) async -> [UInt8]? {
+        await respond(to: body, handler: handler) { requests in await Self.answerConcurrently(requests, handler: handler) }
+    }
+
+    /// Answers a request body, handing a batch's valid requests to `batchHandler` at once.
+    /// Returns nil when nothing must be sent back (notifications only).
+    public func respond(
+        to body: [UInt8], handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>, batchHandler: BatchHandler
     ) async -> [UInt8]? {
         let document: JSON
         do {
@@ -72,37 +85,58 @@ public struct JSONRPCServer: Sendable {
         } catch {
             return Self.errorResponse(id: .null, .parseError(error.description)).serialized
         }
-        if case .array(let items) = document {
-            guard !items.isEmpty else { return Self.errorResponse(id: .null, .invalidRequest("empty batch")).serialized }
-            guard items.count <= limits.maxBatch else {
-                return Self.errorResponse(
-                    id: .null, .limitExceeded("batch of \(items.count) requests exceeds the limit of \(limits.maxBatch)")
-                ).serialized
-            }
-            // The items are answered by a few concurrent workers, as JSON-RPC 2.0 allows, and
-            // returned in request order: a batch of transactions is then recovered on every
-            // core while some items wait for the sequencer (a task per item cost more than it saved).
-            let workers = Swift.min(items.count, Self.batchWorkers)
-            let answered = await withoutActuallyEscaping(handler) { handler in
-                await withTaskGroup(of: [(Int, JSON?)].self) { group in
-                    for worker in 0..<workers {
-                        group.addTask {
-                            var answers = [(Int, JSON?)]()
-                            for index in stride(from: worker, to: items.count, by: workers) {
-                                answers.append((index, await self.answer(items[index], handler: handler)))
-                            }
-                            return answers
-                        }
-                    }
-                    var answered = [JSON?](repeating: nil, count: items.count)
-                    for await answers in group { for (index, response) in answers { answered[index] = response } }
-                    return answered
-                }
-            }
-            let responses = answered.compactMap { $0 }
-            return responses.isEmpty ? nil : JSON.array(responses).serialized
+        guard case .array(let items) = document else {
+            return await answer(document, handler: handler)?.serialized
         }
-        return await answer(document, handler: handler)?.serialized
+        guard !items.isEmpty else { return Self.errorResponse(id: .null, .invalidRequest("empty batch")).serialized }
+        guard items.count <= limits.maxBatch else {
+            return Self.errorResponse(
+                id: .null, .limitExceeded("batch of \(items.count) requests exceeds the limit of \(limits.maxBatch)")
+            ).serialized
+        }
+        let parsed = items.map(parseRequest)
+        let requests = parsed.compactMap { try? $0.get() }
+        let results = requests.isEmpty ? [] : await batchHandler(requests)
+        var responses = [JSON]()
+        responses.reserveCapacity(items.count)
+        var next = 0
+        for item in parsed {
+            switch item {
+            case .failure(let failure): responses.append(Self.errorResponse(id: failure.id, failure.error))
+            case .success(let request):
+                // A handler answering fewer results than requests is a bug; answer it, do not crash.
+                let result = next < results.count ? results[next] : .failure(.internalError("no answer for this batch item"))
+                next += 1
+                if let id = request.id { responses.append(Self.response(id: id, result)) }
+            }
+        }
+        return responses.isEmpty ? nil : JSON.array(responses).serialized
+    }
+
+    /// Answers requests by a few concurrent workers, as JSON-RPC 2.0 allows, in request order:
+    /// a batch of transactions is then recovered on every core while some items wait for the
+    /// sequencer (a task per item cost more than it saved).
+    public static func answerConcurrently(
+        _ requests: [RPCRequest], handler: @Sendable (RPCRequest) async -> Result<JSON, RPCError>
+    ) async -> [Result<JSON, RPCError>] {
+        if requests.count == 1 { return [await handler(requests[0])] }
+        let workers = Swift.min(requests.count, batchWorkers)
+        return await withoutActuallyEscaping(handler) { handler in
+            await withTaskGroup(of: [(Int, Result<JSON, RPCError>)].self) { group in
+                for worker in 0..<workers {
+                    group.addTask {
+                        var answers = [(Int, Result<JSON, RPCError>)]()
+                        for index in stride(from: worker, to: requests.count, by: workers) {
+                            answers.append((index, await handler(requests[index])))
+                        }
+                        return answers
+                    }
+                }
+                var answered = [Result<JSON, RPCError>](repeating: .failure(.internalError("unanswered")), count: requests.count)
+                for await answers in group { for (index, result) in answers { answered[index] = result } }
+                return answered
+            }
+        }
     }
 
     /// One request object → its response, or nil for a notification.
@@ -113,10 +147,14 @@ public struct JSONRPCServer: Sendable {
         case .success(let request):
             let result = await handler(request)
             guard let id = request.id else { return nil }
-            switch result {
-            case .success(let value): return .object([("jsonrpc", .string("2.0")), ("id", id), ("result", value)])
-            case .failure(let error): return Self.errorResponse(id: id, error)
-            }
+            return Self.response(id: id, result)
+        }
+    }
+
+    static func response(id: JSON, _ result: Result<JSON, RPCError>) -> JSON {
+        switch result {
+        case .success(let value): return .object([("jsonrpc", .string("2.0")), ("id", id), ("result", value)])
+        case .failure(let error): return errorResponse(id: id, error)
         }
     }
 

@@ -367,11 +367,36 @@ public actor Chain {
 
     /// The stateful half: nonce ordering and pool bounds.
     public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
+        try enqueue(transaction, timestamp: Self.nowMilliseconds() / 1000)
+    }
+
+    /// The stateful half for many transactions at once (a JSON-RPC batch): one hop onto the
+    /// actor instead of one per transaction, so request handlers keep recovering signatures
+    /// while a block is produced. Each transaction is decided on its own, in the order given;
+    /// the result holds nil where it was queued and the refusal where it was not.
+    public func enqueue(contentsOf transactions: [AdmittedTransaction]) -> [AdmissionError?] {
+        let timestamp = Self.nowMilliseconds() / 1000
+        return transactions.map { transaction -> AdmissionError? in
+            do throws(AdmissionError) {
+                try enqueue(transaction, timestamp: timestamp)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// Audits and counts transactions refused before they could be decoded or validated.
+    public func recordAdmissionRefusals(_ refusals: [(raw: [UInt8], error: AdmissionError)]) {
+        for refusal in refusals { recordAdmissionRefusal(raw: refusal.raw, refusal.error) }
+    }
+
+    private func enqueue(_ transaction: AdmittedTransaction, timestamp: UInt64) throws(AdmissionError) {
         do throws(AdmissionError) {
             // Fast refusal at admission; the sequencer decides again, authoritatively, at execution.
             if let policy {
                 let decision = policy.evaluate(
-                    transaction.operation, sender: transaction.sender, timestamp: Self.nowMilliseconds() / 1000, ledger: ledger,
+                    transaction.operation, sender: transaction.sender, timestamp: timestamp, ledger: ledger,
                     windows: windows)
                 if !decision.isAllowed {
                     pendingAudit.append(Self.auditDecision(decision, transaction: transaction, block: nil, stage: "admission"))

@@ -87,10 +87,16 @@ public final class NodeMetrics: Sendable {
     /// One API request: `api` is `rpc` or `admin`, `method` the JSON-RPC method or admin route,
     /// `outcome` `ok`, an error class or an HTTP status.
     public func request(api: String, method: String, outcome: String, duration: Duration) {
+        requests(api: api, method: method, outcome: outcome, count: 1, duration: duration)
+    }
+
+    /// `count` requests of one method and outcome that took `duration` each (the items of a
+    /// JSON-RPC batch): one look-up for all of them.
+    public func requests(api: String, method: String, outcome: String, count: Int, duration: Duration) {
         let key = RequestSeries(api: api, method: method, outcome: outcome)
         let series = requestSeries.withLock { $0[key] } ?? makeRequestSeries(key)
-        series.count.increment()
-        series.latency.record(duration)
+        series.count.increment(by: Int64(count))
+        for _ in 0..<count { series.latency.record(duration) }
     }
 
     /// Every request is counted: the registry's look-up (descriptor, label arrays, its lock)
