@@ -50,15 +50,7 @@ public actor StarkBatchProofs: BatchProofSystem {
     public func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement") }
         let previous = try tree(after: number - 1, chain: chain)
-        let seed = try witnessSeed(chain)
-        // Building a witness hashes the tree paths of every operation (about a second of one
-        // core per 1,024 operations). In the background it runs on the prover's kind of
-        // thread, so the cooperative pool stays with block production and the API; the
-        // settlement driver asks for one statement at a time, so nothing races the head.
-        let (witness, next) =
-            background
-            ? try await BackgroundThread.run(name: "cloister-witness") { try Self.build(number, from: previous, seed: seed, chain: chain) }
-            : try Self.build(number, from: previous, seed: seed, chain: chain)
+        let (witness, next) = try build(number, from: previous, chain: chain)
         witnesses[number] = witness
         if number > headBatch || head == nil {
             head = next
@@ -76,8 +68,7 @@ public actor StarkBatchProofs: BatchProofSystem {
         if let kept = witnesses[number] {
             witness = kept
         } else {
-            witness = try Self.build(number, from: try tree(after: number - 1, chain: chain), seed: try witnessSeed(chain), chain: chain)
-                .witness
+            witness = try build(number, from: try tree(after: number - 1, chain: chain), chain: chain).witness
             witnesses[number] = witness
         }
         guard let contents = try chain.batchContents(number: number) else {
@@ -118,7 +109,7 @@ public actor StarkBatchProofs: BatchProofSystem {
         }
         while at < number {
             at += 1
-            state = try Self.build(at, from: state, seed: try witnessSeed(chain), chain: chain).newState
+            state = try build(at, from: state, chain: chain).newState
         }
         if at > headBatch || head == nil {
             head = state
@@ -128,18 +119,18 @@ public actor StarkBatchProofs: BatchProofSystem {
     }
 
     /// The witness of batch `number` applied to `previous` (the tree after `number - 1`).
-    private nonisolated static func build(
-        _ number: UInt64, from previous: BatchStateTree, seed: [UInt8], chain: Chain
+    private func build(
+        _ number: UInt64, from previous: BatchStateTree, chain: Chain
     ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
         let movements = try chain.batchMovements(number)
         do {
             var builder = BatchBuilder(
-                number: number, state: previous, randomness: try .seeded(seed, label: "batch \(number)"))
+                number: number, state: previous, randomness: try .seeded(try witnessSeed(chain), label: "batch \(number)"))
             for movement in movements {
                 try Self.add(movement, to: &builder)
             }
             return try builder.witness()
-        } catch {
+        } catch let error as BatchProofError {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
         }
     }
