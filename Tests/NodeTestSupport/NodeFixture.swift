@@ -21,7 +21,10 @@ public struct NodeFixture: Sendable {
     public let carol = PrivateKey.generate()
     public let issuer = PrivateKey.generate()
 
-    public init(maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024) throws {
+    public init(
+        maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
+        mempoolMaxTransactions: Int? = nil
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         keyPath = directory + "/master.key"
@@ -32,6 +35,7 @@ public struct NodeFixture: Sendable {
             block_interval_ms = 50
             max_block_transactions = 1000
             block_gas_limit = 1000000000
+            \(mempoolMaxTransactions.map { "mempool_max_transactions = \($0)" } ?? "")
             [batch]
             max_blocks = \(maxBlocksPerBatch)
             max_interval_ms = \(maxBatchIntervalMs)

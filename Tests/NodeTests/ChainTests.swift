@@ -126,6 +126,53 @@ import Transactions
         #expect(block.transactionHashes == [first, second])
     }
 
+    /// A full pool of transactions that cannot run (each behind a nonce its sender never got
+    /// in) would stop block production for good: a transaction that can run makes room by
+    /// evicting them, and the eviction is audited.
+    @Test func fullMempoolEvictsTransactionsStrandedBehindANonceGap() async throws {
+        let fixture = try NodeFixture(mempoolMaxTransactions: 4)
+        let chain = try await fixture.openChain()
+        var stranded: [Hash32] = []
+        for nonce in 1...3 as ClosedRange<UInt64> {  // alice's nonce 0 never arrives
+            stranded.append(
+                try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce)))
+        }
+        let bobs = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: 0))
+        #expect(await chain.pendingCount == 4)
+
+        // A newcomer that would itself wait behind a gap is refused, and evicts nothing.
+        await #expect(throws: AdmissionError.mempoolFull(limit: 4)) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.carol, to: fixture.bob.address, amount: 1, nonce: 1))
+        }
+        #expect(await chain.pendingCount == 4)
+
+        // One that can run evicts the stranded three and is queued.
+        let carols = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.carol, to: fixture.bob.address, amount: 1, nonce: 0))
+        #expect(await chain.pendingCount == 2)
+        let block = try #require(try await chain.produceBlock())
+        #expect(Set(block.transactionHashes) == [bobs, carols])
+
+        let evictions = try chain.auditEntries().filter { $0.kind == .mempoolEvicted }
+        #expect(Set(evictions.compactMap(\.transaction)) == Set(stranded.map(\.hex)))
+        #expect(evictions.allSatisfy { $0.actor == fixture.alice.address.checksummed })
+        // Alice can still send her run from nonce 0.
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
+        #expect(await chain.pendingNonce(of: fixture.alice.address) == 1)
+    }
+
+    @Test func fullMempoolOfRunnableTransactionsRefusesMore() async throws {
+        let fixture = try NodeFixture(mempoolMaxTransactions: 3)
+        let chain = try await fixture.openChain()
+        for nonce in 0..<3 as Range<UInt64> {
+            _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce))
+        }
+        await #expect(throws: AdmissionError.mempoolFull(limit: 3)) {
+            try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.alice.address, amount: 1, nonce: 0))
+        }
+        #expect(await chain.pendingCount == 3)
+        #expect(try chain.auditEntries().contains { $0.kind == .mempoolEvicted } == false)
+    }
+
     /// Blocks, stop, start again from the same data directory: same balances, receipts and
     /// state root, and the next block number continues.
     @Test func restartResumesExactlyWhereItStopped() async throws {

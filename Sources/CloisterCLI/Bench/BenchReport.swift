@@ -53,7 +53,7 @@ struct BenchResult: Sendable {
     var unprovenBatches: Int { max(0, final.latestBatch - final.l1Proven) }
 
     /// Refusals counted by the node (`cloister_transactions_refused_total{reason}` at admission,
-    /// `…_refused_at_execution_total{rule}` in blocks), by reason.
+    /// `…_refused_at_execution_total{rule}` in blocks, `…_evicted_total` from a full mempool), by reason.
     var refusals: [String: Int] {
         var out = [String: Int]()
         for name in Set(metricsAfter.keys).union(metricsBefore.keys) {
@@ -67,6 +67,9 @@ struct BenchResult: Sendable {
                 if count > 0 { out["\(kind): \(reason)", default: 0] += count }
             }
         }
+        // Accepted, then dropped by a full mempool: each waited behind a nonce that was refused.
+        let evicted = Int(metric("cloister_transactions_evicted_total"))
+        if evicted > 0 { out["mempool: evicted behind a refused nonce"] = evicted }
         return out
     }
 

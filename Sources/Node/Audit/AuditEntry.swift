@@ -24,6 +24,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case depositRefunded = "deposit-refunded"
         /// A settlement step: a batch committed, proven, executed, or refused by the L1.
         case settlement
+        /// An admitted transaction a full mempool dropped: it waited behind a nonce gap.
+        case mempoolEvicted = "mempool-evicted"
     }
 
     public var kind: Kind

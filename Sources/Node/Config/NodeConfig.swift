@@ -14,6 +14,8 @@ public struct NodeConfig: Sendable {
         public var maxBlockTransactions: Int
         public var blockGasLimit: UInt64
         public var gasPrice: UInt256
+        /// Pending transactions the mempool holds before it refuses more (`mempool_max_transactions`).
+        public var mempoolMaxTransactions: Int = 100_000
     }
 
     public struct Batch: Sendable {
@@ -183,7 +185,8 @@ public struct NodeConfig: Sendable {
             blockInterval: .milliseconds(try chainTable.integer("block_interval_ms", in: 10...60_000)),
             maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),
             blockGasLimit: UInt64(try chainTable.integer("block_gas_limit", in: 21_000...Int(Int64.max))),
-            gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero)
+            gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero,
+            mempoolMaxTransactions: try chainTable.optionalInteger("mempool_max_transactions", in: 1...10_000_000) ?? 100_000)
         try chainTable.finish()
 
         let batchTable = try root.table("batch")

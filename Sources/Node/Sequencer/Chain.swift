@@ -111,7 +111,7 @@ public actor Chain {
         self.ledger = ledger
         self.slots = slots
         self.head = head
-        self.mempool = Mempool()
+        self.mempool = Mempool(limits: Mempool.Limits(total: config.chain.mempoolMaxTransactions))
         self.latestBatch = latestBatch
         self.openBatch = openBatch
         self.tracker = StateCommitmentTracker(
@@ -344,6 +344,22 @@ public actor Chain {
                 outcome: "refused", detail: error.description))
     }
 
+    /// Audits and counts transactions a full mempool dropped because they were stranded behind
+    /// a nonce gap: each was admitted, so its sender (and the auditor) can see why it never ran.
+    private func recordEvictions(_ evicted: [AdmittedTransaction]) {
+        metrics.transactionsEvicted(evicted.count)
+        let now = Self.nowMilliseconds()
+        for transaction in evicted {
+            pendingAudit.append(
+                AuditEntry(
+                    kind: .mempoolEvicted, time: now, transaction: transaction.hash.hex, actor: transaction.sender.checksummed,
+                    outcome: "evicted",
+                    detail: "dropped from the full mempool: nonce \(transaction.nonce) waited behind a nonce this sender has not sent"))
+        }
+        logger.warning(
+            "full mempool dropped transactions stranded behind nonce gaps", metadata: ["count": "\(evicted.count)"])
+    }
+
     /// The stateless half of admission; safe to run on any thread.
     public nonisolated func admit(raw: [UInt8]) throws(AdmissionError) -> AdmittedTransaction {
         let signed: SignedTransaction
@@ -404,8 +420,10 @@ public actor Chain {
                     throw AdmissionError.policyRefused(rule: decision.ruleID, message: decision.message)
                 }
             }
-            try mempool.insert(transaction, stateNonce: ledger.account(transaction.sender).nonce)
+            let evicted = try mempool.insert(
+                transaction, stateNonce: ledger.account(transaction.sender).nonce, stateNonceOf: { self.ledger.account($0).nonce })
             metrics.transactionAdmitted()
+            if !evicted.isEmpty { recordEvictions(evicted) }
         } catch {
             if case .policyRefused = error { throw error }  // audited above with the rule's inputs
             recordRefusal(hash: transaction.hash, sender: transaction.sender, error)

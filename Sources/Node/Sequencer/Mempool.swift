@@ -54,6 +54,8 @@ struct Mempool {
 
     let limits: Limits
     private(set) var count = 0
+    /// Insertions since the pool last looked for stranded transactions (see `insert`).
+    private var insertsSinceSweep = 0
     /// Each sender's pending nonces, to the transaction's hash. The transactions themselves
     /// are held once, by hash: queues and arrival checks compare hashes, and a transaction is
     /// moved, not copied, when it leaves.
@@ -83,8 +85,19 @@ struct Mempool {
         return next
     }
 
-    /// Checks nonce ordering and bounds, then queues.
-    mutating func insert(_ transaction: AdmittedTransaction, stateNonce: UInt64) throws(AdmissionError) {
+    /// Checks nonce ordering and bounds, then queues. Returns the transactions evicted to make
+    /// room for it (see below); usually none.
+    ///
+    /// A full pool makes room for a transaction that continues its sender's run of nonces by
+    /// dropping every transaction stranded behind a nonce gap: one whose predecessor is not
+    /// pending (refused, say, when the pool was full) cannot execute until its sender sends
+    /// that nonce again, and a pool full of them would never produce another block. A
+    /// transaction that would itself wait behind a gap is refused instead. The sweep looks at
+    /// the whole pool, so it runs at most once per hundredth of the pool's size in insertions.
+    @discardableResult
+    mutating func insert(
+        _ transaction: AdmittedTransaction, stateNonce: UInt64, stateNonceOf: (Address) -> UInt64
+    ) throws(AdmissionError) -> [AdmittedTransaction] {
         guard byHash[transaction.hash] == nil else { throw .alreadyKnown }
         let nonce = transaction.nonce
         guard nonce >= stateNonce else { throw .nonceTooLow(next: stateNonce, got: nonce) }
@@ -97,12 +110,36 @@ struct Mempool {
             guard pending[nonce] == nil else { throw .nonceAlreadyPending(nonce) }
             guard pending.count < limits.perSender else { throw .senderQueueFull(limit: limits.perSender) }
         }
-        guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
+        var evicted: [AdmittedTransaction] = []
+        if count >= limits.total {
+            guard nonce == pendingNonce(for: transaction.sender, stateNonce: stateNonce),
+                insertsSinceSweep >= Swift.max(1, limits.total / 100)
+            else { throw .mempoolFull(limit: limits.total) }
+            insertsSinceSweep = 0
+            evicted = removeStranded(stateNonce: stateNonceOf)
+            guard count < limits.total else { throw .mempoolFull(limit: limits.total) }
+        }
+        insertsSinceSweep += 1
         // A new queue starts with room for a few: growing from one slot reallocated it at every doubling.
         bySender[transaction.sender, default: Dictionary(minimumCapacity: 8)][nonce] = transaction.hash
         byHash[transaction.hash] = transaction
         arrivals.append(Arrival(sender: transaction.sender, nonce: nonce, hash: transaction.hash))
         count += 1
+        return evicted
+    }
+
+    /// Takes out every transaction that cannot execute as things stand: nonces below the
+    /// sender's state nonce (already used) and nonces after the first gap in its pending run.
+    private mutating func removeStranded(stateNonce: (Address) -> UInt64) -> [AdmittedTransaction] {
+        var stranded: [(sender: Address, nonce: UInt64)] = []
+        for (sender, queue) in bySender {
+            let first = stateNonce(sender)
+            var next = first
+            while queue[next] != nil { next += 1 }
+            guard queue.count != Int(next - first) else { continue }
+            for nonce in queue.keys where nonce < first || nonce >= next { stranded.append((sender, nonce)) }
+        }
+        return stranded.compactMap { remove(sender: $0.sender, nonce: $0.nonce) }
     }
 
     /// Takes up to `limit` transactions that can execute now, in arrival order and per-sender

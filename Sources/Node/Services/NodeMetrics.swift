@@ -53,6 +53,11 @@ public final class NodeMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("transactions_refused", "total", "Transactions refused at admission, by reason"), labels: [("reason", reason)]).increment()
     }
 
+    /// Admitted transactions a full mempool dropped because they were stranded behind a nonce gap.
+    func transactionsEvicted(_ count: Int) {
+        registry.makeCounter(descriptor: Self.name("transactions_evicted", "total", "Admitted transactions a full mempool dropped (stranded behind a nonce gap)"), labels: []).increment(by: Int64(count))
+    }
+
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
     func transactionRefusedAtExecution(rule: String) {
         registry.makeCounter(descriptor: Self.name("transactions_refused_at_execution", "total", "Transactions refused by policy at execution, by rule"), labels: [("rule", rule)]).increment()
