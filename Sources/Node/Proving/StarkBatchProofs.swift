@@ -50,20 +50,7 @@ public actor StarkBatchProofs: BatchProofSystem {
     public func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement") }
         let previous = try tree(after: number - 1, chain: chain)
-        // The store is read here, at normal priority: a low-priority thread holding the
-        // store's lock would hold up block production behind it.
-        let movements = try chain.batchMovements(number)
-        let seed = try witnessSeed(chain)
-        // Building a witness hashes the tree path of every operation (about a second of one
-        // core per 1,024 operations). In the background it runs on a low-priority thread, so
-        // block production and the API keep the cores; the settlement driver asks for one
-        // statement at a time, so nothing else advances the head meanwhile.
-        let (witness, next) =
-            background
-            ? try await BackgroundThread.run(name: "cloister-witness") {
-                try Self.build(number, from: previous, movements: movements, seed: seed)
-            }
-            : try Self.build(number, from: previous, movements: movements, seed: seed)
+        let (witness, next) = try build(number, from: previous, chain: chain)
         witnesses[number] = witness
         if number > headBatch || head == nil {
             head = next
@@ -135,15 +122,10 @@ public actor StarkBatchProofs: BatchProofSystem {
     private func build(
         _ number: UInt64, from previous: BatchStateTree, chain: Chain
     ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
-        try Self.build(number, from: previous, movements: try chain.batchMovements(number), seed: try witnessSeed(chain))
-    }
-
-    /// The same from the batch's movements: pure computation, safe on any thread.
-    private nonisolated static func build(
-        _ number: UInt64, from previous: BatchStateTree, movements: [ValueMovement], seed: [UInt8]
-    ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
+        let movements = try chain.batchMovements(number)
         do {
-            var builder = BatchBuilder(number: number, state: previous, randomness: try .seeded(seed, label: "batch \(number)"))
+            var builder = BatchBuilder(
+                number: number, state: previous, randomness: try .seeded(try witnessSeed(chain), label: "batch \(number)"))
             for movement in movements {
                 try Self.add(movement, to: &builder)
             }
