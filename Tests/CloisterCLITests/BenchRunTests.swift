@@ -12,7 +12,7 @@ import FoundationXML
         let svg = CLITests.temporaryPath("bench.svg")
         let run = try CLITests.run(
             "bench", "--duration", "3s", "--rate", "150", "--accounts", "400", "--senders", "40", "--connections", "4",
-            "--recovery-seconds", "0.2", "--json", json, "--svg", svg)
+            "--recovery-seconds", "0.2", "--prover-sample", "4", "--json", json, "--svg", svg)
         #expect(run.status == 0, "\(run.stderr)")
         for figure in ["executed", "accepted", "receipt latency p50", "p99", "p999", "recovery bound", "refusals", "batches",
             "proof lag", "prover", "peak"]
@@ -41,6 +41,13 @@ import FoundationXML
         #expect((report["proven_tps"] as? NSNumber)?.doubleValue == 0)
         #expect(report["prover"] as? String == "stark")
         #expect((report["proofs"] as? String ?? "").contains("no proof finished during the run"), "\(report["proofs"] ?? "")")
+        // …so the prover's rate comes from a batch proved alone after the run.
+        #expect(report["prover_capacity_source"] as? String == "alone after the runs")
+        #expect((report["prover_capacity_tps"] as? Double ?? 0) > 0)
+        let alone = try #require(report["prover_alone"] as? [String: Any])
+        #expect(alone["transfers"] as? Int == 4)
+        #expect((alone["prove_seconds"] as? Double ?? 0) > 0)
+        #expect((report["proofs"] as? String ?? "").contains("a batch of 4 transfers took"))
         #expect(report["executed"] as? Int == report["accepted"] as? Int, "every accepted transfer executed")
         #expect((report["refusals"] as? [String: Any])?.isEmpty == true)
         #expect(((report["peak_memory_bytes"] as? [String: Any])?["node_and_embedded_l1_mock"] as? Int ?? 0) > 1_000_000)

@@ -114,17 +114,39 @@ struct BenchReport {
     let presigned: Int
     let cores: Int
     let benchPeakMemory: Int
+    /// The prover timed alone after the runs, when a run's node finished no proof.
+    var proverAlone: ProverSample? = nil
+
+    /// One batch of transfers proved by itself on every core (the way `cloister proof bench` does).
+    struct ProverSample: Sendable {
+        let transfers: Int
+        let proveSeconds: Double
+        var transfersPerSecond: Double { proveSeconds > 0 ? Double(transfers) / proveSeconds : 0 }
+    }
+
+    /// What the prover sustains for `run`: its node's own pace when it finished a proof, else
+    /// the batch proved alone after the runs.
+    func proverCapacity(_ run: BenchResult) -> (tps: Double, source: String)? {
+        if let capacity = run.proverCapacityTPS { return (capacity, "node") }
+        guard run.prover != "none", let proverAlone else { return nil }
+        return (proverAlone.transfersPerSecond, "alone after the runs")
+    }
 
     /// What the proof figures mean, for the JSON and the summary.
-    static func proofsNote(_ run: BenchResult) -> String {
+    func proofsNote(_ run: BenchResult) -> String {
         guard run.prover != "none" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
-        guard let capacity = run.proverCapacityTPS else {
+        guard let (capacity, source) = proverCapacity(run) else {
             return "no proof finished during the run: batches of up to batch.max_operations take tens of seconds each; run longer or see `cloister proof bench`"
         }
         let sustainable = String(format: "%.0f", capacity)
-        return run.executedTPS > capacity * 1.1
-            ? "the prover sustains about \(sustainable) transfers/s on these cores; executing faster than that, proof lag grows with the backlog"
-            : "the prover sustains about \(sustainable) transfers/s on these cores; at this rate proof lag stays bounded"
+        var note = "the prover sustains about \(sustainable) transfers/s on these cores"
+        if source != "node", let proverAlone {
+            note = "no proof finished during the run; proved alone after the runs, a batch of \(proverAlone.transfers) transfers took "
+                + String(format: "%.1f", proverAlone.proveSeconds) + " s on every core: " + note
+        }
+        return note
+            + (run.executedTPS > capacity * 1.1
+                ? "; executing faster than that, proof lag grows with the backlog" : "; at this rate proof lag stays bounded")
     }
 
     private func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
@@ -173,14 +195,14 @@ struct BenchReport {
             lines.append("batches     per minute: sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
                 + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s)")
             if run.prover == "none" {
-                lines.append("proven      n/a: \(Self.proofsNote(run))")
+                lines.append("proven      n/a: \(proofsNote(run))")
             } else {
                 lines.append(
                     "proven      \(f(run.provenTPS, 1)) transfers/s accepted by the L1; \(run.proofsMade) proofs made; prover "
-                        + (run.proverCapacityTPS.map { f($0, 1) + " transfers/s while proving" } ?? "n/a")
+                        + (proverCapacity(run).map { f($0.tps, 1) + ($0.source == "node" ? " transfers/s while proving" : " transfers/s alone") } ?? "n/a")
                         + "; proof lag " + (run.proofLagSeconds.map { f($0, 1) + " s" } ?? "n/a")
                         + "; \(run.unprovenBatches) sealed batches not yet proven")
-                lines.append("            \(Self.proofsNote(run))")
+                lines.append("            \(proofsNote(run))")
             }
             lines.append("memory      node + embedded L1 mock (one process) peak \(mib(run.nodePeakMemory))")
         }
@@ -231,8 +253,9 @@ struct BenchReport {
                 "executed_per_minute": number(run.perMinute(run.l1Executed)),
             ] as [String: Any],
             "proven_tps": number(run.provenTPS), "proof_lag_seconds": number(run.proofLagSeconds),
-            "prover": run.prover, "proofs_made": run.proofsMade, "prover_capacity_tps": number(run.proverCapacityTPS),
-            "unproven_batches": run.unprovenBatches, "proofs": Self.proofsNote(run),
+            "prover": run.prover, "proofs_made": run.proofsMade, "prover_capacity_tps": number(proverCapacity(run)?.tps),
+            "prover_capacity_source": proverCapacity(run)?.source ?? NSNull(),
+            "unproven_batches": run.unprovenBatches, "proofs": proofsNote(run),
             "peak_memory_bytes": ["node_and_embedded_l1_mock": run.nodePeakMemory, "l1_mock_separately": NSNull()] as [String: Any],
             "series": run.perSecond.map { point in
                 ["second": point.second, "executed": number(point.executed), "accepted": number(point.accepted), "p99_ms": number(point.p99)]
@@ -258,6 +281,13 @@ struct BenchReport {
             "generator": "in the bench process, one event-loop thread, sharing the cores with the node",
         ] as [String: Any]
         top["load_generator_peak_memory_bytes"] = benchPeakMemory
+        top["prover_alone"] =
+            proverAlone.map {
+                [
+                    "transfers": $0.transfers, "prove_seconds": ($0.proveSeconds * 100).rounded() / 100,
+                    "transfers_per_second": ($0.transfersPerSecond * 100).rounded() / 100, "threads": "every core",
+                ] as [String: Any]
+            } ?? NSNull()
         top["runs"] = runs.map(runObject)
         return try JSONSerialization.data(withJSONObject: top, options: [.prettyPrinted, .sortedKeys])
     }

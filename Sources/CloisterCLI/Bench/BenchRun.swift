@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import Node
 import Primitives
 
 #if canImport(Glibc)
@@ -34,6 +35,9 @@ struct BenchRun: AsyncParsableCommand {
     @Option(help: "Keep the node's folder (config, data, node.log) here instead of a temporary folder.") var keep: String?
     @Option(help: "The cloister binary to start as the node (default: this one).") var nodeBinary: String?
     @Option(
+        help: "When a run's node finishes no proof, prove a batch of this many transfers alone after the runs (on every core) and report the prover's rate from it (default: the node's batch size); 0 skips.")
+    var proverSample: Int = NodeConfig.Batch.defaultMaxOperations
+    @Option(
         help: "The node's batch prover: stark (every batch, on every core), background (one low-priority thread) or none (the sequencer alone).")
     var prover: String = "stark"
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
@@ -49,6 +53,7 @@ struct BenchRun: AsyncParsableCommand {
         guard ["stark", "background", "none"].contains(prover) else {
             throw CommandFailure("--prover must be stark, background or none")
         }
+        guard (0...4_096).contains(proverSample) else { throw CommandFailure("--prover-sample must be 0 to 4096 transfers") }
         let blockSeconds = try? Self.parseDuration(blockInterval)
         let blockMilliseconds = Int(((blockSeconds ?? 0) * 1000).rounded())
         guard (10...60_000).contains(blockMilliseconds) else {
@@ -83,10 +88,20 @@ struct BenchRun: AsyncParsableCommand {
         // fraction should compare against the machine the runs actually had.
         console.status("timing secp256k1 public-key recovery again")
         let bound = boundBefore.merged(with: RecoveryBound.measure(seconds: recoverySeconds))
+        // A run too short (or too loaded) for its node to finish a proof still reports what
+        // the prover sustains: one batch proved by itself, on the now idle machine.
+        let benchPeakMemory = ProcessMemory.read(pid: getpid()).peak  // before the prover's working set
+        var proverAlone: BenchReport.ProverSample?
+        if prover != "none", proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
+            console.status("proving a batch of \(proverSample) transfers alone, for the prover's rate")
+            let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1)
+                .measure(transfers: proverSample, progress: { _ in })
+            proverAlone = BenchReport.ProverSample(transfers: proverSample, proveSeconds: measured.proveMedian)
+        }
         console.clear()
         let report = BenchReport(
             runs: runs, bound: bound, signingSeconds: signingSeconds, presigned: count,
-            cores: ProcessInfo.processInfo.activeProcessorCount, benchPeakMemory: ProcessMemory.read(pid: getpid()).peak)
+            cores: ProcessInfo.processInfo.activeProcessorCount, benchPeakMemory: benchPeakMemory, proverAlone: proverAlone)
         print(report.summary())
         if let json {
             do { try report.json().write(to: URL(fileURLWithPath: json)) } catch { throw CommandFailure("cannot write \(json): \(error)") }
