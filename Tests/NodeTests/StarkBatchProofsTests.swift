@@ -175,7 +175,7 @@ import Testing
         #expect(try chain.settlement(of: 1)?.state == .executed)
     }
 
-    @Test func aBackgroundProverProvesOnItsOwnLowPriorityThreadAndTheBatchExecutes() async throws {
+    @Test func aBackgroundProverProvesAtLowPriorityAndTheBatchExecutes() async throws {
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }

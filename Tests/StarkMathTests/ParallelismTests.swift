@@ -24,4 +24,41 @@ import Testing
         #expect(nested.count == 2)
         #expect(Self.chunks(.automatic).count > 1)
     }
+
+    /// Inside a low-priority scope every chunk still runs exactly once, on the caller and on
+    /// helper threads at nice 10 (the prover's threads beside a sequencer), and a bulk
+    /// operation nested in a chunk runs inline rather than waiting on a busy helper.
+    @Test func lowPriorityWorkCoversEveryChunkOnNice10HelpersAndNestsInline() {
+        let lock = NSLock()
+        var seen = [Range<Int>]()
+        var niceValues = Set<Int32>()
+        var nestedChunks = 0
+        let caller = pthread_self()
+        Parallelism.atLowPriority {
+            for _ in 0..<20 {
+                Parallelism.automatic.forEachChunk(count: 1 << 16, minimumChunk: 1) { range in
+                    var inner = 0
+                    Parallelism.automatic.forEachChunk(count: 1 << 12, minimumChunk: 1) { _ in inner += 1 }
+                    // Busy for a moment, so the helpers get their share of the chunks.
+                    var sink = 0
+                    for value in range { sink &+= value &* value }
+                    lock.lock()
+                    seen.append(range)
+                    nestedChunks = max(nestedChunks, inner)
+                    if pthread_equal(pthread_self(), caller) == 0 { niceValues.insert(Int32(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))) }
+                    lock.unlock()
+                    _ = sink
+                }
+            }
+        }
+        let sorted = seen.sorted { $0.lowerBound < $1.lowerBound }
+        #expect(sorted.count == 20 * 16)
+        #expect(sorted.reduce(0) { $0 + $1.count } == 20 * (1 << 16))
+        #expect(nestedChunks == 1, "a nested bulk operation inside a chunk runs inline")
+        if Parallelism.coreCount > 1 {
+            #expect(niceValues == [10], "chunks off the calling thread run on nice-10 helpers")
+        }
+        // Outside the scope, work goes back to Dispatch's threads.
+        #expect(Self.chunks(.automatic).count > 1)
+    }
 }

@@ -32,7 +32,7 @@ struct BenchChain: Sendable {
         var admin: String
         /// `embedded_listen` of an embedded L1 mock, with the operator key file; nil: no settlement.
         var embeddedL1: (listen: String, operatorKeyFile: String)?
-        /// "stark" proves every batch on every core, "background" on one low-priority thread,
+        /// "stark" proves every batch on every core, "background" at low priority on every core,
         /// "none" leaves them committed.
         var prover = "stark"
         /// The chain's `block_interval_ms`; batches close after 10 s of blocks whatever it is.

@@ -38,7 +38,7 @@ struct BenchRun: AsyncParsableCommand {
         help: "When a run's node finishes no proof, prove a batch of this many transfers alone after the runs (on every core) and report the prover's rate from it (default: the node's batch size); 0 skips.")
     var proverSample: Int = NodeConfig.Batch.defaultMaxOperations
     @Option(
-        help: "The node's batch prover: stark (every batch, on every core), background (one low-priority thread) or none (the sequencer alone).")
+        help: "The node's batch prover: stark (every batch, on every core), background (every core, at low priority) or none (the sequencer alone).")
     var prover: String = "stark"
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
     var blockInterval: String = "50ms"

@@ -93,7 +93,7 @@ public struct NodeConfig: Sendable {
         public var prover: Prover
         /// How many batches are proven at once (each proof already uses every core).
         public var proverWorkers: Int
-        /// Prove on one low-priority thread, leaving the cores to block production first.
+        /// Prove on low-priority threads (nice 10, one per core), leaving the cores to block production and the API first.
         public var proverBackground = false
 
         public enum Prover: String, Sendable {

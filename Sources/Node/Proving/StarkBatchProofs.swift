@@ -24,7 +24,7 @@ public actor StarkBatchProofs: BatchProofSystem {
     static let seedKey = "proof.witness-seed"
 
     let options: ProofOptions
-    /// Prove on one low-priority thread instead of every core (`prover_background`).
+    /// Prove at lowered priority (`prover_background`): every core while they are idle, none while blocks and requests need them.
     let background: Bool
     private var seed: [UInt8]?
     private var genesis: BatchStateTree?
@@ -80,7 +80,7 @@ public actor StarkBatchProofs: BatchProofSystem {
         }
         let proof: StarkProof
         do {
-            proof = try await background ? BackgroundThread.run { () throws(BatchProofError) in try Parallelism.serially(prove) }
+            proof = try await background ? BackgroundThread.run { () throws(BatchProofError) in try Parallelism.atLowPriority(prove) }
                 : Task.detached(priority: .utility) { try prove() }.value
         } catch {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")

@@ -222,7 +222,7 @@ public enum NodeRuntime {
                 "batch prover",
                 metadata: [
                     "system": "\(proofSystem.name)", "workers": "\(config.settlement.proverWorkers)",
-                    "threads": "\(config.settlement.proverBackground ? "one, low priority" : "every core")",
+                    "threads": "\(config.settlement.proverBackground ? "every core, low priority" : "every core")",
                 ])
         }
         return services

@@ -37,6 +37,24 @@ public enum Parallelism: Sendable, Hashable {
         return try body()
     }
 
+    /// Runs `body` with every bulk operation it starts on this thread spread over threads of
+    /// lowered priority (nice 10), one per core, instead of Dispatch's: for a prover that should
+    /// have every core while the machine is idle and none while blocks and requests need them.
+    /// Call it on a thread that itself runs at lowered priority. Inside ``serially(_:)`` it
+    /// stays serial.
+    public static func atLowPriority<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        let outer = pthread_getspecific(lowPriorityScopeKey)
+        pthread_setspecific(lowPriorityScopeKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(lowPriorityScopeKey, outer) }
+        return try body()
+    }
+
+    private static let lowPriorityScopeKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key is left for Parallelism")
+        return key
+    }()
+
     /// The thread-specific flag of ``serially(_:)``: non-nil inside a scope.
     private static let serialScopeKey: pthread_key_t = {
         var key = pthread_key_t()
@@ -59,6 +77,14 @@ public enum Parallelism: Sendable, Hashable {
             return
         }
         let chunkSize = (count + chunkCount - 1) / chunkCount
+        if pthread_getspecific(Self.lowPriorityScopeKey) != nil {
+            LowPriorityWorkers.shared.run(chunkCount: chunkCount) { chunk in
+                let start = chunk * chunkSize
+                let end = min(count, start + chunkSize)
+                if start < end { body(start..<end) }
+            }
+            return
+        }
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
