@@ -75,6 +75,26 @@ import Transactions
         #expect(await chain.account(fixture.alice.address).nonce == 10)
     }
 
+    /// One tick goes on past full batches in a single call (no hop back per block), stops at a
+    /// block that did not fill its batch, and never exceeds its bound.
+    @Test func oneProductionTickFollowsFullBatchesAtOnceUpToItsBound() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
+        let chain = try await fixture.openChain()
+        for nonce in 0..<18 {
+            _ = try await chain.submit(
+                raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1, nonce: UInt64(nonce)))
+        }
+        #expect(try await chain.produceBlocks(maximumBlocks: 2) == 2)
+        #expect(await chain.head.header.number == 2)
+        #expect(await chain.pendingCount == 10)
+        // 10 left: blocks of 4 and 4 fill their batches, the block of 2 ends the tick.
+        #expect(try await chain.produceBlocks(maximumBlocks: 32) == 3)
+        #expect(await chain.pendingCount == 0)
+        for sealed in 1...4 { #expect(try chain.batchContents(number: UInt64(sealed))?.operationCount == 4) }
+        #expect(try await chain.produceBlocks(maximumBlocks: 32) == 0)
+        #expect(await chain.account(fixture.alice.address).nonce == 18)
+    }
+
     @Test func failedOperationIsIncludedWithStatusZeroAndConsumesNonce() async throws {
         let fixture = try NodeFixture()
         let chain = try await fixture.openChain()

@@ -26,12 +26,12 @@ import Testing
     }
 
     /// Inside a low-priority scope every chunk still runs exactly once, on the caller and on
-    /// helper threads at nice 10 (the prover's threads beside a sequencer), and a bulk
+    /// helper threads of idle priority (the prover's threads beside a sequencer), and a bulk
     /// operation nested in a chunk runs inline rather than waiting on a busy helper.
-    @Test func lowPriorityWorkCoversEveryChunkOnNice10HelpersAndNestsInline() {
+    @Test func lowPriorityWorkCoversEveryChunkOnIdleHelpersAndNestsInline() {
         let lock = NSLock()
         var seen = [Range<Int>]()
-        var niceValues = Set<Int32>()
+        var helperIdle = Set<Bool>()
         var nestedChunks = 0
         let caller = pthread_self()
         Parallelism.atLowPriority {
@@ -45,7 +45,7 @@ import Testing
                     lock.lock()
                     seen.append(range)
                     nestedChunks = max(nestedChunks, inner)
-                    if pthread_equal(pthread_self(), caller) == 0 { niceValues.insert(Int32(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))) }
+                    if pthread_equal(pthread_self(), caller) == 0 { helperIdle.insert(ThreadPriority.currentThreadIsIdle) }
                     lock.unlock()
                     _ = sink
                 }
@@ -56,9 +56,30 @@ import Testing
         #expect(sorted.reduce(0) { $0 + $1.count } == 20 * (1 << 16))
         #expect(nestedChunks == 1, "a nested bulk operation inside a chunk runs inline")
         if Parallelism.coreCount > 1 {
-            #expect(niceValues == [10], "chunks off the calling thread run on nice-10 helpers")
+            #expect(helperIdle == [true], "chunks off the calling thread run on SCHED_IDLE helpers")
         }
         // Outside the scope, work goes back to Dispatch's threads.
         #expect(Self.chunks(.automatic).count > 1)
+    }
+
+    /// Each priority lowers only the thread that asks for it: `idle` is SCHED_IDLE, `lowered` nice 10.
+    @Test func threadPriorityLowersOnlyTheCallingThread() {
+        final class Seen: @unchecked Sendable {
+            var idle = false
+            var niceness: Int32 = 0
+        }
+        for priority in [ThreadPriority.idle, .lowered] {
+            let seen = Seen()
+            let finished = DispatchSemaphore(value: 0)
+            Thread {
+                #expect(priority.applyToCurrentThread())
+                seen.idle = ThreadPriority.currentThreadIsIdle
+                seen.niceness = ThreadPriority.currentNiceness
+                finished.signal()
+            }.start()
+            finished.wait()
+            #expect(seen.idle == (priority == .idle))
+            if priority == .lowered { #expect(seen.niceness == 10) }
+        }
     }
 }

@@ -24,7 +24,8 @@ public actor StarkBatchProofs: BatchProofSystem {
     static let seedKey = "proof.witness-seed"
 
     let options: ProofOptions
-    /// Prove at lowered priority (`prover_background`): every core while they are idle, none while blocks and requests need them.
+    /// Build witnesses and prove at idle priority (`prover_background`): every core while they
+    /// are idle, none while blocks and requests need them.
     let background: Bool
     private var seed: [UInt8]?
     private var genesis: BatchStateTree?
@@ -33,9 +34,9 @@ public actor StarkBatchProofs: BatchProofSystem {
     private var headBatch: UInt64 = 0
     private var witnesses: [UInt64: BatchWitness] = [:]
 
-    /// - Parameter background: prove on one thread of lowered priority, so block production
-    ///   and the API keep the cores when they need them (a proof then takes about twice as
-    ///   long on an idle two-core machine); otherwise every core proves.
+    /// - Parameter background: build witnesses and prove on threads of idle priority
+    ///   (`SCHED_IDLE`, every core), so block production and the API keep the cores whenever
+    ///   they need them; otherwise proofs use every core at normal priority.
     public init(options: ProofOptions = .default, background: Bool = false) {
         self.options = options
         self.background = background
@@ -50,7 +51,19 @@ public actor StarkBatchProofs: BatchProofSystem {
     public func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement") }
         let previous = try tree(after: number - 1, chain: chain)
-        let (witness, next) = try build(number, from: previous, chain: chain)
+        let witness: BatchWitness
+        let next: BatchStateTree
+        if background {
+            // About a millisecond of hashing per operation: at idle priority like the proof,
+            // so a node under load commits late rather than executing slowly.
+            let movements = try chain.batchMovements(number)
+            let seed = try witnessSeed(chain)
+            (witness, next) = try await BackgroundThread.run(name: "cloister-witness", priority: .idle) {
+                try Parallelism.atLowPriority { try Self.assemble(number, from: previous, movements: movements, seed: seed) }
+            }
+        } else {
+            (witness, next) = try build(number, from: previous, chain: chain)
+        }
         witnesses[number] = witness
         if number > headBatch || head == nil {
             head = next
@@ -80,7 +93,10 @@ public actor StarkBatchProofs: BatchProofSystem {
         }
         let proof: StarkProof
         do {
-            proof = try await background ? BackgroundThread.run { () throws(BatchProofError) in try Parallelism.atLowPriority(prove) }
+            proof = try await background
+                ? BackgroundThread.run(name: "cloister-prover", priority: .idle) { () throws(BatchProofError) in
+                    try Parallelism.atLowPriority(prove)
+                }
                 : Task.detached(priority: .utility) { try prove() }.value
         } catch {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
@@ -122,15 +138,21 @@ public actor StarkBatchProofs: BatchProofSystem {
     private func build(
         _ number: UInt64, from previous: BatchStateTree, chain: Chain
     ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
-        let movements = try chain.batchMovements(number)
+        try Self.assemble(number, from: previous, movements: try chain.batchMovements(number), seed: try witnessSeed(chain))
+    }
+
+    /// The witness of batch `number` from its value movements: no state but the arguments,
+    /// so it may run on any thread.
+    static func assemble(
+        _ number: UInt64, from previous: BatchStateTree, movements: [ValueMovement], seed: [UInt8]
+    ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
         do {
-            var builder = BatchBuilder(
-                number: number, state: previous, randomness: try .seeded(try witnessSeed(chain), label: "batch \(number)"))
+            var builder = BatchBuilder(number: number, state: previous, randomness: try .seeded(seed, label: "batch \(number)"))
             for movement in movements {
                 try Self.add(movement, to: &builder)
             }
             return try builder.witness()
-        } catch let error as BatchProofError {
+        } catch {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
         }
     }
@@ -209,28 +231,5 @@ extension Hash32 {
     init(rpo digest: RPODigest) {
         // 4 × 8 bytes: always 32, so the conversion cannot fail.
         self = try! Hash32(digest.bytes)
-    }
-}
-
-/// Runs work on a thread of its own whose scheduling priority is lowered (nice 10 on Linux),
-/// so that under load the kernel gives the cores to the node's other threads first.
-enum BackgroundThread {
-    static let niceness: Int32 = 10
-
-    static func run<R: Sendable>(
-        name: String = "cloister-prover", _ work: @escaping @Sendable () throws -> R
-    ) async throws -> R {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                #if canImport(Glibc)
-                // On Linux the nice value is per thread: `who` 0 is this thread alone.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-                #endif
-                continuation.resume(with: Result { try work() })
-            }
-            thread.name = name
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
     }
 }

@@ -794,6 +794,24 @@ public actor Chain {
     /// idled a core the API could have used for admissions.
     private static let blockWriter = DispatchQueue(label: "cloister.block-writer", qos: .userInitiated)
 
+    /// One tick of block production: a block, then at once the next while each fills its
+    /// batch (at most `maximumBlocks`), then the time-based seal. All in one actor call: under
+    /// load every hop back onto the actor waits behind admissions, and with
+    /// `batch.max_operations` cutting blocks short those waits, not the work, bounded the
+    /// chain's rate (measured: 6,604 transfers/s with 1,024-operation batches against 14,935
+    /// with 4,096).
+    /// - Returns: the blocks produced.
+    @discardableResult
+    public func produceBlocks(maximumBlocks: Int) async throws -> Int {
+        var produced = 0
+        while produced < maximumBlocks, try await produceBlock() != nil {
+            produced += 1
+            if !lastBlockFilledItsBatch { break }
+        }
+        try sealBatchIfDue()
+        return produced
+    }
+
     /// Seals the open batch at the head when its time is up and it holds transactions.
     public func sealBatchIfDue() throws {
         let now = Self.nowMilliseconds()

@@ -54,12 +54,7 @@ public struct BlockProductionService: Service {
 
     func step() async {
         do {
-            var produced = 0
-            while try await chain.produceBlock() != nil, await chain.lastBlockFilledItsBatch {
-                produced += 1
-                if produced >= Self.maximumBlocksPerTick { break }
-            }
-            try await chain.sealBatchIfDue()
+            try await chain.produceBlocks(maximumBlocks: Self.maximumBlocksPerTick)
         } catch {
             logger.error("block production failed: \(error)")
         }

@@ -7,17 +7,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Threads of lowered priority (nice 10 on Linux) that run the chunks of bulk operations
-/// started inside ``Parallelism/atLowPriority(_:)``: a prover beside a sequencer gets every
-/// core while the machine is idle, and the kernel hands the cores to normal-priority work
-/// (blocks, the API) first whenever it has some.
+/// Threads of idle priority (``ThreadPriority/idle``: `SCHED_IDLE` on Linux) that run the
+/// chunks of bulk operations started inside ``Parallelism/atLowPriority(_:)``: a prover
+/// beside a sequencer gets every core while the machine is idle, and the kernel hands the
+/// cores to normal-priority work (blocks, the API) whenever it has some.
 ///
 /// One helper thread per core but one (the calling thread works too). Helpers are made on
 /// first use and live as long as the process.
 final class LowPriorityWorkers: Sendable {
     static let shared = LowPriorityWorkers(helpers: max(1, Parallelism.coreCount - 1))
-    /// The nice value of the helpers (and what callers are expected to run at).
-    static let niceness: Int32 = 10
+    /// The helpers' priority (and what callers are expected to run at).
+    static let priority = ThreadPriority.idle
 
     private let helperCount: Int
     private let queue = Mutex<[Job]>([])
@@ -43,10 +43,7 @@ final class LowPriorityWorkers: Sendable {
     }
 
     private func serve() {
-        #if canImport(Glibc)
-        // On Linux the nice value is per thread: `who` 0 is this thread alone.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
-        #endif
+        Self.priority.applyToCurrentThread()
         while true {
             available.wait()
             var job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }

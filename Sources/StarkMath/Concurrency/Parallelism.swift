@@ -38,9 +38,9 @@ public enum Parallelism: Sendable, Hashable {
     }
 
     /// Runs `body` with every bulk operation it starts on this thread spread over threads of
-    /// lowered priority (nice 10), one per core, instead of Dispatch's: for a prover that should
-    /// have every core while the machine is idle and none while blocks and requests need them.
-    /// Call it on a thread that itself runs at lowered priority. Inside ``serially(_:)`` it
+    /// idle priority (``ThreadPriority/idle``), one per core, instead of Dispatch's: for a
+    /// prover that should have every core while the machine is idle and none while blocks and
+    /// requests need them. Call it on a thread that itself runs at idle priority. Inside ``serially(_:)`` it
     /// stays serial.
     public static func atLowPriority<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         let outer = pthread_getspecific(lowPriorityScopeKey)
