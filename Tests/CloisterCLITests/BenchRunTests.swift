@@ -39,7 +39,8 @@ import FoundationXML
         #expect((latency["samples"] as? Int ?? 0) > 50)
         // Three seconds seal no batch (max_interval 10 s), so nothing is proven yet, and the report says why.
         #expect((report["proven_tps"] as? NSNumber)?.doubleValue == 0)
-        #expect(report["prover"] as? String == "stark")
+        #expect(report["prover"] as? String == "background", "the node's default: proofs at idle priority")
+        #expect(run.stdout.contains("20 transfer(s) per request") && run.stdout.contains("prover stark at idle priority"))
         #expect((report["proofs"] as? String ?? "").contains("no proof finished during the run"), "\(report["proofs"] ?? "")")
         // …so the prover's rate comes from a batch proved alone after the run.
         #expect(report["prover_capacity_source"] as? String == "alone after the runs")
@@ -54,6 +55,11 @@ import FoundationXML
         #expect((report["series"] as? [Any])?.count ?? 0 >= 2)
         #expect((report["runs"] as? [Any])?.count == 1)
         #expect((report["load"] as? [String: Any])?["block_interval_ms"] as? Int == 50)
+        #expect((report["load"] as? [String: Any])?["transfers_per_request"] as? Int == 20)
+        // Each connection sends a batch of 20 about every half second: one whose next batch
+        // would be due after the end stops at once instead of waiting past it.
+        let sending = try #require(report["sending_seconds"] as? Double)
+        #expect(sending < 3.25, "sending went on until \(sending) s of a 3 s run")
 
         let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")

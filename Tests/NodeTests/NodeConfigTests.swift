@@ -44,7 +44,7 @@ import Testing
         ("max_blocks = 40", "max_blocks = 0", "batch.max_blocks", "between"),
         ("max_operations = 1024", "max_operations = 2", "batch.max_operations", "between 4 and 4096"),
         ("max_operations = 1024", "max_operations = 65536", "batch.max_operations", "between 4 and 4096"),
-        ("prover_background = false", "prover_background = 1", "settlement.prover_background", "true or false"),
+        ("prover_background = true", "prover_background = 1", "settlement.prover_background", "true or false"),
         ("listen = \"127.0.0.1:8545\"", "listen = \"localhost\"", "api.listen", "host:port"),
         ("decimals = 6", "decimals = 99", "tokens[0].decimals", "between"),
         ("symbol = \"GBPD\"", "symbol = \"EURD\"", "tokens[1].symbol", "used by another token"),
@@ -86,6 +86,12 @@ import Testing
         #expect(proven.settlement.prover == .stark)
         #expect(proven.batch.maxOperations == 1024)
         #expect(try parse(Self.valid.replacingOccurrences(of: "max_operations = 1024", with: "")).batch.maxOperations == 1024)
+        // Proving at idle priority unless a config says otherwise.
+        #expect(proven.settlement.proverBackground)
+        let withoutBackground = Self.valid.replacingOccurrences(of: "prover_background = true", with: "")
+        #expect(withoutBackground != Self.valid)
+        #expect(try parse(withoutBackground).settlement.proverBackground)
+        #expect(try parse(Self.valid.replacingOccurrences(of: "prover_background = true", with: "prover_background = false")).settlement.proverBackground == false)
 
         let none = try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: ""))
         #expect(none.batch.maxOperations == NodeConfig.Batch.maxUnprovenOperations)

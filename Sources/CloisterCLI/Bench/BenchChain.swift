@@ -32,9 +32,9 @@ struct BenchChain: Sendable {
         var admin: String
         /// `embedded_listen` of an embedded L1 mock, with the operator key file; nil: no settlement.
         var embeddedL1: (listen: String, operatorKeyFile: String)?
-        /// "stark" proves every batch on every core, "background" at low priority on every core,
+        /// "background" (the default) proves every batch on every core at idle priority, "stark" at normal priority,
         /// "none" leaves them committed.
-        var prover = "stark"
+        var prover = "background"
         /// The chain's `block_interval_ms`; batches close after 10 s of blocks whatever it is.
         var blockIntervalMilliseconds = 100
     }

@@ -13,8 +13,8 @@ struct BenchResult: Sendable {
     let metricsBefore: [String: Double]
     let metricsAfter: [String: Double]
     let nodePeakMemory: Int
-    /// The node's `[settlement] prover`.
-    var prover = "stark"
+    /// The bench's `--prover`: background, stark or none.
+    var prover = "background"
 
     var baseline: LoadDriver.Snapshot { state.baseline ?? series.first! }
     var final: LoadDriver.Snapshot { series.last ?? baseline }
@@ -159,7 +159,8 @@ struct BenchReport {
         let settings = first.settings
         lines.append("cloister bench: \(settings.rate.map { "\(Int($0)) transfers/s" } ?? "flat out") for \(f(settings.duration, 1)) s, "
             + "\(settings.connections) keep-alive connections, \(settings.batch) transfer(s) per request, \(first.members) senders, "
-            + "a block every \(settings.blockIntervalMilliseconds) ms")
+            + "a block every \(settings.blockIntervalMilliseconds) ms, prover "
+            + (first.prover == "background" ? "stark at idle priority" : first.prover == "stark" ? "stark at normal priority" : "none"))
         lines.append("machine: \(cores) cores shared by the node, its embedded L1 mock and this load generator")
         lines.append(
             "secp256k1 recovery bound: \(f(bound.oneCore)) /s on one core, \(f(bound.twoCores)) /s on two "

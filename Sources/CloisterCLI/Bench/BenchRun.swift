@@ -25,7 +25,7 @@ struct BenchRun: AsyncParsableCommand {
     var growth: String?
     @Option(help: "Members sending transfers (at most --accounts).") var senders: Int = 2_000
     @Option(help: "Keep-alive connections sending transfers.") var connections: Int = 32
-    @Option(help: "Transfers per HTTP request (JSON-RPC batch when > 1).") var batch: Int = 1
+    @Option(help: "Transfers per HTTP request (JSON-RPC batch when > 1; 1 sends each transfer on its own).") var batch: Int = 20
     @Option(help: "Pre-signed transfers (default: rate × duration, or 20,000/s × duration flat out).") var transfers: Int?
     @Option(help: "Measure the receipt latency of one transfer in this many (default: about 100 samples a second).")
     var sampleEvery: Int?
@@ -38,8 +38,8 @@ struct BenchRun: AsyncParsableCommand {
         help: "When a run's node finishes no proof, prove a batch of this many transfers alone after the runs (on every core) and report the prover's rate from it (default: the node's batch size); 0 skips.")
     var proverSample: Int = NodeConfig.Batch.defaultMaxOperations
     @Option(
-        help: "The node's batch prover: stark (every batch, on every core), background (every core, at low priority) or none (the sequencer alone).")
-    var prover: String = "stark"
+        help: "The node's batch prover: background (the node's default: every batch, on every core at idle priority), stark (at normal priority, beside blocks and requests) or none (the sequencer alone).")
+    var prover: String = "background"
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
     var blockInterval: String = "50ms"
 
@@ -122,7 +122,7 @@ struct BenchRun: AsyncParsableCommand {
 
     static func runOnce(
         chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
-        settings: LoadDriver.Settings, keep: String?, prover: String = "stark", console: Console
+        settings: LoadDriver.Settings, keep: String?, prover: String = "background", console: Console
     ) async throws -> BenchResult {
         let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
         guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {

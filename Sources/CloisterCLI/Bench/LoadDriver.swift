@@ -162,6 +162,11 @@ final class LoadDriver: @unchecked Sendable {
             let interval = Double(settings.batch) / (rate * share)
             let offset = Double(connection) / Double(senders.count) * interval
             due = start + UInt64((Double(requestCounts[connection]) * interval + offset) * 1e9)
+            // Next due after the end (slow rates, big batches): done now, not after a wait past the end.
+            if due >= stopAt {
+                connectionDone()
+                return
+            }
             if due > now {
                 loop.scheduleTask(in: .nanoseconds(Int64(due - now))) { self.pump(connection) }
                 return

@@ -93,8 +93,12 @@ public struct NodeConfig: Sendable {
         public var prover: Prover
         /// How many batches are proven at once (each proof already uses every core).
         public var proverWorkers: Int
-        /// Prove on low-priority threads (nice 10, one per core), leaving the cores to block production and the API first.
-        public var proverBackground = false
+        /// Build witnesses and prove at idle priority (`SCHED_IDLE`, one thread per core): every
+        /// core while nothing else wants them, none while blocks and requests do. On by default:
+        /// at normal priority a STARK prover on the sequencer's cores cut a two-core node from
+        /// 14,291 to 2,772 transfers/s; at idle priority it costs the sequencer nothing measurable,
+        /// and an idle node proves as fast. `false` suits a machine that only proves.
+        public var proverBackground = true
 
         public enum Prover: String, Sendable {
             /// STARK batch proofs (BatchProof module); batches go on to proven and executed.
@@ -250,7 +254,7 @@ public struct NodeConfig: Sendable {
                 }
                 settlement.proverWorkers = workers
             }
-            settlement.proverBackground = try table.optionalBoolean("prover_background") ?? false
+            settlement.proverBackground = try table.optionalBoolean("prover_background") ?? true
             try table.finish()
         }
         let proven = settlement.enabled && settlement.prover == .stark
