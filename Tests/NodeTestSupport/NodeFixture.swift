@@ -23,7 +23,7 @@ public struct NodeFixture: Sendable {
 
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
-        mempoolMaxTransactions: Int? = nil
+        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -40,6 +40,7 @@ public struct NodeFixture: Sendable {
             max_blocks = \(maxBlocksPerBatch)
             max_interval_ms = \(maxBatchIntervalMs)
             max_operations = \(maxBatchOperations)
+            \(maxSealedAwaitingRoot.map { "max_sealed_awaiting_root = \($0)" } ?? "")
             [storage]
             data_dir = "data"
             master_key_file = "master.key"

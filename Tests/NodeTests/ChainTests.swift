@@ -95,6 +95,37 @@ import Transactions
         #expect(await chain.account(fixture.alice.address).nonce == 18)
     }
 
+    /// While `max_sealed_awaiting_root` sealed batches wait for the account tree, block
+    /// production pauses (their changes wait in memory); it resumes once the tree catches up.
+    @Test func blockProductionPausesWhileSealedBatchesAwaitTheirRoot() async throws {
+        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4, maxSealedAwaitingRoot: 2)
+        let chain = try await fixture.openChain()
+        for nonce in 0..<18 {
+            _ = try await chain.submit(
+                raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1, nonce: UInt64(nonce)))
+        }
+        // The account tree is not followed yet: two full batches are sealed, then production waits.
+        #expect(try await chain.produceBlocks(maximumBlocks: 32) == 2)
+        #expect(await chain.sealedBatchesAwaitingRoot == 2)
+        #expect(try await chain.produceBlocks(maximumBlocks: 32) == 0)
+        #expect(await chain.pendingCount == 10, "admitted transactions wait in the mempool")
+
+        let commitment = Task { try await chain.runStateCommitment() }
+        await chain.awaitBatch(2)
+        #expect(await chain.sealedBatchesAwaitingRoot == 0)
+        // 10 left: blocks of 4 and 4 seal two more batches (production may wait for their roots), then 2.
+        #expect(try await chain.produceBlocks(maximumBlocks: 32) >= 2)
+        await chain.awaitBatch(4)
+        for _ in 0..<100 where await chain.pendingCount > 0 {
+            try await chain.produceBlocks(maximumBlocks: 32)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await chain.pendingCount == 0)
+        #expect(await chain.account(fixture.alice.address).nonce == 18)
+        await chain.finishStateCommitment()
+        try await commitment.value
+    }
+
     @Test func failedOperationIsIncludedWithStatusZeroAndConsumesNonce() async throws {
         let fixture = try NodeFixture()
         let chain = try await fixture.openChain()

@@ -804,12 +804,36 @@ public actor Chain {
     @discardableResult
     public func produceBlocks(maximumBlocks: Int) async throws -> Int {
         var produced = 0
-        while produced < maximumBlocks, try await produceBlock() != nil {
+        while produced < maximumBlocks, !waitingForStateCommitment(), try await produceBlock() != nil {
             produced += 1
             if !lastBlockFilledItsBatch { break }
         }
         try sealBatchIfDue()
         return produced
+    }
+
+    /// Sealed batches whose account-tree root is not recorded yet.
+    public var sealedBatchesAwaitingRoot: Int { Int(openBatch.number - 1 - Swift.min(openBatch.number - 1, latestBatch.number)) }
+
+    /// Set while block production waits for the account tree (logged once per wait).
+    private var pausedForStateCommitment = false
+
+    /// True when `batch.max_sealed_awaiting_root` sealed batches wait for their root: block
+    /// production pauses (admissions go on until the mempool is full) until the tree catches up.
+    private func waitingForStateCommitment() -> Bool {
+        let waiting = sealedBatchesAwaitingRoot
+        let paused = waiting >= config.batch.maxSealedAwaitingRoot
+        if paused != pausedForStateCommitment {
+            pausedForStateCommitment = paused
+            if paused {
+                logger.warning(
+                    "block production paused: sealed batches wait for the account tree",
+                    metadata: ["waiting": "\(waiting)", "max_sealed_awaiting_root": "\(config.batch.maxSealedAwaitingRoot)"])
+            } else {
+                logger.notice("block production resumed: the account tree caught up", metadata: ["waiting": "\(waiting)"])
+            }
+        }
+        return paused
     }
 
     /// Seals the open batch at the head when its time is up and it holds transactions.
