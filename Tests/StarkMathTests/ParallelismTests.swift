@@ -55,11 +55,35 @@ import Testing
         #expect(sorted.count == 20 * 16)
         #expect(sorted.reduce(0) { $0 + $1.count } == 20 * (1 << 16))
         #expect(nestedChunks == 1, "a nested bulk operation inside a chunk runs inline")
-        if Parallelism.coreCount > 1 {
-            #expect(helperIdle == [true], "chunks off the calling thread run on SCHED_IDLE helpers")
-        }
+        // Helpers get chunks only when a core is free for them (the suite runs in parallel),
+        // but any chunk that ran off the calling thread ran on a SCHED_IDLE helper.
+        #expect(!helperIdle.contains(false), "chunks off the calling thread run on SCHED_IDLE helpers")
         // Outside the scope, work goes back to Dispatch's threads.
         #expect(Self.chunks(.automatic).count > 1)
+    }
+
+    /// A helper picks up work once the calling thread leaves it a core (here: it waits inside
+    /// its chunk for another chunk to run), and runs it under SCHED_IDLE.
+    @Test func aHelperRunsChunksUnderSchedIdle() {
+        guard Parallelism.coreCount > 1 else { return }
+        let otherChunkRan = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        var helperIdle = [Bool]()
+        var waited = DispatchTimeoutResult.success
+        let caller = pthread_self()
+        Parallelism.atLowPriority {
+            Parallelism.automatic.forEachChunk(count: 2, minimumChunk: 1) { _ in
+                if pthread_equal(pthread_self(), caller) != 0 {
+                    // Bounded: a SCHED_IDLE helper runs only when a core is free, and the suite is busy.
+                    waited = otherChunkRan.wait(timeout: .now() + 120)
+                } else {
+                    lock.withLock { helperIdle.append(ThreadPriority.currentThreadIsIdle) }
+                    otherChunkRan.signal()
+                }
+            }
+        }
+        #expect(waited == .success, "no helper ran the other chunk within 120 s")
+        #expect(helperIdle == [true])
     }
 
     /// Each priority lowers only the thread that asks for it: `idle` is SCHED_IDLE, `lowered` nice 10.

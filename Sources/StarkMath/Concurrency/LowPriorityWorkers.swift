@@ -28,6 +28,8 @@ final class LowPriorityWorkers: Sendable {
     private struct Job: @unchecked Sendable {
         let work: () -> Void
         let done: DispatchGroup
+        /// The bulk operation it belongs to (its chunk counter).
+        let operation: ObjectIdentifier
     }
 
     /// The chunk counter a bulk operation's participants share.
@@ -73,13 +75,23 @@ final class LowPriorityWorkers: Sendable {
                     }
                 }
             }
+            let operation = ObjectIdentifier(counter)
             for _ in 0..<min(helperCount, chunkCount - 1) {
                 done.enter()
-                let job = Job(work: participate, done: done)
+                let job = Job(work: participate, done: done, operation: operation)
                 queue.withLock { $0.append(job) }
                 available.signal()
             }
             participate()
+            // Every chunk is taken. Participations no helper has picked up yet (a helper busy
+            // with another operation, or starved by normal-priority work) are withdrawn rather
+            // than waited for; only helpers inside a chunk are waited for.
+            let withdrawn = queue.withLock { jobs in
+                let before = jobs.count
+                jobs.removeAll { $0.operation == operation }
+                return before - jobs.count
+            }
+            for _ in 0..<withdrawn { done.leave() }
             done.wait()
         }
     }
