@@ -110,4 +110,8 @@ public protocol ChainStore: Sendable {
     func appendAuditRecords(_ records: [[UInt8]], blockNumber: UInt64) throws(StoreError)
     /// Sets named values outside a block write (e.g. a batch's state root, computed later).
     func putMetadata(_ values: [String: [UInt8]]) throws(StoreError)
+    /// A 32-byte secret for `purpose`, derived from the store's own key material: the same for
+    /// every process that opens this chain, different on every other chain and for every
+    /// other purpose. Session tokens and member block views are keyed with it.
+    func derivedSecret(purpose: String) -> [UInt8]
 }

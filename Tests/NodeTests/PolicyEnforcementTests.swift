@@ -106,8 +106,13 @@ import Transactions
         ).rawBytes
     }
 
-    /// Each rule kind refuses at admission with its rule id, and nothing is queued.
-    @Test(arguments: 0..<cases.count)
+    /// Rules whose outcome depends on other members' holdings: admission cannot decide them
+    /// without becoming an oracle on those holdings (docs/PRIVACY.md), so they decide at execution.
+    static let decidedAtExecutionOnly: Set<String> = ["eurd-holders"]
+
+    /// Each rule kind that reads only the sender's own data refuses at admission with its rule
+    /// id, and nothing is queued.
+    @Test(arguments: (0..<cases.count).filter { !decidedAtExecutionOnly.contains(cases[$0].rule) })
     func ruleRefusesAtAdmission(_ index: Int) async throws {
         let rule = Self.cases[index]
         let fixture = try NodeFixture()
@@ -137,6 +142,25 @@ import Transactions
         #expect(await chain.pendingCount == 0)
         try await chain.produceBlock()
         #expect(try chain.auditEntries().contains { $0.kind == .policyDecision && $0.rule == rule.rule && $0.outcome == "deny" })
+    }
+
+    /// A holder limit reads how many others hold the asset: admission lets the transfer in
+    /// (the sender learns nothing of the holder count), execution refuses it with a failed
+    /// receipt naming the rule, the nonce consumed, and the refusal audited.
+    @Test func holderLimitIsDecidedAtExecutionNotAdmission() async throws {
+        let rule = try #require(Self.cases.first { $0.rule == "eurd-holders" })
+        let fixture = try NodeFixture()
+        let directory = fixture.directory + "/policy"
+        try Self.writePolicy(fixture, into: directory, compliance: rule.compliance)
+        let chain = try await openChain(fixture, policy: try Self.load(directory, fixture))
+        let hash = try await chain.submit(raw: operation(fixture, mint: false, nonce: 0))
+        #expect(await chain.pendingCount == 1)
+        try await chain.produceBlock()
+        let included = try #require(try chain.transaction(hash: hash))
+        #expect(!included.receipt.succeeded)
+        #expect(included.receipt.revertReason?.hasPrefix("policy rule eurd-holders:") == true)
+        #expect(await chain.account(fixture.alice.address).nonce == 1)
+        #expect(try chain.auditEntries().contains { $0.kind == .policyDecision && $0.rule == "eurd-holders" && $0.outcome == "deny" })
     }
 
     /// Each rule kind is decided again at execution: a transaction admitted under a permissive

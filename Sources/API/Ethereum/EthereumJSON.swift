@@ -11,7 +11,8 @@ enum EthereumJSON {
     static func hash(_ value: Hash32) -> JSON { .string(value.hex) }
     static func address(_ value: Address) -> JSON { .string(value.hex) }
 
-    static func block(_ block: SequencedBlock, transactions: [JSON]) -> JSON {
+    /// A block as the caller sees it (`MemberView.SeenBlock`).
+    static func block(_ block: MemberView.SeenBlock, transactions: [JSON]) -> JSON {
         let header = block.header
         return .object([
             ("number", quantity(header.number)),
@@ -27,7 +28,7 @@ enum EthereumJSON {
             ("difficulty", quantity(header.difficulty)),
             ("totalDifficulty", quantity(UInt64(0))),
             ("extraData", data(header.extraData)),
-            ("size", quantity(UInt64(block.encoded.count))),
+            ("size", quantity(UInt64(block.size))),
             ("gasLimit", quantity(header.gasLimit)),
             ("gasUsed", quantity(header.gasUsed)),
             ("timestamp", quantity(header.timestamp)),
@@ -38,25 +39,31 @@ enum EthereumJSON {
         ])
     }
 
-    static func transaction(_ included: IncludedTransaction) -> JSON {
+    /// A transaction as the caller sees it. Its sender (and an auditor) sees it whole; another
+    /// party sees it with the sender's nonce and signature withheld (zero): the nonce counts
+    /// the sender's transactions with everyone, and the hash stays a hiding commitment only
+    /// while the signature is unknown.
+    static func transaction(_ seen: MemberView.SeenTransaction) -> JSON {
+        let included = seen.included
         let signed = included.signed
         let transaction = signed.transaction
+        let withheld = !seen.isOwn
         var members: [(String, JSON)] = [
-            ("blockHash", hash(included.blockHash)),
+            ("blockHash", hash(seen.blockHash)),
             ("blockNumber", quantity(included.blockNumber)),
             ("from", address(included.sender)),
             ("gas", quantity(transaction.gasLimit)),
             ("gasPrice", quantity(transaction.type == .dynamicFee ? transaction.maxFeePerGas : transaction.gasPrice)),
             ("hash", hash(signed.hash)),
             ("input", data(transaction.data)),
-            ("nonce", quantity(transaction.nonce)),
+            ("nonce", quantity(withheld ? 0 : transaction.nonce)),
             ("to", transaction.to.map(address) ?? .null),
-            ("transactionIndex", quantity(UInt64(included.position))),
+            ("transactionIndex", quantity(UInt64(seen.index))),
             ("value", quantity(transaction.value)),
             ("type", quantity(UInt64(transaction.type.rawValue))),
-            ("v", quantity(signed.v)),
-            ("r", quantity(signed.signature.r)),
-            ("s", quantity(signed.signature.s)),
+            ("v", quantity(withheld ? 0 : signed.v)),
+            ("r", quantity(withheld ? .zero : signed.signature.r)),
+            ("s", quantity(withheld ? .zero : signed.signature.s)),
         ]
         if let chainID = transaction.chainID { members.append(("chainId", quantity(chainID))) }
         if transaction.type == .dynamicFee {
@@ -64,7 +71,7 @@ enum EthereumJSON {
             members.append(("maxPriorityFeePerGas", quantity(transaction.maxPriorityFeePerGas)))
         }
         if transaction.type != .legacy {
-            members.append(("yParity", quantity(UInt64(signed.signature.recoveryID))))
+            members.append(("yParity", quantity(withheld ? 0 : UInt64(signed.signature.recoveryID))))
             members.append(
                 (
                     "accessList",
@@ -79,37 +86,43 @@ enum EthereumJSON {
         return .object(members)
     }
 
-    static func log(_ log: Log, in included: IncludedTransaction, index: Int) -> JSON {
+    /// One log as the caller sees it: `index` counts the logs of the block the caller sees.
+    static func log(_ log: Log, in seen: MemberView.SeenTransaction, index: Int) -> JSON {
         .object([
             ("address", address(log.address)),
             ("topics", .array(log.topics.map(hash))),
             ("data", data(log.data)),
-            ("blockNumber", quantity(included.blockNumber)),
-            ("transactionHash", hash(included.hash)),
-            ("transactionIndex", quantity(UInt64(included.position))),
-            ("blockHash", hash(included.blockHash)),
+            ("blockNumber", quantity(seen.included.blockNumber)),
+            ("transactionHash", hash(seen.included.hash)),
+            ("transactionIndex", quantity(UInt64(seen.index))),
+            ("blockHash", hash(seen.blockHash)),
             ("logIndex", quantity(UInt64(index))),
             ("removed", .bool(false)),
         ])
     }
 
-    /// A receipt with only the logs in `visibleLogs` (indices into the receipt's logs).
-    static func receipt(_ included: IncludedTransaction, visibleLogs: [Int], gasPrice: UInt256) -> JSON {
-        let logs = visibleLogs.map { log(included.receipt.logs[$0], in: included, index: included.firstLogIndex + $0) }
+    /// A receipt as the caller sees it: its logs, index, cumulative gas and bloom count only
+    /// what the caller sees; a failed transaction's sender (and an auditor) also gets the
+    /// reason, as `revertReason` (ABI-encoded `Error(string)`, as Besu answers).
+    static func receipt(_ seen: MemberView.SeenTransaction, gasPrice: UInt256) -> JSON {
+        let included = seen.included
+        let logs = seen.logs.enumerated().map { offset, index in
+            log(included.receipt.logs[index], in: seen, index: seen.firstLogIndex + offset)
+        }
         var bloom = LogsBloom()
-        for index in visibleLogs {
+        for index in seen.logs {
             let entry = included.receipt.logs[index]
             bloom.insert(entry.address)
             for topic in entry.topics { bloom.insert(topic) }
         }
-        return .object([
+        var members: [(String, JSON)] = [
             ("transactionHash", hash(included.hash)),
-            ("transactionIndex", quantity(UInt64(included.position))),
-            ("blockHash", hash(included.blockHash)),
+            ("transactionIndex", quantity(UInt64(seen.index))),
+            ("blockHash", hash(seen.blockHash)),
             ("blockNumber", quantity(included.blockNumber)),
             ("from", address(included.sender)),
             ("to", included.signed.transaction.to.map(address) ?? .null),
-            ("cumulativeGasUsed", quantity(included.cumulativeGasUsed)),
+            ("cumulativeGasUsed", quantity(seen.cumulativeGasUsed)),
             ("gasUsed", quantity(included.receipt.gasUsed)),
             ("effectiveGasPrice", quantity(gasPrice)),
             ("contractAddress", .null),
@@ -117,6 +130,10 @@ enum EthereumJSON {
             ("logsBloom", data(bloom.bytes)),
             ("type", quantity(UInt64(included.signed.transaction.type.rawValue))),
             ("status", quantity(UInt64(included.receipt.succeeded ? 1 : 0))),
-        ])
+        ]
+        if seen.isOwn, !included.receipt.succeeded, let reason = included.receipt.revertReason {
+            members.append(("revertReason", data(ABI.encodeRevert(reason))))
+        }
+        return .object(members)
     }
 }

@@ -6,9 +6,10 @@ import Transactions
 
 /// The Ethereum JSON-RPC methods of rpc.md, answered for one authenticated caller.
 ///
-/// What a caller may not see is answered as if it did not exist: a zero balance and nonce
-/// for foreign accounts, null for foreign transactions and receipts, foreign entries left
-/// out of blocks and log queries. `read_all` callers (auditors) see everything.
+/// Every answer comes from the caller's `MemberView` (docs/PRIVACY.md): what a member may not
+/// see is answered as if it did not exist (a zero balance and nonce for foreign accounts, null
+/// for foreign transactions and receipts), and blocks, receipts and logs are the member's view
+/// of them, counting only what it sees. `read_all` callers (auditors) see everything.
 public struct EthereumRPC: Sendable {
     public static let clientVersion = "cloister/0.1.0"
     /// Widest block range one eth_getLogs call may scan.
@@ -18,13 +19,35 @@ public struct EthereumRPC: Sendable {
     let tokens: [Address: TokenDefinition]
     let chainID: UInt64
     let gasPrice: UInt256
+    /// Keys members' block views (`MemberView.salt`): derived from the chain's own secret.
+    let viewKey: [UInt8]
+    let viewCache = BlockViewCache()
+    let refusalLimiter: PolicyRefusalLimiter
 
     public init(chain: Chain) {
         self.chain = chain
         self.tokens = Dictionary(uniqueKeysWithValues: chain.config.tokens.map { ($0.address, $0) })
         self.chainID = chain.config.chain.chainID
         self.gasPrice = chain.config.chain.gasPrice
+        self.viewKey = chain.secret(purpose: "block-view")
+        self.refusalLimiter = PolicyRefusalLimiter(perMinute: chain.config.policyRefusalsPerMinute)
     }
+
+    /// What `caller` sees of the chain: the one place answers come from.
+    func view(for caller: CallerIdentity) -> MemberView {
+        MemberView(chain: chain, caller: caller, tokens: tokens, key: viewKey, cache: viewCache)
+    }
+
+    /// Every method this node answers. A method must be listed here to be reachable, and the
+    /// cross-member tests fail for a listed method without a row in their matrix, so a new
+    /// method cannot ship without a privacy test.
+    public static let offeredMethods: Set<String> = [
+        "eth_chainId", "net_version", "net_listening", "eth_syncing", "web3_clientVersion", "eth_blockNumber",
+        "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_accounts", "eth_feeHistory", "eth_getBlockByNumber",
+        "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber", "eth_getBalance", "eth_getTransactionCount",
+        "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getLogs", "eth_call", "eth_estimateGas",
+        "eth_sendRawTransaction", "cloister_getWithdrawalProof",
+    ]
 
     /// Methods never offered: signing on the node, node internals, subscriptions over HTTP.
     static let refusedMethods: Set<String> = [
@@ -46,7 +69,8 @@ public struct EthereumRPC: Sendable {
 
     func dispatch(_ request: RPCRequest, caller: CallerIdentity) async throws -> JSON {
         let params = Params(request.params)
-        switch request.method {
+        let method = Self.offeredMethods.contains(request.method) ? request.method : ""
+        switch method {
         case "eth_chainId": return EthereumJSON.quantity(chainID)
         case "net_version": return .string(String(chainID))
         case "net_listening": return .bool(true)
@@ -60,19 +84,19 @@ public struct EthereumRPC: Sendable {
         case "eth_getBlockByNumber":
             return try await block(number: try await blockNumber(params.value(0, "block")), full: try params.bool(1, "full"), caller: caller)
         case "eth_getBlockByHash":
-            guard let number = try chain.blockNumber(hash: try params.hash(0, "block hash")) else { return .null }
+            guard let number = try await view(for: caller).blockNumber(hash: try params.hash(0, "block hash")) else { return .null }
             return try await block(number: number, full: try params.bool(1, "full"), caller: caller)
         case "eth_getBlockTransactionCountByNumber":
-            guard let block = try chain.block(number: try await blockNumber(params.value(0, "block"))) else { return .null }
-            return EthereumJSON.quantity(UInt64(try await visibleTransactions(of: block, caller: caller).count))
+            guard let block = try await view(for: caller).block(number: try await blockNumber(params.value(0, "block"))) else { return .null }
+            return EthereumJSON.quantity(UInt64(block.transactions.count))
         case "eth_getBalance": return try await balance(params, caller: caller)
         case "eth_getTransactionCount": return try await transactionCount(params, caller: caller)
         case "eth_getTransactionByHash":
-            guard let included = try visible(try params.hash(0, "transaction hash"), caller: caller) else { return .null }
-            return EthereumJSON.transaction(included.transaction)
+            guard let seen = try await view(for: caller).transaction(hash: try params.hash(0, "transaction hash")) else { return .null }
+            return EthereumJSON.transaction(seen)
         case "eth_getTransactionReceipt":
-            guard let included = try visible(try params.hash(0, "transaction hash"), caller: caller) else { return .null }
-            return EthereumJSON.receipt(included.transaction, visibleLogs: included.logs, gasPrice: gasPrice)
+            guard let seen = try await view(for: caller).transaction(hash: try params.hash(0, "transaction hash")) else { return .null }
+            return EthereumJSON.receipt(seen, gasPrice: gasPrice)
         case "eth_getLogs": return try await logs(params, caller: caller)
         case "eth_call": return try await call(params, caller: caller)
         case "eth_estimateGas": return try await estimateGas(params, caller: caller)
@@ -105,15 +129,9 @@ public struct EthereumRPC: Sendable {
     }
 
     func block(number: UInt64, full: Bool, caller: CallerIdentity) async throws -> JSON {
-        guard let block = try chain.block(number: number) else { return .null }
-        let transactions = try await visibleTransactions(of: block, caller: caller)
+        guard let block = try await view(for: caller).block(number: number) else { return .null }
         return EthereumJSON.block(
-            block, transactions: transactions.map { full ? EthereumJSON.transaction($0.transaction) : EthereumJSON.hash($0.transaction.hash) })
-    }
-
-    func visibleTransactions(of block: SequencedBlock, caller: CallerIdentity) async throws -> [(transaction: IncludedTransaction, logs: [Int])] {
-        guard !block.transactionHashes.isEmpty else { return [] }
-        return try chain.transactions(blockNumber: block.header.number).compactMap { visibility($0, caller: caller) }
+            block, transactions: block.transactions.map { full ? EthereumJSON.transaction($0) : EthereumJSON.hash($0.included.hash) })
     }
 
     func feeHistory(_ params: Params) async throws -> JSON {
@@ -154,44 +172,6 @@ public struct EthereumRPC: Sendable {
 
     // MARK: - Transactions, receipts, logs
 
-    /// The parties a transaction involves, from its sender and its decoded operation.
-    func parties(of included: IncludedTransaction) -> Set<Address> {
-        var parties: Set<Address> = [included.sender]
-        let transaction = included.signed.transaction
-        if let to = transaction.to, tokens[to] == nil { parties.insert(to) }
-        guard let operation = try? OperationDecoder.operation(for: transaction, tokens: tokens) else { return parties }
-        switch operation {
-        case .nativeTransfer(let to, _), .transfer(_, let to, _), .mint(_, let to, _): parties.insert(to)
-        case .transferFrom(_, let from, let to, _), .forcedTransfer(_, let from, let to, _): parties.formUnion([from, to])
-        case .approve(_, let spender, _): parties.insert(spender)
-        case .burnFrom(_, let from, _): parties.insert(from)
-        case .setAddressFrozen(_, let account, _), .freezePartialTokens(_, let account, _), .unfreezePartialTokens(_, let account, _):
-            parties.insert(account)
-        case .burn, .pause, .unpause, .withdraw: break
-        }
-        return parties
-    }
-
-    /// Whether the caller may see a transaction, and which of its logs: the sender and
-    /// auditors see all logs; another party sees the logs that name it in a topic.
-    func visibility(_ included: IncludedTransaction, caller: CallerIdentity) -> (transaction: IncludedTransaction, logs: [Int])? {
-        let allLogs = Array(included.receipt.logs.indices)
-        if caller.readAll || caller.addresses.contains(included.sender) { return (included, allLogs) }
-        let named = allLogs.filter { index in
-            included.receipt.logs[index].topics.contains { topic in
-                caller.addresses.contains(Address(lastTwentyBytesOf: topic))
-                    && topic.bytes[0..<12].allSatisfy { $0 == 0 }
-            }
-        }
-        guard !named.isEmpty || !parties(of: included).isDisjoint(with: caller.addresses) else { return nil }
-        return (included, named)
-    }
-
-    func visible(_ hash: Hash32, caller: CallerIdentity) throws -> (transaction: IncludedTransaction, logs: [Int])? {
-        guard let included = try chain.transaction(hash: hash) else { return nil }
-        return visibility(included, caller: caller)
-    }
-
     func logs(_ params: Params, caller: CallerIdentity) async throws -> JSON {
         guard case .object = params.value(0, "filter") ?? .null, let filter = params.value(0, "filter") else {
             throw RPCError.invalidParams("eth_getLogs takes one filter object")
@@ -202,7 +182,7 @@ public struct EthereumRPC: Sendable {
             guard let text = blockHash.stringValue, let hash = try? Hash32(hex: text) else {
                 throw RPCError.invalidParams("blockHash must be 32 bytes of hex")
             }
-            guard let number = try chain.blockNumber(hash: hash) else { return .array([]) }
+            guard let number = try await view(for: caller).blockNumber(hash: hash) else { return .array([]) }
             (from, to) = (number, number)
         } else {
             from = try await blockNumber(filter["fromBlock"] ?? .string("latest"))
@@ -218,13 +198,15 @@ public struct EthereumRPC: Sendable {
         to = min(to, head)
         var results = [JSON]()
         if from > to { return .array([]) }
+        let view = view(for: caller)
         for number in from...to {
-            for (included, visibleLogs) in try chain.transactions(blockNumber: number).compactMap({ visibility($0, caller: caller) }) {
-                for index in visibleLogs {
-                    let log = included.receipt.logs[index]
+            guard let block = try await view.block(number: number) else { continue }
+            for seen in block.transactions {
+                for (offset, index) in seen.logs.enumerated() {
+                    let log = seen.included.receipt.logs[index]
                     if let addresses, !addresses.contains(log.address) { continue }
                     guard Self.matches(log.topics, topics) else { continue }
-                    results.append(EthereumJSON.log(log, in: included, index: included.firstLogIndex + index))
+                    results.append(EthereumJSON.log(log, in: seen, index: seen.firstLogIndex + offset))
                 }
             }
         }
@@ -272,6 +254,10 @@ public struct EthereumRPC: Sendable {
 
     // MARK: - Calls and writes
 
+    /// eth_call: a view of a token (on the part of the ledger the caller may see), or a dry run
+    /// of a state-changing call (policy, then execution on that same part of the ledger), which
+    /// answers with the revert reason as Ethereum nodes do, so `contract.functions.f(...).call()`
+    /// shows why a transaction would fail before it is signed.
     func call(_ params: Params, caller: CallerIdentity) async throws -> JSON {
         let object = try params.object(0, "call")
         guard let toText = object["to"]?.stringValue, let to = try? Address(hex: toText) else {
@@ -279,23 +265,29 @@ public struct EthereumRPC: Sendable {
         }
         let data = try Self.callData(object)
         _ = try await blockNumber(params.value(1, "block"))
-        guard let token = tokens[to] else {
-            throw RPCError.executionReverted(reason: "no token at \(to)", data: ABI.encodeRevert("no token at \(to)"))
+        if let token = tokens[to], let selector = ABI.selector(of: data), ABI.function(selector)?.isView ?? true {
+            // A view is a read of the asset: it needs the policy's `read` grant on it (or read_all).
+            if !caller.readAll, let policy = chain.currentPolicy,
+                !caller.addresses.contains(where: { policy.mayRead($0, asset: to) })
+            {
+                throw RPCError.forbidden("your roles grant no read access to \(token.symbol)")
+            }
+            do {
+                if caller.readAll { return EthereumJSON.data(try await chain.call(to: to, data: data)) }
+                return EthereumJSON.data(try await chain.call(to: to, data: data, visible: caller.addresses))
+            } catch {
+                throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
+            }
         }
-        // A view is a read of the asset: it needs the policy's `read` grant on it (or read_all).
-        if !caller.readAll, let policy = chain.currentPolicy,
-            !caller.addresses.contains(where: { policy.mayRead($0, asset: to) })
-        {
-            throw RPCError.forbidden("your roles grant no read access to \(token.symbol)")
+        let (operation, sender) = try await checkedOperation(object, caller: caller, method: "eth_call")
+        let receipt = await chain.simulate(operation, sender: sender, visible: view(for: caller).visibleAddresses)
+        guard receipt.succeeded else {
+            let reason = receipt.revertReason ?? "the call would fail"
+            throw RPCError.executionReverted(reason: reason, data: ABI.encodeRevert(reason))
         }
-        // Views about an account the caller may not see are answered as for an empty account.
-        if let subject = Self.viewSubjects(data), !subject.contains(where: caller.maySee) {
-            return EthereumJSON.data([UInt8](repeating: 0, count: 32))
-        }
-        do {
-            return EthereumJSON.data(try await chain.call(to: to, data: data))
-        } catch {
-            throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
+        switch operation {
+        case .transfer, .transferFrom, .approve: return EthereumJSON.data(ABI.encode([ABI.word(true)]))
+        default: return EthereumJSON.data([UInt8]())
         }
     }
 
@@ -321,7 +313,16 @@ public struct EthereumRPC: Sendable {
     }
 
     func estimateGas(_ params: Params, caller: CallerIdentity) async throws -> JSON {
-        let object = try params.object(0, "transaction")
+        let (operation, _) = try await checkedOperation(try params.object(0, "transaction"), caller: caller, method: "eth_estimateGas")
+        return EthereumJSON.quantity(operation.gasCost)
+    }
+
+    /// The operation a call object describes, with its sender, once policy allows it as it would
+    /// decide now on what the caller may see (`Chain.checkPolicy`): rules that depend on other
+    /// members' holdings decide at execution only, so no answer here depends on them. A refusal
+    /// is audited, counted against the member's refusal rate, and answered as a revert naming
+    /// the rule, which wallets show before signing.
+    func checkedOperation(_ object: JSON, caller: CallerIdentity, method: String) async throws -> (Ledger.Operation, Address) {
         let to = try object["to"].flatMap { value -> Address? in
             guard let text = value.stringValue else { return nil }
             do { return try Address(hex: text) } catch { throw RPCError.invalidParams("to: \(error)") }
@@ -339,14 +340,16 @@ public struct EthereumRPC: Sendable {
         } catch {
             throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
         }
-        // Policy as it would decide now for the caller, so a wallet shows the reason before signing.
         let sender = try Self.sender(object, caller: caller)
-        let decision = await chain.checkPolicy(operation, sender: sender)
+        try refusalLimiter.check(caller.name, metrics: chain.metrics)
+        let decision = await chain.checkPolicy(operation, sender: sender, visible: view(for: caller).visibleAddresses)
         guard decision.isAllowed else {
+            refusalLimiter.record(caller.name)
+            await chain.recordPolicyProbe(decision, sender: sender, member: caller.name, method: method)
             let reason = "policy rule \(decision.ruleID): \(decision.message)"
             throw RPCError.executionReverted(reason: reason, data: ABI.encodeRevert(reason))
         }
-        return EthereumJSON.quantity(operation.gasCost)
+        return (operation, sender)
     }
 
     /// The `from` of a call object: it must be one of the caller's addresses (default: the first).
@@ -365,6 +368,7 @@ public struct EthereumRPC: Sendable {
     }
 
     func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
+        try refusalLimiter.check(caller.name, metrics: chain.metrics)
         switch admission(params, caller: caller) {
         case .refused(let error, let unreadable):
             if let unreadable { await chain.recordAdmissionRefusal(raw: unreadable.raw, unreadable.error) }
@@ -376,6 +380,10 @@ public struct EthereumRPC: Sendable {
                 refusal = nil
             } catch {
                 refusal = error
+            }
+            if case .policyRefused? = refusal {
+                refusalLimiter.record(caller.name)
+                chain.metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
             }
             return try Self.submitted(transaction, refusal: refusal).get()
         }
@@ -422,7 +430,14 @@ public struct EthereumRPC: Sendable {
             }
         }
         if !unreadable.isEmpty { await chain.recordAdmissionRefusals(unreadable) }
+        if !admitted.isEmpty, let throttled = refusalLimiter.refusal(caller.name, metrics: chain.metrics) {
+            return admissions.map { _ in .failure(throttled) }
+        }
         let refusals = admitted.isEmpty ? [] : await chain.enqueue(contentsOf: admitted)
+        for case .policyRefused? in refusals {
+            refusalLimiter.record(caller.name)
+            chain.metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
+        }
         var next = 0
         return admissions.map { admission in
             switch admission {

@@ -102,6 +102,33 @@ public struct LedgerState: Sendable {
         }
     }
 
+    /// The part of the ledger that the owner of `addresses` may see: their accounts, holdings and
+    /// allowances (as owner or spender), and each token's public state (supply, pause) with a
+    /// holder count of the visible holders only. A dry run on it answers the same whatever
+    /// other members hold. Scans the allowances (a rare path: `eth_call` of a state-changing call).
+    public func restricted(to addresses: Set<Address>) -> LedgerState {
+        var view = LedgerState(unchecked: tokens)
+        for address in addresses {
+            if let account = accounts[address] { view.accounts[address] = account }
+            for token in tokens.keys {
+                let key = HoldingKey(token: token, holder: address)
+                if let holding = holdings[key] { view.holdings[key] = holding }
+            }
+        }
+        for (key, amount) in allowances where addresses.contains(key.owner) || addresses.contains(key.spender) {
+            view.allowances[key] = amount
+        }
+        for (token, state) in tokenStates {
+            var visible = state
+            visible.holderCount = UInt64(addresses.count(where: { !(view.holdings[HoldingKey(token: token, holder: $0)]?.balance.isZero ?? true) }))
+            view.tokenStates[token] = visible
+        }
+        return view
+    }
+
+    /// A ledger with already-validated tokens (a restricted copy of this one).
+    private init(unchecked tokens: [Address: TokenDefinition]) { self.tokens = tokens }
+
     // MARK: - Changes and storage
 
     /// Every record changed since the last call, with its final value, in key order; clears the dirty set.

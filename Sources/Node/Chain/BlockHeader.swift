@@ -9,8 +9,11 @@ import Primitives
 ///   commitment that goes to L1. It changes only when a batch is sealed.
 /// - `transactionsRoot` / `receiptsRoot`: binary Keccak-256 Merkle roots over the block's
 ///   transaction hashes / receipt hashes (not Ethereum's Patricia trie).
-/// - `difficulty`, `mixHash`, `nonce`: zero, as on any post-merge chain; `baseFeePerGas` is
-///   the configured gas price (zero by default).
+/// - `mixHash`: a fresh secret 32-byte salt per block (zero on blocks written before it was
+///   added), so that the block hash hides the roots it covers; members never see this header
+///   or its hash, only their own view of the block (API `MemberView`); auditors see both.
+/// - `difficulty`, `nonce`: zero, as on any post-merge chain; `baseFeePerGas` is the configured
+///   gas price (zero by default).
 public struct BlockHeader: Sendable, Equatable {
     /// keccak256(rlp([])): no ommers, ever.
     public static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
@@ -51,6 +54,9 @@ public struct BlockHeader: Sendable, Equatable {
         self.extraData = extraData
         self.baseFeePerGas = baseFeePerGas
     }
+
+    /// 32 random bytes from the CSPRNG: the secret salt of a real header (`mixHash`).
+    public static func freshSalt() -> Hash32 { try! Hash32(SecureRandom.bytes(32)) }
 
     /// The RLP list Ethereum hashes for a London header.
     public var encoded: [UInt8] {

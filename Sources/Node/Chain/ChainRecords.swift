@@ -63,6 +63,20 @@ public struct IncludedTransaction: Sendable, Equatable {
     /// keccak256 of the receipt fields, the leaf of the block's receipts root.
     public var receiptHash: Hash32 { receiptHash(encodedLogs: Self.encodedLogs(receipt.logs)) }
 
+    /// keccak256(rlp([status, cumulativeGasUsed, logs])): the receipt leaf for any selection of
+    /// a block's receipts (a member's view counts only its own gas and logs).
+    public static func receiptHash(succeeded: Bool, cumulativeGasUsed: UInt64, logs: [Log]) -> Hash32 {
+        let encodedLogs = encodedLogs(logs)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(encodedLogs.count + 16)
+        RLP.encodeList(into: &bytes) { out in
+            RLP.encode(UInt64(succeeded ? 1 : 0), into: &out)
+            RLP.encode(cumulativeGasUsed, into: &out)
+            out.append(contentsOf: encodedLogs)
+        }
+        return Keccak256.hash(bytes)
+    }
+
     /// The receipt hash with the logs already encoded (a block encodes each transaction's logs
     /// once, for this and for the storage form).
     func receiptHash(encodedLogs: [UInt8]) -> Hash32 {
@@ -208,8 +222,8 @@ public struct StoredLedgerEntry: Sendable, Equatable {
 
 /// A binary Keccak-256 Merkle root (odd nodes are paired with themselves; empty is the
 /// hash of nothing). Used for the header's transactions and receipts roots.
-enum KeccakMerkle {
-    static func root(_ leaves: [Hash32]) -> Hash32 {
+public enum KeccakMerkle {
+    public static func root(_ leaves: [Hash32]) -> Hash32 {
         guard !leaves.isEmpty else { return Keccak256.hash([UInt8]()) }
         var level = leaves
         while level.count > 1 {

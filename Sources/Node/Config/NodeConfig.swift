@@ -69,6 +69,11 @@ public struct NodeConfig: Sendable {
     public var masterKeyFile: String
     public var listenHost: String
     public var listenPort: Int
+    /// `[api] policy_refusals_per_minute`: policy refusals one member may provoke before
+    /// execution in a minute (estimateGas, eth_call, admission); past it, those calls are
+    /// refused until the minute has passed (a probe of others' state must stay slow and visible).
+    public var policyRefusalsPerMinute: Int = NodeConfig.defaultPolicyRefusalsPerMinute
+    public static let defaultPolicyRefusalsPerMinute = 30
     /// The admin and audit API (`/admin/v1/…`, `/metrics`): a separate, read-only listener.
     /// nil when `[admin] listen = "off"`.
     public var adminListen: (host: String, port: Int)?
@@ -220,6 +225,8 @@ public struct NodeConfig: Sendable {
         let api = try root.table("api")
         let listen = try api.string("listen")
         let (host, port) = try parseListenAddress(listen, reader: api, key: "listen")
+        let policyRefusalsPerMinute =
+            try api.optionalInteger("policy_refusals_per_minute", in: 1...1_000_000) ?? Self.defaultPolicyRefusalsPerMinute
         try api.finish()
 
         var adminListen: (host: String, port: Int)? = ("127.0.0.1", 8546)
@@ -372,6 +379,7 @@ public struct NodeConfig: Sendable {
             listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile,
             settlement: settlement, oidc: oidc, policyDirectory: policyDirectory, tokens: tokens, accounts: accounts)
         config.syntheticAccounts = synthetic
+        config.policyRefusalsPerMinute = policyRefusalsPerMinute
         return config
     }
 

@@ -57,6 +57,9 @@ public actor Chain {
     private var pendingDeposits: [Deposit] = []
     /// At most this many deposits are applied per block.
     static let depositsPerBlock = 1_000
+    /// Milliseconds since the Unix epoch: block timestamps, admission and audit times. The wall
+    /// clock unless a test pins it (two chains on the same block schedule).
+    nonisolated let clock: @Sendable () -> UInt64
 
     /// The batch being filled; persisted with every block so a restart resumes it.
     struct OpenBatch: Equatable {
@@ -97,8 +100,10 @@ public actor Chain {
     private init(
         config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
         head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch,
-        policy: CompiledPolicy?, windows: TransferWindows, openContents: BatchContents
+        policy: CompiledPolicy?, windows: TransferWindows, openContents: BatchContents,
+        clock: (@Sendable () -> UInt64)?
     ) {
+        self.clock = clock ?? { Chain.nowMilliseconds() }
         self.openContents = openContents
         self.policy = policy.map(PolicyEngine.init(policy:))
         self.policyInForce.withLock { $0 = policy }
@@ -123,8 +128,10 @@ public actor Chain {
 
     /// Opens the chain in `store`: writes genesis on an empty store, otherwise restores the
     /// ledger, slots, account tree and batch progress from it.
+    /// - Parameter clock: milliseconds since the Unix epoch; nil for the wall clock.
     public static func open(
-        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy? = nil
+        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy? = nil,
+        clock: (@Sendable () -> UInt64)? = nil
     ) async throws -> Chain {
         if let storedID = try store.metadata(chainIDKey) {
             let id = storedID.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -135,7 +142,7 @@ public actor Chain {
             }
         }
         guard let storedHead = try store.head() else {
-            return try await genesis(config: config, store: store, logger: logger, policy: policy)
+            return try await genesis(config: config, store: store, logger: logger, policy: policy, clock: clock)
         }
 
         let started = ContinuousClock.now
@@ -174,7 +181,7 @@ public actor Chain {
         let latestBatch = try BatchRecord(encoded: latestBytes)
         var openBatch =
             try store.metadata(OpenBatch.key).flatMap(OpenBatch.init(encoded:))
-            ?? OpenBatch(number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: nowMilliseconds(), transactionCount: 0)
+            ?? OpenBatch(number: latestBatch.number + 1, firstBlock: latestBatch.lastBlock + 1, startedAt: clock?() ?? nowMilliseconds(), transactionCount: 0)
         var openContents =
             try store.metadata(BatchContents.openKey).map { try BatchContents(encoded: $0) }
             ?? BatchContents(firstDepositIndex: latestBatch.nextDepositIndex)
@@ -210,7 +217,8 @@ public actor Chain {
             ])
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
-            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents)
+            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents,
+            clock: clock)
         if let last = try store.lastAuditRow() {
             await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
         }
@@ -228,7 +236,7 @@ public actor Chain {
 
     /// Records `policy` as governing from the next block: its history entry, its overview and an audit entry.
     private func recordPolicyInForce(_ policy: CompiledPolicy, replacing previous: String?) throws {
-        let now = Self.nowMilliseconds()
+        let now = clock()
         var history = policyHistory
         history.append(.init(hash: policy.hash.hex, fromBlock: head.header.number + 1, since: now))
         try store.putMetadata([PolicyHistory.key: history.encoded, PolicyHistory.overviewKey(policy.hash): policy.overview.encoded])
@@ -260,7 +268,8 @@ public actor Chain {
 
     /// Block 0 holds the genesis state; batch 0 is that block alone.
     private static func genesis(
-        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy?
+        config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy?,
+        clock: (@Sendable () -> UInt64)?
     ) async throws -> Chain {
         var ledger: LedgerState
         do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
@@ -277,12 +286,13 @@ public actor Chain {
         }
         let tree = try AccountTree.rebuilt(from: leaves)
         let root = LedgerLeaf.hash(tree.root)
-        let timestamp = nowMilliseconds()
-        let header = BlockHeader(
+        let timestamp = clock?() ?? nowMilliseconds()
+        var header = BlockHeader(
             parentHash: .zero, beneficiary: .zero, stateRoot: root, transactionsRoot: KeccakMerkle.root([]),
             receiptsRoot: KeccakMerkle.root([]), logsBloom: .empty, number: 0, gasLimit: config.chain.blockGasLimit,
             gasUsed: 0, timestamp: timestamp / 1000, extraData: policy?.hash.bytes ?? [],
             baseFeePerGas: config.chain.gasPrice)
+        header.mixHash = BlockHeader.freshSalt()
         let block = SequencedBlock(header: header, transactionHashes: [])
         var genesisEntry = AuditEntry(kind: .genesis, time: timestamp, block: 0, detail: "genesis of chain \(config.chain.chainID)")
         genesisEntry.previous = Hash32.zero.hex
@@ -309,7 +319,7 @@ public actor Chain {
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
             latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows(),
-            openContents: BatchContents(firstDepositIndex: 0))
+            openContents: BatchContents(firstDepositIndex: 0), clock: clock)
         await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
         await chain.setPolicyHistory(history)
         return chain
@@ -340,7 +350,7 @@ public actor Chain {
         metrics.transactionRefused(reason: error.metricReason)
         pendingAudit.append(
             AuditEntry(
-                kind: .admissionRefused, time: Self.nowMilliseconds(), transaction: hash.hex, actor: sender?.checksummed,
+                kind: .admissionRefused, time: clock(), transaction: hash.hex, actor: sender?.checksummed,
                 outcome: "refused", detail: error.description))
     }
 
@@ -348,7 +358,7 @@ public actor Chain {
     /// a nonce gap: each was admitted, so its sender (and the auditor) can see why it never ran.
     private func recordEvictions(_ evicted: [AdmittedTransaction]) {
         metrics.transactionsEvicted(evicted.count)
-        let now = Self.nowMilliseconds()
+        let now = clock()
         for transaction in evicted {
             pendingAudit.append(
                 AuditEntry(
@@ -383,7 +393,7 @@ public actor Chain {
 
     /// The stateful half: nonce ordering and pool bounds.
     public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
-        try enqueue(transaction, timestamp: Self.nowMilliseconds() / 1000)
+        try enqueue(transaction, timestamp: clock() / 1000)
     }
 
     /// The stateful half for many transactions at once (a JSON-RPC batch): one hop onto the
@@ -391,7 +401,7 @@ public actor Chain {
     /// while a block is produced. Each transaction is decided on its own, in the order given;
     /// the result holds nil where it was queued and the refusal where it was not.
     public func enqueue(contentsOf transactions: [AdmittedTransaction]) -> [AdmissionError?] {
-        let timestamp = Self.nowMilliseconds() / 1000
+        let timestamp = clock() / 1000
         return transactions.map { transaction -> AdmissionError? in
             do throws(AdmissionError) {
                 try enqueue(transaction, timestamp: timestamp)
@@ -411,9 +421,12 @@ public actor Chain {
         do throws(AdmissionError) {
             // Fast refusal at admission; the sequencer decides again, authoritatively, at execution.
             if let policy {
+                // On the sender's view of the ledger: the answer must not depend on other
+                // members' holdings (docs/PRIVACY.md); execution decides on the real state.
                 let decision = policy.evaluate(
-                    transaction.operation, sender: transaction.sender, timestamp: timestamp, ledger: ledger,
-                    windows: windows)
+                    transaction.operation, sender: transaction.sender, timestamp: timestamp,
+                    ledger: MemberLedgerView(ledger, owner: transaction.sender),
+                    windows: windowsSeen(by: transaction.sender, others: [], for: transaction.operation))
                 if !decision.isAllowed {
                     pendingAudit.append(Self.auditDecision(decision, transaction: transaction, block: nil, stage: "admission"))
                     metrics.transactionRefused(reason: "policy:\(decision.ruleID)")
@@ -431,10 +444,55 @@ public actor Chain {
         }
     }
 
-    /// What policy would decide for `operation` by `sender` now (eth_estimateGas), without queueing anything.
-    public func checkPolicy(_ operation: Ledger.Operation, sender: Address) -> PolicyDecision {
+    /// What policy would decide for `operation` by `sender` now (eth_estimateGas, eth_call),
+    /// without queueing anything.
+    /// - Parameter visible: the caller's addresses: the decision is taken on the part of the
+    ///   ledger they may see (`MemberLedgerView`); nil for `read_all` callers (the real state).
+    public func checkPolicy(_ operation: Ledger.Operation, sender: Address, visible: Set<Address>?) -> PolicyDecision {
         guard let policy else { return .allow }
-        return policy.evaluate(operation, sender: sender, timestamp: Self.nowMilliseconds() / 1000, ledger: ledger, windows: windows)
+        let timestamp = clock() / 1000
+        guard let visible else {
+            return policy.evaluate(operation, sender: sender, timestamp: timestamp, ledger: ledger, windows: windows)
+        }
+        return policy.evaluate(
+            operation, sender: sender, timestamp: timestamp, ledger: MemberLedgerView(ledger, owner: sender, others: visible),
+            windows: windowsSeen(by: sender, others: visible, for: operation))
+    }
+
+    /// The transfer-window usage a member's view may count: a `transferFrom` of another
+    /// holder's tokens must not reveal that holder's recent volume to the spender.
+    private func windowsSeen(by sender: Address, others: Set<Address>, for operation: Ledger.Operation) -> TransferWindows {
+        if case .transferFrom(_, let from, _, _) = operation, from != sender, !others.contains(from) { return TransferWindows() }
+        return windows
+    }
+
+    /// Audits a policy refusal answered to a member before anything was queued (`eth_estimateGas`,
+    /// `eth_call`): every refusal a member provokes leaves a trace, wherever it was asked.
+    public func recordPolicyProbe(_ decision: PolicyDecision, sender: Address, member: String, method: String) {
+        metrics.policyRefusalProvoked(member: member, entry: method)
+        let inputs = decision.inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        pendingAudit.append(
+            AuditEntry(
+                kind: .policyDecision, time: clock(), actor: sender.checksummed, rule: decision.ruleID,
+                asset: decision.inputs["asset"], outcome: "deny",
+                detail: "\(method) by member \(member): \(decision.message)" + (inputs.isEmpty ? "" : " [\(inputs)]")))
+    }
+
+    /// A dry run of `operation` by `sender` on the state `sender`'s member may see (`eth_call`
+    /// of a state-changing call): its receipt, or why it would fail. Nothing is kept.
+    /// - Parameter visible: the caller's addresses; nil for `read_all` callers (the real state).
+    public func simulate(_ operation: Ledger.Operation, sender: Address, visible: Set<Address>?) -> ExecutionReceipt {
+        var state: LedgerState
+        if let visible {
+            state = ledger.restricted(to: visible.union([sender]))
+        } else {
+            state = ledger
+        }
+        let nonce = state.account(sender).nonce
+        guard let receipt = try? StateTransition.execute(operation, sender: sender, nonce: nonce, state: &state) else {
+            return ExecutionReceipt(succeeded: false, gasUsed: operation.gasCost, logs: [], revertReason: "the sender's nonce is exhausted")
+        }
+        return receipt
     }
 
     /// The compiled policy in force, if any (the API reads membership and permissions from it
@@ -457,7 +515,7 @@ public actor Chain {
 
     /// Records a refused reload: the old policy stays.
     public func recordPolicyRejected(_ reason: String) {
-        pendingAudit.append(AuditEntry(kind: .policyRejected, time: Self.nowMilliseconds(), outcome: "rejected", detail: reason))
+        pendingAudit.append(AuditEntry(kind: .policyRejected, time: clock(), outcome: "rejected", detail: reason))
     }
 
     static func auditDecision(_ decision: PolicyDecision, transaction: AdmittedTransaction, block: UInt64?, stage: String) -> AuditEntry {
@@ -501,7 +559,7 @@ public actor Chain {
     /// withdrawal of the same batch (claimable once it executes). Both are audited.
     private func applyDeposits(_ deposits: [Deposit], block: UInt64, batch: UInt64, contents: inout BatchContents) -> [AuditEntry] {
         var audit = [AuditEntry]()
-        let now = Self.nowMilliseconds()
+        let now = clock()
         for deposit in deposits {
             let asset = deposit.asset == .zero ? "native" : deposit.asset.checksummed
             var refusal = policy.flatMap { Self.depositRefusal(deposit, policy: $0.policy) }
@@ -576,7 +634,7 @@ public actor Chain {
         var bloom = LogsBloom()
         var bloomedAddresses = Set<Address>()
         var bloomedTopics = Set<Hash32>()
-        let blockTime = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000) / 1000
+        let blockTime = Swift.max(clock(), head.header.timestamp * 1000) / 1000
         var denials = [AuditEntry]()
         var allowed = 0
         let windowsBefore = windows
@@ -648,7 +706,7 @@ public actor Chain {
             leafEntries.append(.init(slot: Int(slot), key: change.key, value: change.value, blinding: stored.blinding))
         }
 
-        let timestampMs = Swift.max(Self.nowMilliseconds(), head.header.timestamp * 1000)
+        let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
         var batch = openBatch
         // Deposits count as operations: a batch holding only deposits is sealed by time like any other.
         batch.transactionCount += UInt64(selected.count + deposits.count)
@@ -766,11 +824,14 @@ public actor Chain {
         }
         let logEncodings = included.map { IncludedTransaction.encodedLogs($0.receipt.logs) }
         let receiptHashes = zip(included, logEncodings).map { $0.receiptHash(encodedLogs: $1) }
-        let header = BlockHeader(
+        var header = BlockHeader(
             parentHash: assembly.parentHash, beneficiary: .zero, stateRoot: assembly.stateRoot,
             transactionsRoot: KeccakMerkle.root(transactionHashes), receiptsRoot: KeccakMerkle.root(receiptHashes),
             logsBloom: assembly.logsBloom, number: number, gasLimit: assembly.gasLimit, gasUsed: assembly.gasUsed,
             timestamp: assembly.timestampMs / 1000, extraData: assembly.extraData, baseFeePerGas: assembly.baseFeePerGas)
+        // The salt makes the real hash a hiding commitment: without it, every root (and so the
+        // hash) could be recomputed from guessed amounts.
+        header.mixHash = BlockHeader.freshSalt()
         let block = SequencedBlock(header: header, transactionHashes: transactionHashes)
         for index in included.indices { included[index].blockHash = block.hash }
         let transactions = zip(included, logEncodings).map { TransactionWrite(hash: $0.hash, payload: $0.encoded(encodedLogs: $1)) }
@@ -838,7 +899,7 @@ public actor Chain {
 
     /// Seals the open batch at the head when its time is up and it holds transactions.
     public func sealBatchIfDue() throws {
-        let now = Self.nowMilliseconds()
+        let now = clock()
         guard openBatch.transactionCount > 0, head.header.number >= openBatch.firstBlock,
             now - openBatch.startedAt >= UInt64(config.batch.maxInterval.components.seconds * 1000)
                 + UInt64(config.batch.maxInterval.components.attoseconds / 1_000_000_000_000_000)
@@ -980,6 +1041,12 @@ public actor Chain {
         try TokenView.call(to: to, data: data, state: ledger)
     }
 
+    /// A view call (`eth_call`) against the part of the current state the owner of `visible`
+    /// may see (`LedgerState.restricted`): another holder reads as empty, by construction.
+    public func call(to: Address, data: [UInt8], visible: Set<Address>) throws(LedgerError) -> [UInt8] {
+        try TokenView.call(to: to, data: data, state: ledger.restricted(to: visible))
+    }
+
     /// The account-tree root over the state as far as the tracker has followed it.
     public func currentStateRoot() async throws -> Hash32 { LedgerLeaf.hash(try await tracker.currentRoot()) }
 
@@ -989,6 +1056,9 @@ public actor Chain {
     }
 
     public nonisolated func blockNumber(hash: Hash32) throws -> UInt64? { try store.blockNumber(hash: hash) }
+
+    /// A secret of this chain for one purpose (see `ChainStore.derivedSecret`): survives restarts.
+    public nonisolated func secret(purpose: String) -> [UInt8] { store.derivedSecret(purpose: purpose) }
 
     /// The transactions of a block, in order, with their receipts.
     public nonisolated func transactions(blockNumber: UInt64) throws -> [IncludedTransaction] {

@@ -89,6 +89,23 @@ public final class NodeMetrics: Sendable {
 
     public func mempoolSize(_ size: Int) { mempool.set(Double(size)) }
 
+    /// A policy refusal a member provoked before execution (`eth_estimateGas`, `eth_call`,
+    /// admission): the series an operator alerts on when one member probes.
+    public func policyRefusalProvoked(member: String, entry: String) {
+        registry.makeCounter(
+            descriptor: Self.name("policy_refusals_provoked", "total", "Policy refusals members provoked before execution, by member and entry point"),
+            labels: [("member", member), ("entry", entry)]
+        ).increment()
+    }
+
+    /// A call refused because its member provoked too many policy refusals in the last minute.
+    public func policyProbeThrottled(member: String) {
+        registry.makeCounter(
+            descriptor: Self.name("policy_probes_throttled", "total", "Calls refused because the member exceeded its policy-refusal rate"),
+            labels: [("member", member)]
+        ).increment()
+    }
+
     /// One API request: `api` is `rpc` or `admin`, `method` the JSON-RPC method or admin route,
     /// `outcome` `ok`, an error class or an HTTP status.
     public func request(api: String, method: String, outcome: String, duration: Duration) {

@@ -9,6 +9,8 @@ import Primitives
 public struct RecordCipher: Sendable {
     let encryptionKey: [UInt8]
     let lookupKey: [UInt8]
+    /// The root of the node's other secrets (`secret(purpose:)`), never used as a key itself.
+    let secretRoot: [UInt8]
 
     /// Domain label of the wrapped data key in the metadata table.
     static let dataKeyLabel = Array("cloister/data-key/v1".utf8)
@@ -16,6 +18,14 @@ public struct RecordCipher: Sendable {
     public init(dataKey: [UInt8]) {
         encryptionKey = try! HKDF.deriveKey(secret: dataKey, info: Array("cloister/record-encryption/v1".utf8), length: 32)
         lookupKey = try! HKDF.deriveKey(secret: dataKey, info: Array("cloister/record-lookup/v1".utf8), length: 32)
+        secretRoot = try! HKDF.deriveKey(secret: dataKey, info: Array("cloister/node-secrets/v1".utf8), length: 32)
+    }
+
+    /// A 32-byte secret for one purpose (session tokens, block views), derived from the data
+    /// key: stable for the life of the chain (a restart or a new master key keeps it) and
+    /// independent of every other purpose's secret and of the record keys.
+    public func secret(purpose: String) -> [UInt8] {
+        try! HKDF.deriveKey(secret: secretRoot, info: Array("cloister/node-secret/v1/\(purpose)".utf8), length: 32)
     }
 
     /// The keyed lookup id of `key` in `table`.

@@ -537,6 +537,8 @@ public final class SQLiteChainStore: ChainStore {
         return Array(try cipher.open(Array(sealed), table: "blocks", rowID: Self.blockRowID(number)).dropFirst(32))
     }
 
+    public func derivedSecret(purpose: String) -> [UInt8] { cipher.secret(purpose: purpose) }
+
     public func blockNumber(hash: Hash32) throws(StoreError) -> UInt64? {
         let id = cipher.lookupID(table: "block-hash", key: hash.bytes)
         let number: Int64? = try read { db in
