@@ -16,15 +16,21 @@ public struct NodeFixture: Sendable {
     public let directory: String
     public let keyPath: String
     public let config: NodeConfig
-    public let alice = PrivateKey.generate()
-    public let bob = PrivateKey.generate()
-    public let carol = PrivateKey.generate()
-    public let issuer = PrivateKey.generate()
+    public let alice: PrivateKey
+    public let bob: PrivateKey
+    public let carol: PrivateKey
+    public let issuer: PrivateKey
 
+    /// - Parameter sameMembersAs: another fixture whose member keys this one reuses (two chains
+    ///   with the same members, each with its own data directory, master key and secrets).
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
-        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil
+        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, sameMembersAs other: NodeFixture? = nil
     ) throws {
+        alice = other?.alice ?? PrivateKey.generate()
+        bob = other?.bob ?? PrivateKey.generate()
+        carol = other?.carol ?? PrivateKey.generate()
+        issuer = other?.issuer ?? PrivateKey.generate()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-node-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         keyPath = directory + "/master.key"
@@ -100,10 +106,12 @@ public struct NodeFixture: Sendable {
     }
 
     public func openChain(
-        faultInjector: (@Sendable (String) throws -> Void)? = nil, policy: CompiledPolicy? = nil
+        faultInjector: (@Sendable (String) throws -> Void)? = nil, policy: CompiledPolicy? = nil,
+        clock: (@Sendable () -> UInt64)? = nil
     ) async throws -> Chain {
         try await Chain.open(
-            config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"), policy: policy)
+            config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"), policy: policy,
+            clock: clock)
     }
 
     /// A signed ERC-20 transfer.

@@ -24,12 +24,14 @@ public struct EthereumRPC: Sendable {
     let viewCache = BlockViewCache()
     let refusalLimiter: PolicyRefusalLimiter
 
-    public init(chain: Chain) {
+    /// - Parameter viewKey: keys members' block views; nil (always, in a node) for the chain's
+    ///   own secret. Tests that compare two chains byte for byte give both the same key.
+    public init(chain: Chain, viewKey: [UInt8]? = nil) {
         self.chain = chain
         self.tokens = Dictionary(uniqueKeysWithValues: chain.config.tokens.map { ($0.address, $0) })
         self.chainID = chain.config.chain.chainID
         self.gasPrice = chain.config.chain.gasPrice
-        self.viewKey = chain.secret(purpose: "block-view")
+        self.viewKey = viewKey ?? chain.secret(purpose: "block-view")
         self.refusalLimiter = PolicyRefusalLimiter(perMinute: chain.config.policyRefusalsPerMinute)
     }
 

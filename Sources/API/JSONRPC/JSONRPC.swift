@@ -45,6 +45,12 @@ public struct RPCRequest: Sendable {
     public var method: String
     /// Positional or named parameters; absent is an empty array.
     public var params: JSON
+
+    public init(id: JSON?, method: String, params: JSON) {
+        self.id = id
+        self.method = method
+        self.params = params
+    }
 }
 
 /// The JSON-RPC 2.0 envelope: parsing, validation, batches, notifications and limits,
