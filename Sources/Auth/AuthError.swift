@@ -25,6 +25,8 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case revoked
         case unknownSession
         case tooManySessions
+        case notAdmitted
+        case revocationsUnavailable
         case wrongIssuer
         case wrongAudience
         case unknownSigningKey
@@ -83,6 +85,10 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let unknownSession = AuthError(.unknownSession)
     /// The node holds as many sessions as it is configured to.
     public static let tooManySessions = AuthError(.tooManySessions)
+    /// A wallet that signed in correctly but may not use this node (not an active member).
+    public static let notAdmitted = AuthError(.notAdmitted)
+    /// The saved session revocations cannot be read or written (see ``SessionRevocationStore``).
+    public static let revocationsUnavailable = AuthError(.revocationsUnavailable)
     /// A JWT from another identity provider.
     public static let wrongIssuer = AuthError(.wrongIssuer)
     /// A JWT issued for another application.
@@ -113,9 +119,10 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// True for failures of the node's own configuration rather than of a presented credential.
+    /// True for failures of the node's own configuration or storage rather than of a presented credential.
     public var isConfigurationError: Bool {
         reason == .invalidJWKS || reason == .jwksUnreadable || reason == .invalidConfiguration
+            || reason == .revocationsUnavailable
     }
 
     public static func == (a: AuthError, b: AuthError) -> Bool { a.reason == b.reason }
@@ -152,6 +159,8 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownSession:
             base = "the session is not known to this node (it ended or the node restarted): sign in again"
         case .tooManySessions: base = "this node holds the maximum number of sessions: try again later"
+        case .notAdmitted: base = "this account may not sign in to this node: it is not an active member"
+        case .revocationsUnavailable: base = "the saved session revocations cannot be read or written"
         case .wrongIssuer: base = "the token was issued by another identity provider"
         case .wrongAudience: base = "the token was issued for another application"
         case .unknownSigningKey:

@@ -63,17 +63,31 @@ public struct PolicyAuthenticator: CallerAuthenticator {
 /// The member API: `/auth/challenge`, `/auth/login` and JSON-RPC at `/` and `/rpc`; and the
 /// admin API on its own listener, which accepts the same bearer tokens.
 public enum MemberAPI {
+    /// The file in the data directory that keeps wallet-session revocations across restarts.
+    public static let revocationsFileName = "session-revocations.sealed"
+
     /// Installs every member-facing route on the node's router and, when given, the admin
     /// routes on the admin listener's router (one sign-in serves both).
+    ///
+    /// Wallet sessions survive a restart: their key is derived from the chain's data key
+    /// (`Chain.secret(purpose:)`), and revocations are kept, sealed, beside the chain's data
+    /// (``revocationsFileName``) until the tokens they name expire.
     public static func install(
         on router: Router<NodeRequestContext>, admin adminRouter: Router<NodeRequestContext>? = nil, chain: Chain, logger: Logger,
         oidc: OIDCVerifier? = nil, rateLimiter: LoginRateLimiter = LoginRateLimiter()
     ) {
         let config = chain.config
         let domain = "\(config.listenHost):\(config.listenPort)"
+        let revocations = SealedFileSessionRevocationStore(
+            path: config.dataDirectory + "/" + revocationsFileName, key: chain.secret(purpose: "session-revocations"))
         let wallet = WalletSignIn(
             configuration: .init(domain: domain, uri: "http://\(domain)", chainID: config.chain.chainID),
-            sessionKey: SecureRandom.bytes(32))
+            sessionKey: chain.secret(purpose: "session-tokens"), revocations: revocations)
+        if let failure = wallet.restoreFailure {
+            logger.warning(
+                "wallet sessions from before this start are refused: their revocations cannot be read",
+                metadata: ["reason": "\(failure)", "file": "\(revocations.path)"])
+        }
         let authenticator = PolicyAuthenticator(chain: chain, wallet: wallet, oidc: oidc)
         AuthRoutes.install(on: router, chain: chain, wallet: wallet, rateLimiter: rateLimiter, logger: logger)
         RPCRoutes.install(on: router, chain: chain, authenticator: authenticator, logger: logger)
@@ -119,12 +133,10 @@ enum AuthRoutes {
                 return json(.badRequest, .object([("error", .string("send {\"message\": …, \"signature\": \"0x…\"}"))]))
             }
             do {
-                let session = try await wallet.login(message: message, signature: signature)
-                if let policy = chain.currentPolicy {
-                    guard let member = policy.member(session.address), member.status == .active else {
-                        await wallet.revoke(sessionToken: session.token)
-                        throw AuthenticationFailure("\(session.address.checksummed) is not an active member of this chain")
-                    }
+                // No session is opened for a non-member, so there is nothing to revoke.
+                let session = try await wallet.login(message: message, signature: signature) { address in
+                    guard let policy = chain.currentPolicy else { return true }
+                    return policy.member(address)?.status == .active
                 }
                 await rateLimiter.recordSuccess(source: source)
                 await chain.audit(
@@ -139,7 +151,7 @@ enum AuthRoutes {
                     ]))
             } catch {
                 await rateLimiter.recordFailure(source: source)
-                let reason = (error as? AuthError)?.description ?? (error as? AuthenticationFailure)?.message ?? "sign-in refused"
+                let reason = (error as? AuthError)?.description ?? "sign-in refused"
                 await chain.audit(
                     AuditEntry(
                         kind: .loginFailed, time: UInt64(Date().timeIntervalSince1970 * 1000), outcome: "deny",

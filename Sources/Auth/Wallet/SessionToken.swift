@@ -68,9 +68,11 @@ struct SessionToken: Sendable, Equatable {
 }
 
 /// 128 random bits naming one session; stored inline as the session table's key.
-struct SessionID: Hashable, Sendable {
+struct SessionID: Hashable, Sendable, Comparable {
     var high: UInt64
     var low: UInt64
+
+    static func < (a: SessionID, b: SessionID) -> Bool { (a.high, a.low) < (b.high, b.low) }
 
     static func random() -> SessionID { SessionID(high: SecureRandom.uint64(), low: SecureRandom.uint64()) }
 

@@ -8,10 +8,16 @@ import Foundation
 
 /// EIP-4361 Sign-In with Ethereum: challenge → signed message → session token.
 ///
-/// Challenges and sessions live in this actor's memory: a restart signs every wallet out,
-/// which is the safe direction, and lets the session key be a fresh random key per process.
-/// Both tables are bounded (see ``Configuration``) because anyone can ask for a challenge and
-/// any key pair can sign in: membership is decided later, by policy, not here.
+/// Challenges and sessions live in this actor's memory. Sessions survive a restart when the
+/// node gives a session key that outlives the process and a ``SessionRevocationStore``: a
+/// genuine token from before the restart, not expired and not revoked, is taken back into
+/// the session table the first time it is presented. Its idle clock counts from the restart at
+/// the latest (what the last process saw of its use is gone), so a session idle when the node
+/// stopped gets at most one more idle timeout. Without a revocation store, a restart signs
+/// every wallet out, which is the safe direction.
+///
+/// Both tables are bounded (see ``Configuration``) because anyone can ask for a challenge;
+/// who may sign in is the caller's to decide (`login(message:signature:admitting:)`).
 public actor WalletSignIn {
     public struct Configuration: Sendable {
         /// The RFC 3986 authority wallets see and that messages must name, e.g. `127.0.0.1:8545`.
@@ -91,6 +97,19 @@ public actor WalletSignIn {
     private let clock: @Sendable () -> Date
     private let idleTimeout: TimeInterval
     private let lifetime: TimeInterval
+    private let revocationStore: (any SessionRevocationStore)?
+    /// When this instance started. Tokens issued in an earlier second come from an earlier
+    /// process; of those issued in the start second itself, this instance's are listed in
+    /// ``issuedInStartSecond`` (tokens carry whole seconds, and a quick restart can share one).
+    private let startedAt: Date
+    private let startSecond: UInt64
+    private var issuedInStartSecond: Set<SessionID> = []
+    /// Whether tokens from an earlier process may be taken back: only when its revocations are known.
+    private let acceptsEarlierTokens: Bool
+
+    /// Why the saved revocations could not be read at start, if they could not; this instance
+    /// then accepts no token issued before it started (every earlier session has ended).
+    public nonisolated let restoreFailure: AuthError?
 
     /// Outstanding nonces, and the order they were issued in (for dropping the oldest).
     private var challenges: [String: Challenge] = [:]
@@ -99,17 +118,25 @@ public actor WalletSignIn {
 
     private var sessions: [SessionID: Session] = [:]
     private var sessionsByAddress: [Address: Set<SessionID>] = [:]
-    /// Revoked sessions until their absolute expiry, so their tokens say "revoked" rather than "unknown".
-    private var revoked: [SessionID: Date] = [:]
+    /// Revocations until their tokens' absolute expiry, so revoked tokens say "revoked" rather
+    /// than "unknown", and so that a restart does not take them back.
+    private var revoked = SessionRevocations()
     private var sweepThreshold = 1024
 
     /// The configuration must pass ``Configuration/validate()`` (checked here as a precondition:
     /// validate when reading settings to report problems as errors).
     /// - Parameters:
-    ///   - sessionKey: at least 32 bytes; the HMAC key of session tokens. A random key per
-    ///     process is enough (sessions do not survive a restart anyway).
+    ///   - sessionKey: at least 32 bytes; the HMAC key of session tokens. For sessions to
+    ///     survive a restart it must be the same in the next process (the node derives it from
+    ///     the chain's data key); a random key per process signs everyone out on restart.
+    ///   - revocations: where revocations outlive the process. With one, tokens issued by an
+    ///     earlier process under the same key are accepted; without one they are refused as
+    ///     unknown sessions, since their sign-outs would be forgotten.
     ///   - clock: the current time; tests inject one to cross expiries without waiting.
-    public init(configuration: Configuration, sessionKey: [UInt8], clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: Configuration, sessionKey: [UInt8], revocations: (any SessionRevocationStore)? = nil,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         precondition(sessionKey.count >= 32, "the session key must be at least 32 bytes")
         do {
             try configuration.validate()
@@ -121,6 +148,32 @@ public actor WalletSignIn {
         self.clock = clock
         idleTimeout = configuration.sessionIdleTimeout.timeInterval
         lifetime = configuration.sessionLifetime.timeInterval
+        revocationStore = revocations
+        startedAt = clock()
+        startSecond = UInt64(max(0, startedAt.timeIntervalSince1970.rounded(.down)))
+
+        var restored = SessionRevocations()
+        var failure: AuthError?
+        if let revocations {
+            do {
+                if let bytes = try revocations.load() { restored = try SessionRevocations(decoding: bytes) }
+                restored.dropExpired(now: startedAt, lifetime: lifetime)
+            } catch let error as AuthError where error == .revocationsUnavailable {
+                failure = error
+            } catch {
+                failure = AuthError.revocationsUnavailable.with(
+                    "the saved session revocations cannot be read: \(error)")
+            }
+        }
+        if failure != nil {
+            // Whatever the lost list refused stays refused, in this process and, once this
+            // process saves its own list, in the next: no earlier token is accepted.
+            restored = SessionRevocations()
+            restored.allIssuedBefore = startSecond
+        }
+        revoked = restored
+        restoreFailure = failure
+        acceptsEarlierTokens = revocations != nil && failure == nil
     }
 
     // MARK: - Challenge
@@ -167,9 +220,12 @@ public actor WalletSignIn {
     /// The nonce is consumed on the first attempt that names it, whether the attempt
     /// succeeds or not, so a refused signature cannot be retried against the same challenge.
     /// Checks run cheapest first; the signature is recovered last.
+    /// - Parameter isAdmitted: whether the signer may sign in at all (e.g. is an active member);
+    ///   asked only once the signature is verified, so only a key's holder learns the answer.
+    ///   A refused signer gets ``AuthError/notAdmitted`` and no session.
     /// - Returns: the session token, its absolute expiry (idle expiry may come sooner), and the address.
     public func login(
-        message: String, signature: String
+        message: String, signature: String, admitting isAdmitted: @Sendable (Address) -> Bool = { _ in true }
     ) throws(AuthError) -> (
         token: String, expiresAt: Date, address: Address
     ) {
@@ -206,6 +262,10 @@ public actor WalletSignIn {
 
         let signer = try PersonalMessage.recoverSigner(message: message, signature: signature)
         guard signer == parsed.address else { throw .signerMismatch }
+        guard isAdmitted(signer) else {
+            throw AuthError.notAdmitted.with(
+                "\(signer.checksummed) is not an active member of this chain: ask the operator to add or reinstate it")
+        }
         return try openSession(for: signer, now: now)
     }
 
@@ -226,10 +286,28 @@ public actor WalletSignIn {
     ) throws(AuthError) -> (
         token: String, expiresAt: Date, address: Address
     ) {
+        let issuedAt = UInt64(max(0, now.timeIntervalSince1970.rounded(.down)))
+        let token = SessionToken(sessionID: .random(), address: address, issuedAt: issuedAt)
+        let session = try admit(token, now: now)
+        if issuedAt == startSecond { issuedInStartSecond.insert(token.sessionID) }
+        return (token.encoded(key: sessionKey), session.expiresAt, address)
+    }
+
+    /// Puts a session in the table, used `now`. Past its address's limit the oldest sessions end
+    /// (the newest are kept, so a token older than all of a full address's sessions is refused).
+    private func admit(_ token: SessionToken, now: Date) throws(AuthError) -> Session {
         if sessions.count + revoked.count >= sweepThreshold || sessions.count >= configuration.maxSessions {
             sweepSessions(now: now)
         }
+        let address = token.address
         var owned = sessionsByAddress[address] ?? []
+        if owned.count >= configuration.maxSessionsPerAddress,
+            owned.allSatisfy({ sessions[$0]!.issuedAt > token.issuedAt })
+        {
+            throw AuthError.unknownSession.with(
+                "the session ended: this account holds \(configuration.maxSessionsPerAddress) newer sessions, "
+                    + "the most one account may hold: sign in again")
+        }
         while owned.count >= configuration.maxSessionsPerAddress,
             let oldest = owned.min(by: { sessions[$0]!.issuedAt < sessions[$1]!.issuedAt })
         {
@@ -239,13 +317,11 @@ public actor WalletSignIn {
         sessionsByAddress[address] = owned
         guard sessions.count < configuration.maxSessions else { throw .tooManySessions }
 
-        let issuedAt = UInt64(max(0, now.timeIntervalSince1970.rounded(.down)))
-        let issuedDate = Date(timeIntervalSince1970: Double(issuedAt))
-        let expiresAt = issuedDate.addingTimeInterval(lifetime)
-        let token = SessionToken(sessionID: .random(), address: address, issuedAt: issuedAt)
-        sessions[token.sessionID] = Session(address: address, issuedAt: issuedAt, expiresAt: expiresAt, lastUsed: now)
+        let expiresAt = Date(timeIntervalSince1970: Double(token.issuedAt)).addingTimeInterval(lifetime)
+        let session = Session(address: address, issuedAt: token.issuedAt, expiresAt: expiresAt, lastUsed: now)
+        sessions[token.sessionID] = session
         sessionsByAddress[address, default: []].insert(token.sessionID)
-        return (token.encoded(key: sessionKey), expiresAt, address)
+        return session
     }
 
     // MARK: - Sessions
@@ -254,6 +330,8 @@ public actor WalletSignIn {
     ///
     /// Expiry is absolute (``Configuration/sessionLifetime`` after sign-in) and idle
     /// (``Configuration/sessionIdleTimeout`` since the last successful use, which this call renews).
+    /// A genuine token from before a restart that this process has not seen yet counts as last
+    /// used at the restart, and is taken back into the table (see the type's summary).
     public func verify(sessionToken: String) throws(AuthError) -> Address {
         let token = try SessionToken.decode(sessionToken, key: sessionKey)
         let now = clock()
@@ -262,40 +340,89 @@ public actor WalletSignIn {
             throw AuthError.expired.with(
                 "the session has reached its maximum lifetime of \(Self.describe(lifetime)): sign in again")
         }
-        if revoked[token.sessionID] != nil { throw .revoked }
-        guard var session = sessions[token.sessionID], session.address == token.address,
-            session.issuedAt == token.issuedAt
-        else { throw .unknownSession }
+        if token.issuedAt < revoked.allIssuedBefore { throw .unknownSession }
+        if revoked.contains(token) { throw .revoked }
+        guard var session = sessions[token.sessionID] else { return try readmit(token, now: now) }
+        guard session.address == token.address, session.issuedAt == token.issuedAt else { throw .unknownSession }
         guard now.timeIntervalSince(session.lastUsed) < idleTimeout else {
             endSession(token.sessionID)
-            throw AuthError.expired.with(
-                "the session was idle for more than \(Self.describe(idleTimeout)): sign in again")
+            throw idleExpiry
         }
         session.lastUsed = max(session.lastUsed, now)
         sessions[token.sessionID] = session
         return session.address
     }
 
-    /// Ends the session of a genuine token (sign-out). Unknown or forged tokens are ignored.
-    public func revoke(sessionToken: String) {
-        guard let token = try? SessionToken.decode(sessionToken, key: sessionKey) else { return }
-        revoke(token.sessionID, until: Date(timeIntervalSince1970: Double(token.issuedAt)).addingTimeInterval(lifetime))
+    /// Takes back the session of a genuine, unexpired, unrevoked token that is not in the table:
+    /// one issued by an earlier process, presented within an idle timeout of this start (its
+    /// last use before the restart is unknown, so the restart counts as one).
+    ///
+    /// A token this instance issued is never taken back: its session ended here. Nor is one
+    /// taken back here that then went idle: that happens an idle timeout after its last use,
+    /// so after the window below has closed.
+    private func readmit(_ token: SessionToken, now: Date) throws(AuthError) -> Address {
+        guard acceptsEarlierTokens, isFromAnEarlierProcess(token) else { throw .unknownSession }
+        guard now.timeIntervalSince(startedAt) < idleTimeout else { throw idleExpiry }
+        _ = try admit(token, now: now)
+        return token.address
     }
 
-    /// Ends every session of `address` (e.g. when a member is removed or a key is reported lost).
-    public func revokeAll(for address: Address) {
+    private func isFromAnEarlierProcess(_ token: SessionToken) -> Bool {
+        token.issuedAt < startSecond
+            || (token.issuedAt == startSecond && !issuedInStartSecond.contains(token.sessionID))
+    }
+
+    private var idleExpiry: AuthError {
+        AuthError.expired.with("the session was idle for more than \(Self.describe(idleTimeout)): sign in again")
+    }
+
+    /// Ends the session of a genuine token (sign-out). Unknown or forged tokens are ignored.
+    ///
+    /// The session ends at once. With a ``SessionRevocationStore`` the revocation is saved
+    /// before this returns; a thrown error says it could not be, and so may not outlive a restart.
+    public func revoke(sessionToken: String) throws(AuthError) {
+        guard let token = try? SessionToken.decode(sessionToken, key: sessionKey) else { return }
+        endSession(token.sessionID)
+        let expiry = Date(timeIntervalSince1970: Double(token.issuedAt)).addingTimeInterval(lifetime)
+        guard expiry > clock() else { return }
+        revoked.sessions[token.sessionID] = .init(address: token.address, issuedAt: token.issuedAt)
+        try saveRevocations()
+    }
+
+    /// Ends every session of `address` (e.g. when a member is removed or a key is reported lost),
+    /// including sessions from before a restart that this process has not seen yet.
+    ///
+    /// Saved like ``revoke(sessionToken:)``. Signing in again afterwards works, from the same second on.
+    public func revokeAll(for address: Address) throws(AuthError) {
+        let now = clock()
+        let second = UInt64(max(0, now.timeIntervalSince1970.rounded(.down)))
+        // Tokens issued before this second are refused by the address entry; the sessions of
+        // this very second are named one by one, so that a sign-in later in it stays valid.
         for id in sessionsByAddress[address] ?? [] {
-            if let session = sessions[id] { revoke(id, until: session.expiresAt) }
+            if let session = sessions[id], session.issuedAt >= second {
+                revoked.sessions[id] = .init(address: address, issuedAt: session.issuedAt)
+            }
+            endSession(id)
         }
-        sessionsByAddress[address] = nil
+        revoked.sessions = revoked.sessions.filter { $0.value.address != address || $0.value.issuedAt >= second }
+        revoked.addresses[address] = max(revoked.addresses[address] ?? 0, second)
+        try saveRevocations()
     }
 
     /// The number of live sessions (for metrics).
     public var sessionCount: Int { sessions.count }
 
-    private func revoke(_ id: SessionID, until expiry: Date) {
-        if expiry > clock() { revoked[id] = expiry }
-        endSession(id)
+    private func saveRevocations() throws(AuthError) {
+        guard let revocationStore else { return }
+        revoked.dropExpired(now: clock(), lifetime: lifetime)
+        do {
+            try revocationStore.save(revoked.encoded)
+        } catch {
+            let detail = (error as? AuthError)?.description ?? "\(error)"
+            throw AuthError.revocationsUnavailable.with(
+                "the session has ended on this node, but the revocation could not be saved "
+                    + "and may not outlive a restart: \(detail)")
+        }
     }
 
     private func endSession(_ id: SessionID) {
@@ -311,7 +438,7 @@ public actor WalletSignIn {
         where now >= session.expiresAt || now.timeIntervalSince(session.lastUsed) >= idleTimeout {
             endSession(id)
         }
-        revoked = revoked.filter { $0.value > now }
+        revoked.dropExpired(now: now, lifetime: lifetime)
         sweepThreshold = max(1024, (sessions.count + revoked.count) * 2)
     }
 
