@@ -54,19 +54,8 @@ var targets: [Target] = [
         ]
     ),
 
-    // MARK: - Node: config, mempool, sequencer, state commitment, services
-    .target(
-        name: "Node",
-        dependencies: [
-            "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
-            "ConfigFiles", "Settlement", "BatchProof", "Stark",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]
-    ),
+    // MARK: - NodeConfiguration: the node's Config/cloister.toml, checked and typed
+    .target(name: "NodeConfiguration", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
     .target(name: "StarkMath"),
@@ -76,18 +65,45 @@ var targets: [Target] = [
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
     .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
+    // MARK: - Settlement: what goes public (batch commitments, bridge hashes), the L1 client protocol, the verifier seam
+    .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
+
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
     .target(name: "BatchProof", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
 
-    // MARK: - Settlement: the public batch commitment, the L1 client protocol, the L1 settlement mock
+    // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
     .target(
-        name: "Settlement",
+        name: "L1Mock",
         dependencies: [
-            "Primitives", "StarkMath", "StarkCrypto", "ConfigFiles",
+            "Primitives", "StarkCrypto", "ConfigFiles", "Settlement",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
+
+    // MARK: - Sequencer: admission, mempool, block production, batch boundaries, audit log, state commitment
+    .target(
+        name: "Sequencer",
+        dependencies: [
+            "Primitives", "Transactions", "Ledger", "Policy", "NodeConfiguration", "Store", "StarkMath", "StarkCrypto",
+            "StateTree", "Settlement", .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+
+    // MARK: - Node: the application shell: services, settlement driver, proving, metrics, HTTP context, wiring
+    .target(
+        name: "Node",
+        dependencies: [
+            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "Sequencer", "Settlement", "L1Mock", "BatchProof",
+            "Stark", "StarkCrypto", "StarkMath",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]
     ),
 
@@ -98,7 +114,7 @@ var targets: [Target] = [
     .target(
         name: "API",
         dependencies: [
-            "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
+            "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]
@@ -110,12 +126,15 @@ var targets: [Target] = [
         dependencies: [
             "Primitives",
             "Transactions",
+            "NodeConfiguration",
+            "Sequencer",
             "Node",
             "Policy",
             "API",
             "Auth",
             "Store",
             "Settlement",
+            "L1Mock",
             "Stark",
             "BatchProof",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -131,7 +150,7 @@ var targets: [Target] = [
     .target(
         name: "NodeTestSupport",
         dependencies: [
-            "Node", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
+            "Node", "Sequencer", "NodeConfiguration", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,11 +163,12 @@ var targets: [Target] = [
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
     .testTarget(
-        name: "BatchProofTests", dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
+        name: "BatchProofTests",
+        dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement", "L1Mock"]),
     .testTarget(
         name: "SettlementTests",
         dependencies: [
-            "Settlement", "Primitives", "StarkMath", "StarkCrypto",
+            "Settlement", "L1Mock", "Primitives", "StarkMath", "StarkCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -162,10 +182,11 @@ var targets: [Target] = [
     ),
     .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
     .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "StarkMath"]),
     .testTarget(
         name: "NodeTests",
         dependencies: [
-            "Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
+            "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +196,7 @@ var targets: [Target] = [
     .testTarget(
         name: "APITests",
         dependencies: [
-            "API", "Node", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
+            "API", "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ]
@@ -204,7 +225,7 @@ if benchmarksEnabled {
         ),
         .executableTarget(
             name: "NodeBenchmarks",
-            dependencies: [benchmark, "Node", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+            dependencies: [benchmark, "Node", "Sequencer", "NodeConfiguration", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
                            .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/NodeBenchmarks",
             plugins: [plugin]

@@ -10,6 +10,8 @@ import Node
 import Primitives
 import Store
 import Transactions
+import NodeConfiguration
+import Sequencer
 
 /// A chain with `senders` funded accounts in a fresh directory.
 struct BenchChain {

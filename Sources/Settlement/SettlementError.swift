@@ -54,6 +54,6 @@ public struct SettlementError: Error, Equatable, Sendable, CustomStringConvertib
         }
     }
 
-    static func invalid(_ message: String) -> SettlementError { SettlementError(.invalidInput, message) }
-    static func refused(_ message: String) -> SettlementError { SettlementError(.refused, message) }
+    package static func invalid(_ message: String) -> SettlementError { SettlementError(.invalidInput, message) }
+    package static func refused(_ message: String) -> SettlementError { SettlementError(.refused, message) }
 }

@@ -6,6 +6,7 @@ import NodeTestSupport
 import Policy
 import Primitives
 import Testing
+import Sequencer
 
 /// The read-only admin and audit API on its own listener: what an auditor can answer through
 /// it alone, who is refused, and that every read leaves an audit entry.

@@ -7,6 +7,7 @@ import Policy
 import Primitives
 import Testing
 import Transactions
+import Sequencer
 
 /// Non-interference (docs/PRIVACY.md): two chains on the same block schedule that differ only
 /// in data carol may not see; carol makes the same calls on both, over every method of the
@@ -392,7 +393,7 @@ import Transactions
         let audited = try side.chain.auditEntries().filter { $0.kind == .policyDecision && $0.rule == "eurd-max" && $0.outcome == "deny" }
         #expect(audited.count == limit)
         #expect(audited.allSatisfy { $0.actor == side.fixture.carol.address.checksummed && $0.detail.contains("member carol") })
-        let metrics = String(decoding: side.chain.metrics.exposition(), as: UTF8.self)
+        let metrics = String(decoding: side.chain.nodeMetrics.exposition(), as: UTF8.self)
         #expect(metrics.contains("cloister_policy_probes_throttled_total{member=\"carol\"} 1"), "\(metrics)")
         #expect(metrics.contains("cloister_policy_refusals_provoked_total"))
         // Another member is not held back by carol's probing.

@@ -8,6 +8,7 @@ import NodeTestSupport
 import Policy
 import Primitives
 import Testing
+import NodeConfiguration
 
 struct MemberClaims: JWTPayload {
     var iss: String

@@ -7,6 +7,7 @@ import Primitives
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Sequencer
 #endif
 
 /// Wallet sign-in over HTTP, then JSON-RPC with the session token.

@@ -1,5 +1,6 @@
 import Foundation
 import Primitives
+import L1Mock
 import Settlement
 import StarkCrypto
 import StarkMath
@@ -39,7 +40,7 @@ import Testing
         let engine = try L1SettlementMock.open(
             dataDirectory: directory, operator: operatorKey.address, verifier: verifier,
             options: .init(genesisStateRoot: Self.digestHash(state.root)))
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         var deposits = [Deposit]()
         for deposit in F.deposits {
             let record = try await l1.deposit(

@@ -7,6 +7,8 @@ import Policy
 import Primitives
 import Store
 import Transactions
+import NodeConfiguration
+import Sequencer
 
 /// A small chain for tests: three members in two organisations, an issuer/agent, two tokens.
 public struct NodeFixture: Sendable {
@@ -111,7 +113,7 @@ public struct NodeFixture: Sendable {
     ) async throws -> Chain {
         try await Chain.open(
             config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"), policy: policy,
-            clock: clock)
+            clock: clock, metrics: NodeMetrics())
     }
 
     /// A signed ERC-20 transfer.

@@ -6,6 +6,7 @@ import Policy
 import ServiceLifecycle
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Sequencer
 #endif
 
 /// A node running in-process with its real HTTP listener on an ephemeral loopback port.

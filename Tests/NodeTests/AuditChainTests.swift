@@ -5,6 +5,7 @@ import NodeTestSupport
 import Primitives
 import Store
 import Testing
+import Sequencer
 
 /// The audit log is hash-chained: editing, deleting or swapping a record in the database file
 /// is reported at the first bad record; the untouched log verifies.

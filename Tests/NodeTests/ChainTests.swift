@@ -6,6 +6,7 @@ import Primitives
 import Store
 import Testing
 import Transactions
+import Sequencer
 
 @Suite struct ChainTests {
     @Test func genesisGivesEveryMemberItsBalances() async throws {

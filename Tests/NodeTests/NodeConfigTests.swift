@@ -4,6 +4,7 @@ import Node
 import Primitives
 import TestSupport
 import Testing
+import NodeConfiguration
 
 @Suite struct NodeConfigTests {
     static let devnetPath = SharedVectors.repositoryRoot.appendingPathComponent("Config/cloister.toml").path

@@ -7,6 +7,7 @@ import Policy
 import Primitives
 import Testing
 import Transactions
+import Sequencer
 
 /// Policy in the node: refused at admission (nothing queued), decided again at execution
 /// (a failed receipt naming the rule), audited, and reloaded between blocks.

@@ -8,6 +8,8 @@ import Primitives
 import ServiceLifecycle
 import Settlement
 import Testing
+import L1Mock
+import Sequencer
 
 /// A verifier for tests only: accepts any non-empty proof, so that the path after proving
 /// (execute, finalise a withdrawal with the node's proof) can be exercised before the batch
@@ -39,11 +41,11 @@ actor ScriptedProofsForTests: BatchProofSystem {
     init(corrupt: Set<UInt64> = []) { self.corrupt = corrupt }
 
     nonisolated var name: String { "scripted (tests only)" }
-    func genesisStateRoot(chain: Chain) async throws -> Hash32 { try await NoBatchProofs().genesisStateRoot(chain: chain) }
-    func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
+    func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32 { try await NoBatchProofs().genesisStateRoot(chain: chain) }
+    func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement {
         try await NoBatchProofs().statement(ofBatch: number, chain: chain)
     }
-    func prove(batch number: UInt64, chain: Chain) async throws -> [UInt8] {
+    func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8] {
         let first = !proofsMade.contains(number)
         proofsMade.append(number)
         let proof = [1] + withUnsafeBytes(of: number.bigEndian) { Array($0) }
@@ -109,11 +111,11 @@ actor ScriptedProofsForTests: BatchProofSystem {
         defer { tracker.cancel() }
         let genesis = try #require(try chain.batch(number: 0)).stateRoot
         let engine = try openL1(verifier: AcceptAnyProofForTests(), genesis: genesis)
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(chain: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
 
         // Two deposits on the L1: one to alice (a member), one to an outsider (policy refuses).
-        let anyone = EmbeddedL1Client(engine: engine, operatorKey: nil)
+        let anyone = L1MockClient(engine: engine, operatorKey: nil)
         _ = try await anyone.deposit(recipient: fixture.alice.address, asset: NodeFixture.eurd, amount: 1_500_000, sender: l1Sender)
         _ = try await anyone.deposit(recipient: outsider, asset: .zero, amount: 77, sender: l1Sender)
         let supplyBefore = await chain.tokenState(NodeFixture.eurd).totalSupply
@@ -244,7 +246,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let engine = try L1SettlementMock.open(
             dataDirectory: fixture.directory + "/l1", operator: operatorKey.address,
             options: .init(genesisStateRoot: try #require(try chain.batch(number: 0)).stateRoot))
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(chain: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
         _ = try await l1.deposit(recipient: fixture.bob.address, asset: .zero, amount: 5, sender: l1Sender)
         try await driver.step()
@@ -264,7 +266,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         // An L1 that expects another genesis state root refuses batch 1.
         let engine = try openL1(genesis: try Hash32(hex: "0x" + String(repeating: "11", count: 32)))
         let driver = SettlementService(
-            chain: chain, l1: EmbeddedL1Client(engine: engine, operatorKey: operatorKey), interval: .milliseconds(10),
+            chain: chain, l1: L1MockClient(engine: engine, operatorKey: operatorKey), interval: .milliseconds(10),
             logger: Logger(label: "test"))
         for nonce in 0..<2 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
@@ -284,7 +286,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let engine = try openL1(verifier: AcceptMarkedProofsForTests(), genesis: try #require(try chain.batch(number: 0)).stateRoot)
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let proofs = ScriptedProofsForTests(corrupt: [1])
         let driver = SettlementService(
             chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))

@@ -7,6 +7,8 @@ import NodeTestSupport
 import Primitives
 import Settlement
 import Testing
+import L1Mock
+import Sequencer
 
 /// The node's real proof system: batches committed with the proof tree's roots, proven with
 /// the batch AIR, verified by the L1 mock's STARK verifier and by anyone afterwards.
@@ -35,11 +37,14 @@ import Testing
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs()
         let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
-        let anyone = EmbeddedL1Client(engine: engine, operatorKey: nil)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
+        let anyone = L1MockClient(engine: engine, operatorKey: nil)
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
-        let prover = ProverService(chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"))
+            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"),
+            metrics: chain.nodeMetrics)
+        let prover = ProverService(
+            chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"),
+            metrics: chain.nodeMetrics)
 
         // Batch 1: a deposit to alice and a native deposit to carol, alice pays bob.
         _ = try await anyone.deposit(recipient: fixture.alice.address, asset: NodeFixture.eurd, amount: 1_500_000, sender: l1Sender)
@@ -71,7 +76,7 @@ import Testing
         }
         // The prover's pace and what the L1 accepted, for /metrics and `cloister bench`:
         // batch 1 holds two deposits and a transfer, batch 2 two transfers.
-        let metrics = String(decoding: chain.metrics.exposition(), as: UTF8.self)
+        let metrics = String(decoding: chain.nodeMetrics.exposition(), as: UTF8.self)
         for line in ["cloister_batches_proved_total 2", "cloister_transactions_proved_total 5", "cloister_transactions_proven_total 5"] {
             #expect(metrics.contains(line + "\n"), "\(line) not in\n\(metrics)")
         }
@@ -127,7 +132,7 @@ import Testing
         #expect(try await second.statement(ofBatch: 1, chain: chain) == one)
         let proof = try await second.prove(batch: 1, chain: chain)
         let engine = try openL1(genesis: genesis)
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(
             chain: chain, l1: l1, proofSystem: second, interval: .milliseconds(10), logger: Logger(label: "test"))
         try await driver.step()
@@ -150,7 +155,7 @@ import Testing
         let proofs = StarkBatchProofs()
         let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
         // One byte in the middle of the first proof (inside the STARK openings) flips on the way.
-        let l1 = AlteringL1Client(EmbeddedL1Client(engine: engine, operatorKey: operatorKey), alter: [1])
+        let l1 = AlteringL1Client(L1MockClient(engine: engine, operatorKey: operatorKey), alter: [1])
         let driver = SettlementService(
             chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
         let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
@@ -181,7 +186,7 @@ import Testing
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs(background: true)
         let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
-        let l1 = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(
             chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
         let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))

@@ -2,6 +2,7 @@ import Foundation
 import Primitives
 import Settlement
 import Testing
+import L1Mock
 
 /// A verifier for tests: accepts exactly `TestProof.bytes(for:)` of the batch, so a test can
 /// send both a proof that verifies and one that does not.
@@ -43,7 +44,7 @@ struct L1Fixture {
     let clock: TestClock
     let options: L1SettlementMock.Options
     let engine: L1SettlementMock
-    var client: EmbeddedL1Client { EmbeddedL1Client(engine: engine, operatorKey: operatorKey) }
+    var client: L1MockClient { L1MockClient(engine: engine, operatorKey: operatorKey) }
 
     init(
         verifier: any BatchProofVerifier = TestProofVerifier(), genesis: Hash32? = L1Fixture.genesisRoot,

@@ -5,6 +5,7 @@ import Primitives
 import ServiceLifecycle
 import Settlement
 import Testing
+import L1Mock
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

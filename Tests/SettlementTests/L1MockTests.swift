@@ -2,6 +2,7 @@ import Foundation
 import Primitives
 import Settlement
 import Testing
+import L1Mock
 
 /// The L1 mock's state machine: what it accepts, what it refuses (with a reason, changing
 /// nothing), and what survives a restart.
@@ -178,7 +179,7 @@ struct L1MockTests {
     @Test func refusesOperatorCallsSignedByAnotherKey() async throws {
         let l1 = try L1Fixture()
         defer { l1.remove() }
-        let stranger = EmbeddedL1Client(
+        let stranger = L1MockClient(
             engine: l1.engine, operatorKey: try PrivateKey(bytes: [UInt8](repeating: 9, count: 32)))
         let batch = L1Fixture.batch(after: nil)
         try await l1.expectRefusal(
@@ -220,7 +221,7 @@ struct L1MockTests {
     @Test func refusesAnOperatorCallWithoutSignature() async throws {
         let l1 = try L1Fixture()
         defer { l1.remove() }
-        let unsigned = EmbeddedL1Client(engine: l1.engine, operatorKey: nil)
+        let unsigned = L1MockClient(engine: l1.engine, operatorKey: nil)
         try await l1.expectRefusal(.unauthorized, mentioning: ["carries no signature"]) {
             try await unsigned.commit(L1Fixture.batch(after: nil))
         }

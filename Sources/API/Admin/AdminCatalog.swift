@@ -1,4 +1,5 @@
 import Node
+import Sequencer
 
 /// One query or path parameter of an admin route.
 struct AdminParameter: Sendable {

@@ -1,3 +1,4 @@
+import Sequencer
 /// The OpenAPI 3.1 document of the admin API, served at `/admin/v1/openapi.json`.
 ///
 /// Paths come from `AdminCatalog.routes` (the same values the listener registers); the

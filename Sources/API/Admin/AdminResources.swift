@@ -4,6 +4,7 @@ import Node
 import Policy
 import Primitives
 import Transactions
+import Sequencer
 
 /// The admin API's answers, built from the chain's records. Lists are paginated with opaque,
 /// stable cursors (the position after the last item returned); a scan of the chain or the

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Node
 import Primitives
+import Sequencer
 
 /// The admin and audit API: a separate, read-only listener (`/admin/v1/…` and `/metrics`).
 ///
@@ -27,10 +28,10 @@ public enum AdminRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: AdminOpenAPI.document.serialized)))
         }
         router.get("/metrics") { _, _ -> Response in
-            chain.metrics.mempoolSize(await chain.pendingCount)
+            chain.nodeMetrics.mempoolSize(await chain.pendingCount)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: chain.metrics.exposition())))
+                body: .init(byteBuffer: ByteBuffer(bytes: chain.nodeMetrics.exposition())))
         }
     }
 
@@ -42,7 +43,7 @@ public enum AdminRoutes {
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let source = context.remoteAddress?.ipAddress ?? "unknown"
         func finish(_ response: Response, caller: String?, outcome: String, count: Int?) async -> Response {
-            chain.metrics.request(
+            chain.nodeMetrics.request(
                 api: "admin", method: route.name, outcome: String(response.status.code), duration: ContinuousClock.now - started)
             await chain.audit(
                 AuditEntry(
@@ -74,7 +75,7 @@ public enum AdminRoutes {
                 return await finish(response, caller: caller.name, outcome: "allow", count: count)
             case .stream(let export):
                 // Exports are audited when they end, with the number of records actually sent.
-                chain.metrics.request(api: "admin", method: route.name, outcome: "200", duration: ContinuousClock.now - started)
+                chain.nodeMetrics.request(api: "admin", method: route.name, outcome: "200", duration: ContinuousClock.now - started)
                 let name = caller.name
                 let body = ResponseBody { writer in
                     let count = try await export.write(&writer)

@@ -1,5 +1,6 @@
 import Ledger
 import Node
+import Sequencer
 import Primitives
 import Transactions
 

@@ -3,6 +3,7 @@ import Node
 import Policy
 import Primitives
 import Transactions
+import Sequencer
 
 /// The Ethereum JSON-RPC methods of rpc.md, answered for one authenticated caller.
 ///
@@ -343,7 +344,7 @@ public struct EthereumRPC: Sendable {
             throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
         }
         let sender = try Self.sender(object, caller: caller)
-        try refusalLimiter.check(caller.name, metrics: chain.metrics)
+        try refusalLimiter.check(caller.name, metrics: chain.nodeMetrics)
         let decision = await chain.checkPolicy(operation, sender: sender, visible: view(for: caller).visibleAddresses)
         guard decision.isAllowed else {
             refusalLimiter.record(caller.name)
@@ -370,7 +371,7 @@ public struct EthereumRPC: Sendable {
     }
 
     func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
-        try refusalLimiter.check(caller.name, metrics: chain.metrics)
+        try refusalLimiter.check(caller.name, metrics: chain.nodeMetrics)
         switch admission(params, caller: caller) {
         case .refused(let error, let unreadable):
             if let unreadable { await chain.recordAdmissionRefusal(raw: unreadable.raw, unreadable.error) }
@@ -385,7 +386,7 @@ public struct EthereumRPC: Sendable {
             }
             if case .policyRefused? = refusal {
                 refusalLimiter.record(caller.name)
-                chain.metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
+                chain.nodeMetrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
             }
             return try Self.submitted(transaction, refusal: refusal).get()
         }
@@ -432,13 +433,13 @@ public struct EthereumRPC: Sendable {
             }
         }
         if !unreadable.isEmpty { await chain.recordAdmissionRefusals(unreadable) }
-        if !admitted.isEmpty, let throttled = refusalLimiter.refusal(caller.name, metrics: chain.metrics) {
+        if !admitted.isEmpty, let throttled = refusalLimiter.refusal(caller.name, metrics: chain.nodeMetrics) {
             return admissions.map { _ in .failure(throttled) }
         }
         let refusals = admitted.isEmpty ? [] : await chain.enqueue(contentsOf: admitted)
         for case .policyRefused? in refusals {
             refusalLimiter.record(caller.name)
-            chain.metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
+            chain.nodeMetrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
         }
         var next = 0
         return admissions.map { admission in

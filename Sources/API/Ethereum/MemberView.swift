@@ -3,6 +3,7 @@ import Node
 import Primitives
 import Synchronization
 import Transactions
+import Sequencer
 
 /// The chain as one caller sees it: every answer of the member API is computed from here.
 ///

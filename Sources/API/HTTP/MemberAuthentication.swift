@@ -5,6 +5,7 @@ import Logging
 import Node
 import Policy
 import Primitives
+import Sequencer
 
 /// Resolves bearer tokens — wallet sessions, OIDC JWTs, API keys — to the member policy names,
 /// refusing non-members and suspended members before any JSON-RPC work.

@@ -3,6 +3,7 @@ import Foundation
 import Node
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import NodeConfiguration
 #endif
 
 /// Builds the OIDC verifier from the config: the JWKS from a file, or fetched from the

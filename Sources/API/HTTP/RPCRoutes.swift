@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Node
 import Primitives
+import Sequencer
 
 /// Turns a request's credentials into the caller's identity, before any JSON-RPC work.
 public protocol CallerAuthenticator: Sendable {
@@ -60,7 +61,7 @@ public enum RPCRoutes {
                     body: .init(byteBuffer: ByteBuffer(bytes: JSONRPCServer.errorResponse(id: .null, error).serialized)))
             }
             let bytes = Array(buffer: body)
-            let metrics = chain.metrics
+            let metrics = chain.nodeMetrics
             // Unknown method names are not labels: a caller could otherwise mint series at will.
             @Sendable func label(_ call: RPCRequest, _ result: Result<JSON, RPCError>) -> (method: String, outcome: String) {
                 switch result {

@@ -7,6 +7,7 @@ import Primitives
 
 #if canImport(Glibc)
 import Glibc
+import NodeConfiguration
 #endif
 
 /// `cloister bench [run]`: starts a node (with its embedded L1 mock) as a child process on

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Node
 import Store
+import NodeConfiguration
+import Sequencer
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

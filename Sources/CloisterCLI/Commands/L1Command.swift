@@ -6,6 +6,7 @@ import Logging
 import Primitives
 import ServiceLifecycle
 import Settlement
+import L1Mock
 
 /// `cloister l1`: runs the L1 settlement mock, or reads and deposits on a running one.
 struct L1Command: AsyncParsableCommand {

@@ -5,6 +5,8 @@ import Auth
 import ConfigFiles
 import Logging
 import Node
+import NodeConfiguration
+import Sequencer
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

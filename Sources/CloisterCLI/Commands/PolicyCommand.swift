@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Node
 import Policy
+import NodeConfiguration
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,18 +1,19 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Sequencer
 
-extension Chain {
+extension SealedBatches {
     static func proofKey(_ number: UInt64) -> String { "batch.\(number).proof" }
 
     /// The stored proof of batch `number`, if the prover made one that has not been refused.
     public nonisolated func storedProof(ofBatch number: UInt64) throws -> [UInt8]? {
-        guard let bytes = try store.metadata(Self.proofKey(number)), !bytes.isEmpty else { return nil }
+        guard let bytes = try record(Self.proofKey(number)), !bytes.isEmpty else { return nil }
         return bytes
     }
 
     nonisolated func storeProof(_ proof: [UInt8], ofBatch number: UInt64) throws {
-        try store.putMetadata([Self.proofKey(number): proof])
+        try keepRecords([Self.proofKey(number): proof])
     }
 
     /// Transactions and deposits in sealed batch `number` (0 if its contents are gone).
@@ -23,7 +24,7 @@ extension Chain {
 
     /// Forgets a proof the L1 refused, so the prover makes a new one.
     nonisolated func discardProof(ofBatch number: UInt64) throws {
-        try store.putMetadata([Self.proofKey(number): []])
+        try keepRecords([Self.proofKey(number): []])
     }
 }
 
@@ -33,15 +34,20 @@ extension Chain {
 ///
 /// Only committed batches are proven: their statement is fixed on the L1 by then.
 public struct ProverService: Service {
-    let chain: Chain
+    let chain: any SealedBatches
     let system: any BatchProofSystem
     let workers: Int
     let interval: Duration
     let logger: Logger
+    let metrics: NodeMetrics
 
-    public init(chain: Chain, system: any BatchProofSystem, workers: Int, interval: Duration, logger: Logger) {
+    public init(
+        chain: any SealedBatches, system: any BatchProofSystem, workers: Int, interval: Duration, logger: Logger,
+        metrics: NodeMetrics = .unattached
+    ) {
         precondition(workers >= 1, "the prover needs at least one worker")
         self.chain = chain
+        self.metrics = metrics
         self.system = system
         self.workers = workers
         self.interval = interval
@@ -97,7 +103,7 @@ public struct ProverService: Service {
                 case .success(let (proof, elapsed)):
                     try chain.storeProof(proof, ofBatch: batch)
                     stored += 1
-                    chain.metrics.batchProved(operations: try chain.operationCount(ofBatch: batch), duration: elapsed)
+                    metrics.batchProved(operations: try chain.operationCount(ofBatch: batch), duration: elapsed)
                     logger.info(
                         "batch proven", metadata: ["batch": "\(batch)", "bytes": "\(proof.count)", "time": "\(elapsed)"])
                 case .failure(let error):

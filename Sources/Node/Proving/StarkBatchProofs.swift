@@ -6,6 +6,7 @@ import Settlement
 import Stark
 import StarkCrypto
 import StarkMath
+import Sequencer
 
 /// STARK validity proofs of the node's batches, with the BatchProof module's batch AIR.
 ///
@@ -44,11 +45,11 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     public nonisolated var name: String { "stark (cloister.batch.v2 STARK over the RPO account tree)" }
 
-    public func genesisStateRoot(chain: Chain) async throws -> Hash32 {
+    public func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32 {
         Hash32(rpo: try genesisTree(chain).root)
     }
 
-    public func statement(ofBatch number: UInt64, chain: Chain) async throws -> BatchStatement {
+    public func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement") }
         let previous = try tree(after: number - 1, chain: chain)
         let witness: BatchWitness
@@ -75,7 +76,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             operationsCommitment: Hash32(rpo: inputs.operationsCommitment))
     }
 
-    public func prove(batch number: UInt64, chain: Chain) async throws -> [UInt8] {
+    public func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8] {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no proof") }
         let witness: BatchWitness
         if let kept = witnesses[number] {
@@ -108,14 +109,11 @@ public actor StarkBatchProofs: BatchProofSystem {
         ).encoded
     }
 
-    /// Forgets a batch's witness (its proof will be rebuilt from the stored chain if asked).
-    public func forget(batch number: UInt64) { witnesses[number] = nil }
-
     // MARK: - The proof tree
 
     /// The tree after batch `number`: from the head when it is not past `number`, else
     /// replayed from genesis.
-    private func tree(after number: UInt64, chain: Chain) throws -> BatchStateTree {
+    private func tree(after number: UInt64, chain: any SealedBatches) throws -> BatchStateTree {
         var state: BatchStateTree
         var at: UInt64
         if let head, headBatch <= number {
@@ -136,7 +134,7 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The witness of batch `number` applied to `previous` (the tree after `number - 1`).
     private func build(
-        _ number: UInt64, from previous: BatchStateTree, chain: Chain
+        _ number: UInt64, from previous: BatchStateTree, chain: any SealedBatches
     ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
         try Self.assemble(number, from: previous, movements: try chain.batchMovements(number), seed: try witnessSeed(chain))
     }
@@ -178,10 +176,10 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The secret the tree's blindings and salts derive from: read from the node's metadata,
     /// made (32 bytes from the CSPRNG) and stored on first use.
-    private func witnessSeed(_ chain: Chain) throws -> [UInt8] {
+    private func witnessSeed(_ chain: any SealedBatches) throws -> [UInt8] {
         if let seed { return seed }
         let stored: [UInt8]
-        if let existing = try chain.store.metadata(Self.seedKey) {
+        if let existing = try chain.record(Self.seedKey) {
             guard existing.count >= WitnessRandomness.minimumSeedBytes else {
                 throw NodeError.corruptRecord(
                     "the proof witness seed (\(Self.seedKey)) is \(existing.count) bytes, expected 32")
@@ -189,7 +187,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             stored = existing
         } else {
             stored = SecureRandom.bytes(32)
-            try chain.store.putMetadata([Self.seedKey: stored])
+            try chain.keepRecords([Self.seedKey: stored])
         }
         seed = stored
         return stored
@@ -197,10 +195,10 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The tree of the genesis state: every native balance, token holding and token supply
     /// in state-key order, so the same genesis and seed always give the same tree.
-    private func genesisTree(_ chain: Chain) throws -> BatchStateTree {
+    private func genesisTree(_ chain: any SealedBatches) throws -> BatchStateTree {
         if let genesis { return genesis }
         let ledger: LedgerState
-        do { ledger = try chain.config.genesisState() } catch { throw NodeError.genesis(error.description) }
+        ledger = try chain.genesisState()
         var holdings: [(account: [UInt8], asset: [UInt8], balance: UInt128)] = []
         var supplies: [(asset: [UInt8], supply: UInt128)] = []
         do {

@@ -1,12 +1,13 @@
 import Prometheus
 import Synchronization
+import Sequencer
 
 /// The node's Prometheus metrics, served at `/metrics` on the admin listener.
 ///
 /// Each chain owns its registry (no process-global metrics system), so several nodes in one
 /// test process do not share counters. Counters for a label value are created once and then
 /// looked up by the registry (one lock, no allocation after the first time).
-public final class NodeMetrics: Sendable {
+public final class NodeMetrics: SequencerMetrics {
     public let registry = PrometheusCollectorRegistry()
 
     private let admitted: Counter
@@ -46,24 +47,24 @@ public final class NodeMetrics: Sendable {
         blockSeconds = registry.makeDurationHistogram(descriptor: Self.name("block_production", "seconds", "Time to execute and persist a block"), labels: [], buckets: Self.latencyBuckets)
     }
 
-    func transactionAdmitted() { admitted.increment() }
+    public func transactionAdmitted() { admitted.increment() }
 
     /// A refusal at admission; `reason` is a policy rule id or a short admission reason.
-    func transactionRefused(reason: String) {
+    public func transactionRefused(reason: String) {
         registry.makeCounter(descriptor: Self.name("transactions_refused", "total", "Transactions refused at admission, by reason"), labels: [("reason", reason)]).increment()
     }
 
     /// Admitted transactions a full mempool dropped because they were stranded behind a nonce gap.
-    func transactionsEvicted(_ count: Int) {
+    public func transactionsEvicted(_ count: Int) {
         registry.makeCounter(descriptor: Self.name("transactions_evicted", "total", "Admitted transactions a full mempool dropped (stranded behind a nonce gap)"), labels: []).increment(by: Int64(count))
     }
 
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
-    func transactionRefusedAtExecution(rule: String) {
+    public func transactionRefusedAtExecution(rule: String) {
         registry.makeCounter(descriptor: Self.name("transactions_refused_at_execution", "total", "Transactions refused by policy at execution, by rule"), labels: [("rule", rule)]).increment()
     }
 
-    func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {
+    public func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {
         blocks.increment()
         included.increment(by: Int64(transactions))
         failedReceipts.increment(by: Int64(failed))
@@ -71,10 +72,10 @@ public final class NodeMetrics: Sendable {
         mempool.set(Double(mempoolSize))
     }
 
-    func batchSealed() { batchesSealed.increment() }
+    public func batchSealed() { batchesSealed.increment() }
 
     /// The prover made a proof of a batch of `operations` transactions and deposits in `duration`.
-    func batchProved(operations: Int, duration: Duration) {
+    public func batchProved(operations: Int, duration: Duration) {
         batchesProved.increment()
         transactionsProved.increment(by: Int64(operations))
         let (seconds, attoseconds) = duration.components
@@ -82,7 +83,7 @@ public final class NodeMetrics: Sendable {
     }
 
     /// The L1 accepted the proof of a batch of `operations`, sealed `lag` seconds ago.
-    func batchProven(operations: Int, lagSeconds: Double) {
+    public func batchProven(operations: Int, lagSeconds: Double) {
         transactionsProven.increment(by: Int64(operations))
         proofLag.set(lagSeconds)
     }
@@ -152,19 +153,14 @@ public final class NodeMetrics: Sendable {
     }
 }
 
-extension AdmissionError {
-    /// A short, bounded label for metrics: the policy rule id or the kind of refusal.
-    var metricReason: String {
-        switch self {
-        case .invalidTransaction: return "invalid-transaction"
-        case .unsupportedOperation: return "unsupported-operation"
-        case .nonceTooLow: return "nonce-too-low"
-        case .nonceTooHigh: return "nonce-too-high"
-        case .alreadyKnown: return "already-known"
-        case .nonceAlreadyPending: return "nonce-already-pending"
-        case .senderQueueFull: return "sender-queue-full"
-        case .mempoolFull: return "mempool-full"
-        case .policyRefused(let rule, _): return "policy:\(rule)"
-        }
-    }
+extension Chain {
+    /// The node's Prometheus registry: the one the shell opened this chain with
+    /// (`NodeRuntime.openChain`), or, for a chain opened without one (tools, some tests), a
+    /// registry of its own that nothing else reports into.
+    public nonisolated var nodeMetrics: NodeMetrics { metrics as? NodeMetrics ?? NodeMetrics.unattached }
+}
+
+extension NodeMetrics {
+    /// The registry of chains opened without `NodeMetrics`.
+    public static let unattached = NodeMetrics()
 }

@@ -8,6 +8,9 @@ import Settlement
 import Logging
 import ServiceLifecycle
 import Store
+import NodeConfiguration
+import L1Mock
+import Sequencer
 
 /// Closes a block every block interval; on graceful shutdown, drains the mempool into
 /// final blocks before returning, so nothing admitted is dropped by a clean stop.
@@ -115,7 +118,7 @@ public enum NodeRuntime {
         }
         let masterKey = try MasterKey.load(from: masterKeyPath)
         let store = try SQLiteChainStore(directory: config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
-        let chain = try await Chain.open(config: config, store: store, logger: logger, policy: policy)
+        let chain = try await Chain.open(config: config, store: store, logger: logger, policy: policy, metrics: NodeMetrics())
         if let policy {
             logger.info("policy loaded", metadata: ["hash": "\(policy.hash.hex)", "files": "\(policy.files.count)"])
         }
@@ -197,7 +200,7 @@ public enum NodeRuntime {
                     dataDirectory: config.dataDirectory + "/l1", operator: operatorKey.address, verifier: StarkBatchVerifier(),
                     options: .init(genesisStateRoot: genesisRoot))
             } catch { throw NodeError.settlement("the embedded L1 mock cannot start: \(error.message)") }
-            client = EmbeddedL1Client(engine: engine, operatorKey: operatorKey)
+            client = L1MockClient(engine: engine, operatorKey: operatorKey)
             if let listen {
                 services.append(
                     L1Service(engine: engine, host: listen.host, port: listen.port, logger: logger, onServerRunning: onL1Running))
@@ -207,12 +210,13 @@ public enum NodeRuntime {
         }
         services.append(
             SettlementService(
-                chain: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger))
+                chain: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger,
+                metrics: chain.nodeMetrics))
         if config.settlement.prover != .none {
             services.append(
                 ProverService(
                     chain: chain, system: proofSystem, workers: config.settlement.proverWorkers,
-                    interval: config.settlement.pollInterval, logger: logger))
+                    interval: config.settlement.pollInterval, logger: logger, metrics: chain.nodeMetrics))
             logger.info(
                 "batch prover",
                 metadata: [

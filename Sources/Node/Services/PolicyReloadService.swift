@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Policy
 import ServiceLifecycle
+import Sequencer
 
 /// Reloads the policy on SIGHUP and when a file of the policy folder changes.
 ///

@@ -8,15 +8,15 @@ struct CanonicalBytes {
 
     init(tag: String) { bytes = Array(tag.utf8) }
 
-    mutating func append(_ value: UInt64) {
+    package mutating func append(_ value: UInt64) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func append(_ hash: Hash32) { bytes.append(contentsOf: hash.bytes) }
+    package mutating func append(_ hash: Hash32) { bytes.append(contentsOf: hash.bytes) }
 
-    mutating func append(_ address: Address) { bytes.append(contentsOf: address.bytes) }
+    package mutating func append(_ address: Address) { bytes.append(contentsOf: address.bytes) }
 
-    mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+    package mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 }
 
 // MARK: - JSON forms of the primitive values
@@ -25,7 +25,7 @@ struct CanonicalBytes {
 // amounts as decimal strings (JSON numbers lose precision past 2^53).
 
 extension KeyedDecodingContainer {
-    func decodeHash(_ key: Key) throws -> Hash32 {
+    package func decodeHash(_ key: Key) throws -> Hash32 {
         let text = try decode(String.self, forKey: key)
         do { return try Hash32(hex: text) } catch {
             throw DecodingError.dataCorruptedError(
@@ -34,11 +34,11 @@ extension KeyedDecodingContainer {
         }
     }
 
-    func decodeHashIfPresent(_ key: Key) throws -> Hash32? {
+    package func decodeHashIfPresent(_ key: Key) throws -> Hash32? {
         try contains(key) && !decodeNil(forKey: key) ? decodeHash(key) : nil
     }
 
-    func decodeAddress(_ key: Key) throws -> Address {
+    package func decodeAddress(_ key: Key) throws -> Address {
         let text = try decode(String.self, forKey: key)
         do { return try Address(hex: text) } catch {
             throw DecodingError.dataCorruptedError(
@@ -46,7 +46,7 @@ extension KeyedDecodingContainer {
         }
     }
 
-    func decodeAmount(_ key: Key) throws -> UInt256 {
+    package func decodeAmount(_ key: Key) throws -> UInt256 {
         let text = try decode(String.self, forKey: key)
         do { return try UInt256(decimal: text) } catch {
             throw DecodingError.dataCorruptedError(
@@ -55,7 +55,7 @@ extension KeyedDecodingContainer {
         }
     }
 
-    func decodeHexBytes(_ key: Key) throws -> [UInt8] {
+    package func decodeHexBytes(_ key: Key) throws -> [UInt8] {
         let text = try decode(String.self, forKey: key)
         do { return try Hex.decodeData(text) } catch {
             throw DecodingError.dataCorruptedError(
@@ -65,28 +65,28 @@ extension KeyedDecodingContainer {
 }
 
 extension KeyedEncodingContainer {
-    mutating func encode(hash: Hash32, forKey key: Key) throws { try encode(hash.hex, forKey: key) }
+    package mutating func encode(hash: Hash32, forKey key: Key) throws { try encode(hash.hex, forKey: key) }
 
-    mutating func encodeIfPresent(hash: Hash32?, forKey key: Key) throws {
+    package mutating func encodeIfPresent(hash: Hash32?, forKey key: Key) throws {
         if let hash { try encode(hash.hex, forKey: key) }
     }
 
-    mutating func encode(address: Address, forKey key: Key) throws { try encode(address.checksummed, forKey: key) }
+    package mutating func encode(address: Address, forKey key: Key) throws { try encode(address.checksummed, forKey: key) }
 
-    mutating func encode(amount: UInt256, forKey key: Key) throws { try encode(amount.decimal, forKey: key) }
+    package mutating func encode(amount: UInt256, forKey key: Key) throws { try encode(amount.decimal, forKey: key) }
 
-    mutating func encode(hexBytes: [UInt8], forKey key: Key) throws { try encode(Hex.encode(hexBytes), forKey: key) }
+    package mutating func encode(hexBytes: [UInt8], forKey key: Key) throws { try encode(Hex.encode(hexBytes), forKey: key) }
 }
 
 /// The JSON coders of the L1 API (one place, so the client and the service agree).
-enum L1JSON {
-    static func encoder() -> JSONEncoder {
+package enum L1JSON {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
-    static func encode(_ value: some Encodable) -> Data {
+    package static func encode(_ value: some Encodable) -> Data {
         do { return try encoder().encode(value) } catch {
             // Every L1 type encodes only strings, numbers and booleans: this cannot fail.
             preconditionFailure("encoding an L1 value failed: \(error)")
@@ -94,7 +94,7 @@ enum L1JSON {
     }
 
     /// Decodes `type` from JSON, turning a decoding failure into a message naming the field.
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(SettlementError) -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(SettlementError) -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
@@ -104,7 +104,7 @@ enum L1JSON {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    package static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
             return keys.isEmpty ? "the body" : "field '\(keys.joined(separator: "."))'"

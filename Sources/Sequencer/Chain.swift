@@ -9,6 +9,7 @@ import StarkCrypto
 import StateTree
 import Store
 import Transactions
+import NodeConfiguration
 
 /// The sequencer: owns the in-memory ledger and the mempool, admits transactions, produces
 /// blocks and persists each in one storage transaction, and decides batch boundaries.
@@ -45,8 +46,8 @@ public actor Chain {
     private var auditHead: Hash32 = .zero
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.
     public private(set) var latestBatch: BatchRecord
-    /// Counters and histograms for `/metrics`.
-    public nonisolated let metrics = NodeMetrics()
+    /// Where the sequencer reports what it counts (the shell's Prometheus registry, or nothing).
+    public nonisolated let metrics: any SequencerMetrics
     /// When this process opened the chain (uptime in the admin API).
     public nonisolated let startedAt = Date()
     /// Every policy put in force on this chain, oldest first (see `PolicyHistory`).
@@ -101,8 +102,9 @@ public actor Chain {
         config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
         head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch,
         policy: CompiledPolicy?, windows: TransferWindows, openContents: BatchContents,
-        clock: (@Sendable () -> UInt64)?
+        clock: (@Sendable () -> UInt64)?, metrics: any SequencerMetrics
     ) {
+        self.metrics = metrics
         self.clock = clock ?? { Chain.nowMilliseconds() }
         self.openContents = openContents
         self.policy = policy.map(PolicyEngine.init(policy:))
@@ -128,10 +130,12 @@ public actor Chain {
 
     /// Opens the chain in `store`: writes genesis on an empty store, otherwise restores the
     /// ledger, slots, account tree and batch progress from it.
-    /// - Parameter clock: milliseconds since the Unix epoch; nil for the wall clock.
+    /// - Parameters:
+    ///   - clock: milliseconds since the Unix epoch; nil for the wall clock.
+    ///   - metrics: where admissions, blocks and seals are counted.
     public static func open(
         config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy? = nil,
-        clock: (@Sendable () -> UInt64)? = nil
+        clock: (@Sendable () -> UInt64)? = nil, metrics: any SequencerMetrics = UncountedSequencerMetrics()
     ) async throws -> Chain {
         if let storedID = try store.metadata(chainIDKey) {
             let id = storedID.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -142,7 +146,7 @@ public actor Chain {
             }
         }
         guard let storedHead = try store.head() else {
-            return try await genesis(config: config, store: store, logger: logger, policy: policy, clock: clock)
+            return try await genesis(config: config, store: store, logger: logger, policy: policy, clock: clock, metrics: metrics)
         }
 
         let started = ContinuousClock.now
@@ -218,7 +222,7 @@ public actor Chain {
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
             latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents,
-            clock: clock)
+            clock: clock, metrics: metrics)
         if let last = try store.lastAuditRow() {
             await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
         }
@@ -269,7 +273,7 @@ public actor Chain {
     /// Block 0 holds the genesis state; batch 0 is that block alone.
     private static func genesis(
         config: NodeConfig, store: any ChainStore, logger: Logger, policy: CompiledPolicy?,
-        clock: (@Sendable () -> UInt64)?
+        clock: (@Sendable () -> UInt64)?, metrics: any SequencerMetrics
     ) async throws -> Chain {
         var ledger: LedgerState
         do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
@@ -319,7 +323,7 @@ public actor Chain {
         let chain = Chain(
             config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
             latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows(),
-            openContents: BatchContents(firstDepositIndex: 0), clock: clock)
+            openContents: BatchContents(firstDepositIndex: 0), clock: clock, metrics: metrics)
         await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
         await chain.setPolicyHistory(history)
         return chain

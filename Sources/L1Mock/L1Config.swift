@@ -1,6 +1,7 @@
 import ConfigFiles
 import Foundation
 import Primitives
+import Settlement
 
 /// `Config/l1.toml`, checked and typed: where the L1 mock listens and keeps its file, and
 /// whose signature it accepts for operator calls.

@@ -9,8 +9,8 @@ import Synchronization
 /// priority: resuming a continuation may make the concurrency runtime start a pool thread from
 /// the resuming thread, and a thread started there would inherit the lowered priority and then
 /// answer requests at it.
-enum BackgroundThread {
-    static func run<R: Sendable>(
+package enum BackgroundThread {
+    package static func run<R: Sendable>(
         name: String, priority: ThreadPriority = .lowered, _ work: @escaping @Sendable () throws -> R
     ) async throws -> R {
         // Made here, on a thread of normal priority, if this is the first use.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Node
+@testable import Sequencer
 import StarkMath
 import Testing
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Primitives
 import ServiceLifecycle
+import Settlement
 
 /// The L1 mock's HTTP API, as routes any Hummingbird router can carry: `cloister l1`
 /// serves them alone (`L1Service`); `cloister node` may mount them in-process.

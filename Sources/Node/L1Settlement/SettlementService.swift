@@ -3,6 +3,7 @@ import Logging
 import Primitives
 import ServiceLifecycle
 import Settlement
+import Sequencer
 
 /// Where one batch stands on the L1, as the node last saw it (shown by the admin API).
 public struct BatchSettlement: Codable, Sendable, Equatable {
@@ -29,7 +30,7 @@ public struct BatchSettlement: Codable, Sendable, Equatable {
     static let lastCommittedKey = "settlement.last-committed"
 }
 
-extension Chain {
+extension SealedBatches {
     /// The public commitment of sealed batch `number` (≥ 1) with the proof system's statement
     /// (its state roots and operations commitment): everything that leaves the node for it.
     /// Deterministic, so a resend after a crash is byte-identical (and idempotent on the L1).
@@ -54,7 +55,7 @@ extension Chain {
 
     /// The L1 state recorded for a batch; nil for a batch not yet handed to the L1.
     public nonisolated func settlement(of number: UInt64) throws -> BatchSettlement? {
-        guard let bytes = try store.metadata(BatchSettlement.key(number)) else { return nil }
+        guard let bytes = try record(BatchSettlement.key(number)) else { return nil }
         do { return try JSONDecoder().decode(BatchSettlement.self, from: Data(bytes)) } catch {
             throw NodeError.corruptRecord("settlement record of batch \(number): \(error)")
         }
@@ -62,14 +63,14 @@ extension Chain {
 
     /// The newest batch the L1 acknowledged as committed (0 before the first).
     public nonisolated func lastCommittedBatch() throws -> UInt64 {
-        guard let bytes = try store.metadata(BatchSettlement.lastCommittedKey), bytes.count == 8 else { return 0 }
+        guard let bytes = try record(BatchSettlement.lastCommittedKey), bytes.count == 8 else { return 0 }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     nonisolated func recordSettlement(_ number: UInt64, _ settlement: BatchSettlement, committed: Bool = false) throws {
         var values = [BatchSettlement.key(number): Array((try? JSONEncoder().encode(settlement)) ?? Data())]
         if committed { values[BatchSettlement.lastCommittedKey] = withUnsafeBytes(of: number.bigEndian) { Array($0) } }
-        try store.putMetadata(values)
+        try keepRecords(values)
     }
 }
 
@@ -80,19 +81,21 @@ extension Chain {
 /// store records, and a resend of a batch the L1 already holds is acknowledged as such, so
 /// a crash at any point neither loses nor duplicates a commit.
 public struct SettlementService: Service {
-    let chain: Chain
+    let chain: any SealedBatches
     let l1: any L1Client
     let proofSystem: any BatchProofSystem
     let interval: Duration
     let logger: Logger
+    let metrics: NodeMetrics
     /// The longest wait between attempts while the L1 is away or refusing.
     static let maximumBackoff: Duration = .seconds(30)
 
     public init(
-        chain: Chain, l1: any L1Client, proofSystem: any BatchProofSystem = NoBatchProofs(), interval: Duration,
-        logger: Logger
+        chain: any SealedBatches, l1: any L1Client, proofSystem: any BatchProofSystem = NoBatchProofs(),
+        interval: Duration, logger: Logger, metrics: NodeMetrics = .unattached
     ) {
         self.chain = chain
+        self.metrics = metrics
         self.l1 = l1
         self.proofSystem = proofSystem
         self.interval = interval
@@ -200,7 +203,7 @@ public struct SettlementService: Service {
                 }
                 try chain.recordSettlement(number, BatchSettlement(state: .proven, batchHash: hashHex, updatedAt: now))
                 let sealedAt = try chain.batch(number: number)?.sealedAt ?? now
-                chain.metrics.batchProven(
+                metrics.batchProven(
                     operations: try chain.operationCount(ofBatch: number), lagSeconds: Double(now - min(now, sealedAt)) / 1000)
                 await chain.audit(
                     AuditEntry(
@@ -259,14 +262,14 @@ public struct SettlementService: Service {
     }
 }
 
-extension Chain {
+extension SealedBatches {
     /// The newest batch seen executed on the L1 (final; never looked at again).
     nonisolated func lastFinalBatchSeen() throws -> UInt64 {
-        guard let bytes = try store.metadata("settlement.last-executed"), bytes.count == 8 else { return 0 }
+        guard let bytes = try record("settlement.last-executed"), bytes.count == 8 else { return 0 }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     nonisolated func recordFinalBatchSeen(_ number: UInt64) throws {
-        try store.putMetadata(["settlement.last-executed": withUnsafeBytes(of: number.bigEndian) { Array($0) }])
+        try keepRecords(["settlement.last-executed": withUnsafeBytes(of: number.bigEndian) { Array($0) }])
     }
 }

@@ -39,7 +39,7 @@ public struct ProofAttempt: Sendable, Equatable, Codable {
         proofSize = try c.decode(Int.self, forKey: .proofSize)
     }
 
-    init(
+    package init(
         attempt: Int, submittedAt: UInt64, verifier: String, accepted: Bool, reason: String?, proofSHA256: Hash32,
         proofSize: Int
     ) {
@@ -77,6 +77,18 @@ public struct L1BatchRecord: Sendable, Equatable, Codable {
 
     public var batchNumber: UInt64 { commitment.batchNumber }
     public var batchHash: Hash32 { commitment.batchHash }
+
+    package init(
+        commitment: BatchCommitment, status: BatchStatus, committedAt: UInt64, provenAt: UInt64? = nil, executedAt: UInt64? = nil, revertedAt: UInt64? = nil, proofAttempts: [ProofAttempt]
+    ) {
+        self.commitment = commitment
+        self.status = status
+        self.committedAt = committedAt
+        self.provenAt = provenAt
+        self.executedAt = executedAt
+        self.revertedAt = revertedAt
+        self.proofAttempts = proofAttempts
+    }
 }
 
 /// A deposit in the L1's priority queue.
@@ -92,7 +104,7 @@ public struct DepositRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case deposit, leaf, queueHash, queuedAt, executedInBatch }
 
-    init(deposit: Deposit, leaf: Hash32, queueHash: Hash32, queuedAt: UInt64, executedInBatch: UInt64?) {
+    package init(deposit: Deposit, leaf: Hash32, queueHash: Hash32, queuedAt: UInt64, executedInBatch: UInt64?) {
         self.deposit = deposit
         self.leaf = leaf
         self.queueHash = queueHash
@@ -129,7 +141,7 @@ public struct FinalizedWithdrawal: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case withdrawal, leaf, finalizedAt, eventSequence }
 
-    init(withdrawal: Withdrawal, leaf: Hash32, finalizedAt: UInt64, eventSequence: UInt64) {
+    package init(withdrawal: Withdrawal, leaf: Hash32, finalizedAt: UInt64, eventSequence: UInt64) {
         self.withdrawal = withdrawal
         self.leaf = leaf
         self.finalizedAt = finalizedAt
@@ -179,7 +191,7 @@ public struct L1Event: Sendable, Equatable, Codable {
         case sequence, kind, at, batchNumber, batchHash, depositIndex, withdrawalIndex, detail
     }
 
-    init(
+    package init(
         sequence: UInt64, kind: Kind, at: UInt64, batchNumber: UInt64?, batchHash: Hash32?, depositIndex: UInt64?,
         withdrawalIndex: UInt64?, detail: String?
     ) {
@@ -252,7 +264,7 @@ public struct L1Status: Sendable, Equatable, Codable {
         case depositQueueHash, depositDeadlineSeconds, lastEventSequence
     }
 
-    init(
+    package init(
         operatorAddress: Address, verifier: String, genesisStateRoot: Hash32?, lastCommitted: UInt64,
         lastProven: UInt64,
         lastExecuted: UInt64, lastCommittedBatchHash: Hash32, lastCommittedStateRoot: Hash32?,
@@ -331,4 +343,14 @@ public struct L1Acknowledgement: Sendable, Equatable, Codable {
     public var status: BatchStatus?
     /// The event the call added (nil for `alreadyApplied`; a revert's last event).
     public var eventSequence: UInt64?
+
+    package init(
+        call: String, batchNumber: UInt64, outcome: Outcome, status: BatchStatus? = nil, eventSequence: UInt64? = nil
+    ) {
+        self.call = call
+        self.batchNumber = batchNumber
+        self.outcome = outcome
+        self.status = status
+        self.eventSequence = eventSequence
+    }
 }

@@ -213,3 +213,20 @@ struct Mempool {
         }
     }
 }
+
+extension AdmissionError {
+    /// A short, bounded label for metrics: the policy rule id or the kind of refusal.
+    public var metricReason: String {
+        switch self {
+        case .invalidTransaction: return "invalid-transaction"
+        case .unsupportedOperation: return "unsupported-operation"
+        case .nonceTooLow: return "nonce-too-low"
+        case .nonceTooHigh: return "nonce-too-high"
+        case .alreadyKnown: return "already-known"
+        case .nonceAlreadyPending: return "nonce-already-pending"
+        case .senderQueueFull: return "sender-queue-full"
+        case .mempoolFull: return "mempool-full"
+        case .policyRefused(let rule, _): return "policy:\(rule)"
+        }
+    }
+}

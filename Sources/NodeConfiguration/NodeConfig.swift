@@ -8,7 +8,7 @@ import Primitives
 /// Relative paths in the file are resolved against the file's own folder, so a config
 /// works the same from any working directory.
 public struct NodeConfig: Sendable {
-    public struct Chain: Sendable {
+    public struct ChainSettings: Sendable {
         public var chainID: UInt64
         public var blockInterval: Duration
         public var maxBlockTransactions: Int
@@ -63,7 +63,7 @@ public struct NodeConfig: Sendable {
     }
 
     public var file: String
-    public var chain: Chain
+    public var chain: ChainSettings
     public var batch: Batch
     public var dataDirectory: String
     public var masterKeyFile: String
@@ -197,7 +197,7 @@ public struct NodeConfig: Sendable {
 
         let chainTable = try root.table("chain")
         let chainID = try chainTable.integer("chain_id", in: 1...Int(Int64.max))
-        let chain = Chain(
+        let chain = ChainSettings(
             chainID: UInt64(chainID),
             blockInterval: .milliseconds(try chainTable.integer("block_interval_ms", in: 10...60_000)),
             maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),

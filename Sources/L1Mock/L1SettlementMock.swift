@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Primitives
 import StarkCrypto
+import Settlement
 
 /// The L1 settlement contract, mocked: batches go committed → proven → executed, deposits
 /// queue for the L2, executed batches' withdrawals are paid out once each.

@@ -1,0 +1,44 @@
+import Ledger
+import Primitives
+import Settlement
+
+/// What the parts after the sequencer (settlement and proving, in the application shell)
+/// need of it: the sealed batches and what each contains, deposits in, audit entries out,
+/// and records of their own kept with the chain's. They hold this protocol, never the
+/// `Chain` actor, so they cannot reach into admission or block production.
+///
+/// `Chain` conforms. Records kept through `keepRecords` are stored like every record of the
+/// chain (sealed, in the same store); their keys are the caller's namespace
+/// (`settlement.`, `proof.`, `batch.N.proof`), never the sequencer's own.
+public protocol SealedBatches: Sendable {
+    /// The newest batch whose state root is recorded.
+    var latestBatch: BatchRecord { get async }
+    /// A sealed batch's record, or nil while it is not sealed.
+    func batch(number: UInt64) throws -> BatchRecord?
+    /// A sealed batch's deposits, withdrawals and operations commitment.
+    func batchContents(number: UInt64) throws -> BatchContents?
+    /// The value movements of a sealed batch, in proof order (see `BatchMovements`).
+    func batchMovements(_ number: UInt64) throws -> [ValueMovement]
+    /// The ledger at genesis (a proof tree starts from it).
+    func genesisState() throws -> LedgerState
+    /// The L1 queue index of the next deposit the chain has not yet received.
+    var nextDepositToReceive: UInt64 { get async }
+    /// Hands deposits fetched from the L1 to the sequencer; it keeps only the next ones in order.
+    func receiveDeposits(_ deposits: [Deposit]) async
+    /// Adds an entry to the audit log (written with the next block).
+    func audit(_ entry: AuditEntry) async
+    /// A record this caller kept, or nil.
+    func record(_ key: String) throws -> [UInt8]?
+    /// Keeps records (all or none), replacing any under the same keys.
+    func keepRecords(_ records: [String: [UInt8]]) throws
+}
+
+extension Chain: SealedBatches {
+    public nonisolated func genesisState() throws -> LedgerState {
+        do { return try config.genesisState() } catch { throw NodeError.genesis(error.description) }
+    }
+
+    public nonisolated func record(_ key: String) throws -> [UInt8]? { try store.metadata(key) }
+
+    public nonisolated func keepRecords(_ records: [String: [UInt8]]) throws { try store.putMetadata(records) }
+}
