@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run test client-test bench format reset-devnet clean
+.PHONY: all deps build run check test client-test bench format reset-devnet clean
 
 all: build
 
@@ -33,8 +33,18 @@ run: build
 	@[ -f $(DEVNET_MASTER_KEY) ] || .build/debug/cloister keys new-master $(DEVNET_MASTER_KEY)
 	.build/debug/cloister node --config Config/cloister.toml
 
-## test: every Swift test, then the web3.py client tests against a real node
+## check: repository checks, no build: the checks' own tests, the module graph (Package.swift, imports,
+## docs/ARCHITECTURE.md) and the size limits; both checks report before either fails
+check:
+	python3 scripts/test_checks.py
+	@status=0; \
+	python3 scripts/check-architecture.py || status=1; \
+	python3 scripts/check-sizes.py || status=1; \
+	exit $$status
+
+## test: the repository checks first (they fail fast), every Swift test, then the web3.py client tests
 test: deps
+	$(MAKE) check
 	$(SWIFT) test
 	$(MAKE) client-test
 
