@@ -88,8 +88,8 @@ var targets: [Target] = [
     .target(
         name: "Sequencer",
         dependencies: [
-            "Primitives", "Transactions", "Ledger", "Policy", "NodeConfiguration", "Store", "StarkMath", "StarkCrypto",
-            "StateTree", "Settlement", .product(name: "Logging", package: "swift-log"),
+            "Primitives", "Transactions", "Ledger", "ConfigFiles", "Policy", "NodeConfiguration", "Store", "StarkMath",
+            "StarkCrypto", "StateTree", "Settlement", .product(name: "Logging", package: "swift-log"),
         ]
     ),
 
@@ -116,6 +116,7 @@ var targets: [Target] = [
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]
     ),
@@ -126,6 +127,7 @@ var targets: [Target] = [
         dependencies: [
             "Primitives",
             "Transactions",
+            "ConfigFiles",
             "NodeConfiguration",
             "Sequencer",
             "Node",
@@ -140,6 +142,7 @@ var targets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]
@@ -186,7 +189,8 @@ var targets: [Target] = [
     .testTarget(
         name: "NodeTests",
         dependencies: [
-            "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
+            "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
+            "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

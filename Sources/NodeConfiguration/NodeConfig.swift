@@ -108,9 +108,9 @@ public struct NodeConfig: Sendable {
         public var proverWorkers: Int
         /// Build witnesses and prove at idle priority (`SCHED_IDLE`, one thread per core): every
         /// core while nothing else wants them, none while blocks and requests do. On by default:
-        /// at normal priority a STARK prover on the sequencer's cores cut a two-core node from
-        /// 14,291 to 2,772 transfers/s; at idle priority it costs the sequencer nothing measurable,
-        /// and an idle node proves as fast. `false` suits a machine that only proves.
+        /// a prover at normal priority on the sequencer's cores takes most of its rate (figures
+        /// in docs/BENCH.md); at idle priority an idle node proves as fast. `false` suits a
+        /// machine that only proves.
         public var proverBackground = true
 
         public enum Prover: String, Sendable {

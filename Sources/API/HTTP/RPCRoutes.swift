@@ -111,20 +111,3 @@ public enum RPCRoutes {
         router.post("/rpc", use: handler)
     }
 }
-
-/// Fixed bearer tokens → identities: for tests and local tools, never for production.
-public struct StaticTokenAuthenticator: CallerAuthenticator {
-    let identities: [String: CallerIdentity]
-
-    public init(_ identities: [String: CallerIdentity]) { self.identities = identities }
-
-    public func authenticate(authorization: String?, source: String) async -> Result<CallerIdentity, AuthenticationFailure> {
-        guard let authorization, authorization.hasPrefix("Bearer ") else {
-            return .failure(AuthenticationFailure("missing bearer token: send 'Authorization: Bearer <token>'"))
-        }
-        guard let identity = identities[String(authorization.dropFirst(7))] else {
-            return .failure(AuthenticationFailure("invalid or expired token"))
-        }
-        return .success(identity)
-    }
-}

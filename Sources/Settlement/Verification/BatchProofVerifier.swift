@@ -1,8 +1,9 @@
 /// Checks a batch's validity proof against the public inputs the L1 stored at commit.
 ///
 /// The seam between the L1 and the proof system: the L1 mock calls it on every prove call
-/// and never marks a batch proven unless it returns normally. [batch-proof] provides the
-/// real conformance; until then the default, `NoProofSystemConfigured`, refuses every proof.
+/// and never marks a batch proven unless it returns normally. The STARK conformance is
+/// `StarkBatchVerifier` (BatchProof); an L1 opened without one gets `NoProofSystemConfigured`,
+/// which refuses every proof.
 public protocol BatchProofVerifier: Sendable {
     /// Shown in proof attempts and the L1's status, so readers know what checked a proof.
     var name: String { get }

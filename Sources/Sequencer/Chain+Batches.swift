@@ -1,0 +1,112 @@
+import Foundation
+import Ledger
+import Synchronization
+import Logging
+import Policy
+import Primitives
+import Settlement
+import StarkCrypto
+import StateTree
+import Store
+import Transactions
+import NodeConfiguration
+
+extension Chain {
+    public var sealedBatchesAwaitingRoot: Int { Int(openBatch.number - 1 - Swift.min(openBatch.number - 1, latestBatch.number)) }
+
+
+    /// True when `batch.max_sealed_awaiting_root` sealed batches wait for their root: block
+    /// production pauses (admissions go on until the mempool is full) until the tree catches up.
+    func waitingForStateCommitment() -> Bool {
+        let waiting = sealedBatchesAwaitingRoot
+        let paused = waiting >= config.batch.maxSealedAwaitingRoot
+        if paused != pausedForStateCommitment {
+            pausedForStateCommitment = paused
+            if paused {
+                logger.warning(
+                    "block production paused: sealed batches wait for the account tree",
+                    metadata: ["waiting": "\(waiting)", "max_sealed_awaiting_root": "\(config.batch.maxSealedAwaitingRoot)"])
+            } else {
+                logger.notice("block production resumed: the account tree caught up", metadata: ["waiting": "\(waiting)"])
+            }
+        }
+        return paused
+    }
+
+    /// Seals the open batch at the head when its time is up and it holds transactions.
+    public func sealBatchIfDue() throws {
+        let now = clock()
+        guard openBatch.transactionCount > 0, head.header.number >= openBatch.firstBlock,
+            now - openBatch.startedAt >= UInt64(config.batch.maxInterval.components.seconds * 1000)
+                + UInt64(config.batch.maxInterval.components.attoseconds / 1_000_000_000_000_000)
+        else { return }
+        let next = OpenBatch(number: openBatch.number + 1, firstBlock: head.header.number + 1, startedAt: now, transactionCount: 0)
+        let sealed = openContents
+        let nextContents = BatchContents(firstDepositIndex: sealed.nextDepositIndex)
+        try store.putMetadata([
+            OpenBatch.key: next.encoded, BatchContents.sealedKey(openBatch.number): sealed.encoded,
+            BatchContents.openKey: nextContents.encoded,
+        ])
+        openContents = nextContents
+        let seal = LeafUpdates.Seal(
+            number: openBatch.number, firstBlock: openBatch.firstBlock, auditHead: auditHead,
+            policyHash: policy?.policy.hash ?? .zero, contents: sealed)
+        leafUpdates.yield(LeafUpdates(blockNumber: head.header.number, entries: [], sealsBatch: seal, sealedAt: now))
+        openBatch = next
+    }
+
+    /// Feeds committed blocks to the account tree, in order, until cancelled or finished.
+    public nonisolated func runStateCommitment() async throws {
+        for await updates in leafUpdateStream {
+            if let record = try await tracker.apply(updates) {
+                await recordSealed(record)
+            }
+            await followedStateCommitment(through: updates.blockNumber)
+        }
+    }
+
+    func followedStateCommitment(through block: UInt64) { stateCommitmentBlock = block }
+
+    /// Ends the commitment stream once everything queued has been applied (for shutdown and tests).
+    public func finishStateCommitment() { leafUpdates.finish() }
+
+    func recordSealed(_ record: BatchRecord) {
+        latestBatch = record
+        metrics.batchSealed()
+        logger.info(
+            "batch sealed",
+            metadata: [
+                "batch": "\(record.number)", "blocks": "\(record.firstBlock)-\(record.lastBlock)", "stateRoot": "\(record.stateRoot)",
+            ])
+    }
+
+    /// The newest block whose changes the account tree holds (and whose batch, if it closed
+    /// one, is recorded); before the first block is followed, the head the tree was opened on.
+    public func stateCommitmentFollowed() async -> UInt64 {
+        if let stateCommitmentBlock { return stateCommitmentBlock }
+        return await tracker.appliedBlock
+    }
+
+    /// Writes waiting audit entries when no block is due to carry them.
+    func flushAudit() throws {
+        guard !pendingAudit.isEmpty else { return }
+        let linked = linkAudit(pendingAudit)
+        try store.appendAuditRecords(linked.records, blockNumber: head.header.number)
+        pendingAudit.removeAll(keepingCapacity: true)
+        auditHead = linked.head
+    }
+
+    /// Audit entries in commit order, decoded (for the node's own tests and tools).
+    public nonisolated func auditEntries(from: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEntry] {
+        try store.auditRecords(from: from, limit: limit).map { try AuditEntry(encoded: $0) }
+    }
+
+    func reloadLedger() throws {
+        var restored = try LedgerState(tokens: config.tokens)
+        for entry in try store.allStateEntries() where entry.key.first != TransferWindows.keyTag {
+            let key = try StateKey(encoded: entry.key)
+            restored.load(StateChange(key: key, value: try StoredLedgerEntry(encoded: entry.value).value))
+        }
+        ledger = restored
+    }
+}

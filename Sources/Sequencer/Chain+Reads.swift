@@ -1,0 +1,129 @@
+import Foundation
+import Ledger
+import Synchronization
+import Logging
+import Policy
+import Primitives
+import Settlement
+import StarkCrypto
+import StateTree
+import Store
+import Transactions
+import NodeConfiguration
+
+extension Chain {
+    // MARK: - Reads
+
+    /// Every address holding a ledger record (an account or a token holding), sorted: the
+    /// admin API's account listing.
+    public func knownAddresses() -> [Address] {
+        var addresses = Set<Address>()
+        for change in ledger.entries() {
+            switch change.key {
+            case .account(let address): addresses.insert(address)
+            case .holding(_, let holder): addresses.insert(holder)
+            case .allowance, .token: break
+            }
+        }
+        return addresses.sorted()
+    }
+
+    /// The number of the batch being filled.
+    public var openBatchNumber: UInt64 { openBatch.number }
+
+    /// The newest link of the audit hash chain written so far.
+    public var writtenAuditHead: Hash32 { auditHead }
+
+    /// Audit rows with their sequence numbers and decoded entries, in commit order.
+    public nonisolated func auditLog(from: UInt64, limit: Int) throws -> [(sequence: UInt64, entry: AuditEntry, hash: Hash32)] {
+        try store.auditRows(from: from, limit: limit).map { row in
+            let bytes = try row.plaintext.get()
+            return (row.sequence, try AuditEntry(encoded: bytes), AuditEntry.link(of: bytes))
+        }
+    }
+
+    /// The first block whose timestamp (seconds) is at or after `time`, searching blocks 0...`head`;
+    /// `head + 1` when every block is older.
+    public nonisolated func firstBlock(atOrAfter time: UInt64, head: UInt64) throws -> UInt64 {
+        var low: UInt64 = 0
+        var high = head + 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let block = try block(number: middle) else { throw NodeError.corruptRecord("block \(middle) is missing") }
+            if block.header.timestamp < time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    public func account(_ address: Address) -> AccountState { ledger.account(address) }
+    public func holding(token: Address, holder: Address) -> HoldingState { ledger.holding(token: token, holder: holder) }
+    public func tokenState(_ token: Address) -> TokenState { ledger.tokenState(token) }
+
+    /// A view call (`eth_call`) against the current state.
+    public func call(to: Address, data: [UInt8]) throws(LedgerError) -> [UInt8] {
+        try TokenView.call(to: to, data: data, state: ledger)
+    }
+
+    /// A view call (`eth_call`) against the part of the current state the owner of `visible`
+    /// may see (`LedgerState.restricted`): another holder reads as empty, by construction.
+    public func call(to: Address, data: [UInt8], visible: Set<Address>) throws(LedgerError) -> [UInt8] {
+        try TokenView.call(to: to, data: data, state: ledger.restricted(to: visible))
+    }
+
+    /// The account-tree root over the state as far as the tracker has followed it.
+    public func currentStateRoot() async throws -> Hash32 { LedgerLeaf.hash(try await tracker.currentRoot()) }
+
+    public nonisolated func transaction(hash: Hash32) throws -> IncludedTransaction? {
+        guard let stored = try store.transaction(hash: hash) else { return nil }
+        return try IncludedTransaction(encoded: stored.payload)
+    }
+
+    public nonisolated func blockNumber(hash: Hash32) throws -> UInt64? { try store.blockNumber(hash: hash) }
+
+    /// A secret of this chain for one purpose (see `ChainStore.derivedSecret`): survives restarts.
+    public nonisolated func secret(purpose: String) -> [UInt8] { store.derivedSecret(purpose: purpose) }
+
+    /// The transactions of a block, in order, with their receipts.
+    public nonisolated func transactions(blockNumber: UInt64) throws -> [IncludedTransaction] {
+        try store.transactions(blockNumber: blockNumber).map { try IncludedTransaction(encoded: $0.payload) }
+    }
+
+    public nonisolated func block(number: UInt64) throws -> SequencedBlock? {
+        guard let payload = try store.block(number: number) else { return nil }
+        return try SequencedBlock(encoded: payload)
+    }
+
+    /// The full policy with this hash, as it was put in force on this chain.
+    public nonisolated func policyOverview(hash: Hash32) throws -> PolicyOverview? {
+        guard let bytes = try store.metadata(PolicyHistory.overviewKey(hash)) else { return nil }
+        do { return try PolicyOverview(decoding: bytes) } catch { throw NodeError.corruptRecord("policy \(hash.hex): \(error)") }
+    }
+
+    /// The sealed batch that holds `block`, if that batch is sealed (batches are contiguous runs of blocks).
+    public nonisolated func sealedBatch(containing block: UInt64, latest: UInt64) throws -> BatchRecord? {
+        var low: UInt64 = 0
+        var high = latest
+        while low <= high {
+            let middle = low + (high - low) / 2
+            guard let record = try batch(number: middle) else { return nil }
+            if block < record.firstBlock {
+                guard middle > 0 else { return nil }
+                high = middle - 1
+            } else if block > record.lastBlock {
+                low = middle + 1
+            } else {
+                return record
+            }
+        }
+        return nil
+    }
+
+    /// The contents of a sealed batch (its deposits and withdrawals), for withdrawal proofs.
+    public nonisolated func batchContents(number: UInt64) throws -> BatchContents? {
+        try store.metadata(BatchContents.sealedKey(number)).map { try BatchContents(encoded: $0) }
+    }
+
+    public nonisolated func batch(number: UInt64) throws -> BatchRecord? {
+        try store.metadata(BatchRecord.key(number)).map { try BatchRecord(encoded: $0) }
+    }
+}
