@@ -41,11 +41,11 @@ actor ScriptedProofsForTests: BatchProofSystem {
     init(corrupt: Set<UInt64> = []) { self.corrupt = corrupt }
 
     nonisolated var name: String { "scripted (tests only)" }
-    func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32 { try await NoBatchProofs().genesisStateRoot(chain: chain) }
-    func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement {
-        try await NoBatchProofs().statement(ofBatch: number, chain: chain)
+    func genesisStateRoot(of batches: any SealedBatches) async throws -> Hash32 { try await NoBatchProofs().genesisStateRoot(of: batches) }
+    func statement(ofBatch number: UInt64, in batches: any SealedBatches) async throws -> BatchStatement {
+        try await NoBatchProofs().statement(ofBatch: number, in: batches)
     }
-    func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8] {
+    func prove(batch number: UInt64, in batches: any SealedBatches) async throws -> [UInt8] {
         let first = !proofsMade.contains(number)
         proofsMade.append(number)
         let proof = [1] + withUnsafeBytes(of: number.bigEndian) { Array($0) }
@@ -112,7 +112,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let genesis = try #require(try chain.batch(number: 0)).stateRoot
         let engine = try openL1(verifier: AcceptAnyProofForTests(), genesis: genesis)
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
-        let driver = SettlementService(chain: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let driver = SettlementService(batches: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
 
         // Two deposits on the L1: one to alice (a member), one to an outsider (policy refuses).
         let anyone = L1MockClient(engine: engine, operatorKey: nil)
@@ -190,7 +190,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         try await Task.sleep(for: .milliseconds(50))
         let url = try #require(URL(string: "http://127.0.0.1:\(port)"))
         let before = SettlementService(
-            chain: first, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
+            batches: first, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
             logger: Logger(label: "test"))
 
         for nonce in 0..<4 as Range<UInt64> {
@@ -223,7 +223,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let secondTracker = Task { try await second.runStateCommitment() }
         defer { secondTracker.cancel() }
         let after = SettlementService(
-            chain: second, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
+            batches: second, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
             logger: Logger(label: "test"))
         for nonce in 4..<6 as Range<UInt64> {
             _ = try await second.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
@@ -247,7 +247,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
             dataDirectory: fixture.directory + "/l1", operator: operatorKey.address,
             options: .init(genesisStateRoot: try #require(try chain.batch(number: 0)).stateRoot))
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
-        let driver = SettlementService(chain: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let driver = SettlementService(batches: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
         _ = try await l1.deposit(recipient: fixture.bob.address, asset: .zero, amount: 5, sender: l1Sender)
         try await driver.step()
         try await block(chain)
@@ -266,7 +266,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         // An L1 that expects another genesis state root refuses batch 1.
         let engine = try openL1(genesis: try Hash32(hex: "0x" + String(repeating: "11", count: 32)))
         let driver = SettlementService(
-            chain: chain, l1: L1MockClient(engine: engine, operatorKey: operatorKey), interval: .milliseconds(10),
+            batches: chain, l1: L1MockClient(engine: engine, operatorKey: operatorKey), interval: .milliseconds(10),
             logger: Logger(label: "test"))
         for nonce in 0..<2 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
@@ -289,8 +289,8 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let proofs = ScriptedProofsForTests(corrupt: [1])
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
-        let prover = ProverService(chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"))
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(batches: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"))
         for nonce in 0..<4 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
             try await block(chain)

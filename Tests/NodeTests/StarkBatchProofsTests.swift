@@ -36,14 +36,14 @@ import Sequencer
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs()
-        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(of: chain))
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let anyone = L1MockClient(engine: engine, operatorKey: nil)
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"),
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"),
             metrics: chain.nodeMetrics)
         let prover = ProverService(
-            chain: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"),
+            batches: chain, system: proofs, workers: 2, interval: .milliseconds(10), logger: Logger(label: "test"),
             metrics: chain.nodeMetrics)
 
         // Batch 1: a deposit to alice and a native deposit to carol, alice pays bob.
@@ -64,7 +64,7 @@ import Sequencer
         #expect(try chain.lastCommittedBatch() == 2)
         // The L1 holds the proof tree's roots, not the ledger's.
         let committed = try #require(try await l1.batch(1))
-        #expect(committed.commitment.previousStateRoot == (try await proofs.genesisStateRoot(chain: chain)))
+        #expect(committed.commitment.previousStateRoot == (try await proofs.genesisStateRoot(of: chain)))
         #expect(committed.commitment.newStateRoot != (try #require(try chain.batch(number: 1))).stateRoot)
 
         #expect(try await prover.proveReadyBatches() == 2)
@@ -113,13 +113,13 @@ import Sequencer
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let first = StarkBatchProofs()
-        let genesis = try await first.genesisStateRoot(chain: chain)
+        let genesis = try await first.genesisStateRoot(of: chain)
         for nonce in 0..<2 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: nonce))
             try await block(chain)
         }
-        let one = try await first.statement(ofBatch: 1, chain: chain)
-        let two = try await first.statement(ofBatch: 2, chain: chain)
+        let one = try await first.statement(ofBatch: 1, in: chain)
+        let two = try await first.statement(ofBatch: 2, in: chain)
         #expect(one.previousStateRoot == genesis)
         #expect(two.previousStateRoot == one.newStateRoot)
         #expect(one.newStateRoot != genesis)
@@ -127,25 +127,25 @@ import Sequencer
         // A second instance (the node after a restart) on the same store: same genesis root,
         // same statements, asked out of order; its proof of batch 1 verifies against them.
         let second = StarkBatchProofs()
-        #expect(try await second.statement(ofBatch: 2, chain: chain) == two)
-        #expect(try await second.genesisStateRoot(chain: chain) == genesis)
-        #expect(try await second.statement(ofBatch: 1, chain: chain) == one)
-        let proof = try await second.prove(batch: 1, chain: chain)
+        #expect(try await second.statement(ofBatch: 2, in: chain) == two)
+        #expect(try await second.genesisStateRoot(of: chain) == genesis)
+        #expect(try await second.statement(ofBatch: 1, in: chain) == one)
+        let proof = try await second.prove(batch: 1, in: chain)
         let engine = try openL1(genesis: genesis)
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: second, interval: .milliseconds(10), logger: Logger(label: "test"))
+            batches: chain, l1: l1, proofSystem: second, interval: .milliseconds(10), logger: Logger(label: "test"))
         try await driver.step()
         let onL1 = try #require(try await l1.batch(1))
         #expect(onL1.commitment.newStateRoot == one.newStateRoot)
         try StarkBatchVerifier().verify(proof: proof, commitment: onL1.commitment)
 
         // The same batch proved twice gives different bytes (the proof is zero-knowledge).
-        #expect(try await second.prove(batch: 1, chain: chain) != proof)
+        #expect(try await second.prove(batch: 1, in: chain) != proof)
         // A different node (another witness seed) has other roots for the same chain.
         let otherFixture = try NodeFixture(maxBlocksPerBatch: 1)
         let otherChain = try await otherFixture.openChain()
-        #expect(try await StarkBatchProofs().genesisStateRoot(chain: otherChain) != genesis)
+        #expect(try await StarkBatchProofs().genesisStateRoot(of: otherChain) != genesis)
     }
 
     @Test func aRealProofAlteredInTransitIsRefusedRecordedAndProvedAgain() async throws {
@@ -153,12 +153,12 @@ import Sequencer
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs()
-        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(of: chain))
         // One byte in the middle of the first proof (inside the STARK openings) flips on the way.
         let l1 = AlteringL1Client(L1MockClient(engine: engine, operatorKey: operatorKey), alter: [1])
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
-        let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(batches: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
         _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 0))
         try await block(chain)
 
@@ -185,11 +185,11 @@ import Sequencer
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs(background: true)
-        let engine = try openL1(genesis: try await proofs.genesisStateRoot(chain: chain))
+        let engine = try openL1(genesis: try await proofs.genesisStateRoot(of: chain))
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
         let driver = SettlementService(
-            chain: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
-        let prover = ProverService(chain: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let prover = ProverService(batches: chain, system: proofs, workers: 1, interval: .milliseconds(10), logger: Logger(label: "test"))
         _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 9, nonce: 0))
         try await block(chain)
         try await driver.step()

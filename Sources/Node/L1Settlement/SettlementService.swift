@@ -81,7 +81,7 @@ extension SealedBatches {
 /// store records, and a resend of a batch the L1 already holds is acknowledged as such, so
 /// a crash at any point neither loses nor duplicates a commit.
 public struct SettlementService: Service {
-    let chain: any SealedBatches
+    let batches: any SealedBatches
     let l1: any L1Client
     let proofSystem: any BatchProofSystem
     let interval: Duration
@@ -91,10 +91,10 @@ public struct SettlementService: Service {
     static let maximumBackoff: Duration = .seconds(30)
 
     public init(
-        chain: any SealedBatches, l1: any L1Client, proofSystem: any BatchProofSystem = NoBatchProofs(),
+        batches: any SealedBatches, l1: any L1Client, proofSystem: any BatchProofSystem = NoBatchProofs(),
         interval: Duration, logger: Logger, metrics: NodeMetrics = .unattached
     ) {
-        self.chain = chain
+        self.batches = batches
         self.metrics = metrics
         self.l1 = l1
         self.proofSystem = proofSystem
@@ -133,17 +133,17 @@ public struct SettlementService: Service {
     }
 
     func fetchDeposits() async throws {
-        let next = await chain.nextDepositToReceive
+        let next = await batches.nextDepositToReceive
         let records = try await l1.deposits(from: next, limit: 500)
-        if !records.isEmpty { await chain.receiveDeposits(records.map(\.deposit)) }
+        if !records.isEmpty { await batches.receiveDeposits(records.map(\.deposit)) }
     }
 
     func commitSealedBatches() async throws {
-        let latest = await chain.latestBatch.number
-        var number = try chain.lastCommittedBatch() + 1
+        let latest = await batches.latestBatch.number
+        var number = try batches.lastCommittedBatch() + 1
         while number <= latest {
-            let statement = try await proofSystem.statement(ofBatch: number, chain: chain)
-            let commitment = try chain.batchCommitment(number, statement: statement)
+            let statement = try await proofSystem.statement(ofBatch: number, in: batches)
+            let commitment = try batches.batchCommitment(number, statement: statement)
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
             let result: Result<L1Acknowledgement, SettlementError>
             do { result = .success(try await l1.commit(commitment)) } catch { result = .failure(error) }
@@ -152,11 +152,11 @@ public struct SettlementService: Service {
                     _ = try result.get()
                     return
                 }
-                let previous = try chain.settlement(of: number)
-                try chain.recordSettlement(
+                let previous = try batches.settlement(of: number)
+                try batches.recordSettlement(
                     number, BatchSettlement(state: .failed, batchHash: commitment.batchHash.hex, reason: error.message, updatedAt: now))
                 if previous?.state != .failed || previous?.reason != error.message {
-                    await chain.audit(
+                    await batches.audit(
                         AuditEntry(
                             kind: .settlement, time: now, outcome: "refused",
                             detail: "the L1 refused the commit of batch \(number): \(error.message)"))
@@ -164,9 +164,9 @@ public struct SettlementService: Service {
                 }
                 throw error
             }
-            try chain.recordSettlement(
+            try batches.recordSettlement(
                 number, BatchSettlement(state: .committed, batchHash: commitment.batchHash.hex, updatedAt: now), committed: true)
-            await chain.audit(
+            await batches.audit(
                 AuditEntry(
                     kind: .settlement, time: now, outcome: "committed",
                     detail: "batch \(number) committed to the L1 (\(acknowledgement.outcome.rawValue)): hash "
@@ -181,40 +181,40 @@ public struct SettlementService: Service {
     /// once proven. A proof the L1 refuses is recorded (state `failed` with the verifier's
     /// reason, audited) and discarded, so the prover makes a new one.
     func submitProofs() async throws {
-        let lastCommitted = try chain.lastCommittedBatch()
-        var number = try chain.lastFinalBatchSeen() + 1
+        let lastCommitted = try batches.lastCommittedBatch()
+        var number = try batches.lastFinalBatchSeen() + 1
         while number <= lastCommitted {
-            guard let recorded = try chain.settlement(of: number), let hashHex = recorded.batchHash,
+            guard let recorded = try batches.settlement(of: number), let hashHex = recorded.batchHash,
                 let batchHash = try? Hash32(hex: hashHex)
             else { return }
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
             if recorded.state != .proven && recorded.state != .executed {
-                guard let proof = try chain.storedProof(ofBatch: number) else { return }
+                guard let proof = try batches.storedProof(ofBatch: number) else { return }
                 if let refusal = try await submit(proof, ofBatch: number, batchHash: batchHash) {
-                    try chain.discardProof(ofBatch: number)
-                    try chain.recordSettlement(
+                    try batches.discardProof(ofBatch: number)
+                    try batches.recordSettlement(
                         number, BatchSettlement(state: .failed, batchHash: hashHex, reason: refusal, updatedAt: now))
-                    await chain.audit(
+                    await batches.audit(
                         AuditEntry(
                             kind: .settlement, time: now, outcome: "proof-rejected",
                             detail: "the L1 refused the proof of batch \(number): \(refusal)"))
                     logger.error("the L1 refused a batch proof; proving again", metadata: ["batch": "\(number)", "reason": "\(refusal)"])
                     return
                 }
-                try chain.recordSettlement(number, BatchSettlement(state: .proven, batchHash: hashHex, updatedAt: now))
-                let sealedAt = try chain.batch(number: number)?.sealedAt ?? now
+                try batches.recordSettlement(number, BatchSettlement(state: .proven, batchHash: hashHex, updatedAt: now))
+                let sealedAt = try batches.batch(number: number)?.sealedAt ?? now
                 metrics.batchProven(
-                    operations: try chain.operationCount(ofBatch: number), lagSeconds: Double(now - min(now, sealedAt)) / 1000)
-                await chain.audit(
+                    operations: try batches.operationCount(ofBatch: number), lagSeconds: Double(now - min(now, sealedAt)) / 1000)
+                await batches.audit(
                     AuditEntry(
                         kind: .settlement, time: now, outcome: "proven",
                         detail: "batch \(number) proven on the L1 (proof of \(proof.count) bytes)"))
                 logger.info("batch proven on the L1", metadata: ["batch": "\(number)"])
             }
             _ = try await l1.execute(batchNumber: number, batchHash: batchHash)
-            try chain.recordSettlement(number, BatchSettlement(state: .executed, batchHash: hashHex, updatedAt: now))
-            try chain.recordFinalBatchSeen(number)
-            await chain.audit(
+            try batches.recordSettlement(number, BatchSettlement(state: .executed, batchHash: hashHex, updatedAt: now))
+            try batches.recordFinalBatchSeen(number)
+            await batches.audit(
                 AuditEntry(kind: .settlement, time: now, outcome: "executed", detail: "batch \(number) executed on the L1"))
             logger.info("batch executed", metadata: ["batch": "\(number)"])
             number += 1
@@ -243,20 +243,20 @@ public struct SettlementService: Service {
     /// Follows committed batches to proven and executed, from the L1's counters: each batch's
     /// record is updated once per transition, so the work per round is bounded by progress.
     func refreshStatuses() async throws {
-        let lastCommitted = try chain.lastCommittedBatch()
+        let lastCommitted = try batches.lastCommittedBatch()
         guard lastCommitted > 0 else { return }
         let status = try await l1.status()
-        var number = try chain.lastFinalBatchSeen() + 1
+        var number = try batches.lastFinalBatchSeen() + 1
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         while number <= min(lastCommitted, status.lastProven) {
-            guard let recorded = try chain.settlement(of: number) else { break }
+            guard let recorded = try batches.settlement(of: number) else { break }
             let state: BatchSettlement.State = number <= status.lastExecuted ? .executed : .proven
             if state != recorded.state {
-                try chain.recordSettlement(number, BatchSettlement(state: state, batchHash: recorded.batchHash, updatedAt: now))
-                await chain.audit(
+                try batches.recordSettlement(number, BatchSettlement(state: state, batchHash: recorded.batchHash, updatedAt: now))
+                await batches.audit(
                     AuditEntry(kind: .settlement, time: now, outcome: state.rawValue, detail: "batch \(number) \(state.rawValue) on the L1"))
             }
-            if state == .executed { try chain.recordFinalBatchSeen(number) }
+            if state == .executed { try batches.recordFinalBatchSeen(number) }
             number += 1
         }
     }

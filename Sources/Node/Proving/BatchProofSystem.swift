@@ -26,11 +26,11 @@ public protocol BatchProofSystem: Sendable {
     /// For logs and the admin API.
     var name: String { get }
     /// The state root the L1 starts from, before batch 1.
-    func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32
+    func genesisStateRoot(of batches: any SealedBatches) async throws -> Hash32
     /// The statement of sealed batch `number` (≥ 1). Called in batch order.
-    func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement
+    func statement(ofBatch number: UInt64, in batches: any SealedBatches) async throws -> BatchStatement
     /// The proof of sealed batch `number`, as the L1's verifier takes it. May take seconds.
-    func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8]
+    func prove(batch number: UInt64, in batches: any SealedBatches) async throws -> [UInt8]
 }
 
 /// Settlement without validity proofs: batches are committed with the ledger's own state
@@ -41,13 +41,13 @@ public struct NoBatchProofs: BatchProofSystem {
 
     public var name: String { "none (batches are committed, never proven)" }
 
-    public func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32 {
-        guard let genesis = try chain.batch(number: 0) else { throw NodeError.corruptRecord("batch 0 is missing") }
+    public func genesisStateRoot(of batches: any SealedBatches) async throws -> Hash32 {
+        guard let genesis = try batches.batch(number: 0) else { throw NodeError.corruptRecord("batch 0 is missing") }
         return genesis.stateRoot
     }
 
-    public func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement {
-        guard number >= 1, let record = try chain.batch(number: number), let previous = try chain.batch(number: number - 1) else {
+    public func statement(ofBatch number: UInt64, in batches: any SealedBatches) async throws -> BatchStatement {
+        guard number >= 1, let record = try batches.batch(number: number), let previous = try batches.batch(number: number - 1) else {
             throw NodeError.corruptRecord("batch \(number) or its predecessor is not sealed")
         }
         return BatchStatement(
@@ -55,7 +55,7 @@ public struct NoBatchProofs: BatchProofSystem {
             operationsCommitment: record.operationsCommitment)
     }
 
-    public func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8] {
+    public func prove(batch number: UInt64, in batches: any SealedBatches) async throws -> [UInt8] {
         throw NodeError.settlement("no batch proof system is configured: batch \(number) cannot be proven")
     }
 }

@@ -34,7 +34,7 @@ extension SealedBatches {
 ///
 /// Only committed batches are proven: their statement is fixed on the L1 by then.
 public struct ProverService: Service {
-    let chain: any SealedBatches
+    let batches: any SealedBatches
     let system: any BatchProofSystem
     let workers: Int
     let interval: Duration
@@ -42,11 +42,11 @@ public struct ProverService: Service {
     let metrics: NodeMetrics
 
     public init(
-        chain: any SealedBatches, system: any BatchProofSystem, workers: Int, interval: Duration, logger: Logger,
+        batches: any SealedBatches, system: any BatchProofSystem, workers: Int, interval: Duration, logger: Logger,
         metrics: NodeMetrics = .unattached
     ) {
         precondition(workers >= 1, "the prover needs at least one worker")
-        self.chain = chain
+        self.batches = batches
         self.metrics = metrics
         self.system = system
         self.workers = workers
@@ -69,11 +69,11 @@ public struct ProverService: Service {
     /// Returns how many proofs it stored.
     @discardableResult
     public func proveReadyBatches() async throws -> Int {
-        let committed = try chain.lastCommittedBatch()
+        let committed = try batches.lastCommittedBatch()
         var pending: [UInt64] = []
-        var number = try chain.lastFinalBatchSeen() + 1
+        var number = try batches.lastFinalBatchSeen() + 1
         while number <= committed {
-            if try chain.storedProof(ofBatch: number) == nil, try chain.settlement(of: number)?.state != .executed {
+            if try batches.storedProof(ofBatch: number) == nil, try batches.settlement(of: number)?.state != .executed {
                 pending.append(number)
             }
             number += 1
@@ -81,7 +81,7 @@ public struct ProverService: Service {
         guard !pending.isEmpty else { return 0 }
         var stored = 0
         var firstError: (any Error)?
-        let chain = self.chain
+        let batches = self.batches
         let system = self.system
         try await withThrowingTaskGroup(of: (UInt64, Result<([UInt8], Duration), any Error>).self) { group in
             var next = pending.makeIterator()
@@ -91,7 +91,7 @@ public struct ProverService: Service {
                     let clock = ContinuousClock()
                     let started = clock.now
                     do {
-                        let proof = try await system.prove(batch: batch, chain: chain)
+                        let proof = try await system.prove(batch: batch, in: batches)
                         return (batch, .success((proof, clock.now - started)))
                     } catch { return (batch, .failure(error)) }
                 }
@@ -101,9 +101,9 @@ public struct ProverService: Service {
             while let (batch, result) = try await group.next() {
                 switch result {
                 case .success(let (proof, elapsed)):
-                    try chain.storeProof(proof, ofBatch: batch)
+                    try batches.storeProof(proof, ofBatch: batch)
                     stored += 1
-                    metrics.batchProved(operations: try chain.operationCount(ofBatch: batch), duration: elapsed)
+                    metrics.batchProved(operations: try batches.operationCount(ofBatch: batch), duration: elapsed)
                     logger.info(
                         "batch proven", metadata: ["batch": "\(batch)", "bytes": "\(proof.count)", "time": "\(elapsed)"])
                 case .failure(let error):

@@ -45,25 +45,25 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     public nonisolated var name: String { "stark (cloister.batch.v2 STARK over the RPO account tree)" }
 
-    public func genesisStateRoot(chain: any SealedBatches) async throws -> Hash32 {
-        Hash32(rpo: try genesisTree(chain).root)
+    public func genesisStateRoot(of batches: any SealedBatches) async throws -> Hash32 {
+        Hash32(rpo: try genesisTree(batches).root)
     }
 
-    public func statement(ofBatch number: UInt64, chain: any SealedBatches) async throws -> BatchStatement {
+    public func statement(ofBatch number: UInt64, in batches: any SealedBatches) async throws -> BatchStatement {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement") }
-        let previous = try tree(after: number - 1, chain: chain)
+        let previous = try tree(after: number - 1, batches: batches)
         let witness: BatchWitness
         let next: BatchStateTree
         if background {
             // About a millisecond of hashing per operation: at idle priority like the proof,
             // so a node under load commits late rather than executing slowly.
-            let movements = try chain.batchMovements(number)
-            let seed = try witnessSeed(chain)
+            let movements = try batches.batchMovements(number)
+            let seed = try witnessSeed(batches)
             (witness, next) = try await BackgroundThread.run(name: "cloister-witness", priority: .idle) {
                 try Parallelism.atLowPriority { try Self.assemble(number, from: previous, movements: movements, seed: seed) }
             }
         } else {
-            (witness, next) = try build(number, from: previous, chain: chain)
+            (witness, next) = try build(number, from: previous, batches: batches)
         }
         witnesses[number] = witness
         if number > headBatch || head == nil {
@@ -76,16 +76,16 @@ public actor StarkBatchProofs: BatchProofSystem {
             operationsCommitment: Hash32(rpo: inputs.operationsCommitment))
     }
 
-    public func prove(batch number: UInt64, chain: any SealedBatches) async throws -> [UInt8] {
+    public func prove(batch number: UInt64, in batches: any SealedBatches) async throws -> [UInt8] {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no proof") }
         let witness: BatchWitness
         if let kept = witnesses[number] {
             witness = kept
         } else {
-            witness = try build(number, from: try tree(after: number - 1, chain: chain), chain: chain).witness
+            witness = try build(number, from: try tree(after: number - 1, batches: batches), batches: batches).witness
             witnesses[number] = witness
         }
-        guard let contents = try chain.batchContents(number: number) else {
+        guard let contents = try batches.batchContents(number: number) else {
             throw NodeError.corruptRecord("the contents of batch \(number) are not stored")
         }
         let options = self.options
@@ -113,17 +113,17 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The tree after batch `number`: from the head when it is not past `number`, else
     /// replayed from genesis.
-    private func tree(after number: UInt64, chain: any SealedBatches) throws -> BatchStateTree {
+    private func tree(after number: UInt64, batches: any SealedBatches) throws -> BatchStateTree {
         var state: BatchStateTree
         var at: UInt64
         if let head, headBatch <= number {
             (state, at) = (head, headBatch)
         } else {
-            (state, at) = (try genesisTree(chain), 0)
+            (state, at) = (try genesisTree(batches), 0)
         }
         while at < number {
             at += 1
-            state = try build(at, from: state, chain: chain).newState
+            state = try build(at, from: state, batches: batches).newState
         }
         if at > headBatch || head == nil {
             head = state
@@ -134,9 +134,9 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The witness of batch `number` applied to `previous` (the tree after `number - 1`).
     private func build(
-        _ number: UInt64, from previous: BatchStateTree, chain: any SealedBatches
+        _ number: UInt64, from previous: BatchStateTree, batches: any SealedBatches
     ) throws -> (witness: BatchWitness, newState: BatchStateTree) {
-        try Self.assemble(number, from: previous, movements: try chain.batchMovements(number), seed: try witnessSeed(chain))
+        try Self.assemble(number, from: previous, movements: try batches.batchMovements(number), seed: try witnessSeed(batches))
     }
 
     /// The witness of batch `number` from its value movements: no state but the arguments,
@@ -176,10 +176,10 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The secret the tree's blindings and salts derive from: read from the node's metadata,
     /// made (32 bytes from the CSPRNG) and stored on first use.
-    private func witnessSeed(_ chain: any SealedBatches) throws -> [UInt8] {
+    private func witnessSeed(_ batches: any SealedBatches) throws -> [UInt8] {
         if let seed { return seed }
         let stored: [UInt8]
-        if let existing = try chain.record(Self.seedKey) {
+        if let existing = try batches.record(Self.seedKey) {
             guard existing.count >= WitnessRandomness.minimumSeedBytes else {
                 throw NodeError.corruptRecord(
                     "the proof witness seed (\(Self.seedKey)) is \(existing.count) bytes, expected 32")
@@ -187,7 +187,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             stored = existing
         } else {
             stored = SecureRandom.bytes(32)
-            try chain.keepRecords([Self.seedKey: stored])
+            try batches.keepRecords([Self.seedKey: stored])
         }
         seed = stored
         return stored
@@ -195,10 +195,10 @@ public actor StarkBatchProofs: BatchProofSystem {
 
     /// The tree of the genesis state: every native balance, token holding and token supply
     /// in state-key order, so the same genesis and seed always give the same tree.
-    private func genesisTree(_ chain: any SealedBatches) throws -> BatchStateTree {
+    private func genesisTree(_ batches: any SealedBatches) throws -> BatchStateTree {
         if let genesis { return genesis }
         let ledger: LedgerState
-        ledger = try chain.genesisState()
+        ledger = try batches.genesisState()
         var holdings: [(account: [UInt8], asset: [UInt8], balance: UInt128)] = []
         var supplies: [(asset: [UInt8], supply: UInt128)] = []
         do {
@@ -215,7 +215,7 @@ public actor StarkBatchProofs: BatchProofSystem {
                 }
             }
             let tree = try BatchStateTree.genesis(
-                holdings: holdings, supplies: supplies, randomness: try .seeded(try witnessSeed(chain), label: "genesis"))
+                holdings: holdings, supplies: supplies, randomness: try .seeded(try witnessSeed(batches), label: "genesis"))
             genesis = tree
             return tree
         } catch let error as BatchProofError {

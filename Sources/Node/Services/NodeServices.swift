@@ -189,7 +189,7 @@ public enum NodeRuntime {
             }
         // The L1 accepts batch 1 only from this root; a separate `cloister l1` pins it with
         // `genesis_state_root` in its config (otherwise it trusts the first commit).
-        let genesisRoot = try await proofSystem.genesisStateRoot(chain: chain)
+        let genesisRoot = try await proofSystem.genesisStateRoot(of: chain)
         logger.info("genesis state root", metadata: ["genesis_state_root": "\(genesisRoot.hex)", "proof_system": "\(proofSystem.name)"])
         let client: any L1Client
         switch config.settlement.l1 {
@@ -210,12 +210,12 @@ public enum NodeRuntime {
         }
         services.append(
             SettlementService(
-                chain: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger,
+                batches: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger,
                 metrics: chain.nodeMetrics))
         if config.settlement.prover != .none {
             services.append(
                 ProverService(
-                    chain: chain, system: proofSystem, workers: config.settlement.proverWorkers,
+                    batches: chain, system: proofSystem, workers: config.settlement.proverWorkers,
                     interval: config.settlement.pollInterval, logger: logger, metrics: chain.nodeMetrics))
             logger.info(
                 "batch prover",
