@@ -148,14 +148,15 @@ public final class SQLiteChainStore: ChainStore {
             guard let dataKey = RecordCipher.unwrap(wrapped, with: masterKey) else {
                 throw .wrongMasterKey(path: masterKeyPath, database: path)
             }
-            cipher = RecordCipher(dataKey: dataKey)
+            cipher = try RecordCipher(dataKey: dataKey)
             try upgradeSchema()
             try loadWaitingWrites()
         } else {
             let dataKey = SecureRandom.bytes(32)
-            cipher = RecordCipher(dataKey: dataKey)
+            cipher = try RecordCipher(dataKey: dataKey)
+            let wrappedDataKey = try RecordCipher.wrap(dataKey: dataKey, with: masterKey)
             do {
-                try pool.write { db in try Self.createSchema(db, wrappedDataKey: RecordCipher.wrap(dataKey: dataKey, with: masterKey)) }
+                try pool.write { db in try Self.createSchema(db, wrappedDataKey: wrappedDataKey) }
             } catch {
                 throw .database("cannot initialise \(path): \(error)")
             }
@@ -254,15 +255,16 @@ public final class SQLiteChainStore: ChainStore {
     public func commit(_ block: BlockWrite) throws(StoreError) {
         // Encrypt outside the write transaction: the writer lock is held only for SQL.
         let blockID = Self.blockRowID(block.number)
-        let sealedBlock = cipher.seal(block.hash.bytes + block.payload, table: "blocks", rowID: blockID)
+        let sealedBlock = try cipher.seal(block.hash.bytes + block.payload, table: "blocks", rowID: blockID)
         let hashID = cipher.lookupID(table: "block-hash", key: block.hash.bytes)
         let cipher = self.cipher
-        let transactions = Self.concurrentMap(block.transactions.indices) { position in
+        let transactions = try Self.concurrentMap(block.transactions.indices) { position throws(StoreError) in
             let transaction = block.transactions[position]
-            let id = cipher.lookupID(table: "transactions", key: transaction.hash.bytes)
-            return SealedRow(id: id, position: position, sealed: cipher.seal(transaction.payload, table: "transactions", rowID: id))
+            let id = cipher.lookupHash(table: "transactions", key: transaction.hash.bytes)
+            return SealedRow(
+                id: id, position: position, sealed: try cipher.seal(transaction.payload, table: "transactions", rowID: id.bytes))
         }
-        let newIDs = transactions.map { try! Hash32($0.id) }
+        let newIDs = transactions.map(\.id)
         let entryCount = block.stateEntries.count
 
         // What this block writes of a run or fold, decided under the lock. Only the parts that
@@ -308,19 +310,20 @@ public final class SQLiteChainStore: ChainStore {
             foldSlice = plan.foldWritten..<Swift.min(plan.foldWritten + Swift.max(foldChunk, 2 * entryCount), fold.count)
         }
         let foldEntries = fold
-        let folded = Self.concurrentMap(foldSlice) { index in
+        let folded = try Self.concurrentMap(foldSlice) { index throws(StoreError) in
             let entry = foldEntries[index]
-            let id = entry.id.bytes
-            return SealedRow(id: id, position: 0, sealed: cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: id))
+            return SealedRow(
+                id: entry.id, position: 0,
+                sealed: try cipher.seal(Self.lengthPrefixed(entry.key) + entry.value, table: "state", rowID: entry.id.bytes))
         }
         let sealedJournal =
             foldsAll || entryCount == 0
-            ? nil : cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
+            ? nil : try cipher.seal(Self.encodeJournal(block.stateEntries), table: "state_journal", rowID: blockID)
         let completesFold = !foldsAll && !foldSlice.isEmpty && foldSlice.upperBound == fold.count
         let foldThrough = plan.foldThrough
-        let metadata = block.metadata.map { name, value in
+        let metadata = try block.metadata.map { name, value throws(StoreError) in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
-            return (id, cipher.seal(value, table: "node_meta", rowID: id))
+            return (id, try cipher.seal(value, table: "node_meta", rowID: id))
         }
         let faultInjector = self.faultInjector
         let recordCipher = cipher
@@ -343,7 +346,7 @@ public final class SQLiteChainStore: ChainStore {
                 for row in transactions {
                     try insertTransaction.insert(
                         .integer(first + Int64(row.position)), .integer(Int64(block.number)), .integer(Int64(row.position)),
-                        .blob(row.id), .blob(row.sealed))
+                        .hash(row.id), .blob(row.sealed))
                     if row.position == 0 { try faultInjector?("transactions") }
                 }
                 if !runSlice.isEmpty {
@@ -363,7 +366,7 @@ public final class SQLiteChainStore: ChainStore {
                 }
                 if !folded.isEmpty {
                     let upsertState = try RowWriter(db, sql: "INSERT OR REPLACE INTO state(id, sealed) VALUES (?, ?)")
-                    for row in folded { try upsertState.insert(.blob(row.id), .blob(row.sealed)) }
+                    for row in folded { try upsertState.insert(.hash(row.id), .blob(row.sealed)) }
                     if foldsAll {
                         try db.execute(sql: "DELETE FROM state_journal")
                     } else if completesFold {
@@ -476,7 +479,7 @@ public final class SQLiteChainStore: ChainStore {
         let entries = Array(newest)
         let entry: @Sendable (Int) -> FoldEntry = { index in
             let (key, value) = entries[index]
-            return FoldEntry(id: try! Hash32(cipher.lookupID(table: "state", key: key)), key: key, value: value)
+            return FoldEntry(id: cipher.lookupHash(table: "state", key: key), key: key, value: value)
         }
         var fold = concurrently ? concurrentMap(entries.indices, entry) : entries.indices.map(entry)
         fold.sort { $0.id < $1.id }
@@ -488,29 +491,37 @@ public final class SQLiteChainStore: ChainStore {
 
     /// `transform` over `indices` on every core, in order: a busy block seals thousands of
     /// records, and the sequencer waits for its write before the next block.
-    static func concurrentMap<Element: Sendable>(_ indices: Range<Int>, _ transform: @Sendable (Int) -> Element) -> [Element] {
+    /// A failure of `transform` is thrown once every chunk has finished (the first, in order).
+    static func concurrentMap<Element: Sendable, Failure: Error>(
+        _ indices: Range<Int>, _ transform: @Sendable (Int) throws(Failure) -> Element
+    ) throws(Failure) -> [Element] {
         let chunk = 256
-        guard indices.count > chunk else { return indices.map(transform) }
+        guard indices.count > chunk else { return try indices.map(transform) }
         let chunks = (indices.count + chunk - 1) / chunk
-        var results = [[Element]](repeating: [], count: chunks)
+        var results = [Result<[Element], Failure>](repeating: .success([]), count: chunks)
         results.withUnsafeMutableBufferPointer { buffer in
             let slots = ChunkSlots(base: buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { index in
                 let start = indices.lowerBound + index * chunk
                 // Each iteration writes its own slot only.
-                slots.base[index] = (start..<min(start + chunk, indices.upperBound)).map(transform)
+                slots.base[index] = Result { () throws(Failure) in
+                    try (start..<min(start + chunk, indices.upperBound)).map(transform)
+                }
             }
         }
-        return results.flatMap { $0 }
+        var elements = [Element]()
+        elements.reserveCapacity(indices.count)
+        for result in results { elements += try result.get() }
+        return elements
     }
 
-    private struct ChunkSlots<Element>: @unchecked Sendable {
-        let base: UnsafeMutablePointer<[Element]>
+    private struct ChunkSlots<Slot>: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Slot>
     }
 
     /// An encrypted row ready to insert.
     struct SealedRow: Sendable {
-        var id: [UInt8]
+        var id: Hash32
         var position: Int
         var sealed: [UInt8]
     }
@@ -525,7 +536,10 @@ public final class SQLiteChainStore: ChainStore {
         }
         guard let (number, sealed) = row else { return nil }
         let plain = try cipher.open(sealed, table: "blocks", rowID: Self.blockRowID(UInt64(number)))
-        return BlockHead(number: UInt64(number), hash: try! Hash32(plain[0..<32]))
+        guard plain.count >= Hash32.byteCount else {
+            throw .corruptRecord(table: "blocks", detail: "block \(number) is shorter than its hash")
+        }
+        return BlockHead(number: UInt64(number), hash: Hash32(exactly: plain.prefix(Hash32.byteCount)))
     }
 
     public func block(number: UInt64) throws(StoreError) -> [UInt8]? {
@@ -548,9 +562,10 @@ public final class SQLiteChainStore: ChainStore {
     }
 
     public func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? {
-        let id = cipher.lookupID(table: "transactions", key: hash.bytes)
+        let lookup = cipher.lookupHash(table: "transactions", key: hash.bytes)
+        let id = lookup.bytes
         // Waiting first: an index run is written before its transactions leave memory.
-        let sequence = waiting.withLock { $0.sequence(of: try! Hash32(id)) }
+        let sequence = waiting.withLock { $0.sequence(of: lookup) }
         let row: (Int64, Int, Data)? = try read { db in
             let found: Row?
             if let sequence {
@@ -707,16 +722,16 @@ public final class SQLiteChainStore: ChainStore {
         var sequence = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit") ?? 0
         let insert = try db.cachedStatement(sql: "INSERT INTO audit(seq, block_number, sealed) VALUES (?, ?, ?)")
         for record in records {
-            let sealed = cipher.seal(record, table: "audit", rowID: blockRowID(UInt64(sequence)))
+            let sealed = try cipher.seal(record, table: "audit", rowID: blockRowID(UInt64(sequence)))
             try insert.execute(arguments: [sequence, Int64(blockNumber), Data(sealed)])
             sequence += 1
         }
     }
 
     public func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) {
-        let rows = values.map { name, value in
+        let rows = try values.map { name, value throws(StoreError) in
             let id = cipher.lookupID(table: "node_meta", key: Array(name.utf8))
-            return (id, cipher.seal(value, table: "node_meta", rowID: id))
+            return (id, try cipher.seal(value, table: "node_meta", rowID: id))
         }
         do {
             try pool.write { db in
