@@ -46,11 +46,15 @@ var targets: [Target] = [
     // MARK: - Policy: access and compliance rules from Policies/, compiled for fast decisions
     .target(name: "Policy", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
-    // MARK: - Store: encrypted persistence behind a protocol (SQLite via GRDB)
+    // MARK: - Store: the persistence seam (`ChainStore`) and record encryption; no database engine
+    .target(name: "Store", dependencies: ["Primitives"]),
+
+    // MARK: - SQLiteStore: the embedded engine behind `ChainStore` (SQLite via GRDB)
     .target(
-        name: "Store",
+        name: "SQLiteStore",
         dependencies: [
-            "Primitives", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
 
@@ -60,6 +64,7 @@ var targets: [Target] = [
         dependencies: [
             "Primitives", "Transactions", "Ledger", "Policy", "Store", "StateTree", "StarkCrypto", "StarkMath",
             "ConfigFiles", "Settlement", "BatchProof", "Stark",
+            "SQLiteStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -115,6 +120,7 @@ var targets: [Target] = [
             "API",
             "Auth",
             "Store",
+            "SQLiteStore",
             "Settlement",
             "Stark",
             "BatchProof",
@@ -132,6 +138,7 @@ var targets: [Target] = [
         name: "NodeTestSupport",
         dependencies: [
             "Node", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
+            "SQLiteStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,12 +168,17 @@ var targets: [Target] = [
         name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]
     ),
     .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives"]),
+    .testTarget(
+        name: "SQLiteStoreTests",
+        dependencies: ["SQLiteStore", "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(
         name: "NodeTests",
         dependencies: [
             "Node", "Store", "Ledger", "Policy", "Primitives", "Transactions", "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof",
+            "SQLiteStore",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -205,6 +217,7 @@ if benchmarksEnabled {
         .executableTarget(
             name: "NodeBenchmarks",
             dependencies: [benchmark, "Node", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+                           "SQLiteStore",
                            .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/NodeBenchmarks",
             plugins: [plugin]

@@ -7,6 +7,7 @@ import Primitives
 import Settlement
 import Logging
 import ServiceLifecycle
+import SQLiteStore
 import Store
 
 /// Closes a block every block interval; on graceful shutdown, drains the mempool into

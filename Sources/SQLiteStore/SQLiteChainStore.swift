@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Primitives
+import Store
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB's `DatabasePool` (one

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import Primitives
-@testable import Store
+@testable import SQLiteStore
+import Store
 import Testing
 
 /// A fresh data directory and master key per test.
@@ -390,26 +391,6 @@ struct StoreFixture {
         }
         #expect(files() == before)
         #expect(try fixture.open().head()?.number == 0)
-    }
-
-    @Test func missingMasterKeySaysHowToCreateOne() throws {
-        #expect(throws: StoreError.masterKeyMissing(path: "/nonexistent/master.key")) {
-            try MasterKey.load(from: "/nonexistent/master.key")
-        }
-        #expect(StoreError.masterKeyMissing(path: "m.key").description.contains("cloister keys new-master m.key"))
-    }
-
-    @Test func masterKeyReadableByOthersIsRefused() throws {
-        let fixture = try StoreFixture()
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.keyPath)
-        #expect(throws: StoreError.self) { try MasterKey.load(from: fixture.keyPath) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: fixture.keyPath)
-        #expect(throws: Never.self) { try MasterKey.load(from: fixture.keyPath) }
-    }
-
-    @Test func masterKeyFileIsNeverOverwritten() throws {
-        let fixture = try StoreFixture()
-        #expect(throws: StoreError.self) { try MasterKey.create(at: fixture.keyPath) }
     }
 
     /// Swapping two ciphertexts between rows must be detected: each is bound to its row id.
