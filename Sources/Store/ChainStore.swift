@@ -124,5 +124,8 @@ public protocol ChainStore: Sendable {
     /// A 32-byte secret for `purpose`, derived from the store's own key material: the same for
     /// every process that opens this chain, different on every other chain and for every
     /// other purpose. Session tokens and member block views are keyed with it.
+    ///
+    /// Not throwing: it is a fixed-size key derivation from key material the store already
+    /// holds once it is open (`RecordCipher.secret(purpose:)`), which has no input that can fail.
     func derivedSecret(purpose: String) -> [UInt8]
 }
