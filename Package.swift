@@ -46,11 +46,15 @@ var targets: [Target] = [
     // MARK: - Policy: access and compliance rules from Policies/, compiled for fast decisions
     .target(name: "Policy", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
-    // MARK: - Store: encrypted persistence behind a protocol (SQLite via GRDB)
+    // MARK: - Store: the persistence seam (`ChainStore`) and record encryption; no database engine
+    .target(name: "Store", dependencies: ["Primitives"]),
+
+    // MARK: - SQLiteStore: the embedded engine behind `ChainStore` (SQLite via GRDB)
     .target(
-        name: "Store",
+        name: "SQLiteStore",
         dependencies: [
-            "Primitives", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
 
@@ -97,7 +101,8 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "Sequencer", "Settlement", "L1Mock", "BatchProof",
+            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "Sequencer", "Settlement", "L1Mock",
+            "BatchProof",
             "Stark", "StarkCrypto", "StarkMath",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,6 +140,7 @@ var targets: [Target] = [
             "API",
             "Auth",
             "Store",
+            "SQLiteStore",
             "Settlement",
             "L1Mock",
             "Stark",
@@ -154,6 +160,7 @@ var targets: [Target] = [
         name: "NodeTestSupport",
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
+            "SQLiteStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,7 +191,11 @@ var targets: [Target] = [
         name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]
     ),
     .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives"]),
+    .testTarget(
+        name: "SQLiteStoreTests",
+        dependencies: ["SQLiteStore", "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "StarkMath"]),
     .testTarget(
         name: "NodeTests",
@@ -192,6 +203,7 @@ var targets: [Target] = [
             "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof",
+            "SQLiteStore",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -230,6 +242,7 @@ if benchmarksEnabled {
         .executableTarget(
             name: "NodeBenchmarks",
             dependencies: [benchmark, "Node", "Sequencer", "NodeConfiguration", "Store", "Ledger", "ConfigFiles", "Primitives", "Transactions",
+                           "SQLiteStore",
                            .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/NodeBenchmarks",
             plugins: [plugin]

@@ -8,6 +8,7 @@ import Ledger
 import Logging
 import Node
 import Primitives
+import SQLiteStore
 import Store
 import Transactions
 import NodeConfiguration

@@ -58,6 +58,11 @@ public struct StateEntry: Sendable, Equatable {
 public struct AuditRow: Sendable {
     public var sequence: UInt64
     public var plaintext: Result<[UInt8], StoreError>
+
+    public init(sequence: UInt64, plaintext: Result<[UInt8], StoreError>) {
+        self.sequence = sequence
+        self.plaintext = plaintext
+    }
 }
 
 /// The newest committed block.
@@ -76,9 +81,15 @@ public struct StoredTransaction: Sendable, Equatable {
     public var blockNumber: UInt64
     public var position: Int
     public var payload: [UInt8]
+
+    public init(blockNumber: UInt64, position: Int, payload: [UInt8]) {
+        self.blockNumber = blockNumber
+        self.position = position
+        self.payload = payload
+    }
 }
 
-/// The persistence seam. SQLite (`SQLiteChainStore`) is the embedded default; a second
+/// The persistence seam. SQLite (`SQLiteChainStore`, module SQLiteStore) is the embedded default; a second
 /// engine (PostgreSQL for scale-out) is a new conformance, not a branch in the node.
 ///
 /// Guarantees every conformance must keep:
@@ -113,5 +124,8 @@ public protocol ChainStore: Sendable {
     /// A 32-byte secret for `purpose`, derived from the store's own key material: the same for
     /// every process that opens this chain, different on every other chain and for every
     /// other purpose. Session tokens and member block views are keyed with it.
+    ///
+    /// Not throwing: it is a fixed-size key derivation from key material the store already
+    /// holds once it is open (`RecordCipher.secret(purpose:)`), which has no input that can fail.
     func derivedSecret(purpose: String) -> [UInt8]
 }

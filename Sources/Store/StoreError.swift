@@ -12,6 +12,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfOrderBlock(expected: UInt64, got: UInt64)
     /// The database could not be opened or written.
     case database(String)
+    /// The cryptographic library failed to derive a key or seal a record; nothing was stored.
+    case encryptionFailed(String)
     /// A fault injected by a test.
     case injectedFault(String)
 
@@ -28,6 +30,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "a record in \(table) failed authentication (\(detail)): the database was altered or is corrupt"
         case .outOfOrderBlock(let expected, let got): return "block \(got) cannot be stored: the next block is \(expected)"
         case .database(let detail): return "database error: \(detail)"
+        case .encryptionFailed(let detail):
+            return "encryption failed: \(detail); nothing was stored (check the system's OpenSSL)"
         case .injectedFault(let stage): return "injected fault at \(stage)"
         }
     }

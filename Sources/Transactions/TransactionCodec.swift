@@ -145,9 +145,9 @@ public enum TransactionCodec {
             while !keys.isAtEnd {
                 let key = try field("accessList storage key") { () throws(RLPError) in try keys.readBytes() }
                 guard key.count == 32 else { throw .invalidStorageKey(byteCount: key.count) }
-                storageKeys.append(try! Hash32(key))
+                storageKeys.append(Hash32(exactly: key))
             }
-            entries.append(AccessListEntry(address: try! Address(addressBytes), storageKeys: storageKeys))
+            entries.append(AccessListEntry(address: Address(exactly: addressBytes), storageKeys: storageKeys))
         }
         return entries
     }
@@ -170,7 +170,7 @@ public enum TransactionCodec {
         let bytes = try field("to") { () throws(RLPError) in try fields.readBytes() }
         if bytes.isEmpty { return nil }
         guard bytes.count == 20 else { throw .invalidAddress(field: "to", byteCount: bytes.count) }
-        return try! Address(bytes)
+        return Address(exactly: bytes)
     }
 
     private static func expectFieldCount(_ list: RLPReader, _ expected: Int) throws(TransactionError) {

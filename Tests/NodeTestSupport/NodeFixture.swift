@@ -5,6 +5,7 @@ import Logging
 import Node
 import Policy
 import Primitives
+import SQLiteStore
 import Store
 import Transactions
 import NodeConfiguration

@@ -3,6 +3,7 @@ import GRDB
 import Node
 import NodeTestSupport
 import Primitives
+import SQLiteStore
 import Store
 import Testing
 import Sequencer

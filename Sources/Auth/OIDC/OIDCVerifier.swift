@@ -118,17 +118,16 @@ public actor OIDCVerifier {
             throw AuthError.malformedToken.with(
                 "the token marks header extensions as critical ('crit'); none are supported")
         }
-        let kid: String
+        let info: KeyInfo
         if let named = header.kid {
-            guard keyInfo[named] != nil else { throw .unknownSigningKey }
-            kid = named
-        } else if keyInfo.count == 1, let only = keyInfo.keys.first {
-            kid = only
+            guard let found = keyInfo[named] else { throw .unknownSigningKey }
+            info = found
+        } else if keyInfo.count == 1, let only = keyInfo.values.first {
+            info = only
         } else {
             throw AuthError.unknownSigningKey.with(
                 "the token names no signing key ('kid') and the JWKS holds several: the provider must set 'kid'")
         }
-        let info = keyInfo[kid]!
         guard Self.keyType(for: algorithm) == info.keyType, info.algorithm == nil || info.algorithm == algorithm else {
             throw AuthError.unsupportedAlgorithm.with("the token's algorithm is not the algorithm of the key it names")
         }

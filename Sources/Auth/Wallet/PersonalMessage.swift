@@ -36,7 +36,7 @@ public enum PersonalMessage {
         default: throw AuthError.malformedSignature.with("the signature's v byte must be 27, 28, 0 or 1")
         }
         let signature = RecoverableSignature(
-            r: try! UInt256(bigEndian: bytes[0..<32]), s: try! UInt256(bigEndian: bytes[32..<64]),
+            r: UInt256(bigEndianWord: bytes[0..<32]), s: UInt256(bigEndianWord: bytes[32..<64]),
             recoveryID: recoveryID)
         do {
             try signature.validate()

@@ -85,12 +85,12 @@ struct SessionRevocations: Equatable, Sendable {
         for _ in 0..<sessionCount {
             guard let id = reader.take(16), let address = reader.take(20), let issuedAt = reader.integer(width: 8)
             else { throw Self.unreadable }
-            sessions[SessionID(id)] = RevokedSession(address: try! Address(address), issuedAt: issuedAt)
+            sessions[SessionID(id)] = RevokedSession(address: Address(exactly: address), issuedAt: issuedAt)
         }
         guard let addressCount = reader.integer(width: 4) else { throw Self.unreadable }
         for _ in 0..<addressCount {
             guard let address = reader.take(20), let before = reader.integer(width: 8) else { throw Self.unreadable }
-            addresses[try! Address(address)] = before
+            addresses[Address(exactly: address)] = before
         }
         guard reader.isAtEnd else { throw Self.unreadable }
     }

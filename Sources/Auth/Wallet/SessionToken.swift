@@ -50,7 +50,7 @@ struct SessionToken: Sendable, Equatable {
                 "the session token was not issued by this node or was altered: sign in again")
         }
         let sessionID = SessionID(bytes[0..<16])
-        let address = try! Address(bytes[16..<36])
+        let address = Address(exactly: bytes[16..<36])
         let issuedAt = bytes[36..<44].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return SessionToken(sessionID: sessionID, address: address, issuedAt: issuedAt)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Node
+import SQLiteStore
 import Store
 import NodeConfiguration
 import Sequencer

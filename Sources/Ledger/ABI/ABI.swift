@@ -40,11 +40,11 @@ public enum ABI {
     /// Event topics: keccak256 of the canonical event signature.
     public enum Topic {
         /// `Transfer(address indexed from, address indexed to, uint256 value)`.
-        public static let transfer = try! Hash32(
-            hex: "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+        public static let transfer = Hash32(
+            hexLiteral: "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
         /// `Approval(address indexed owner, address indexed spender, uint256 value)`.
-        public static let approval = try! Hash32(
-            hex: "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")
+        public static let approval = Hash32(
+            hexLiteral: "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")
         /// ERC-3643 `AddressFrozen(address indexed userAddress, bool indexed isFrozen, address indexed owner)`.
         public static let addressFrozen = ABI.topic("AddressFrozen(address,bool,address)")
         /// ERC-3643 `TokensFrozen(address indexed userAddress, uint256 amount)`.
@@ -233,11 +233,11 @@ public enum ABI {
             throw .nonCanonicalArgument(
                 function: function, argument: name, reason: "an address word must start with 12 zero bytes")
         }
-        return try! Address(word.suffix(20))
+        return Address(exactly: word.suffix(20))
     }
 
     static func uint256(_ calldata: [UInt8], _ index: Int) -> UInt256 {
-        try! UInt256(bigEndian: argument(calldata, index))
+        UInt256(bigEndianWord: argument(calldata, index))
     }
 
     static func bool(

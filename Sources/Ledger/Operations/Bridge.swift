@@ -7,5 +7,5 @@ import Primitives
 /// amount leaves the chain and is claimable on the L1 by the sender's address.
 public enum Bridge {
     /// 0x000…B41D ("bridge"): documented in docs/SETTLEMENT.md.
-    public static let address = try! Address(hex: "0x000000000000000000000000000000000000b41d")
+    public static let address = Address(hexLiteral: "0x000000000000000000000000000000000000b41d")
 }

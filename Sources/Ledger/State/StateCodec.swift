@@ -182,8 +182,7 @@ struct RecordReader {
     mutating func byte() throws(LedgerError) -> UInt8 { try take(1).first! }
 
     mutating func address() throws(LedgerError) -> Address {
-        let slice = try take(20)
-        return try! Address(slice)
+        Address(exactly: try take(20))
     }
 
     mutating func flag() throws(LedgerError) -> Bool {
@@ -208,8 +207,7 @@ struct RecordReader {
     }
 
     mutating func compactUInt256() throws(LedgerError) -> UInt256 {
-        let digits = try compactBytes(limit: 32)
-        return try! UInt256(bigEndian: digits)
+        UInt256(bigEndianWord: try compactBytes(limit: 32))
     }
 
     func finish() throws(LedgerError) {

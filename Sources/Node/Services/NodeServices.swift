@@ -7,6 +7,7 @@ import Primitives
 import Settlement
 import Logging
 import ServiceLifecycle
+import SQLiteStore
 import Store
 import NodeConfiguration
 import L1Mock

@@ -137,7 +137,7 @@ public struct PrivateKey: Sendable, CustomStringConvertible {
         var recoveryID: Int32 = 0
         _ = secp256k1_ecdsa_recoverable_signature_serialize_compact(Secp256k1.context, &compact, &recoveryID, &signature)
         return RecoverableSignature(
-            r: try! UInt256(bigEndian: compact[0..<32]), s: try! UInt256(bigEndian: compact[32..<64]),
+            r: UInt256(bigEndianWord: compact[0..<32]), s: UInt256(bigEndianWord: compact[32..<64]),
             recoveryID: UInt8(recoveryID))
     }
 

@@ -20,6 +20,33 @@ public struct Address: Hashable, Sendable, Comparable, ContiguousBytes, CustomSt
     @inlinable
     public init(_ bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count == 20 else { throw .wrongLength(what: "address", expected: 20, actual: bytes.count) }
+        self.init(copying: bytes)
+    }
+
+    /// 20 bytes whose length the caller has already checked (a field of a fixed layout, a
+    /// length-checked slice), so there is nothing to throw.
+    ///
+    /// - Precondition: `bytes.count == 20`. Any other length is a programmer error and traps.
+    @inlinable
+    public init(exactly bytes: some Collection<UInt8>) {
+        precondition(bytes.count == 20, "Address(exactly:) needs 20 bytes, got \(bytes.count)")
+        self.init(copying: bytes)
+    }
+
+    /// A constant written in the source: `0x` + 40 hex digits (read as by `init(hex:)`,
+    /// so a mixed-case literal must carry a valid EIP-55 checksum).
+    ///
+    /// - Precondition: the literal is such an address. A malformed one is a programmer error
+    ///   and traps, with the parse error, the first time the constant is used.
+    public init(hexLiteral text: StaticString) {
+        do { try self.init(hex: text.description) } catch {
+            preconditionFailure("Address(hexLiteral: \"\(text)\"): \(error)")
+        }
+    }
+
+    /// Copies `bytes`, whose count is 20.
+    @inlinable
+    init(copying bytes: some Collection<UInt8>) {
         self = .zero
         withUnsafeMutableBytes { out in
             for (i, byte) in bytes.enumerated() { out[i] = byte }

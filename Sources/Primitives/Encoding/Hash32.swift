@@ -20,6 +20,32 @@ public struct Hash32: Hashable, Sendable, Comparable, ContiguousBytes, CustomStr
     @inlinable
     public init(_ bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count == 32 else { throw .wrongLength(what: "hash", expected: 32, actual: bytes.count) }
+        self.init(copying: bytes)
+    }
+
+    /// 32 bytes whose length the caller has already checked (a field of a fixed layout, a
+    /// length-checked slice, a MAC's output), so there is nothing to throw.
+    ///
+    /// - Precondition: `bytes.count == 32`. Any other length is a programmer error and traps.
+    @inlinable
+    public init(exactly bytes: some Collection<UInt8>) {
+        precondition(bytes.count == 32, "Hash32(exactly:) needs 32 bytes, got \(bytes.count)")
+        self.init(copying: bytes)
+    }
+
+    /// A constant written in the source: `0x` + 64 hex digits (read as by `init(hex:)`).
+    ///
+    /// - Precondition: the literal is such a hash. A malformed one is a programmer error and
+    ///   traps, with the parse error, the first time the constant is used.
+    public init(hexLiteral text: StaticString) {
+        do { try self.init(hex: text.description) } catch {
+            preconditionFailure("Hash32(hexLiteral: \"\(text)\"): \(error)")
+        }
+    }
+
+    /// Copies `bytes`, whose count is 32.
+    @inlinable
+    init(copying bytes: some Collection<UInt8>) {
         self = .zero
         withUnsafeMutableBytes { out in
             for (i, byte) in bytes.enumerated() { out[i] = byte }

@@ -19,6 +19,22 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
     @inlinable
     public init(bigEndian bytes: some Collection<UInt8>) throws(PrimitiveError) {
         guard bytes.count <= 32 else { throw .overflow("a 256-bit number has at most 32 bytes, got \(bytes.count)") }
+        self.init(copyingBigEndian: bytes)
+    }
+
+    /// Big-endian bytes the caller has already bounded to at most 32 (a 32-byte ABI word or
+    /// signature half, a minimal encoding whose length was checked), so there is nothing to throw.
+    ///
+    /// - Precondition: `bytes.count <= 32`. More is a programmer error and traps.
+    @inlinable
+    public init(bigEndianWord bytes: some Collection<UInt8>) {
+        precondition(bytes.count <= 32, "UInt256(bigEndianWord:) takes at most 32 bytes, got \(bytes.count)")
+        self.init(copyingBigEndian: bytes)
+    }
+
+    /// Reads `bytes`, whose count is at most 32.
+    @inlinable
+    init(copyingBigEndian bytes: some Collection<UInt8>) {
         words = (0, 0, 0, 0)
         var shift = 8 * (bytes.count - 1)
         for byte in bytes {

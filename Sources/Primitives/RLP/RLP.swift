@@ -191,11 +191,6 @@ public struct RLPReader: Sendable {
         }
     }
 
-    /// The range of the next item's whole encoding (header included).
-    public func nextEncodedRange() throws(RLPError) -> Range<Int> {
-        position..<(try peekHeader().payload.upperBound)
-    }
-
     /// Reads a byte string; a list here is an error.
     public mutating func readBytes() throws(RLPError) -> ArraySlice<UInt8> {
         let header = try peekHeader()

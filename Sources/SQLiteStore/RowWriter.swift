@@ -1,6 +1,7 @@
 import GRDB
 import GRDBSQLite
 import Primitives
+import Store
 
 /// A cached insert statement bound and stepped through the SQLite C API.
 ///

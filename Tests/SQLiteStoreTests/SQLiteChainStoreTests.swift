@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import Primitives
-@testable import Store
+@testable import SQLiteStore
+import Store
 import Testing
 
 /// A fresh data directory and master key per test.
@@ -310,7 +311,7 @@ struct StoreFixture {
     @Test func schemaOneFileIsUpgradedAndReadsBack() throws {
         let fixture = try StoreFixture()
         let dataKey = SecureRandom.bytes(32)
-        let cipher = RecordCipher(dataKey: dataKey)
+        let cipher = try RecordCipher(dataKey: dataKey)
         try FileManager.default.createDirectory(atPath: fixture.directory + "/data", withIntermediateDirectories: true)
         let queue = try fixture.rawQueue()
         try queue.write { db in
@@ -328,26 +329,26 @@ struct StoreFixture {
                     """)
             try db.execute(
                 sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?)",
-                arguments: [Data("1".utf8), Data(RecordCipher.wrap(dataKey: dataKey, with: fixture.masterKey))])
+                arguments: [Data("1".utf8), Data(try RecordCipher.wrap(dataKey: dataKey, with: fixture.masterKey))])
             let hash = Keccak256.hash(Array("block 0".utf8))
             try db.execute(
                 sql: "INSERT INTO blocks(number, hash_id, sealed) VALUES (0, ?, ?)",
                 arguments: [
                     Data(cipher.lookupID(table: "block-hash", key: hash.bytes)),
-                    Data(cipher.seal(hash.bytes + Array("payload 0".utf8), table: "blocks", rowID: SQLiteChainStore.blockRowID(0))),
+                    Data(try cipher.seal(hash.bytes + Array("payload 0".utf8), table: "blocks", rowID: SQLiteChainStore.blockRowID(0))),
                 ])
             for position in 0..<2 {
                 let id = cipher.lookupID(table: "transactions", key: StoreFixture.transactionHash(0, position).bytes)
                 try db.execute(
                     sql: "INSERT INTO transactions(id, block_number, position, sealed) VALUES (?, 0, ?, ?)",
                     arguments: [
-                        Data(id), position, Data(cipher.seal(Array("receipt 0.\(position)".utf8), table: "transactions", rowID: id)),
+                        Data(id), position, Data(try cipher.seal(Array("receipt 0.\(position)".utf8), table: "transactions", rowID: id)),
                     ])
             }
             let stateID = cipher.lookupID(table: "state", key: [7])
             try db.execute(
                 sql: "INSERT INTO state(id, sealed) VALUES (?, ?)",
-                arguments: [Data(stateID), Data(cipher.seal(SQLiteChainStore.lengthPrefixed([7]) + [8], table: "state", rowID: stateID))])
+                arguments: [Data(stateID), Data(try cipher.seal(SQLiteChainStore.lengthPrefixed([7]) + [8], table: "state", rowID: stateID))])
         }
         try queue.close()
 
@@ -390,26 +391,6 @@ struct StoreFixture {
         }
         #expect(files() == before)
         #expect(try fixture.open().head()?.number == 0)
-    }
-
-    @Test func missingMasterKeySaysHowToCreateOne() throws {
-        #expect(throws: StoreError.masterKeyMissing(path: "/nonexistent/master.key")) {
-            try MasterKey.load(from: "/nonexistent/master.key")
-        }
-        #expect(StoreError.masterKeyMissing(path: "m.key").description.contains("cloister keys new-master m.key"))
-    }
-
-    @Test func masterKeyReadableByOthersIsRefused() throws {
-        let fixture = try StoreFixture()
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.keyPath)
-        #expect(throws: StoreError.self) { try MasterKey.load(from: fixture.keyPath) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: fixture.keyPath)
-        #expect(throws: Never.self) { try MasterKey.load(from: fixture.keyPath) }
-    }
-
-    @Test func masterKeyFileIsNeverOverwritten() throws {
-        let fixture = try StoreFixture()
-        #expect(throws: StoreError.self) { try MasterKey.create(at: fixture.keyPath) }
     }
 
     /// Swapping two ciphertexts between rows must be detected: each is bound to its row id.
