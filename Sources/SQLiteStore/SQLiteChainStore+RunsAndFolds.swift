@@ -113,7 +113,8 @@ extension SQLiteChainStore {
     /// the slices it wrote are done, and a run or fold that is now due starts being prepared.
     func settleWaitingWrites(after block: BlockWrite, _ sealed: SealedBlock, firstSequence: Int64) {
         let slices = sealed.slices
-        let (runDue, foldDue) = waiting.withLock { waiting -> ([Hash32: Int64]?, (source: [[UInt8]: [UInt8]], generation: Int)?) in
+        typealias FoldDue = (source: [[UInt8]: [UInt8]], generation: Int)
+        let (runDue, foldDue) = waiting.withLock { waiting -> ([Hash32: Int64]?, FoldDue?) in
             for row in sealed.transactions { waiting.index[row.id] = firstSequence + Int64(row.position) }
             if !slices.runSlice.isEmpty {
                 if slices.completesRun {
@@ -151,7 +152,7 @@ extension SQLiteChainStore {
                 waiting.preparingRun = true
                 runDue = waiting.runIndex
             }
-            var foldDue: (source: [[UInt8]: [UInt8]], generation: Int)?
+            var foldDue: FoldDue?
             if waiting.fold.isEmpty && !waiting.preparingFold && waiting.journalBlocks >= journalBlockLimit {
                 waiting.foldSource = waiting.state
                 waiting.state = [:]
@@ -210,4 +211,5 @@ extension SQLiteChainStore {
     }
 
     /// Waits until the runs and folds that are due are prepared (tests; a block never waits).
-    func waitForPreparedWrites() { preparation.wait() }}
+    func waitForPreparedWrites() { preparation.wait() }
+}
