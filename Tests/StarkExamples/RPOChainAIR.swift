@@ -1,3 +1,4 @@
+import Stark
 import StarkCrypto
 import StarkMath
 
@@ -485,7 +486,7 @@ public struct RPOChainAIR: AIR {
     }
 
     /// The MDS row the constraints hard-code (a test checks it against ``RPOConstants``).
-    static let mdsFirstRow: [UInt64] = [7, 23, 8, 26, 13, 10, 9, 7, 6, 22, 21, 8]
+    public static let mdsFirstRow: [UInt64] = [7, 23, 8, 26, 13, 10, 9, 7, 6, 22, 21, 8]
 
     /// The trace of `permutationCount` chained permutations from [0 ‖ input ‖ seed], with
     /// the public inputs [input, output digest].
