@@ -94,6 +94,12 @@ public struct RPOChainAIR: AIR {
     /// below 32, so each input is split into 32-bit halves whose row sums stay below 2⁴¹
     /// in plain 64-bit arithmetic (no 128-bit products); lowSum + highSum·2³² is then
     /// formed in 128 bits and reduced once.
+    ///
+    /// Deliberately unrolled, hence over 100 lines: it runs twice per point of the
+    /// evaluation domain in the prover's hot loop, and with every matrix entry a literal
+    /// no loop counter, rotated index or table load is left.
+    /// ``multiplyMDS(_:into:)`` is the readable form of the same product, and
+    /// `baseFieldAndGenericConstraintPathsAgree` checks that the two paths agree.
     @inline(__always)
     static func multiplyMDSBase(_ input: UnsafePointer<Goldilocks>, into output: UnsafeMutablePointer<Goldilocks>) {
         let mask: UInt64 = 0xFFFF_FFFF
