@@ -156,6 +156,8 @@ var targets: [Target] = [
 
     // MARK: - Tests, beside the module they test
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // Example AIRs (Fibonacci, a chain of RPO permutations) for the Stark tests and benchmarks only.
+    .target(name: "StarkExamples", dependencies: ["Stark", "StarkMath", "StarkCrypto"], path: "Tests/StarkExamples"),
     .target(
         name: "NodeTestSupport",
         dependencies: [
@@ -171,7 +173,10 @@ var targets: [Target] = [
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
-    .testTarget(name: "StarkTests", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]),
+    .testTarget(
+        name: "StarkTests",
+        dependencies: ["Stark", "StarkExamples", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]
+    ),
     .testTarget(
         name: "BatchProofTests",
         dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement", "L1Mock"]),
@@ -255,7 +260,7 @@ if benchmarksEnabled {
         ),
         .executableTarget(
             name: "StarkBenchmarks",
-            dependencies: [benchmark, "Stark", "StarkMath", "StarkCrypto"],
+            dependencies: [benchmark, "Stark", "StarkExamples", "StarkMath", "StarkCrypto"],
             path: "Benchmarks/StarkBenchmarks",
             plugins: [plugin]
         ),

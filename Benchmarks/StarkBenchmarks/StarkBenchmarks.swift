@@ -5,6 +5,7 @@
 import Benchmark
 import Stark
 import StarkCrypto
+import StarkExamples
 import StarkMath
 
 /// Mutable data made once by a benchmark's setup and reused by every iteration.

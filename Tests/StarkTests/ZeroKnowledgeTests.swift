@@ -1,4 +1,5 @@
 import StarkCrypto
+import StarkExamples
 import StarkMath
 import Testing
 

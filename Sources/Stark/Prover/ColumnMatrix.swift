@@ -70,6 +70,33 @@ enum Coordinates {
     }
 }
 
+/// Polynomials, their values on the evaluation domain (one column each), and the salted
+/// Merkle commitment of those values' rows.
+struct CommittedColumns<F: FieldElement> {
+    let polynomials: [[F]]
+    let evaluations: ColumnMatrix<F>
+    let tree: MerkleTree
+    let salts: [Hash32]
+
+    /// The rows at `positions` (each the columns' Goldilocks coordinates), their salts and
+    /// one batched Merkle path.
+    func opening(at positions: [Int]) -> MerkleOpening {
+        let degree = F.extensionDegree
+        var values = [Goldilocks]()
+        values.reserveCapacity(positions.count * evaluations.columnCount * degree)
+        let scratch = UnsafeMutablePointer<Goldilocks>.allocate(capacity: degree)
+        defer { scratch.deallocate() }
+        for position in positions {
+            for column in 0..<evaluations.columnCount {
+                Coordinates.write(evaluations.column(column)[position], to: scratch)
+                for k in 0..<degree { values.append(scratch[k]) }
+            }
+        }
+        return MerkleOpening(
+            values: values, salts: positions.map { salts[$0] }, siblings: try! tree.multiProof(for: positions).siblings)
+    }
+}
+
 /// Builds a Merkle tree over `rowCount` rows of `rowWidth` base elements, hashing rows on
 /// all cores; `fill(row, buffer)` writes one row into a per-thread scratch buffer.
 func commitRows(

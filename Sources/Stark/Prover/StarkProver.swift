@@ -81,71 +81,34 @@ struct ProverRun<E: FieldElement> {
     }
 
     func prove(trace: ExecutionTrace, checkCompositionDegree: Bool) throws(StarkError) -> StarkProof {
-        let n = parameters.traceLength
-        let width = parameters.traceWidth
-        let domainSize = parameters.domainSize
         let options = parameters.options
         var random = SecureRandomGenerator()
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
-        let traceCoefficients = maskedTracePolynomials(trace, random: &random)
-        let traceExtension = extend(traceCoefficients)
-        let traceSalts = SecureRandomGenerator.salts(count: domainSize)
-        let traceTree = commitRows(rowCount: domainSize, rowWidth: width, salts: traceSalts) { row, out in
-            for column in 0..<width { out[column] = traceExtension.column(column)[row] }
-        }
-        transcript.absorb(label: "trace-root", digest: traceTree.root)
+        let committedTrace = commit(maskedTracePolynomials(trace, random: &random))
+        transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
 
-        // 2. Constraint composition over the evaluation domain.
-        let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
-        let boundaryCoefficients = assertions.map { _ in transcript.drawElement(E.self) }
-        let compositionValues = evaluateComposition(
-            traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients)
-        let compositionCoefficients = interpolateFromDomain(compositionValues)
-        if checkCompositionDegree,
-            let index = compositionCoefficients[parameters.compositionCoefficientCount...].firstIndex(where: {
-                !$0.isZero
-            })
-        {
-            throw .declaredDegreeTooLow(
-                "the composition polynomial has a non-zero coefficient at degree \(index), above the declared bound "
-                    + "\(parameters.compositionCoefficientCount - 1); check the AIR's transition constraint degrees")
-        }
-        let segments = randomizedSegments(compositionCoefficients, random: &random)
-        let compositionExtension = extend(segments)
-        let compositionSalts = SecureRandomGenerator.salts(count: domainSize)
-        let compositionColumns = segments.count
-        let degree = E.extensionDegree
-        let compositionTree = commitRows(
-            rowCount: domainSize, rowWidth: parameters.compositionRowWidth, salts: compositionSalts
-        ) { row, out in
-            for column in 0..<compositionColumns {
-                Coordinates.write(compositionExtension.column(column)[row], to: out + column * degree)
-            }
-        }
-        transcript.absorb(label: "composition-root", digest: compositionTree.root)
+        // 2. Constraint composition over the evaluation domain, split into randomised
+        //    segments (plus the DEEP mask) and committed with salts.
+        let committedComposition = try commitComposition(
+            traceExtension: committedTrace.evaluations, checkDegree: checkCompositionDegree, random: &random,
+            transcript: &transcript)
+        let segments = committedComposition.polynomials
+        transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
 
         // 3. Out-of-domain frame.
         let z: E = transcript.drawOutOfDomainPoint(parameters)
         let nextZ = z * traceGenerator
-        let (traceAtZ, traceAtNextZ) = evaluateTrace(traceCoefficients, at: z, and: nextZ)
-        let segmentCount = parameters.segmentCount
-        var compositionAtZ = [E](repeating: .zero, count: segmentCount)
-        compositionAtZ.withUnsafeMutableBufferPointer { values in
-            Parallelism.automatic.forEachChunk(count: segmentCount, minimumChunk: 1) { range in
-                for index in range { values[index] = Polynomial.evaluate(segments[index], at: z) }
-            }
-        }
-        let outOfDomain = OutOfDomainValues(
-            traceAtZ: Coordinates.flatten(traceAtZ), traceAtNextZ: Coordinates.flatten(traceAtNextZ),
-            compositionAtZ: Coordinates.flatten(compositionAtZ))
+        let outOfDomain = outOfDomainValues(
+            traceCoefficients: committedTrace.polynomials, segments: segments, z: z, nextZ: nextZ)
         transcript.absorb(label: "out-of-domain", elements: outOfDomain.flattened)
 
         // 4. DEEP composition.
-        let deepCoefficients = (0..<(2 * width + segmentCount + 1)).map { _ in transcript.drawElement(E.self) }
+        let deepCoefficientCount = 2 * parameters.traceWidth + parameters.segmentCount + 1
+        let deepCoefficients = (0..<deepCoefficientCount).map { _ in transcript.drawElement(E.self) }
         let deepValues = deepComposition(
-            traceCoefficients: traceCoefficients, segments: segments, z: z, nextZ: nextZ,
+            traceCoefficients: committedTrace.polynomials, segments: segments, z: z, nextZ: nextZ,
             coefficients: deepCoefficients)
 
         // 5. FRI.
@@ -159,35 +122,66 @@ struct ProverRun<E: FieldElement> {
         var nonceBytes = ByteWriter()
         nonceBytes.writeUInt64(nonce)
         transcript.absorb(label: "proof-of-work", bytes: nonceBytes.bytes)
-        let positions = transcript.drawQueryPositions(count: options.queryCount, domainSize: domainSize)
+        let positions = transcript.drawQueryPositions(count: options.queryCount, domainSize: parameters.domainSize)
 
         // 7. Openings.
-        var traceValues = [Goldilocks]()
-        var compositionValuesOpened = [Goldilocks]()
-        traceValues.reserveCapacity(positions.count * width)
-        compositionValuesOpened.reserveCapacity(positions.count * parameters.compositionRowWidth)
-        let scratch = UnsafeMutablePointer<Goldilocks>.allocate(capacity: degree)
-        defer { scratch.deallocate() }
-        for position in positions {
-            for column in 0..<width { traceValues.append(traceExtension.column(column)[position]) }
-            for column in 0..<compositionColumns {
-                Coordinates.write(compositionExtension.column(column)[position], to: scratch)
-                for k in 0..<degree { compositionValuesOpened.append(scratch[k]) }
+        return StarkProof(
+            traceLength: parameters.traceLength, traceWidth: parameters.traceWidth, options: options,
+            traceRoot: committedTrace.tree.root, compositionRoot: committedComposition.tree.root,
+            outOfDomain: outOfDomain, friLayerRoots: layerTrees.map(\.root), friRemainder: remainderCoordinates,
+            proofOfWorkNonce: nonce, traceOpening: committedTrace.opening(at: positions),
+            compositionOpening: committedComposition.opening(at: positions),
+            friLayerOpenings: fri.open(positions: positions, trees: layerTrees, values: layerValues))
+    }
+
+    // MARK: - Commitments
+
+    /// Extends `polynomials` to the evaluation domain and commits to its rows (a row is
+    /// the columns' Goldilocks coordinates), each leaf with a fresh random salt.
+    func commit<F: FieldElement>(_ polynomials: [[F]]) -> CommittedColumns<F> {
+        let domainSize = parameters.domainSize
+        let evaluations = extend(polynomials)
+        let salts = SecureRandomGenerator.salts(count: domainSize)
+        let columnCount = polynomials.count
+        let degree = F.extensionDegree
+        let tree = commitRows(rowCount: domainSize, rowWidth: columnCount * degree, salts: salts) { row, out in
+            for column in 0..<columnCount {
+                Coordinates.write(evaluations.column(column)[row], to: out + column * degree)
             }
         }
-        let traceOpening = MerkleOpening(
-            values: traceValues, salts: positions.map { traceSalts[$0] },
-            siblings: try! traceTree.multiProof(for: positions).siblings)
-        let compositionOpening = MerkleOpening(
-            values: compositionValuesOpened, salts: positions.map { compositionSalts[$0] },
-            siblings: try! compositionTree.multiProof(for: positions).siblings)
-        let layerOpenings = fri.open(positions: positions, trees: layerTrees, values: layerValues)
+        return CommittedColumns(polynomials: polynomials, evaluations: evaluations, tree: tree, salts: salts)
+    }
 
-        return StarkProof(
-            traceLength: n, traceWidth: width, options: options, traceRoot: traceTree.root,
-            compositionRoot: compositionTree.root, outOfDomain: outOfDomain,
-            friLayerRoots: layerTrees.map(\.root), friRemainder: remainderCoordinates, proofOfWorkNonce: nonce,
-            traceOpening: traceOpening, compositionOpening: compositionOpening, friLayerOpenings: layerOpenings)
+    /// Draws the composition coefficients, evaluates C on the evaluation domain,
+    /// interpolates it, and commits to its randomised segments and the DEEP mask.
+    /// - Throws: ``StarkError/declaredDegreeTooLow(_:)`` if `checkDegree` and C has a
+    ///   coefficient above the degree the AIR declares.
+    func commitComposition(
+        traceExtension: ColumnMatrix<Goldilocks>, checkDegree: Bool, random: inout SecureRandomGenerator,
+        transcript: inout Transcript
+    ) throws(StarkError) -> CommittedColumns<E> {
+        let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
+        let boundaryCoefficients = assertions.map { _ in transcript.drawElement(E.self) }
+        let compositionValues = evaluateComposition(
+            traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients)
+        let compositionCoefficients = interpolateFromDomain(compositionValues)
+        if checkDegree { try checkCompositionDegree(compositionCoefficients) }
+        return commit(randomizedSegments(compositionCoefficients, random: &random))
+    }
+
+    /// T'(z) and T'(g·z) for every trace column, and every composition segment at z.
+    func outOfDomainValues(traceCoefficients: [[Goldilocks]], segments: [[E]], z: E, nextZ: E) -> OutOfDomainValues {
+        let (traceAtZ, traceAtNextZ) = evaluateTrace(traceCoefficients, at: z, and: nextZ)
+        let segmentCount = parameters.segmentCount
+        var compositionAtZ = [E](repeating: .zero, count: segmentCount)
+        compositionAtZ.withUnsafeMutableBufferPointer { values in
+            Parallelism.automatic.forEachChunk(count: segmentCount, minimumChunk: 1) { range in
+                for index in range { values[index] = Polynomial.evaluate(segments[index], at: z) }
+            }
+        }
+        return OutOfDomainValues(
+            traceAtZ: Coordinates.flatten(traceAtZ), traceAtNextZ: Coordinates.flatten(traceAtNextZ),
+            compositionAtZ: Coordinates.flatten(compositionAtZ))
     }
 
     // MARK: - Trace
@@ -297,198 +291,6 @@ struct ProverRun<E: FieldElement> {
             }
         }
         return (atZ, atNextZ)
-    }
-
-    // MARK: - Composition
-
-    /// C(x) = Σ αⱼ·cⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(T'_col(x) − vₖ)/(x − g^rowₖ) on every
-    /// point of the evaluation domain. The transition divisor exempts the last row.
-    func evaluateComposition(
-        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E]
-    ) -> [E] {
-        let n = parameters.traceLength
-        let domainSize = parameters.domainSize
-        let blowup = parameters.options.blowupFactor
-        let width = parameters.traceWidth
-        let offset = parameters.domainOffset
-        let omega = domainGenerator
-        let lastRowPoint = traceGenerator.power(UInt64(n - 1))
-
-        // 1/(xⁿ − 1) takes only `blowup` values on the coset: xᵢⁿ = cⁿ·ω_b^i.
-        let offsetToN = offset.power(UInt64(n))
-        let blowupRoot = try! Goldilocks.rootOfUnity(order: blowup)
-        let vanishingInverses = try! Goldilocks.batchInverse(
-            (0..<blowup).map { offsetToN * blowupRoot.power(UInt64($0)) - .one })
-
-        // Periodic columns, extended: a column of period P repeats with period blowup·P.
-        let periodicTables: [[Goldilocks]] = air.periodicColumns.map { values in
-            let period = values.count
-            let coefficients = try! Polynomial.interpolateOnSubgroup(values)
-            let plan = try! NTTPlan(size: period * blowup)
-            return plan.evaluateOnCoset(coefficients: coefficients, offset: offset.power(UInt64(n / period)))
-        }
-
-        // Boundary assertions grouped by row: Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row).
-        let rows = Array(Set(assertions.map(\.row))).sorted()
-        let groups: [(inverses: [Goldilocks], columns: [Int], coefficients: [E], constant: E)] = rows.map { row in
-            let point = traceGenerator.power(UInt64(row))
-            var inverses = [Goldilocks](repeating: .zero, count: domainSize)
-            inverses.withUnsafeMutableBufferPointer { buffer in
-                Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 14) { range in
-                    var x = offset * omega.power(UInt64(range.lowerBound))
-                    for i in range {
-                        buffer[i] = x - point
-                        x = x * omega
-                    }
-                    try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(rebasing: buffer[range]))
-                }
-            }
-            var columns = [Int]()
-            var coefficients = [E]()
-            var constant = E.zero
-            for (index, assertion) in assertions.enumerated() where assertion.row == row {
-                columns.append(assertion.column)
-                coefficients.append(boundaryCoefficients[index])
-                constant += boundaryCoefficients[index] * assertion.value
-            }
-            return (inverses, columns, coefficients, constant)
-        }
-
-        let transitionCount = parameters.transitionCount
-        let periodicCount = periodicTables.count
-        // Flat tables for the hot loop: periodic values, and each boundary group's
-        // columns, coefficients, constant and inverse denominators.
-        var periodicFlat = [Goldilocks]()
-        var periodicOffsets = [Int]()
-        var periodicMasks = [Int]()
-        for table in periodicTables {
-            periodicOffsets.append(periodicFlat.count)
-            periodicMasks.append(table.count - 1)
-            periodicFlat.append(contentsOf: table)
-        }
-        var groupColumns = [Int]()
-        var groupCoefficients = [E]()
-        var groupBounds = [0]
-        var groupConstants = [E]()
-        var groupInverses = [Goldilocks]()
-        for group in groups {
-            groupColumns.append(contentsOf: group.columns)
-            groupCoefficients.append(contentsOf: group.coefficients)
-            groupBounds.append(groupColumns.count)
-            groupConstants.append(group.constant)
-            groupInverses.append(contentsOf: group.inverses)
-        }
-        let groupCount = groups.count
-        let air = self.air
-        var result = [E](repeating: .zero, count: domainSize)
-        result.withUnsafeMutableBufferPointer { output in
-            transitionCoefficients.withUnsafeBufferPointer { alphas in
-                periodicFlat.withUnsafeBufferPointer { periodicFlat in
-                    periodicOffsets.withUnsafeBufferPointer { periodicOffsets in
-                        periodicMasks.withUnsafeBufferPointer { periodicMasks in
-                            groupColumns.withUnsafeBufferPointer { groupColumns in
-                                groupCoefficients.withUnsafeBufferPointer { groupCoefficients in
-                                    groupBounds.withUnsafeBufferPointer { groupBounds in
-                                        groupConstants.withUnsafeBufferPointer { groupConstants in
-                                            groupInverses.withUnsafeBufferPointer { groupInverses in
-                                                vanishingInverses.withUnsafeBufferPointer { vanishingInverses in
-                                                    Parallelism.automatic.forEachChunk(
-                                                        count: domainSize, minimumChunk: 1 << 12
-                                                    ) { range in
-                                                        let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(
-                                                            capacity: width)
-                                                        let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(
-                                                            capacity: width)
-                                                        let periodic = UnsafeMutableBufferPointer<Goldilocks>.allocate(
-                                                            capacity: max(1, periodicCount))
-                                                        let values = UnsafeMutableBufferPointer<Goldilocks>.allocate(
-                                                            capacity: transitionCount)
-                                                        defer {
-                                                            current.deallocate()
-                                                            next.deallocate()
-                                                            periodic.deallocate()
-                                                            values.deallocate()
-                                                        }
-                                                        let periodicView = UnsafeBufferPointer(
-                                                            rebasing: periodic[0..<periodicCount])
-                                                        let columns = (0..<width).map { trace.column($0) }
-                                                        columns.withUnsafeBufferPointer { columns in
-                                                            var x = offset * omega.power(UInt64(range.lowerBound))
-                                                            for i in range {
-                                                                let nextRow = (i + blowup) & (domainSize - 1)
-                                                                for column in 0..<width {
-                                                                    current[column] = columns[column][i]
-                                                                    next[column] = columns[column][nextRow]
-                                                                }
-                                                                for k in 0..<periodicCount {
-                                                                    periodic[k] =
-                                                                        periodicFlat[
-                                                                            periodicOffsets[k] + (i & periodicMasks[k])]
-                                                                }
-                                                                air.evaluateTransitionOnBaseField(
-                                                                    current: UnsafeBufferPointer(current),
-                                                                    next: UnsafeBufferPointer(next),
-                                                                    periodicValues: periodicView, result: values)
-                                                                var transition = E.zero
-                                                                for j in 0..<transitionCount {
-                                                                    transition += alphas[j] * values[j]
-                                                                }
-                                                                var total =
-                                                                    transition
-                                                                    * ((x - lastRowPoint)
-                                                                        * vanishingInverses[i & (blowup - 1)])
-                                                                for group in 0..<groupCount {
-                                                                    var sum = E.zero
-                                                                    for k in groupBounds[group]..<groupBounds[group + 1]
-                                                                    {
-                                                                        sum +=
-                                                                            groupCoefficients[k]
-                                                                            * columns[groupColumns[k]][i]
-                                                                    }
-                                                                    total +=
-                                                                        (sum - groupConstants[group])
-                                                                        * groupInverses[group * domainSize + i]
-                                                                }
-                                                                output[i] = total
-                                                                x = x * omega
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return result
-    }
-
-    /// Splits C into k segments of n coefficients (C = Σ x^(i·n)·Sᵢ) and randomises them
-    /// so that Σ x^(i·n)·S'ᵢ = C still holds: S'ᵢ = Sᵢ − rᵢ + xⁿ·rᵢ₊₁ with r₀ = r_k = 0 and
-    /// the other rᵢ random of degree < h. Appends the DEEP mask: a random polynomial of
-    /// degree < n + h − 1, which hides the FRI layers' values.
-    func randomizedSegments(_ coefficients: [E], random: inout SecureRandomGenerator) -> [[E]] {
-        let n = parameters.traceLength
-        let h = parameters.randomizerCount
-        let k = parameters.segmentCount
-        let randomizers: [[E]] = (0...k).map { index in
-            index == 0 || index == k ? [] : (0..<h).map { _ in E.random(using: &random) }
-        }
-        var segments = [[E]]()
-        for index in 0..<k {
-            var segment = [E](repeating: .zero, count: n + h)
-            for j in 0..<n { segment[j] = coefficients[index * n + j] }
-            for (j, value) in randomizers[index].enumerated() { segment[j] -= value }
-            for (j, value) in randomizers[index + 1].enumerated() { segment[n + j] += value }
-            segments.append(segment)
-        }
-        segments.append((0..<parameters.deepCoefficientCount).map { _ in E.random(using: &random) })
-        return segments
     }
 
     // MARK: - DEEP

@@ -15,8 +15,8 @@ public enum ThreadPriority: Sendable, Hashable {
     case lowered
     /// `SCHED_IDLE`: runs only on a core no normal thread wants, and a waking normal thread
     /// takes the core at once. For work that may wait out a load (proving). nice 10 is not
-    /// enough there: measured on two cores, a nice-10 prover process cut a sequencer's rate
-    /// from about 16,000 to 9,053 transfers/s, a `SCHED_IDLE` one not at all (18,025 /s).
+    /// enough there: a nice-10 prover still takes a large share of the cores from the
+    /// sequencer, a `SCHED_IDLE` one gives them up whenever a normal thread can run.
     case idle
 
     /// The nice value of ``lowered``, and of ``idle`` where `SCHED_IDLE` is refused.

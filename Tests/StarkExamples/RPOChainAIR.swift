@@ -1,3 +1,4 @@
+import Stark
 import StarkCrypto
 import StarkMath
 
@@ -93,6 +94,12 @@ public struct RPOChainAIR: AIR {
     /// below 32, so each input is split into 32-bit halves whose row sums stay below 2⁴¹
     /// in plain 64-bit arithmetic (no 128-bit products); lowSum + highSum·2³² is then
     /// formed in 128 bits and reduced once.
+    ///
+    /// Deliberately unrolled, hence over 100 lines: it runs twice per point of the
+    /// evaluation domain in the prover's hot loop, and with every matrix entry a literal
+    /// no loop counter, rotated index or table load is left.
+    /// ``multiplyMDS(_:into:)`` is the readable form of the same product, and
+    /// `baseFieldAndGenericConstraintPathsAgree` checks that the two paths agree.
     @inline(__always)
     static func multiplyMDSBase(_ input: UnsafePointer<Goldilocks>, into output: UnsafeMutablePointer<Goldilocks>) {
         let mask: UInt64 = 0xFFFF_FFFF
@@ -485,7 +492,7 @@ public struct RPOChainAIR: AIR {
     }
 
     /// The MDS row the constraints hard-code (a test checks it against ``RPOConstants``).
-    static let mdsFirstRow: [UInt64] = [7, 23, 8, 26, 13, 10, 9, 7, 6, 22, 21, 8]
+    public static let mdsFirstRow: [UInt64] = [7, 23, 8, 26, 13, 10, 9, 7, 6, 22, 21, 8]
 
     /// The trace of `permutationCount` chained permutations from [0 ‖ input ‖ seed], with
     /// the public inputs [input, output digest].

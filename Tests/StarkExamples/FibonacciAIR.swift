@@ -1,3 +1,4 @@
+import Stark
 import StarkMath
 
 /// The Fibonacci recurrence in two columns: (a, b) → (b, a + b).

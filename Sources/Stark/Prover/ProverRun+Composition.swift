@@ -1,0 +1,267 @@
+import StarkMath
+
+// MARK: - Composition
+
+extension ProverRun {
+    /// C(x) = Σ αⱼ·cⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(T'_col(x) − vₖ)/(x − g^rowₖ)
+    /// on every point of the evaluation domain. The transition divisor exempts the last row.
+    ///
+    /// The tables the per-point loop reads are built first (``transitionDivisorInverses()``,
+    /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``); the points then
+    /// run in parallel chunks through ``evaluateComposition(at:trace:kernel:into:)``.
+    func evaluateComposition(
+        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E]
+    ) -> [E] {
+        let domainSize = parameters.domainSize
+        let vanishingInverses = transitionDivisorInverses()
+        let periodic = extendedPeriodicColumns()
+        let boundary = boundaryGroups(coefficients: boundaryCoefficients)
+        let lastRowPoint = traceGenerator.power(UInt64(parameters.traceLength - 1))
+        var result = [E](repeating: .zero, count: domainSize)
+        result.withUnsafeMutableBufferPointer { output in
+            CompositionKernel.with(
+                alphas: transitionCoefficients, vanishingInverses: vanishingInverses, periodic: periodic,
+                boundary: boundary, lastRowPoint: lastRowPoint
+            ) { kernel in
+                Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 12) { range in
+                    evaluateComposition(at: range, trace: trace, kernel: kernel, into: output)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The composition at the points `range` of the evaluation domain, written to
+    /// `output[range]`: the prover's hot loop. One set of row buffers per call (per chunk).
+    @inline(__always)
+    func evaluateComposition(
+        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, kernel: CompositionKernel<E>,
+        into output: UnsafeMutableBufferPointer<E>
+    ) {
+        let air = self.air
+        let domainSize = parameters.domainSize
+        let blowup = parameters.options.blowupFactor
+        let width = parameters.traceWidth
+        let transitionCount = parameters.transitionCount
+        let periodicCount = kernel.periodicOffsets.count
+        let groupCount = kernel.groupConstants.count
+        let omega = domainGenerator
+        let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
+        let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
+        let periodic = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, periodicCount))
+        let values = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: transitionCount)
+        defer {
+            current.deallocate()
+            next.deallocate()
+            periodic.deallocate()
+            values.deallocate()
+        }
+        let periodicView = UnsafeBufferPointer(rebasing: periodic[0..<periodicCount])
+        let columns = (0..<width).map { trace.column($0) }
+        columns.withUnsafeBufferPointer { columns in
+            var x = parameters.domainOffset * omega.power(UInt64(range.lowerBound))
+            for i in range {
+                let nextRow = (i + blowup) & (domainSize - 1)
+                for column in 0..<width {
+                    current[column] = columns[column][i]
+                    next[column] = columns[column][nextRow]
+                }
+                for k in 0..<periodicCount {
+                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
+                }
+                air.evaluateTransitionOnBaseField(
+                    current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
+                    periodicValues: periodicView, result: values)
+                var transition = E.zero
+                for j in 0..<transitionCount { transition += kernel.alphas[j] * values[j] }
+                var total =
+                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                for group in 0..<groupCount {
+                    var sum = E.zero
+                    for k in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
+                        sum += kernel.groupCoefficients[k] * columns[kernel.groupColumns[k]][i]
+                    }
+                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * domainSize + i]
+                }
+                output[i] = total
+                x = x * omega
+            }
+        }
+    }
+
+    /// 1/(xⁿ − 1) on the evaluation domain, which takes only `blowup` values there:
+    /// xᵢⁿ = cⁿ·ω_b^i, so point i reads entry i mod blowup.
+    func transitionDivisorInverses() -> [Goldilocks] {
+        let blowup = parameters.options.blowupFactor
+        let offsetToN = parameters.domainOffset.power(UInt64(parameters.traceLength))
+        let blowupRoot = try! Goldilocks.rootOfUnity(order: blowup)
+        return try! Goldilocks.batchInverse((0..<blowup).map { offsetToN * blowupRoot.power(UInt64($0)) - .one })
+    }
+
+    /// The AIR's periodic columns on the evaluation domain: a column of period P repeats
+    /// with period blowup·P there, so only that many values are computed.
+    func extendedPeriodicColumns() -> PeriodicTable {
+        let n = parameters.traceLength
+        let blowup = parameters.options.blowupFactor
+        let offset = parameters.domainOffset
+        var table = PeriodicTable()
+        for values in air.periodicColumns {
+            let period = values.count
+            let coefficients = try! Polynomial.interpolateOnSubgroup(values)
+            let plan = try! NTTPlan(size: period * blowup)
+            let extended = plan.evaluateOnCoset(coefficients: coefficients, offset: offset.power(UInt64(n / period)))
+            table.offsets.append(table.values.count)
+            table.masks.append(extended.count - 1)
+            table.values.append(contentsOf: extended)
+        }
+        return table
+    }
+
+    /// The boundary assertions grouped by row, with their random coefficients βₖ:
+    /// Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row), and 1/(x − g^row) on the whole domain.
+    func boundaryGroups(coefficients: [E]) -> BoundaryGroups<E> {
+        var groups = BoundaryGroups<E>()
+        for row in Array(Set(assertions.map(\.row))).sorted() {
+            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            var constant = E.zero
+            for (index, assertion) in assertions.enumerated() where assertion.row == row {
+                groups.columns.append(assertion.column)
+                groups.coefficients.append(coefficients[index])
+                constant += coefficients[index] * assertion.value
+            }
+            groups.bounds.append(groups.columns.count)
+            groups.constants.append(constant)
+        }
+        return groups
+    }
+
+    /// 1/(x − point) for every x of the evaluation domain (batch inversions in parallel chunks).
+    func divisorInverses(at point: Goldilocks) -> [Goldilocks] {
+        let domainSize = parameters.domainSize
+        let offset = parameters.domainOffset
+        let omega = domainGenerator
+        var inverses = [Goldilocks](repeating: .zero, count: domainSize)
+        inverses.withUnsafeMutableBufferPointer { buffer in
+            Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 14) { range in
+                var x = offset * omega.power(UInt64(range.lowerBound))
+                for i in range {
+                    buffer[i] = x - point
+                    x = x * omega
+                }
+                try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(rebasing: buffer[range]))
+            }
+        }
+        return inverses
+    }
+
+    /// Throws if the composition polynomial has a non-zero coefficient above the degree
+    /// bound the AIR's declared constraint degrees give.
+    func checkCompositionDegree(_ coefficients: [E]) throws(StarkError) {
+        let bound = parameters.compositionCoefficientCount
+        if let index = coefficients[bound...].firstIndex(where: { !$0.isZero }) {
+            throw .declaredDegreeTooLow(
+                "the composition polynomial has a non-zero coefficient at degree \(index), above the declared bound "
+                    + "\(bound - 1); check the AIR's transition constraint degrees")
+        }
+    }
+
+    /// Splits C into k segments of n coefficients (C = Σ x^(i·n)·Sᵢ) and randomises them
+    /// so that Σ x^(i·n)·S'ᵢ = C still holds: S'ᵢ = Sᵢ − rᵢ + xⁿ·rᵢ₊₁ with r₀ = r_k = 0 and
+    /// the other rᵢ random of degree < h. Appends the DEEP mask: a random polynomial of
+    /// degree < n + h − 1, which hides the FRI layers' values.
+    func randomizedSegments(_ coefficients: [E], random: inout SecureRandomGenerator) -> [[E]] {
+        let n = parameters.traceLength
+        let h = parameters.randomizerCount
+        let k = parameters.segmentCount
+        let randomizers: [[E]] = (0...k).map { index in
+            index == 0 || index == k ? [] : (0..<h).map { _ in E.random(using: &random) }
+        }
+        var segments = [[E]]()
+        for index in 0..<k {
+            var segment = [E](repeating: .zero, count: n + h)
+            for j in 0..<n { segment[j] = coefficients[index * n + j] }
+            for (j, value) in randomizers[index].enumerated() { segment[j] -= value }
+            for (j, value) in randomizers[index + 1].enumerated() { segment[n + j] += value }
+            segments.append(segment)
+        }
+        segments.append((0..<parameters.deepCoefficientCount).map { _ in E.random(using: &random) })
+        return segments
+    }
+}
+
+// MARK: - Tables of the composition loop
+
+/// The AIR's periodic columns on the evaluation domain, flat: column k at point i is
+/// `values[offsets[k] + (i & masks[k])]`.
+struct PeriodicTable {
+    var values = [Goldilocks]()
+    var offsets = [Int]()
+    var masks = [Int]()
+}
+
+/// Boundary assertions grouped by row, flat: group g is Σ `coefficients[k]`·T'_`columns[k]`(x)
+/// over k in `bounds[g]..<bounds[g + 1]`, minus `constants[g]`, times
+/// `inverses[g·N + i]` = 1/(xᵢ − g^row).
+struct BoundaryGroups<E: FieldElement> {
+    var columns = [Int]()
+    var coefficients = [E]()
+    var bounds = [0]
+    var constants = [E]()
+    var inverses = [Goldilocks]()
+}
+
+/// Everything the composition loop reads, as raw buffers: no array bounds checks,
+/// retains or copy-on-write checks per point. Valid only inside
+/// ``with(alphas:vanishingInverses:periodic:boundary:lastRowPoint:_:)``.
+struct CompositionKernel<E: FieldElement> {
+    /// αⱼ, one per transition constraint.
+    let alphas: UnsafeBufferPointer<E>
+    /// 1/(xⁿ − 1), indexed by point mod blowup.
+    let vanishingInverses: UnsafeBufferPointer<Goldilocks>
+    /// g^(n−1), the last trace row's point, which the transition divisor exempts.
+    let lastRowPoint: Goldilocks
+    let periodicValues: UnsafeBufferPointer<Goldilocks>
+    let periodicOffsets: UnsafeBufferPointer<Int>
+    let periodicMasks: UnsafeBufferPointer<Int>
+    let groupColumns: UnsafeBufferPointer<Int>
+    let groupCoefficients: UnsafeBufferPointer<E>
+    let groupBounds: UnsafeBufferPointer<Int>
+    let groupConstants: UnsafeBufferPointer<E>
+    let groupInverses: UnsafeBufferPointer<Goldilocks>
+
+    /// Calls `body` with the kernel over these tables' storage.
+    static func with<R>(
+        alphas: [E], vanishingInverses: [Goldilocks], periodic: PeriodicTable, boundary: BoundaryGroups<E>,
+        lastRowPoint: Goldilocks, _ body: (CompositionKernel<E>) -> R
+    ) -> R {
+        alphas.withUnsafeBufferPointer { alphas in
+            vanishingInverses.withUnsafeBufferPointer { vanishingInverses in
+                periodic.values.withUnsafeBufferPointer { periodicValues in
+                    periodic.offsets.withUnsafeBufferPointer { periodicOffsets in
+                        periodic.masks.withUnsafeBufferPointer { periodicMasks in
+                            boundary.columns.withUnsafeBufferPointer { groupColumns in
+                                boundary.coefficients.withUnsafeBufferPointer { groupCoefficients in
+                                    boundary.bounds.withUnsafeBufferPointer { groupBounds in
+                                        boundary.constants.withUnsafeBufferPointer { groupConstants in
+                                            boundary.inverses.withUnsafeBufferPointer { groupInverses in
+                                                body(
+                                                    CompositionKernel(
+                                                        alphas: alphas, vanishingInverses: vanishingInverses,
+                                                        lastRowPoint: lastRowPoint, periodicValues: periodicValues,
+                                                        periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
+                                                        groupColumns: groupColumns,
+                                                        groupCoefficients: groupCoefficients,
+                                                        groupBounds: groupBounds, groupConstants: groupConstants,
+                                                        groupInverses: groupInverses))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
