@@ -172,7 +172,7 @@ var targets: [Target] = [
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
     .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "TestSupport"]),
+    .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "Primitives", "TestSupport"]),
     .testTarget(
         name: "StarkTests",
         dependencies: ["Stark", "StarkExamples", "StarkMath", "StarkCrypto", "Primitives", "TestSupport"]
