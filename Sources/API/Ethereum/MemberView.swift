@@ -231,7 +231,7 @@ struct MemberView: Sendable {
     func viewHash(of salted: BlockHeader) -> Hash32 {
         var bytes = withUnsafeBytes(of: salted.number.bigEndian) { Array($0) }
         bytes += salted.hash.bytes[8..<32]
-        return try! Hash32(bytes)
+        return Hash32(exactly: bytes)
     }
 }
 

@@ -12,7 +12,7 @@ import Transactions
 /// so any prefix of the sequence is executable and each sender's nonces come in order.
 struct BenchChain: Sendable {
     static let chainID: UInt64 = 777
-    static let token = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
+    static let token = Address(hexLiteral: "0xe0d0000000000000000000000000000000000001")
 
     let keys: [PrivateKey]
     let relayer: PrivateKey

@@ -228,6 +228,6 @@ extension Hash32 {
     /// An RPO digest as the 32 bytes the L1 stores (four little-endian field elements).
     init(rpo digest: RPODigest) {
         // 4 × 8 bytes: always 32, so the conversion cannot fail.
-        self = try! Hash32(digest.bytes)
+        self = Hash32(exactly: digest.bytes)
     }
 }

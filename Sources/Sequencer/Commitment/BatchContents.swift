@@ -24,30 +24,8 @@ public struct BatchContents: Codable, Sendable, Equatable {
         case salt, operationsChain, operationCount, firstDepositIndex, deposits, withdrawals, withdrawalSources
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        salt = try Hash32(hex: try c.decode(String.self, forKey: .salt))
-        operationsChain = try Hash32(hex: try c.decode(String.self, forKey: .operationsChain))
-        operationCount = try c.decode(UInt64.self, forKey: .operationCount)
-        firstDepositIndex = try c.decode(UInt64.self, forKey: .firstDepositIndex)
-        deposits = try c.decode([Deposit].self, forKey: .deposits)
-        withdrawals = try c.decode([Withdrawal].self, forKey: .withdrawals)
-        withdrawalSources = try c.decode([String].self, forKey: .withdrawalSources)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(salt.hex, forKey: .salt)
-        try c.encode(operationsChain.hex, forKey: .operationsChain)
-        try c.encode(operationCount, forKey: .operationCount)
-        try c.encode(firstDepositIndex, forKey: .firstDepositIndex)
-        try c.encode(deposits, forKey: .deposits)
-        try c.encode(withdrawals, forKey: .withdrawals)
-        try c.encode(withdrawalSources, forKey: .withdrawalSources)
-    }
-
     public init(firstDepositIndex: UInt64) {
-        let salt = try! Hash32(SecureRandom.bytes(32))
+        let salt = Hash32(exactly: SecureRandom.bytes(32))
         self.salt = salt
         self.operationsChain = salt
         self.operationCount = 0

@@ -131,7 +131,7 @@ public enum LedgerLeaf {
         return RPO256.hashElements(elements)
     }
 
-    public static func hash(_ digest: RPODigest) -> Hash32 { try! Hash32(digest.bytes) }
+    public static func hash(_ digest: RPODigest) -> Hash32 { Hash32(exactly: digest.bytes) }
 }
 
 /// One block's changed entries, as the sequencer hands them to the tracker (which does

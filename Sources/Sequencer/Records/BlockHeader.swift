@@ -16,7 +16,7 @@ import Primitives
 ///   gas price (zero by default).
 public struct BlockHeader: Sendable, Equatable {
     /// keccak256(rlp([])): no ommers, ever.
-    public static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
+    public static let emptyOmmersHash = Hash32(hexLiteral: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
 
     public var parentHash: Hash32
     public var ommersHash: Hash32 = BlockHeader.emptyOmmersHash
@@ -56,7 +56,7 @@ public struct BlockHeader: Sendable, Equatable {
     }
 
     /// 32 random bytes from the CSPRNG: the secret salt of a real header (`mixHash`).
-    public static func freshSalt() -> Hash32 { try! Hash32(SecureRandom.bytes(32)) }
+    public static func freshSalt() -> Hash32 { Hash32(exactly: SecureRandom.bytes(32)) }
 
     /// The RLP list Ethereum hashes for a London header.
     public var encoded: [UInt8] {

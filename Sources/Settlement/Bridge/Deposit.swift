@@ -42,22 +42,6 @@ public struct Deposit: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case queueIndex, recipient, asset, amount, sender }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            queueIndex: try c.decode(UInt64.self, forKey: .queueIndex), recipient: try c.decodeAddress(.recipient),
-            asset: try c.decodeAddress(.asset), amount: try c.decodeAmount(.amount),
-            sender: try c.decodeAddress(.sender))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(queueIndex, forKey: .queueIndex)
-        try c.encode(address: recipient, forKey: .recipient)
-        try c.encode(address: asset, forKey: .asset)
-        try c.encode(amount: amount, forKey: .amount)
-        try c.encode(address: sender, forKey: .sender)
-    }
 }
 
 /// The hash of a run of consumed deposits: what a batch commits as `depositHash`, and what

@@ -35,22 +35,6 @@ public struct Withdrawal: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case batchNumber, indexInBatch, recipient, asset, amount }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            batchNumber: try c.decode(UInt64.self, forKey: .batchNumber),
-            indexInBatch: try c.decode(UInt64.self, forKey: .indexInBatch), recipient: try c.decodeAddress(.recipient),
-            asset: try c.decodeAddress(.asset), amount: try c.decodeAmount(.amount))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchNumber, forKey: .batchNumber)
-        try c.encode(indexInBatch, forKey: .indexInBatch)
-        try c.encode(address: recipient, forKey: .recipient)
-        try c.encode(address: asset, forKey: .asset)
-        try c.encode(amount: amount, forKey: .amount)
-    }
 }
 
 /// The withdrawals of one batch as a fixed-depth RPO Merkle tree.

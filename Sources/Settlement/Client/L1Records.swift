@@ -28,17 +28,6 @@ public struct ProofAttempt: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case attempt, submittedAt, verifier, accepted, reason, proofSHA256, proofSize }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        attempt = try c.decode(Int.self, forKey: .attempt)
-        submittedAt = try c.decode(UInt64.self, forKey: .submittedAt)
-        verifier = try c.decode(String.self, forKey: .verifier)
-        accepted = try c.decode(Bool.self, forKey: .accepted)
-        reason = try c.decodeIfPresent(String.self, forKey: .reason)
-        proofSHA256 = try c.decodeHash(.proofSHA256)
-        proofSize = try c.decode(Int.self, forKey: .proofSize)
-    }
-
     package init(
         attempt: Int, submittedAt: UInt64, verifier: String, accepted: Bool, reason: String?, proofSHA256: Hash32,
         proofSize: Int
@@ -52,16 +41,6 @@ public struct ProofAttempt: Sendable, Equatable, Codable {
         self.proofSize = proofSize
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(attempt, forKey: .attempt)
-        try c.encode(submittedAt, forKey: .submittedAt)
-        try c.encode(verifier, forKey: .verifier)
-        try c.encode(accepted, forKey: .accepted)
-        try c.encodeIfPresent(reason, forKey: .reason)
-        try c.encode(hash: proofSHA256, forKey: .proofSHA256)
-        try c.encode(proofSize, forKey: .proofSize)
-    }
 }
 
 /// A batch as the L1 holds it: the public commitment, where it stands, and its proof attempts.
@@ -112,23 +91,6 @@ public struct DepositRecord: Sendable, Equatable, Codable {
         self.executedInBatch = executedInBatch
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        deposit = try c.decode(Deposit.self, forKey: .deposit)
-        leaf = try c.decodeHash(.leaf)
-        queueHash = try c.decodeHash(.queueHash)
-        queuedAt = try c.decode(UInt64.self, forKey: .queuedAt)
-        executedInBatch = try c.decodeIfPresent(UInt64.self, forKey: .executedInBatch)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(deposit, forKey: .deposit)
-        try c.encode(hash: leaf, forKey: .leaf)
-        try c.encode(hash: queueHash, forKey: .queueHash)
-        try c.encode(queuedAt, forKey: .queuedAt)
-        try c.encodeIfPresent(executedInBatch, forKey: .executedInBatch)
-    }
 }
 
 /// A withdrawal paid out on the L1 (once only).
@@ -148,21 +110,6 @@ public struct FinalizedWithdrawal: Sendable, Equatable, Codable {
         self.eventSequence = eventSequence
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        withdrawal = try c.decode(Withdrawal.self, forKey: .withdrawal)
-        leaf = try c.decodeHash(.leaf)
-        finalizedAt = try c.decode(UInt64.self, forKey: .finalizedAt)
-        eventSequence = try c.decode(UInt64.self, forKey: .eventSequence)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(withdrawal, forKey: .withdrawal)
-        try c.encode(hash: leaf, forKey: .leaf)
-        try c.encode(finalizedAt, forKey: .finalizedAt)
-        try c.encode(eventSequence, forKey: .eventSequence)
-    }
 }
 
 /// What happened on the L1, in order. Sequence numbers start at 1 and never repeat.
@@ -205,29 +152,6 @@ public struct L1Event: Sendable, Equatable, Codable {
         self.detail = detail
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        sequence = try c.decode(UInt64.self, forKey: .sequence)
-        kind = try c.decode(Kind.self, forKey: .kind)
-        at = try c.decode(UInt64.self, forKey: .at)
-        batchNumber = try c.decodeIfPresent(UInt64.self, forKey: .batchNumber)
-        batchHash = try c.decodeHashIfPresent(.batchHash)
-        depositIndex = try c.decodeIfPresent(UInt64.self, forKey: .depositIndex)
-        withdrawalIndex = try c.decodeIfPresent(UInt64.self, forKey: .withdrawalIndex)
-        detail = try c.decodeIfPresent(String.self, forKey: .detail)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(sequence, forKey: .sequence)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(at, forKey: .at)
-        try c.encodeIfPresent(batchNumber, forKey: .batchNumber)
-        try c.encodeIfPresent(hash: batchHash, forKey: .batchHash)
-        try c.encodeIfPresent(depositIndex, forKey: .depositIndex)
-        try c.encodeIfPresent(withdrawalIndex, forKey: .withdrawalIndex)
-        try c.encodeIfPresent(detail, forKey: .detail)
-    }
 }
 
 /// The L1's summary: how far the chain of batches got, and the state of the queue.
@@ -288,43 +212,6 @@ public struct L1Status: Sendable, Equatable, Codable {
         self.lastEventSequence = lastEventSequence
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        operatorAddress = try c.decodeAddress(.operatorAddress)
-        verifier = try c.decode(String.self, forKey: .verifier)
-        genesisStateRoot = try c.decodeHashIfPresent(.genesisStateRoot)
-        lastCommitted = try c.decode(UInt64.self, forKey: .lastCommitted)
-        lastProven = try c.decode(UInt64.self, forKey: .lastProven)
-        lastExecuted = try c.decode(UInt64.self, forKey: .lastExecuted)
-        lastCommittedBatchHash = try c.decodeHash(.lastCommittedBatchHash)
-        lastCommittedStateRoot = try c.decodeHashIfPresent(.lastCommittedStateRoot)
-        lastExecutedStateRoot = try c.decodeHashIfPresent(.lastExecutedStateRoot)
-        depositsQueued = try c.decode(UInt64.self, forKey: .depositsQueued)
-        depositQueueHead = try c.decode(UInt64.self, forKey: .depositQueueHead)
-        nextDepositToCommit = try c.decode(UInt64.self, forKey: .nextDepositToCommit)
-        depositQueueHash = try c.decodeHash(.depositQueueHash)
-        depositDeadlineSeconds = try c.decodeIfPresent(UInt64.self, forKey: .depositDeadlineSeconds)
-        lastEventSequence = try c.decode(UInt64.self, forKey: .lastEventSequence)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(address: operatorAddress, forKey: .operatorAddress)
-        try c.encode(verifier, forKey: .verifier)
-        try c.encodeIfPresent(hash: genesisStateRoot, forKey: .genesisStateRoot)
-        try c.encode(lastCommitted, forKey: .lastCommitted)
-        try c.encode(lastProven, forKey: .lastProven)
-        try c.encode(lastExecuted, forKey: .lastExecuted)
-        try c.encode(hash: lastCommittedBatchHash, forKey: .lastCommittedBatchHash)
-        try c.encodeIfPresent(hash: lastCommittedStateRoot, forKey: .lastCommittedStateRoot)
-        try c.encodeIfPresent(hash: lastExecutedStateRoot, forKey: .lastExecutedStateRoot)
-        try c.encode(depositsQueued, forKey: .depositsQueued)
-        try c.encode(depositQueueHead, forKey: .depositQueueHead)
-        try c.encode(nextDepositToCommit, forKey: .nextDepositToCommit)
-        try c.encode(hash: depositQueueHash, forKey: .depositQueueHash)
-        try c.encodeIfPresent(depositDeadlineSeconds, forKey: .depositDeadlineSeconds)
-        try c.encode(lastEventSequence, forKey: .lastEventSequence)
-    }
 }
 
 /// The L1's answer to an operator call that it accepted.

@@ -42,17 +42,6 @@ package struct ExecuteBody: Codable {
         self.batchHash = batchHash
     }
 
-    package init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        batchNumber = try c.decode(UInt64.self, forKey: .batchNumber)
-        batchHash = try c.decodeHash(.batchHash)
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchNumber, forKey: .batchNumber)
-        try c.encode(hash: batchHash, forKey: .batchHash)
-    }
 }
 
 package struct RevertBody: Codable {
@@ -66,17 +55,6 @@ package struct RevertBody: Codable {
         self.lastCommittedBatchHash = lastCommittedBatchHash
     }
 
-    package init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        toBatch = try c.decode(UInt64.self, forKey: .toBatch)
-        lastCommittedBatchHash = try c.decodeHash(.lastCommittedBatchHash)
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(toBatch, forKey: .toBatch)
-        try c.encode(hash: lastCommittedBatchHash, forKey: .lastCommittedBatchHash)
-    }
 }
 
 /// `POST /deposits`: the queue index is assigned by the L1.

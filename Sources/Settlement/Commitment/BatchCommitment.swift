@@ -164,37 +164,4 @@ public struct BatchCommitment: Sendable, Hashable, Codable {
         case batchHash
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let fields = BatchCommitment(
-            batchNumber: try c.decode(UInt64.self, forKey: .batchNumber),
-            previousStateRoot: try c.decodeHash(.previousStateRoot), newStateRoot: try c.decodeHash(.newStateRoot),
-            operationsCommitment: try c.decodeHash(.operationsCommitment),
-            depositCount: try c.decode(UInt64.self, forKey: .depositCount),
-            firstDepositIndex: try c.decode(UInt64.self, forKey: .firstDepositIndex),
-            depositHash: try c.decodeHash(.depositHash),
-            withdrawalCount: try c.decode(UInt64.self, forKey: .withdrawalCount),
-            withdrawalsRoot: try c.decodeHash(.withdrawalsRoot), policyHash: try c.decodeHash(.policyHash),
-            auditLogHead: try c.decodeHash(.auditLogHead), timestamp: try c.decode(UInt64.self, forKey: .timestamp),
-            previousBatchHash: try c.decodeHash(.previousBatchHash))
-        self.init(fields, batchHash: try c.decodeHash(.batchHash))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchNumber, forKey: .batchNumber)
-        try c.encode(hash: previousStateRoot, forKey: .previousStateRoot)
-        try c.encode(hash: newStateRoot, forKey: .newStateRoot)
-        try c.encode(hash: operationsCommitment, forKey: .operationsCommitment)
-        try c.encode(depositCount, forKey: .depositCount)
-        try c.encode(firstDepositIndex, forKey: .firstDepositIndex)
-        try c.encode(hash: depositHash, forKey: .depositHash)
-        try c.encode(withdrawalCount, forKey: .withdrawalCount)
-        try c.encode(hash: withdrawalsRoot, forKey: .withdrawalsRoot)
-        try c.encode(hash: policyHash, forKey: .policyHash)
-        try c.encode(hash: auditLogHead, forKey: .auditLogHead)
-        try c.encode(timestamp, forKey: .timestamp)
-        try c.encode(hash: previousBatchHash, forKey: .previousBatchHash)
-        try c.encode(hash: batchHash, forKey: .batchHash)
-    }
 }
