@@ -188,198 +188,32 @@ public struct NodeConfig: Sendable {
     }
 
     public static func parse(_ document: ConfigTable, file: String) throws(ConfigError) -> NodeConfig {
-        let base = (file as NSString).deletingLastPathComponent
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
-        }
-
+        let paths = ConfigPaths(file: file)
         let root = TableReader(document, file: file)
-
-        let chainTable = try root.table("chain")
-        let chainID = try chainTable.integer("chain_id", in: 1...Int(Int64.max))
-        let chain = ChainSettings(
-            chainID: UInt64(chainID),
-            blockInterval: .milliseconds(try chainTable.integer("block_interval_ms", in: 10...60_000)),
-            maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),
-            blockGasLimit: UInt64(try chainTable.integer("block_gas_limit", in: 21_000...Int(Int64.max))),
-            gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero,
-            mempoolMaxTransactions: try chainTable.optionalInteger("mempool_max_transactions", in: 1...10_000_000) ?? 100_000)
-        try chainTable.finish()
-
-        let batchTable = try root.table("batch")
-        var batch = Batch(
-            maxBlocks: try batchTable.integer("max_blocks", in: 1...1_000_000),
-            maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)),
-            maxOperations: Batch.defaultMaxOperations)
-        // Checked against the prover below, once settlement is read.
-        let requestedMaxOperations = try batchTable.optionalInteger("max_operations")
-        batch.maxSealedAwaitingRoot =
-            try batchTable.optionalInteger("max_sealed_awaiting_root", in: 1...1_000_000) ?? Batch.defaultMaxSealedAwaitingRoot
-        try batchTable.finish()
-
-        let storage = try root.table("storage")
-        let dataDirectory = resolve(try storage.string("data_dir"))
-        let masterKeyFile = resolve(try storage.string("master_key_file"))
-        try storage.finish()
-
-        let api = try root.table("api")
-        let listen = try api.string("listen")
-        let (host, port) = try parseListenAddress(listen, reader: api, key: "listen")
-        let policyRefusalsPerMinute =
-            try api.optionalInteger("policy_refusals_per_minute", in: 1...1_000_000) ?? Self.defaultPolicyRefusalsPerMinute
-        try api.finish()
-
-        var adminListen: (host: String, port: Int)? = ("127.0.0.1", 8546)
-        if let admin = try root.optionalTable("admin") {
-            if let text = try admin.optionalString("listen") {
-                adminListen = text == "off" ? nil : try parseListenAddress(text, reader: admin, key: "listen")
-            }
-            try admin.finish()
-        }
-
-        var operatorKeyFile: String?
-        if let operatorTable = try root.optionalTable("operator") {
-            operatorKeyFile = try operatorTable.optionalString("key_file").map(resolve)
-            try operatorTable.finish()
-        }
-
-        var settlement = SettlementConfig(l1: .embedded(listen: nil), pollInterval: .seconds(1), enabled: false)
-        if let table = try root.optionalTable("settlement") {
-            let l1 = try table.optionalString("l1") ?? "embedded"
-            let interval = Duration.milliseconds(try table.optionalInteger("poll_interval_ms") ?? 1000)
-            if l1 == "embedded" {
-                var listen: (host: String, port: Int)? = ("127.0.0.1", 8547)
-                if let text = try table.optionalString("embedded_listen") {
-                    listen = text == "off" ? nil : try parseListenAddress(text, reader: table, key: "embedded_listen")
-                }
-                settlement = SettlementConfig(l1: .embedded(listen: listen), pollInterval: interval)
-            } else {
-                guard let url = URL(string: l1), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                    throw table.error("l1", "'\(l1)' must be \"embedded\" or the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
-                }
-                settlement = SettlementConfig(l1: .remote(url), pollInterval: interval)
-            }
-            if let prover = try table.optionalString("prover") {
-                guard let value = SettlementConfig.Prover(rawValue: prover) else {
-                    throw table.error("prover", "'\(prover)' must be \"stark\" (validity proofs) or \"none\" (batches stay committed)")
-                }
-                settlement.prover = value
-            }
-            if let workers = try table.optionalInteger("prover_workers") {
-                guard (1...16).contains(workers) else {
-                    throw table.error("prover_workers", "\(workers) must be between 1 and 16 (batches proven at once)")
-                }
-                settlement.proverWorkers = workers
-            }
-            settlement.proverBackground = try table.optionalBoolean("prover_background") ?? true
-            try table.finish()
-        }
-        let proven = settlement.enabled && settlement.prover == .stark
-        if let requested = requestedMaxOperations {
-            let range = proven ? Batch.maxOperationsRange : Batch.unprovenOperationsRange
-            guard range.contains(requested) else {
-                throw batchTable.error(
-                    "max_operations",
-                    "must be between \(range.lowerBound) and \(range.upperBound), got \(requested)"
-                        + (proven ? " (the prover holds a whole batch in memory; without a prover batches may be larger)" : ""))
-            }
-        }
-        batch.maxOperations = requestedMaxOperations ?? (proven ? Batch.defaultMaxOperations : Batch.maxUnprovenOperations)
-
-        var policyDirectory: String?
-        if let policyTable = try root.optionalTable("policy") {
-            policyDirectory = resolve(try policyTable.string("directory"))
-            try policyTable.finish()
-        }
-
-        var oidc: OIDC?
-        if let authTable = try root.optionalTable("auth") {
-            if let oidcTable = try authTable.optionalTable("oidc") {
-                let jwks = try oidcTable.string("jwks")
-                let isURL = jwks.hasPrefix("https://") || jwks.hasPrefix("http://")
-                oidc = OIDC(
-                    jwks: isURL ? jwks : resolve(jwks), issuer: try oidcTable.string("issuer"),
-                    audience: try oidcTable.string("audience"))
-                try oidcTable.finish()
-            }
-            try authTable.finish()
-        }
-
-        var tokens = [TokenDefinition]()
-        var symbols = Set<String>()
-        var tokenAddresses = Set<Address>()
-        for table in try root.tables("tokens") {
-            let address = try table.address("address")
-            let symbol = try table.string("symbol")
-            guard !symbol.isEmpty, symbol.count <= 11 else { throw table.error("symbol", "must be 1 to 11 characters") }
-            guard symbols.insert(symbol).inserted else { throw table.error("symbol", "'\(symbol)' is used by another token") }
-            guard tokenAddresses.insert(address).inserted else {
-                throw table.error("address", "\(address) is used by another token")
-            }
-            guard address != .zero else { throw table.error("address", "the zero address cannot be a token") }
-            let token = TokenDefinition(
-                address: address, symbol: symbol, name: try table.string("name"),
-                decimals: UInt8(try table.integer("decimals", in: 0...36)),
-                issuers: Set(try table.addressArray("issuers")), agents: Set(try table.addressArray("agents")),
-                supplyCap: try table.optionalAmount("supply_cap"))
-            try table.finish()
-            tokens.append(token)
-        }
-        let tokensBySymbol = Dictionary(uniqueKeysWithValues: tokens.map { ($0.symbol, $0) })
-
-        var accounts = [Account]()
-        var accountAddresses = Set<Address>()
-        for table in try root.tables("accounts") {
-            let address = try table.address("address")
-            guard accountAddresses.insert(address).inserted else {
-                throw table.error("address", "\(address) appears in another account")
-            }
-            guard !tokenAddresses.contains(address) else {
-                throw table.error("address", "\(address) is a token address, not an account")
-            }
-            var balances = [String: UInt256]()
-            if let tokenTable = try table.optionalTable("tokens") {
-                for symbol in tokenTable.freeformKeys() {
-                    guard tokensBySymbol[symbol] != nil else {
-                        throw tokenTable.error(symbol, "no token with symbol '\(symbol)' is configured")
-                    }
-                    balances[symbol] = try tokenTable.amount(symbol)
-                }
-            }
-            accounts.append(
-                Account(
-                    name: try table.string("name"), organisation: try table.string("organisation"), address: address,
-                    keyFile: try table.optionalString("key_file").map(resolve),
-                    nativeBalance: try table.optionalAmount("native") ?? .zero, tokenBalances: balances))
-            try table.finish()
-        }
-        var synthetic: SyntheticAccounts?
-        if let genesisTable = try root.optionalTable("genesis") {
-            let count = try genesisTable.optionalInteger("synthetic_accounts") ?? 0
-            guard (0...10_000_000).contains(count) else {
-                throw genesisTable.error("synthetic_accounts", "must be 0 to 10000000, not \(count)")
-            }
-            var balances = [String: UInt256]()
-            if let tokenTable = try genesisTable.optionalTable("synthetic_tokens") {
-                for symbol in tokenTable.freeformKeys() {
-                    guard tokensBySymbol[symbol] != nil else {
-                        throw tokenTable.error(symbol, "no token with symbol '\(symbol)' is configured")
-                    }
-                    balances[symbol] = try tokenTable.amount(symbol)
-                }
-            }
-            let native = try genesisTable.optionalAmount("synthetic_native") ?? UInt256(1)
-            try genesisTable.finish()
-            if count > 0 { synthetic = SyntheticAccounts(count: count, nativeBalance: native, tokenBalances: balances) }
-        }
+        let chain = try parseChain(root)
+        let batchSection = try parseBatch(root)
+        let storage = try parseStorage(root, paths)
+        let api = try parseAPI(root)
+        let adminListen = try parseAdmin(root)
+        let operatorKeyFile = try parseOperator(root, paths)
+        let settlement = try parseSettlement(root)
+        var batch = batchSection.batch
+        batch.maxOperations = try batchSection.maxOperations(proven: settlement.enabled && settlement.prover == .stark)
+        let policyDirectory = try parsePolicy(root, paths)
+        let oidc = try parseAuth(root, paths)
+        let tokens = try parseTokens(root)
+        let symbols = Set(tokens.map(\.symbol))
+        let accounts = try parseAccounts(root, symbols: symbols, tokenAddresses: Set(tokens.map(\.address)), paths)
+        let synthetic = try parseGenesis(root, symbols: symbols)
         try root.finish()
 
         var config = NodeConfig(
-            file: file, chain: chain, batch: batch, dataDirectory: dataDirectory, masterKeyFile: masterKeyFile,
-            listenHost: host, listenPort: port, adminListen: adminListen, operatorKeyFile: operatorKeyFile,
-            settlement: settlement, oidc: oidc, policyDirectory: policyDirectory, tokens: tokens, accounts: accounts)
+            file: file, chain: chain, batch: batch, dataDirectory: storage.dataDirectory,
+            masterKeyFile: storage.masterKeyFile, listenHost: api.host, listenPort: api.port, adminListen: adminListen,
+            operatorKeyFile: operatorKeyFile, settlement: settlement, oidc: oidc, policyDirectory: policyDirectory,
+            tokens: tokens, accounts: accounts)
         config.syntheticAccounts = synthetic
-        config.policyRefusalsPerMinute = policyRefusalsPerMinute
+        config.policyRefusalsPerMinute = api.policyRefusalsPerMinute
         return config
     }
 
@@ -414,5 +248,260 @@ public struct NodeConfig: Sendable {
             }
         }
         return try LedgerState.genesis(tokens: tokens, nativeBalances: native, tokenBalances: tokenBalances)
+    }
+}
+
+/// Relative paths in a config file name places beside the file.
+private struct ConfigPaths {
+    let base: String
+
+    init(file: String) {
+        base = (file as NSString).deletingLastPathComponent
+    }
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+    }
+}
+
+/// `[batch]` as read, before `max_operations` can be checked: its range depends on `[settlement]`.
+private struct BatchSection {
+    var batch: NodeConfig.Batch
+    var requestedMaxOperations: Int?
+    var table: TableReader
+
+    /// `max_operations`, checked against the prover, or its default with or without one.
+    func maxOperations(proven: Bool) throws(ConfigError) -> Int {
+        typealias Batch = NodeConfig.Batch
+        if let requested = requestedMaxOperations {
+            let range = proven ? Batch.maxOperationsRange : Batch.unprovenOperationsRange
+            guard range.contains(requested) else {
+                throw table.error(
+                    "max_operations",
+                    "must be between \(range.lowerBound) and \(range.upperBound), got \(requested)"
+                        + (proven ? " (the prover holds a whole batch in memory; without a prover batches may be larger)" : ""))
+            }
+        }
+        return requestedMaxOperations ?? (proven ? Batch.defaultMaxOperations : Batch.maxUnprovenOperations)
+    }
+}
+
+// MARK: - The sections of the config file, in the order `parse` reads them
+
+extension NodeConfig {
+    private static func parseChain(_ root: TableReader) throws(ConfigError) -> ChainSettings {
+        let chainTable = try root.table("chain")
+        let chainID = try chainTable.integer("chain_id", in: 1...Int(Int64.max))
+        let chain = ChainSettings(
+            chainID: UInt64(chainID),
+            blockInterval: .milliseconds(try chainTable.integer("block_interval_ms", in: 10...60_000)),
+            maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),
+            blockGasLimit: UInt64(try chainTable.integer("block_gas_limit", in: 21_000...Int(Int64.max))),
+            gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero,
+            mempoolMaxTransactions: try chainTable.optionalInteger("mempool_max_transactions", in: 1...10_000_000) ?? 100_000)
+        try chainTable.finish()
+        return chain
+    }
+
+    private static func parseBatch(_ root: TableReader) throws(ConfigError) -> BatchSection {
+        let batchTable = try root.table("batch")
+        var batch = Batch(
+            maxBlocks: try batchTable.integer("max_blocks", in: 1...1_000_000),
+            maxInterval: .milliseconds(try batchTable.integer("max_interval_ms", in: 10...86_400_000)),
+            maxOperations: Batch.defaultMaxOperations)
+        // Checked against the prover once settlement is read (`BatchSection.maxOperations`).
+        let requestedMaxOperations = try batchTable.optionalInteger("max_operations")
+        batch.maxSealedAwaitingRoot =
+            try batchTable.optionalInteger("max_sealed_awaiting_root", in: 1...1_000_000) ?? Batch.defaultMaxSealedAwaitingRoot
+        try batchTable.finish()
+        return BatchSection(batch: batch, requestedMaxOperations: requestedMaxOperations, table: batchTable)
+    }
+
+    private static func parseStorage(
+        _ root: TableReader, _ paths: ConfigPaths
+    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String) {
+        let storage = try root.table("storage")
+        let dataDirectory = paths.resolve(try storage.string("data_dir"))
+        let masterKeyFile = paths.resolve(try storage.string("master_key_file"))
+        try storage.finish()
+        return (dataDirectory, masterKeyFile)
+    }
+
+    private static func parseAPI(
+        _ root: TableReader
+    ) throws(ConfigError) -> (host: String, port: Int, policyRefusalsPerMinute: Int) {
+        let api = try root.table("api")
+        let listen = try api.string("listen")
+        let (host, port) = try parseListenAddress(listen, reader: api, key: "listen")
+        let policyRefusalsPerMinute =
+            try api.optionalInteger("policy_refusals_per_minute", in: 1...1_000_000) ?? Self.defaultPolicyRefusalsPerMinute
+        try api.finish()
+        return (host, port, policyRefusalsPerMinute)
+    }
+
+    /// `[admin] listen`: nil when "off"; 127.0.0.1:8546 when absent.
+    private static func parseAdmin(_ root: TableReader) throws(ConfigError) -> (host: String, port: Int)? {
+        var adminListen: (host: String, port: Int)? = ("127.0.0.1", 8546)
+        if let admin = try root.optionalTable("admin") {
+            if let text = try admin.optionalString("listen") {
+                adminListen = text == "off" ? nil : try parseListenAddress(text, reader: admin, key: "listen")
+            }
+            try admin.finish()
+        }
+        return adminListen
+    }
+
+    private static func parseOperator(_ root: TableReader, _ paths: ConfigPaths) throws(ConfigError) -> String? {
+        var operatorKeyFile: String?
+        if let operatorTable = try root.optionalTable("operator") {
+            operatorKeyFile = try operatorTable.optionalString("key_file").map(paths.resolve)
+            try operatorTable.finish()
+        }
+        return operatorKeyFile
+    }
+
+    /// `[settlement]`; without it, settlement is off.
+    private static func parseSettlement(_ root: TableReader) throws(ConfigError) -> SettlementConfig {
+        var settlement = SettlementConfig(l1: .embedded(listen: nil), pollInterval: .seconds(1), enabled: false)
+        if let table = try root.optionalTable("settlement") {
+            let l1 = try table.optionalString("l1") ?? "embedded"
+            let interval = Duration.milliseconds(try table.optionalInteger("poll_interval_ms") ?? 1000)
+            if l1 == "embedded" {
+                var listen: (host: String, port: Int)? = ("127.0.0.1", 8547)
+                if let text = try table.optionalString("embedded_listen") {
+                    listen = text == "off" ? nil : try parseListenAddress(text, reader: table, key: "embedded_listen")
+                }
+                settlement = SettlementConfig(l1: .embedded(listen: listen), pollInterval: interval)
+            } else {
+                guard let url = URL(string: l1), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw table.error("l1", "'\(l1)' must be \"embedded\" or the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
+                }
+                settlement = SettlementConfig(l1: .remote(url), pollInterval: interval)
+            }
+            if let prover = try table.optionalString("prover") {
+                guard let value = SettlementConfig.Prover(rawValue: prover) else {
+                    throw table.error("prover", "'\(prover)' must be \"stark\" (validity proofs) or \"none\" (batches stay committed)")
+                }
+                settlement.prover = value
+            }
+            if let workers = try table.optionalInteger("prover_workers") {
+                guard (1...16).contains(workers) else {
+                    throw table.error("prover_workers", "\(workers) must be between 1 and 16 (batches proven at once)")
+                }
+                settlement.proverWorkers = workers
+            }
+            settlement.proverBackground = try table.optionalBoolean("prover_background") ?? true
+            try table.finish()
+        }
+        return settlement
+    }
+
+    private static func parsePolicy(_ root: TableReader, _ paths: ConfigPaths) throws(ConfigError) -> String? {
+        var policyDirectory: String?
+        if let policyTable = try root.optionalTable("policy") {
+            policyDirectory = paths.resolve(try policyTable.string("directory"))
+            try policyTable.finish()
+        }
+        return policyDirectory
+    }
+
+    /// `[auth.oidc]`, the only part of `[auth]`.
+    private static func parseAuth(_ root: TableReader, _ paths: ConfigPaths) throws(ConfigError) -> OIDC? {
+        var oidc: OIDC?
+        if let authTable = try root.optionalTable("auth") {
+            if let oidcTable = try authTable.optionalTable("oidc") {
+                let jwks = try oidcTable.string("jwks")
+                let isURL = jwks.hasPrefix("https://") || jwks.hasPrefix("http://")
+                oidc = OIDC(
+                    jwks: isURL ? jwks : paths.resolve(jwks), issuer: try oidcTable.string("issuer"),
+                    audience: try oidcTable.string("audience"))
+                try oidcTable.finish()
+            }
+            try authTable.finish()
+        }
+        return oidc
+    }
+
+    /// `[[tokens]]`: symbols and addresses unique, no token at the zero address.
+    private static func parseTokens(_ root: TableReader) throws(ConfigError) -> [TokenDefinition] {
+        var tokens = [TokenDefinition]()
+        var symbols = Set<String>()
+        var tokenAddresses = Set<Address>()
+        for table in try root.tables("tokens") {
+            let address = try table.address("address")
+            let symbol = try table.string("symbol")
+            guard !symbol.isEmpty, symbol.count <= 11 else { throw table.error("symbol", "must be 1 to 11 characters") }
+            guard symbols.insert(symbol).inserted else { throw table.error("symbol", "'\(symbol)' is used by another token") }
+            guard tokenAddresses.insert(address).inserted else {
+                throw table.error("address", "\(address) is used by another token")
+            }
+            guard address != .zero else { throw table.error("address", "the zero address cannot be a token") }
+            let token = TokenDefinition(
+                address: address, symbol: symbol, name: try table.string("name"),
+                decimals: UInt8(try table.integer("decimals", in: 0...36)),
+                issuers: Set(try table.addressArray("issuers")), agents: Set(try table.addressArray("agents")),
+                supplyCap: try table.optionalAmount("supply_cap"))
+            try table.finish()
+            tokens.append(token)
+        }
+        return tokens
+    }
+
+    /// `[[accounts]]`: addresses unique and none a token's; token balances only of configured tokens.
+    private static func parseAccounts(
+        _ root: TableReader, symbols: Set<String>, tokenAddresses: Set<Address>, _ paths: ConfigPaths
+    ) throws(ConfigError) -> [Account] {
+        var accounts = [Account]()
+        var accountAddresses = Set<Address>()
+        for table in try root.tables("accounts") {
+            let address = try table.address("address")
+            guard accountAddresses.insert(address).inserted else {
+                throw table.error("address", "\(address) appears in another account")
+            }
+            guard !tokenAddresses.contains(address) else {
+                throw table.error("address", "\(address) is a token address, not an account")
+            }
+            var balances = [String: UInt256]()
+            if let tokenTable = try table.optionalTable("tokens") {
+                balances = try parseTokenBalances(tokenTable, symbols: symbols)
+            }
+            accounts.append(
+                Account(
+                    name: try table.string("name"), organisation: try table.string("organisation"), address: address,
+                    keyFile: try table.optionalString("key_file").map(paths.resolve),
+                    nativeBalance: try table.optionalAmount("native") ?? .zero, tokenBalances: balances))
+            try table.finish()
+        }
+        return accounts
+    }
+
+    /// `[genesis]`: the synthetic benchmark accounts; nil when absent or 0.
+    private static func parseGenesis(_ root: TableReader, symbols: Set<String>) throws(ConfigError) -> SyntheticAccounts? {
+        guard let genesisTable = try root.optionalTable("genesis") else { return nil }
+        let count = try genesisTable.optionalInteger("synthetic_accounts") ?? 0
+        guard (0...10_000_000).contains(count) else {
+            throw genesisTable.error("synthetic_accounts", "must be 0 to 10000000, not \(count)")
+        }
+        var balances = [String: UInt256]()
+        if let tokenTable = try genesisTable.optionalTable("synthetic_tokens") {
+            balances = try parseTokenBalances(tokenTable, symbols: symbols)
+        }
+        let native = try genesisTable.optionalAmount("synthetic_native") ?? UInt256(1)
+        try genesisTable.finish()
+        return count > 0 ? SyntheticAccounts(count: count, nativeBalance: native, tokenBalances: balances) : nil
+    }
+
+    /// A table of token symbol → amount, every symbol a configured token's.
+    private static func parseTokenBalances(
+        _ tokenTable: TableReader, symbols: Set<String>
+    ) throws(ConfigError) -> [String: UInt256] {
+        var balances = [String: UInt256]()
+        for symbol in tokenTable.freeformKeys() {
+            guard symbols.contains(symbol) else {
+                throw tokenTable.error(symbol, "no token with symbol '\(symbol)' is configured")
+            }
+            balances[symbol] = try tokenTable.amount(symbol)
+        }
+        return balances
     }
 }

@@ -17,15 +17,62 @@ import Testing
         #expect(decision.inputs.isEmpty && decision.message.isEmpty)
     }
 
-    @Test func refusesSenderThatIsNotAMember() throws {
-        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.alice, amount: 1), by: Fixture.outsider)
-        expectDenied(decision, "membership", "\(Fixture.outsider) is not a member of this chain")
+    /// One operation a built-in check refuses on the fixture policy.
+    struct Refusal: CustomTestStringConvertible, Sendable {
+        var name: String
+        var operation: Operation
+        var sender: Address
+        var ruleID: String
+        var message: String
+        /// Inputs the denial must carry, with their values.
+        var inputs: [String: String] = [:]
+        var testDescription: String { name }
     }
 
-    @Test func refusesSuspendedSender() throws {
-        let decision = try Fixture.engine().decide(
-            .transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.sam)
-        expectDenied(decision, "member-suspended", "your membership (sam, bank-a) is suspended")
+    static let refusals: [Refusal] = [
+        Refusal(
+            name: "sender that is not a member", operation: .nativeTransfer(to: Fixture.alice, amount: 1),
+            sender: Fixture.outsider, ruleID: "membership",
+            message: "\(Fixture.outsider) is not a member of this chain"),
+        Refusal(
+            name: "suspended sender", operation: .transfer(token: Fixture.eurd, to: Fixture.alice, amount: 1),
+            sender: Fixture.sam, ruleID: "member-suspended", message: "your membership (sam, bank-a) is suspended"),
+        Refusal(
+            name: "operation the roles do not grant",
+            operation: .mint(token: Fixture.eurd, to: Fixture.alice, amount: 1),
+            sender: Fixture.bob, ruleID: "grant",
+            message: "mint needs the 'mint' grant on EURD, which your roles (trader) do not give",
+            inputs: ["needed": "mint"]),
+        Refusal(
+            name: "token the chain does not have",
+            operation: .transfer(
+                token: Fixture.address("0x9999999999999999999999999999999999999999"), to: Fixture.carol, amount: 1),
+            sender: Fixture.alice, ruleID: "grant", message: "is not an asset of this chain's policy"),
+        Refusal(
+            name: "transfer to an address that is not a member",
+            operation: .transfer(token: Fixture.eurd, to: Fixture.outsider, amount: 1), sender: Fixture.alice,
+            ruleID: "recipient-membership", message: "the recipient \(Fixture.outsider) is not a member of this chain"),
+        Refusal(
+            name: "transfer to a suspended member", operation: .nativeTransfer(to: Fixture.sam, amount: 1),
+            sender: Fixture.alice, ruleID: "recipient-membership", message: "is suspended and cannot receive"),
+        Refusal(
+            name: "sanctioned recipient address",
+            operation: .transfer(token: Fixture.eurd, to: Fixture.dead, amount: 1),
+            sender: Fixture.alice, ruleID: "sanctions",
+            message: "the recipient \(Fixture.dead) is on the sanctions list"),
+        Refusal(
+            name: "sanctioned sender, before asking for membership",
+            operation: .nativeTransfer(to: Fixture.alice, amount: 1), sender: Fixture.dead, ruleID: "sanctions",
+            message: "your address \(Fixture.dead) is on the sanctions list"),
+    ]
+
+    @Test(arguments: refusals)
+    func refusesWithTheCheckAndAMessage(_ refusal: Refusal) throws {
+        let decision = try Fixture.engine().decide(refusal.operation, by: refusal.sender)
+        expectDenied(decision, refusal.ruleID, refusal.message)
+        for (key, value) in refusal.inputs {
+            #expect(decision.inputs[key] == value, "input '\(key)'")
+        }
     }
 
     @Test func suspendingAnOrganisationSuspendsItsMembers() throws {
@@ -42,12 +89,6 @@ import Testing
             engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice),
             "recipient-membership",
             "is suspended")
-    }
-
-    @Test func refusesOperationTheRolesDoNotGrant() throws {
-        let decision = try Fixture.engine().decide(.mint(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.bob)
-        expectDenied(decision, "grant", "mint needs the 'mint' grant on EURD, which your roles (trader) do not give")
-        #expect(decision.inputs["needed"] == "mint")
     }
 
     /// Operation → grant: transfer/transferFrom/approve/nativeTransfer → transfer; mint → mint;
@@ -97,49 +138,29 @@ import Testing
         }
     }
 
-    @Test func refusesTokenTheChainDoesNotHave() throws {
-        let unknown = Fixture.address("0x9999999999999999999999999999999999999999")
-        let decision = try Fixture.engine().decide(
-            .transfer(token: unknown, to: Fixture.carol, amount: 1), by: Fixture.alice)
-        expectDenied(decision, "grant", "is not an asset of this chain's policy")
+    @Test(arguments: [
+        (
+            Operation.transfer(token: Fixture.eurd, to: Fixture.alice, amount: 1), Fixture.shelly,
+            Expected.deniedBy("sanctions")
+        ),
+        (.transfer(token: Fixture.eurd, to: Fixture.shelly, amount: 1), Fixture.alice, .deniedBy("sanctions")),
+        (.approve(token: Fixture.eurd, spender: Fixture.shelly, amount: 1), Fixture.alice, .deniedBy("sanctions")),
+        (.approve(token: Fixture.eurd, spender: Fixture.bob, amount: 1), Fixture.alice, .allowed),
+    ])
+    func refusesMembersOfASanctionedOrganisationBothWays(
+        operation: Operation, sender: Address, expected: Expected
+    ) throws {
+        expectDecision(try Fixture.engine().decide(operation, by: sender), expected)
     }
 
-    @Test func refusesTransferToAnAddressThatIsNotAMember() throws {
-        let decision = try Fixture.engine().decide(
-            .transfer(token: eurd, to: Fixture.outsider, amount: 1), by: Fixture.alice)
-        expectDenied(
-            decision, "recipient-membership", "the recipient \(Fixture.outsider) is not a member of this chain")
-    }
-
-    @Test func refusesTransferToASuspendedMember() throws {
-        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.sam, amount: 1), by: Fixture.alice)
-        expectDenied(decision, "recipient-membership", "is suspended and cannot receive")
-    }
-
-    @Test func refusesSanctionedRecipientAddress() throws {
-        let engine = try Fixture.engine()
-        let decision = engine.decide(.transfer(token: eurd, to: Fixture.dead, amount: 1), by: Fixture.alice)
-        expectDenied(decision, "sanctions", "the recipient \(Fixture.dead) is on the sanctions list")
-        #expect(engine.policy.isSanctioned(Fixture.dead))
-    }
-
-    @Test func refusesSanctionedSenderBeforeAskingForMembership() throws {
-        let decision = try Fixture.engine().decide(.nativeTransfer(to: Fixture.alice, amount: 1), by: Fixture.dead)
-        expectDenied(decision, "sanctions", "your address \(Fixture.dead) is on the sanctions list")
-    }
-
-    @Test func refusesMembersOfASanctionedOrganisationBothWays() throws {
-        let engine = try Fixture.engine()
-        expectDenied(
-            engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.shelly), "sanctions")
-        expectDenied(
-            engine.decide(.transfer(token: eurd, to: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
-        expectDenied(
-            engine.decide(.approve(token: eurd, spender: Fixture.shelly, amount: 1), by: Fixture.alice), "sanctions")
-        expectAllowed(engine.decide(.approve(token: eurd, spender: Fixture.bob, amount: 1), by: Fixture.alice))
-    }
-
-    @Test func aSanctionedAddressBlocksItsMembersOtherAddressesToo() throws {
+    @Test(arguments: [
+        (Fixture.carol, Fixture.alice, Expected.deniedBy("sanctions")),  // the listed address's member sends
+        (Fixture.alice, Fixture.carol, .deniedBy("sanctions")),  // or receives
+        (Fixture.alice, Fixture.bob, .allowed),
+    ])
+    func aSanctionedAddressBlocksItsMembersOtherAddressesToo(
+        sender: Address, recipient: Address, expected: Expected
+    ) throws {
         let other = Fixture.address("0x6161616161616161616161616161616161616161")
         var files = Fixture.files()
         files["members.toml"] = Fixture.members.replacingOccurrences(
@@ -147,11 +168,7 @@ import Testing
         files["sanctions.list.toml"] = "addresses = [\"\(other.hex)\"]"
         let engine = PolicyEngine(policy: try Fixture.load(files))
         #expect(engine.policy.member(other)?.name == "carol")
-        expectDenied(
-            engine.decide(.transfer(token: eurd, to: Fixture.alice, amount: 1), by: Fixture.carol), "sanctions")
-        expectDenied(
-            engine.decide(.transfer(token: eurd, to: Fixture.carol, amount: 1), by: Fixture.alice), "sanctions")
-        expectAllowed(engine.decide(.transfer(token: eurd, to: Fixture.bob, amount: 1), by: Fixture.alice))
+        expectDecision(engine.decide(.transfer(token: eurd, to: recipient, amount: 1), by: sender), expected)
     }
 
     @Test func memberLockupRefusesSendingUntilItsDate() throws {
@@ -189,7 +206,20 @@ import Testing
             "grant")
     }
 
-    @Test func transferFromJudgesTheOwnerOfTheTokens() throws {
+    /// The sender's checks judge the owner of the tokens, and say so; carol (tier 2) spending for
+    /// bob (tier 1) is refused on bob's tier.
+    @Test(arguments: [
+        (
+            Fixture.bob, Fixture.carol,
+            Expected.denied("kyc-send", "the owner of these tokens is below the KYC tier of 2 needed to send EURD")
+        ),
+        (Fixture.alice, Fixture.bob, .allowed),
+        (Fixture.sam, Fixture.alice, .denied("member-suspended", "the owner of these tokens")),
+        (Fixture.outsider, Fixture.alice, .denied("membership", "the owner of these tokens")),
+        (Fixture.shelly, Fixture.alice, .denied("sanctions", "the owner of these tokens")),
+        (Fixture.lou, Fixture.alice, .denied("lockup", "the owner of these tokens is locked up")),
+    ])
+    func transferFromJudgesTheOwnerOfTheTokens(owner: Address, spender: Address, expected: Expected) throws {
         let engine = try Fixture.engine(
             rules: """
                 [[rule]]
@@ -197,30 +227,8 @@ import Testing
                 kind = "kyc_minimum"
                 send = 2
                 """)
-        // carol (tier 2) spends for bob (tier 1): bob's tier is what counts.
-        expectDenied(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.bob, to: Fixture.carol, amount: 1), by: Fixture.carol),
-            "kyc-send", "the owner of these tokens is below the KYC tier of 2 needed to send EURD")
-        expectAllowed(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.alice, to: Fixture.carol, amount: 1), by: Fixture.bob))
-        expectDenied(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.sam, to: Fixture.carol, amount: 1), by: Fixture.alice),
-            "member-suspended", "the owner of these tokens")
-        expectDenied(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.outsider, to: Fixture.carol, amount: 1), by: Fixture.alice),
-            "membership", "the owner of these tokens")
-        expectDenied(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.shelly, to: Fixture.carol, amount: 1), by: Fixture.alice),
-            "sanctions", "the owner of these tokens")
-        expectDenied(
-            engine.decide(
-                .transferFrom(token: eurd, from: Fixture.lou, to: Fixture.carol, amount: 1), by: Fixture.alice),
-            "lockup", "the owner of these tokens is locked up")
+        let decision = engine.decide(.transferFrom(token: eurd, from: owner, to: Fixture.carol, amount: 1), by: spender)
+        expectDecision(decision, expected)
     }
 
     @Test func burnFromASanctionedHolderIsRefused() throws {
@@ -240,6 +248,13 @@ import Testing
         #expect(!policy.hasSystemPermission(Fixture.auditor, .submitForOthers))
         #expect(!policy.hasSystemPermission(Fixture.alice, .readAll))
         #expect(!policy.hasSystemPermission(Fixture.outsider, .readAll))
+    }
+
+    @Test func sanctionsBindAddressesAndTheMembersOfListedOrganisations() throws {
+        let policy = try Fixture.load(Fixture.files())
+        #expect(policy.isSanctioned(Fixture.dead))
+        #expect(policy.isSanctioned(Fixture.shelly))
+        #expect(!policy.isSanctioned(Fixture.alice))
     }
 
     @Test func readGrantIsPerAsset() throws {

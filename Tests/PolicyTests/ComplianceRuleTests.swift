@@ -103,7 +103,20 @@ import Testing
 
     // MARK: - transfer_amount
 
-    @Test func singleTransferMinimumAndMaximum() throws {
+    @Test(arguments: [
+        (Fixture.eurdUnits(10), Expected.allowed),
+        (UInt256(1_000_500_000), .allowed),
+        (
+            Fixture.eurdUnits(5),
+            .denied("eurd-size", "the minimum single transfer of EURD is 10 EURD; this transfer is 5 EURD")
+        ),
+        (
+            UInt256(1_000_500_001),
+            .denied(
+                "eurd-size", "the maximum single transfer of EURD is 1,000.5 EURD; this transfer is 1,000.500001 EURD")
+        ),
+    ])
+    func singleTransferMinimumAndMaximum(amount: UInt256, expected: Expected) throws {
         let engine = try Fixture.engine(
             rules: """
                 [[rule]]
@@ -113,19 +126,36 @@ import Testing
                 min = "10"
                 max = "1_000.50"
                 """)
-        expectAllowed(engine.decide(send(Fixture.eurdUnits(10), to: Fixture.carol), by: Fixture.alice))
-        expectAllowed(engine.decide(send(1_000_500_000, to: Fixture.carol), by: Fixture.alice))
-        expectDenied(
-            engine.decide(send(Fixture.eurdUnits(5), to: Fixture.carol), by: Fixture.alice), "eurd-size",
-            "the minimum single transfer of EURD is 10 EURD; this transfer is 5 EURD")
-        expectDenied(
-            engine.decide(send(1_000_500_001, to: Fixture.carol), by: Fixture.alice), "eurd-size",
-            "the maximum single transfer of EURD is 1,000.5 EURD; this transfer is 1,000.500001 EURD")
+        expectDecision(engine.decide(send(amount, to: Fixture.carol), by: Fixture.alice), expected)
     }
 
     // MARK: - travel_rule
 
-    @Test func travelRuleNeedsDataOnFileAboveItsThreshold() throws {
+    /// (amount, token, sender, recipient, expected): above the threshold both parties need their data
+    /// on file. A rule without `asset` reads its amount in each asset's own units: 1,000 GBPD.
+    @Test(arguments: [
+        // Applied and met: the allow names the rule so the audit log records it.
+        (Fixture.eurdUnits(5_000), Fixture.eurd, Fixture.alice, Fixture.carol, Expected.allowedBy("travel-rule")),
+        (
+            Fixture.eurdUnits(5_000), Fixture.eurd, Fixture.alice, Fixture.bob,
+            .denied(
+                "travel-rule",
+                "transfers above 1,000 EURD need beneficiary data on file (travel rule), and the recipient's is not")
+        ),
+        (
+            Fixture.eurdUnits(5_000), Fixture.eurd, Fixture.bob, Fixture.alice,
+            .denied("travel-rule", "need originator data on file (travel rule), and yours is not")
+        ),
+        (Fixture.eurdUnits(1_000), Fixture.eurd, Fixture.alice, Fixture.bob, .allowed),
+        (Fixture.gbpdUnits(1_000), Fixture.gbpd, Fixture.alice, Fixture.bob, .allowed),
+        (
+            Fixture.gbpdUnits(1_001), Fixture.gbpd, Fixture.alice, Fixture.bob,
+            .denied("travel-rule", "above 1,000 GBPD")
+        ),
+    ])
+    func travelRuleNeedsDataOnFileAboveItsThreshold(
+        amount: UInt256, token: Address, sender: Address, recipient: Address, expected: Expected
+    ) throws {
         let engine = try Fixture.engine(
             rules: """
                 [[rule]]
@@ -133,22 +163,7 @@ import Testing
                 kind = "travel_rule"
                 threshold = "1000"
                 """)
-        let large = Fixture.eurdUnits(5_000)
-        // Applied and met: the allow names the rule so the audit log records it.
-        expectAllowed(engine.decide(send(large, to: Fixture.carol), by: Fixture.alice), ruleID: "travel-rule")
-        expectDenied(
-            engine.decide(send(large, to: Fixture.bob), by: Fixture.alice), "travel-rule",
-            "transfers above 1,000 EURD need beneficiary data on file (travel rule), and the recipient's is not")
-        expectDenied(
-            engine.decide(send(large, to: Fixture.alice), by: Fixture.bob), "travel-rule",
-            "need originator data on file (travel rule), and yours is not")
-        expectAllowed(engine.decide(send(Fixture.eurdUnits(1_000), to: Fixture.bob), by: Fixture.alice))
-        // A rule without `asset` reads its amount in each asset's own units: 1,000 GBPD.
-        expectAllowed(engine.decide(send(Fixture.gbpdUnits(1_000), to: Fixture.bob, token: gbpd), by: Fixture.alice))
-        expectDenied(
-            engine.decide(send(Fixture.gbpdUnits(1_001), to: Fixture.bob, token: gbpd), by: Fixture.alice),
-            "travel-rule",
-            "above 1,000 GBPD")
+        expectDecision(engine.decide(send(amount, to: recipient, token: token), by: sender), expected)
     }
 
     // MARK: - transfer_limit

@@ -270,3 +270,26 @@ func expectAllowed(
     #expect(decision.isAllowed, "denied by \(decision.ruleID): \(decision.message)", sourceLocation: sourceLocation)
     #expect(decision.ruleID == ruleID, sourceLocation: sourceLocation)
 }
+
+/// What a case of a parameterised test expects of its decision.
+enum Expected: Sendable {
+    /// Allowed, naming no rule.
+    case allowed
+    /// Allowed, naming the rule that applied and was met (so that the audit log records it).
+    case allowedBy(String)
+    /// Denied by the rule.
+    case deniedBy(String)
+    /// Denied by the rule, its message containing the fragment.
+    case denied(String, String)
+}
+
+func expectDecision(
+    _ decision: PolicyDecision, _ expected: Expected, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    switch expected {
+    case .allowed: expectAllowed(decision, sourceLocation: sourceLocation)
+    case .allowedBy(let ruleID): expectAllowed(decision, ruleID: ruleID, sourceLocation: sourceLocation)
+    case .deniedBy(let ruleID): expectDenied(decision, ruleID, sourceLocation: sourceLocation)
+    case .denied(let ruleID, let fragment): expectDenied(decision, ruleID, fragment, sourceLocation: sourceLocation)
+    }
+}

@@ -39,12 +39,9 @@ import Testing
         #expect(throws: ValueProblem.self) { try PeriodText.seconds(text).get() }
     }
 
-    @Test func periodsAreDescribedInTheLargestFittingUnit() {
-        #expect(PeriodText.describe(3_600) == "1 h")
-        #expect(PeriodText.describe(86_400) == "24 h")
-        #expect(PeriodText.describe(604_800) == "7 d")
-        #expect(PeriodText.describe(5_400) == "90 min")
-        #expect(PeriodText.describe(61) == "61 s")
+    @Test(arguments: [(3_600, "1 h"), (86_400, "24 h"), (604_800, "7 d"), (5_400, "90 min"), (61, "61 s")])
+    func periodsAreDescribedInTheLargestFittingUnit(seconds: UInt64, text: String) {
+        #expect(PeriodText.describe(seconds) == text)
     }
 
     @Test(arguments: [
@@ -64,12 +61,12 @@ import Testing
         #expect(throws: ValueProblem.self) { try DateText.unixSeconds(text).get() }
     }
 
-    @Test func amountsInMessagesAreWholeUnitsWithSeparators() {
-        #expect(AmountText.format(980_000_000_000, decimals: 6) == "980,000")
-        #expect(AmountText.format(1_000_500_001, decimals: 6) == "1,000.500001")
-        #expect(AmountText.format(5, decimals: 2) == "0.05")
-        #expect(AmountText.format(0, decimals: 18) == "0")
-        #expect(AmountText.format(1_234_567, decimals: 0) == "1,234,567")
+    @Test(arguments: [
+        (UInt256(980_000_000_000), 6, "980,000"), (1_000_500_001, 6, "1,000.500001"), (5, 2, "0.05"), (0, 18, "0"),
+        (1_234_567, 0, "1,234,567"),
+    ])
+    func amountsInMessagesAreWholeUnitsWithSeparators(amount: UInt256, decimals: Int, text: String) {
+        #expect(AmountText.format(amount, decimals: decimals) == text)
     }
 
     @Test func jurisdictionCodesAreTheAssignedOnes() {

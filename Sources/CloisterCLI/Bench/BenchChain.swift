@@ -48,7 +48,17 @@ struct BenchChain: Sendable {
         try fileManager.createDirectory(atPath: dir + "/policy", withIntermediateDirectories: true)
         do { _ = try MasterKey.create(at: dir + "/master.key") } catch { throw CommandFailure(error.description) }
         try (apiKey + "\n").write(toFile: dir + "/api.key", atomically: true, encoding: .utf8)
+        try cloisterTOML(listen: listen, syntheticAccounts: syntheticAccounts)
+            .write(toFile: dir + "/cloister.toml", atomically: true, encoding: .utf8)
+        try membersTOML().write(toFile: dir + "/policy/members.toml", atomically: true, encoding: .utf8)
+        try rolesTOML(relayerReadAll: relayerReadAll)
+            .write(toFile: dir + "/policy/roles.toml", atomically: true, encoding: .utf8)
+        try Self.complianceTOML.write(toFile: dir + "/policy/compliance.toml", atomically: true, encoding: .utf8)
+    }
 
+    /// `cloister.toml`: the chain, an embedded L1 if asked for, synthetic accounts if any, EURD, and
+    /// one funded account per member and the relayer.
+    func cloisterTOML(listen: Listen, syntheticAccounts: Int) -> String {
         var config = """
             # Benchmark chain written by `cloister bench`: not for real use.
             [chain]
@@ -102,7 +112,6 @@ struct BenchChain: Sendable {
             agents = []
 
             """
-        var members = "[[organisation]]\nid = \"bench\"\nname = \"Bench\"\n"
         for (index, key) in (keys + [relayer]).enumerated() {
             config += """
                 [[accounts]]
@@ -113,6 +122,14 @@ struct BenchChain: Sendable {
                 tokens = { EURD = "1000000000000" }
 
                 """
+        }
+        return config
+    }
+
+    /// `policy/members.toml`: the members, traders and the relayer (with its API key), of one organisation.
+    func membersTOML() -> String {
+        var members = "[[organisation]]\nid = \"bench\"\nname = \"Bench\"\n"
+        for (index, key) in (keys + [relayer]).enumerated() {
             let isRelayer = index == keys.count
             members += """
                 [[member]]
@@ -127,31 +144,34 @@ struct BenchChain: Sendable {
 
                 """
         }
+        return members
+    }
+
+    /// `policy/roles.toml`: traders move EURD and native; the relayer submits for others.
+    func rolesTOML(relayerReadAll: Bool) -> String {
         let relayerSystem = relayerReadAll ? "\"submit_for_others\", \"admin_read\", \"read_all\"" : "\"submit_for_others\", \"admin_read\""
-        let roles = """
+        return """
             [role.trader]
             grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer", "read"] }]
             [role.relayer]
             system = [\(relayerSystem)]   # admin_read: export measurements (scripts/measure-export.sh)
             grants = [{ asset = "*", ops = ["transfer", "read"] }]
             """
-        let compliance = """
-            [[rule]]
-            id = "eurd-transfer-size"
-            kind = "transfer_amount"
-            asset = "EURD"
-            max = "1000000.00"
-            [[rule]]
-            id = "eurd-velocity"
-            kind = "transfer_limit"
-            asset = "EURD"
-            windows = [{ period = "1h", max = "1000000.00" }, { period = "24h", max = "5000000.00" }]
-            """
-        try config.write(toFile: dir + "/cloister.toml", atomically: true, encoding: .utf8)
-        try members.write(toFile: dir + "/policy/members.toml", atomically: true, encoding: .utf8)
-        try roles.write(toFile: dir + "/policy/roles.toml", atomically: true, encoding: .utf8)
-        try compliance.write(toFile: dir + "/policy/compliance.toml", atomically: true, encoding: .utf8)
     }
+
+    /// `policy/compliance.toml`: a size and a velocity rule on EURD.
+    static let complianceTOML = """
+        [[rule]]
+        id = "eurd-transfer-size"
+        kind = "transfer_amount"
+        asset = "EURD"
+        max = "1000000.00"
+        [[rule]]
+        id = "eurd-velocity"
+        kind = "transfer_limit"
+        asset = "EURD"
+        windows = [{ period = "1h", max = "1000000.00" }, { period = "24h", max = "5000000.00" }]
+        """
 
     /// The signed raw transfer number `index` (1 smallest unit of EURD).
     func transfer(_ index: Int) -> [UInt8] {

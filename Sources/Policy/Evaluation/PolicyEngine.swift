@@ -157,43 +157,18 @@ public struct PolicyEngine: Sendable {
                 if timestamp < until { return Denial.assetLockedUp(rule, asset, until, flow, sender, operation) }
 
             case .kycMinimum(let send, let receive, let hold):
-                if owner.kycTier < send {
-                    return Denial.kycTooLow(
-                        rule, asset, .send, required: send, tier: owner.kycTier, flow, sender, operation)
-                }
-                if recipient.kycTier < receive {
-                    return Denial.kycTooLow(
-                        rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
-                }
-                if recipient.kycTier < hold {
-                    return Denial.kycTooLow(
-                        rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
-                }
-                // A holder below the tier to hold may still leave the asset, but only entirely.
-                if owner.kycTier < hold, !selfTransfer {
-                    let balance = ledger.balance(token: asset.address, holder: flow.from)
-                    if balance > flow.amount {
-                        return Denial.mustSendWholeBalance(
-                            rule, asset, required: hold, tier: owner.kycTier, balance: balance, flow, sender, operation)
-                    }
+                if let denial = kycDenial(
+                    rule, asset, send: send, receive: receive, hold: hold, owner: owner, recipient: recipient,
+                    selfTransfer: selfTransfer, flow, sender, operation, ledger)
+                {
+                    return denial
                 }
 
             case .jurisdiction(let check):
-                if let allow = check.senderAllow, !allow.contains(owner.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
-                }
-                if let deny = check.senderDeny, deny.contains(owner.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
-                }
-                if let allow = check.recipientAllow, !allow.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
-                }
-                if let deny = check.recipientDeny, deny.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                if let denial = jurisdictionDenial(
+                    rule, asset, check, owner: owner, recipient: recipient, flow, sender, operation)
+                {
+                    return denial
                 }
 
             case .transferAmount(let min, let max):
@@ -213,18 +188,8 @@ public struct PolicyEngine: Sendable {
                 }
 
             case .transferLimit(let limits):
-                guard let usage = windows.usage[TransferWindows.Key(sender: flow.from, asset: asset.address)] else {
-                    for limit in limits where flow.amount > limit.max {
-                        return Denial.transferLimit(rule, asset, limit, used: .zero, flow, sender, operation)
-                    }
-                    continue
-                }
-                for limit in limits {
-                    let used = TransferWindows.sum(usage, period: limit.period, at: timestamp)
-                    let total = used.checkedAdding(flow.amount) ?? .max
-                    if total > limit.max {
-                        return Denial.transferLimit(rule, asset, limit, used: used, flow, sender, operation)
-                    }
+                if let denial = transferLimitDenial(rule, asset, limits, flow, sender, operation, timestamp, windows) {
+                    return denial
                 }
 
             case .maxBalance(let max):
@@ -236,12 +201,9 @@ public struct PolicyEngine: Sendable {
                 }
 
             case .maxHolders(let max):
-                if selfTransfer || flow.amount.isZero { continue }
-                guard ledger.balance(token: asset.address, holder: flow.to).isZero else { continue }
-                let count = ledger.holderCount(token: asset.address)
-                let senderLeaves = ledger.balance(token: asset.address, holder: flow.from) == flow.amount
-                if !senderLeaves && count >= max {
-                    return Denial.maxHolders(rule, asset, max: max, count: count, flow.to, sender, operation)
+                if selfTransfer { continue }
+                if let denial = maxHoldersDenial(rule, asset, max: max, flow, sender, operation, ledger) {
+                    return denial
                 }
 
             case .supplyCap:
@@ -250,6 +212,125 @@ public struct PolicyEngine: Sendable {
         }
         guard let travelRuleID else { return .allow }
         return PolicyDecision(outcome: .allow, ruleID: travelRuleID, message: "", inputs: [:])
+    }
+
+    /// `kyc_minimum` on a transfer: the owner's tier to send, the recipient's to receive and hold,
+    /// and an owner below the tier to hold may only send its whole balance.
+    @inline(__always)
+    private func kycDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, send: UInt8, receive: UInt8, hold: UInt8, owner: MemberFacts,
+        recipient: MemberFacts, selfTransfer: Bool, _ flow: Flow, _ sender: Address, _ operation: Ledger.Operation,
+        _ ledger: some PolicyLedgerView
+    ) -> PolicyDecision? {
+        if owner.kycTier < send {
+            return Denial.kycTooLow(
+                rule, asset, .send, required: send, tier: owner.kycTier, flow, sender, operation)
+        }
+        if let denial = recipientKYCDenial(
+            rule, asset, receive: receive, hold: hold, recipient: recipient, flow, sender, operation)
+        {
+            return denial
+        }
+        // A holder below the tier to hold may still leave the asset, but only entirely.
+        if owner.kycTier < hold, !selfTransfer {
+            let balance = ledger.balance(token: asset.address, holder: flow.from)
+            if balance > flow.amount {
+                return Denial.mustSendWholeBalance(
+                    rule, asset, required: hold, tier: owner.kycTier, balance: balance, flow, sender, operation)
+            }
+        }
+        return nil
+    }
+
+    /// `kyc_minimum` on the party credited (a transfer's recipient, a mint's): the tiers to receive and hold.
+    @inline(__always)
+    private func recipientKYCDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, receive: UInt8, hold: UInt8, recipient: MemberFacts,
+        _ flow: Flow, _ sender: Address, _ operation: Ledger.Operation
+    ) -> PolicyDecision? {
+        if recipient.kycTier < receive {
+            return Denial.kycTooLow(
+                rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
+        }
+        if recipient.kycTier < hold {
+            return Denial.kycTooLow(
+                rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
+        }
+        return nil
+    }
+
+    /// `jurisdiction` on a transfer: the owner's jurisdiction may send, then the recipient's may receive.
+    @inline(__always)
+    private func jurisdictionDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, _ check: JurisdictionCheck, owner: MemberFacts,
+        recipient: MemberFacts, _ flow: Flow, _ sender: Address, _ operation: Ledger.Operation
+    ) -> PolicyDecision? {
+        if let allow = check.senderAllow, !allow.contains(owner.jurisdiction) {
+            return Denial.jurisdiction(
+                rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
+        }
+        if let deny = check.senderDeny, deny.contains(owner.jurisdiction) {
+            return Denial.jurisdiction(
+                rule, asset, sending: true, code: owner.jurisdiction, flow, sender, operation)
+        }
+        return recipientJurisdictionDenial(rule, asset, check, recipient: recipient, flow, sender, operation)
+    }
+
+    /// `jurisdiction` on the party credited (a transfer's recipient, a mint's).
+    @inline(__always)
+    private func recipientJurisdictionDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, _ check: JurisdictionCheck, recipient: MemberFacts,
+        _ flow: Flow, _ sender: Address, _ operation: Ledger.Operation
+    ) -> PolicyDecision? {
+        if let allow = check.recipientAllow, !allow.contains(recipient.jurisdiction) {
+            return Denial.jurisdiction(
+                rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+        }
+        if let deny = check.recipientDeny, deny.contains(recipient.jurisdiction) {
+            return Denial.jurisdiction(
+                rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+        }
+        return nil
+    }
+
+    /// `transfer_limit`: what the party debited has sent in each window, plus this transfer, stays
+    /// within the window's maximum. With no usage recorded, the transfer alone is measured.
+    @inline(__always)
+    private func transferLimitDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, _ limits: [CompiledWindow], _ flow: Flow, _ sender: Address,
+        _ operation: Ledger.Operation, _ timestamp: UInt64, _ windows: TransferWindows
+    ) -> PolicyDecision? {
+        guard let usage = windows.usage[TransferWindows.Key(sender: flow.from, asset: asset.address)] else {
+            for limit in limits where flow.amount > limit.max {
+                return Denial.transferLimit(rule, asset, limit, used: .zero, flow, sender, operation)
+            }
+            return nil
+        }
+        for limit in limits {
+            let used = TransferWindows.sum(usage, period: limit.period, at: timestamp)
+            let total = used.checkedAdding(flow.amount) ?? .max
+            if total > limit.max {
+                return Denial.transferLimit(rule, asset, limit, used: used, flow, sender, operation)
+            }
+        }
+        return nil
+    }
+
+    /// `max_holders` on a transfer (not to oneself): a new holder is refused at the maximum, unless
+    /// the party debited leaves the asset with it.
+    @inline(__always)
+    private func maxHoldersDenial(
+        _ rule: CompiledRule, _ asset: AssetInfo, max: UInt64, _ flow: Flow, _ sender: Address,
+        _ operation: Ledger.Operation, _ ledger: some PolicyLedgerView
+    ) -> PolicyDecision? {
+        if flow.amount.isZero { return nil }
+        guard ledger.balance(token: asset.address, holder: flow.to).isZero else { return nil }
+        let count = ledger.holderCount(token: asset.address)
+        let senderLeaves = ledger.balance(token: asset.address, holder: flow.from) == flow.amount
+        if !senderLeaves && count >= max {
+            return Denial.maxHolders(rule, asset, max: max, count: count, flow.to, sender, operation)
+        }
+        return nil
     }
 
     func mint(
@@ -266,23 +347,17 @@ public struct PolicyEngine: Sendable {
         for rule in t.rules[a] {
             switch rule.check {
             case .kycMinimum(_, let receive, let hold):
-                if recipient.kycTier < receive {
-                    return Denial.kycTooLow(
-                        rule, asset, .receive, required: receive, tier: recipient.kycTier, flow, sender, operation)
-                }
-                if recipient.kycTier < hold {
-                    return Denial.kycTooLow(
-                        rule, asset, .hold, required: hold, tier: recipient.kycTier, flow, sender, operation)
+                if let denial = recipientKYCDenial(
+                    rule, asset, receive: receive, hold: hold, recipient: recipient, flow, sender, operation)
+                {
+                    return denial
                 }
 
             case .jurisdiction(let check):
-                if let allow = check.recipientAllow, !allow.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
-                }
-                if let deny = check.recipientDeny, deny.contains(recipient.jurisdiction) {
-                    return Denial.jurisdiction(
-                        rule, asset, sending: false, code: recipient.jurisdiction, flow, sender, operation)
+                if let denial = recipientJurisdictionDenial(
+                    rule, asset, check, recipient: recipient, flow, sender, operation)
+                {
+                    return denial
                 }
 
             case .maxBalance(let max):

@@ -252,132 +252,23 @@ struct PolicyFileParser {
     func body(_ kind: RuleKind, _ table: TableReader) -> RuleBody? {
         switch kind {
         case .lockup:
-            guard let found = problems.attempt({ () throws(ConfigError) in try requiredValue(table, "until") }) else {
-                return nil
-            }
-            switch DateText.unixSeconds(found) {
-            case .success(let until): return .lockup(until: until)
-            case .failure(let problem):
-                problems.add(table.error("until", problem.message))
-                return nil
-            }
+            return lockupBody(table)
 
         case .kycMinimum:
-            var values: [Int?] = []
-            var ok = true
-            for key in ["send", "receive", "hold"] {
-                if let value = problems.attempt({ () throws(ConfigError) in try table.optionalInteger(key) }) {
-                    if let value, !(1...Self.kycTiers.upperBound).contains(value) {
-                        problems.add(
-                            table.error(
-                                key,
-                                "must be between 1 and \(Self.kycTiers.upperBound), got \(value) (a minimum of 0 checks nothing)"
-                            ))
-                        ok = false
-                    }
-                    values.append(value)
-                } else {
-                    ok = false
-                    values.append(nil)
-                }
-            }
-            if ok, values.allSatisfy({ $0 == nil }) {
-                problems.add(table.error(nil, "sets no minimum: give at least one of 'send', 'receive', 'hold'"))
-                return nil
-            }
-            return ok ? .kycMinimum(send: values[0], receive: values[1], hold: values[2]) : nil
+            return kycMinimumBody(table)
 
         case .jurisdiction:
-            var lists: [String: [UInt16]] = [:]
-            var ok = true
-            for key in ["sender_allow", "sender_deny", "recipient_allow", "recipient_deny"] where table.contains(key) {
-                if let list = jurisdictionList(table, key) { lists[key] = list } else { ok = false }
-            }
-            guard ok else { return nil }
-            if lists.isEmpty {
-                problems.add(
-                    table.error(
-                        nil,
-                        "lists no jurisdiction: give at least one of sender_allow, sender_deny, recipient_allow, recipient_deny"
-                    ))
-                return nil
-            }
-            for side in ["sender", "recipient"] {
-                if let allow = lists["\(side)_allow"], let deny = lists["\(side)_deny"] {
-                    let both = Set(allow).intersection(deny).sorted().map(Jurisdiction.code(ofIndex:))
-                    if !both.isEmpty {
-                        problems.add(
-                            table.error(
-                                "\(side)_deny",
-                                "contradicts \(side)_allow: \(both.joined(separator: ", ")) is both allowed and denied")
-                        )
-                        ok = false
-                    }
-                }
-            }
-            return ok
-                ? .jurisdiction(
-                    senderAllow: lists["sender_allow"], senderDeny: lists["sender_deny"],
-                    recipientAllow: lists["recipient_allow"], recipientDeny: lists["recipient_deny"]) : nil
+            return jurisdictionBody(table)
 
         case .transferAmount:
-            let min = optionalAmount(table, "min")
-            let max = optionalAmount(table, "max")
-            guard let min, let max else { return nil }
-            if min == nil, max == nil {
-                problems.add(table.error(nil, "sets no bound: give 'min', 'max' or both"))
-                return nil
-            }
-            if let max, max.isZero {
-                problems.add(table.error("max", "is zero, which refuses every transfer; remove the grant instead"))
-                return nil
-            }
-            if let min, let max, Self.compare(min, max) > 0 {
-                problems.add(table.error("min", "\(min) is above max \(max): no transfer could pass"))
-                return nil
-            }
-            return .transferAmount(min: min, max: max)
+            return transferAmountBody(table)
 
         case .travelRule:
             guard let threshold = amount(table, "threshold") else { return nil }
             return .travelRule(threshold: threshold)
 
         case .transferLimit:
-            guard table.contains("windows") else {
-                problems.add(
-                    table.error("windows", "is required but missing, e.g. [{ period = \"24h\", max = \"1000000\" }]"))
-                return nil
-            }
-            guard let tables = problems.attempt({ () throws(ConfigError) in try table.tables("windows") }) else {
-                return nil
-            }
-            guard (1...Self.maxWindowsPerRule).contains(tables.count) else {
-                problems.add(
-                    table.error("windows", "must list 1 to \(Self.maxWindowsPerRule) windows, got \(tables.count)"))
-                return nil
-            }
-            var windows: [TransferWindowSpec] = []
-            var periods: [UInt64: Int] = [:]
-            for (index, windowTable) in tables.enumerated() {
-                checkKeys(windowTable, allowed: Self.windowKeys)
-                let period = self.period(windowTable)
-                let max = amount(windowTable, "max")
-                if let max, max.isZero {
-                    problems.add(
-                        windowTable.error("max", "is zero, which refuses every transfer; remove the grant instead"))
-                }
-                guard let period, let max else { continue }
-                if let earlier = periods[period] {
-                    problems.add(
-                        windowTable.error(
-                            "period", "\(PeriodText.describe(period)) is already windows[\(earlier)]'s period"))
-                }
-                periods[period] = index
-                windows.append(TransferWindowSpec(period: period, max: max, at: location(windowTable)))
-            }
-            // The valid windows go on even when another is wrong, so their amounts are checked
-            // against the asset too; a policy with any problem is never compiled.
-            return windows.isEmpty ? nil : .transferLimit(windows: windows)
+            return transferLimitBody(table)
 
         case .maxBalance:
             guard let max = amount(table, "max") else { return nil }
@@ -392,6 +283,140 @@ struct PolicyFileParser {
             guard let max = amount(table, "max") else { return nil }
             return .supplyCap(max)
         }
+    }
+
+    /// `lockup`: `until`, a date.
+    func lockupBody(_ table: TableReader) -> RuleBody? {
+        guard let found = problems.attempt({ () throws(ConfigError) in try requiredValue(table, "until") }) else {
+            return nil
+        }
+        switch DateText.unixSeconds(found) {
+        case .success(let until): return .lockup(until: until)
+        case .failure(let problem):
+            problems.add(table.error("until", problem.message))
+            return nil
+        }
+    }
+
+    /// `kyc_minimum`: `send`, `receive`, `hold`, each optional but at least one.
+    func kycMinimumBody(_ table: TableReader) -> RuleBody? {
+        var values: [Int?] = []
+        var ok = true
+        for key in ["send", "receive", "hold"] {
+            if let value = problems.attempt({ () throws(ConfigError) in try table.optionalInteger(key) }) {
+                if let value, !(1...Self.kycTiers.upperBound).contains(value) {
+                    problems.add(
+                        table.error(
+                            key,
+                            "must be between 1 and \(Self.kycTiers.upperBound), got \(value) (a minimum of 0 checks nothing)"
+                        ))
+                    ok = false
+                }
+                values.append(value)
+            } else {
+                ok = false
+                values.append(nil)
+            }
+        }
+        if ok, values.allSatisfy({ $0 == nil }) {
+            problems.add(table.error(nil, "sets no minimum: give at least one of 'send', 'receive', 'hold'"))
+            return nil
+        }
+        return ok ? .kycMinimum(send: values[0], receive: values[1], hold: values[2]) : nil
+    }
+
+    /// `jurisdiction`: allow and deny lists per side, at least one, neither side contradicting itself.
+    func jurisdictionBody(_ table: TableReader) -> RuleBody? {
+        var lists: [String: [UInt16]] = [:]
+        var ok = true
+        for key in ["sender_allow", "sender_deny", "recipient_allow", "recipient_deny"] where table.contains(key) {
+            if let list = jurisdictionList(table, key) { lists[key] = list } else { ok = false }
+        }
+        guard ok else { return nil }
+        if lists.isEmpty {
+            problems.add(
+                table.error(
+                    nil,
+                    "lists no jurisdiction: give at least one of sender_allow, sender_deny, recipient_allow, recipient_deny"
+                ))
+            return nil
+        }
+        for side in ["sender", "recipient"] {
+            if let allow = lists["\(side)_allow"], let deny = lists["\(side)_deny"] {
+                let both = Set(allow).intersection(deny).sorted().map(Jurisdiction.code(ofIndex:))
+                if !both.isEmpty {
+                    problems.add(
+                        table.error(
+                            "\(side)_deny",
+                            "contradicts \(side)_allow: \(both.joined(separator: ", ")) is both allowed and denied")
+                    )
+                    ok = false
+                }
+            }
+        }
+        return ok
+            ? .jurisdiction(
+                senderAllow: lists["sender_allow"], senderDeny: lists["sender_deny"],
+                recipientAllow: lists["recipient_allow"], recipientDeny: lists["recipient_deny"]) : nil
+    }
+
+    /// `transfer_amount`: `min`, `max` or both.
+    func transferAmountBody(_ table: TableReader) -> RuleBody? {
+        let min = optionalAmount(table, "min")
+        let max = optionalAmount(table, "max")
+        guard let min, let max else { return nil }
+        if min == nil, max == nil {
+            problems.add(table.error(nil, "sets no bound: give 'min', 'max' or both"))
+            return nil
+        }
+        if let max, max.isZero {
+            problems.add(table.error("max", "is zero, which refuses every transfer; remove the grant instead"))
+            return nil
+        }
+        if let min, let max, Self.compare(min, max) > 0 {
+            problems.add(table.error("min", "\(min) is above max \(max): no transfer could pass"))
+            return nil
+        }
+        return .transferAmount(min: min, max: max)
+    }
+
+    /// `transfer_limit`: `windows`, each a `period` and a `max`, no period twice.
+    func transferLimitBody(_ table: TableReader) -> RuleBody? {
+        guard table.contains("windows") else {
+            problems.add(
+                table.error("windows", "is required but missing, e.g. [{ period = \"24h\", max = \"1000000\" }]"))
+            return nil
+        }
+        guard let tables = problems.attempt({ () throws(ConfigError) in try table.tables("windows") }) else {
+            return nil
+        }
+        guard (1...Self.maxWindowsPerRule).contains(tables.count) else {
+            problems.add(
+                table.error("windows", "must list 1 to \(Self.maxWindowsPerRule) windows, got \(tables.count)"))
+            return nil
+        }
+        var windows: [TransferWindowSpec] = []
+        var periods: [UInt64: Int] = [:]
+        for (index, windowTable) in tables.enumerated() {
+            checkKeys(windowTable, allowed: Self.windowKeys)
+            let period = self.period(windowTable)
+            let max = amount(windowTable, "max")
+            if let max, max.isZero {
+                problems.add(
+                    windowTable.error("max", "is zero, which refuses every transfer; remove the grant instead"))
+            }
+            guard let period, let max else { continue }
+            if let earlier = periods[period] {
+                problems.add(
+                    windowTable.error(
+                        "period", "\(PeriodText.describe(period)) is already windows[\(earlier)]'s period"))
+            }
+            periods[period] = index
+            windows.append(TransferWindowSpec(period: period, max: max, at: location(windowTable)))
+        }
+        // The valid windows go on even when another is wrong, so their amounts are checked
+        // against the asset too; a policy with any problem is never compiled.
+        return windows.isEmpty ? nil : .transferLimit(windows: windows)
     }
 
     // MARK: - Sanctions
