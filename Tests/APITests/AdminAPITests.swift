@@ -22,56 +22,20 @@ import Sequencer
     init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 2) }
 
     func policy(maxTransfer: String = "1000") throws -> CompiledPolicy {
-        let directory = fixture.directory + "/policy-\(maxTransfer)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let members = """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[organisation]]
-            id = "bank-b"
-            name = "Bank B"
-            [[organisation]]
-            id = "audit-co"
-            name = "Audit Co"
-            [[member]]
-            name = "alice"
-            address = "\(fixture.alice.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            api_key_sha256 = "\(APIKeys.hash(Self.aliceKey).hex)"
-            [[member]]
-            name = "bob"
-            address = "\(fixture.bob.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            [[member]]
-            name = "carol"
-            address = "\(fixture.carol.address.checksummed)"
-            organisation = "bank-b"
-            roles = ["trader"]
-            kyc_tier = 3
-            jurisdiction = "FR"
-            [[member]]
-            name = "auditor"
-            address = "\(auditor.address.checksummed)"
-            organisation = "audit-co"
-            roles = ["auditor"]
-            kyc_tier = 1
-            jurisdiction = "NL"
-            api_key_sha256 = "\(APIKeys.hash(Self.auditorKey).hex)"
-            [[member]]
-            name = "officer"
-            address = "\(officer.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["compliance"]
-            kyc_tier = 1
-            jurisdiction = "DE"
-            api_key_sha256 = "\(APIKeys.hash(Self.complianceKey).hex)"
+        let members = PolicyFiles.members(
+            [.bankA, .bankB, .init("audit-co", "Audit Co")],
+            [
+                .init("alice", address: fixture.alice.address, apiKeySHA256: APIKeys.hash(Self.aliceKey).hex),
+                .init("bob", address: fixture.bob.address),
+                .init("carol", address: fixture.carol.address, organisation: "bank-b", kycTier: 3, jurisdiction: "FR"),
+                .init(
+                    "auditor", address: auditor.address, organisation: "audit-co", roles: ["auditor"], kycTier: 1,
+                    jurisdiction: "NL", apiKeySHA256: APIKeys.hash(Self.auditorKey).hex),
+                .init(
+                    "officer", address: officer.address, roles: ["compliance"], kycTier: 1,
+                    apiKeySHA256: APIKeys.hash(Self.complianceKey).hex),
+            ])
+        let rolesAndRules = """
             [role.trader]
             grants = [{ asset = "*", ops = ["transfer", "read"] }]
             [role.auditor]
@@ -84,8 +48,9 @@ import Sequencer
             asset = "EURD"
             max = "\(maxTransfer)"
             """
-        try members.write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        return try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
+        return try PolicyFiles.compile(
+            ["policy.toml": members + rolesAndRules], into: fixture.directory + "/policy-\(maxTransfer)",
+            tokens: fixture.config.tokens)
     }
 
     func start(policy: CompiledPolicy) async throws -> InProcessNode {

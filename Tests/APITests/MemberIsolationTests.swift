@@ -6,7 +6,6 @@ import NodeTestSupport
 import Policy
 import Primitives
 import Testing
-import Transactions
 import Sequencer
 
 /// Non-interference (docs/PRIVACY.md): two chains on the same block schedule that differ only
@@ -43,9 +42,7 @@ import Sequencer
             let clock: @Sendable () -> UInt64 = { time.withLock { $0 } }
             let viewKey = SecureRandom.bytes(32)
             func side(_ fixture: NodeFixture) async throws -> Side {
-                let directory = fixture.directory + "/policy"
-                try MemberIsolationTests.writePolicy(fixture, into: directory)
-                let policy = try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
+                let policy = try MemberIsolationTests.policy(fixture, in: fixture.directory + "/policy")
                 let chain = try await fixture.openChain(policy: policy, clock: clock)
                 return Side(fixture: fixture, chain: chain, rpc: EthereumRPC(chain: chain, viewKey: viewKey), nonces: Locked([:]))
             }
@@ -76,32 +73,14 @@ import Sequencer
         }
     }
 
-    static func writePolicy(_ fixture: NodeFixture, into directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var members = """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[organisation]]
-            id = "bank-b"
-            name = "Bank B"
-
-            """
-        for (name, key, organisation, role) in [
-            ("alice", fixture.alice, "bank-a", "trader"), ("bob", fixture.bob, "bank-a", "trader"),
-            ("carol", fixture.carol, "bank-b", "trader"), ("issuer", fixture.issuer, "bank-a", "issuer"),
-        ] {
-            members += """
-                [[member]]
-                name = "\(name)"
-                address = "\(key.address.checksummed)"
-                organisation = "\(organisation)"
-                roles = ["\(role)"]
-                kyc_tier = 2
-                jurisdiction = "DE"
-
-                """
-        }
+    static func policy(_ fixture: NodeFixture, in directory: String) throws -> CompiledPolicy {
+        let members = PolicyFiles.members(
+            [.bankA, .bankB],
+            [
+                .init("alice", address: fixture.alice.address), .init("bob", address: fixture.bob.address),
+                .init("carol", address: fixture.carol.address, organisation: "bank-b"),
+                .init("issuer", address: fixture.issuer.address, roles: ["issuer"]),
+            ])
         let roles = """
             [role.trader]
             grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer", "read"] }]
@@ -118,10 +97,11 @@ import Sequencer
             asset = "EURD"
             max = "4000.00"
             """
-        try members.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
-        try roles.write(toFile: directory + "/roles.toml", atomically: true, encoding: .utf8)
-        try compliance.write(toFile: directory + "/compliance.toml", atomically: true, encoding: .utf8)
-        try "addresses = []\n".write(toFile: directory + "/sanctions.list.toml", atomically: true, encoding: .utf8)
+        return try PolicyFiles.compile(
+            [
+                "members.toml": members, "roles.toml": roles, "compliance.toml": compliance,
+                "sanctions.list.toml": "addresses = []\n",
+            ], into: directory, tokens: fixture.config.tokens)
     }
 
     // MARK: - Transactions
@@ -130,12 +110,7 @@ import Sequencer
 
     static func mint(_ side: Twins.Side, to: Address, amount: UInt256) -> [UInt8] {
         let data = ABI.encodeCall(ABI.Selector.mint, [ABI.word(to), ABI.word(amount)])
-        return TransactionCodec.sign(
-            .dynamicFee(
-                chainID: 4242, nonce: side.nonce(side.fixture.issuer), maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000,
-                to: NodeFixture.eurd, value: 0, data: data),
-            with: side.fixture.issuer
-        ).rawBytes
+        return side.fixture.tokenCall(from: side.fixture.issuer, data: data, nonce: side.nonce(side.fixture.issuer))
     }
 
     static func pay(_ side: Twins.Side, _ from: KeyPath<NodeFixture, PrivateKey>, _ to: KeyPath<NodeFixture, PrivateKey>, _ amount: UInt256)

@@ -33,24 +33,14 @@ struct MemberClaims: JWTPayload {
         let jwks = """
             {"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "k1", "x": "\(parameters.x)", "y": "\(parameters.y)"}]}
             """
-        let directory = fixture.directory + "/policy"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[member]]
-            name = "alice"
-            address = "\(fixture.alice.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            oidc_subject = "alice@bank-a.example"
+        let members = PolicyFiles.members(
+            [.bankA], [.init("alice", address: fixture.alice.address, extra: "oidc_subject = \"alice@bank-a.example\"")])
+        let roles = """
             [role.trader]
             grants = [{ asset = "EURD", ops = ["transfer", "read"] }]
-            """.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
-        let policy = try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
+            """
+        let policy = try PolicyFiles.compile(
+            ["members.toml": members + roles], into: fixture.directory + "/policy", tokens: fixture.config.tokens)
 
         // The identity provider's jwks_uri, served over real HTTP on loopback.
         let provider = try await InProcessNode.start(try NodeFixture()) { router, _ in

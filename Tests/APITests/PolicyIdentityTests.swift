@@ -10,34 +10,20 @@ import Testing
 /// API keys and membership status come from policy: a suspended member is refused at the door.
 @Suite(.serialized) struct PolicyIdentityTests {
     static func policy(for fixture: NodeFixture, bobStatus: String) throws -> (CompiledPolicy, String) {
-        let directory = fixture.directory + "/policy-\(bobStatus)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = "clk_test-key-of-bob"
-        let members = """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[member]]
-            name = "alice"
-            address = "\(fixture.alice.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            [[member]]
-            name = "bob"
-            address = "\(fixture.bob.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            status = "\(bobStatus)"
-            api_key_sha256 = "\(APIKeys.hash(key).hex)"
+        let members = PolicyFiles.members(
+            [.bankA],
+            [
+                .init("alice", address: fixture.alice.address),
+                .init("bob", address: fixture.bob.address, status: bobStatus, apiKeySHA256: APIKeys.hash(key).hex),
+            ])
+        let roles = """
             [role.trader]
             grants = [{ asset = "EURD", ops = ["transfer", "read"] }]
             """
-        try members.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
-        return (try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens), key)
+        let policy = try PolicyFiles.compile(
+            ["members.toml": members + roles], into: fixture.directory + "/policy-\(bobStatus)", tokens: fixture.config.tokens)
+        return (policy, key)
     }
 
     @Test func apiKeyOfActiveMemberIsAcceptedAndOfSuspendedMemberRefused() async throws {

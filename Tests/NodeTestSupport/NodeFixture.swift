@@ -120,7 +120,12 @@ public struct NodeFixture: Sendable {
     /// A signed ERC-20 transfer.
     public func tokenTransfer(from key: PrivateKey, token: Address = eurd, to: Address, amount: UInt256, nonce: UInt64) -> [UInt8] {
         let data = [0xa9, 0x05, 0x9c, 0xbb] + [UInt8](repeating: 0, count: 12) + to.bytes + amount.bigEndianBytes
-        return TransactionCodec.sign(
+        return tokenCall(from: key, token: token, data: data, nonce: nonce)
+    }
+
+    /// A signed call of a token's contract with the given calldata (EIP-1559, no fees, 100,000 gas).
+    public func tokenCall(from key: PrivateKey, token: Address = eurd, data: [UInt8], nonce: UInt64) -> [UInt8] {
+        TransactionCodec.sign(
             .dynamicFee(
                 chainID: 4242, nonce: nonce, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000, to: token,
                 value: 0, data: data),

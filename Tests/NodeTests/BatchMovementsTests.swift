@@ -6,7 +6,6 @@ import NodeTestSupport
 import Primitives
 import Settlement
 import Testing
-import Transactions
 
 /// What a batch proof is asked to account for: every value movement of a sealed batch, in
 /// proof order (deposits, then the transactions' movements, then the withdrawal list).
@@ -19,12 +18,7 @@ import Transactions
 
     func call(_ key: PrivateKey, token: Address, selector: UInt32, words: [[UInt8]], nonce: UInt64) -> [UInt8] {
         let data = withUnsafeBytes(of: selector.bigEndian) { Array($0) } + words.flatMap { $0 }
-        return TransactionCodec.sign(
-            .dynamicFee(
-                chainID: 4242, nonce: nonce, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000, to: token,
-                value: 0, data: data),
-            with: key
-        ).rawBytes
+        return fixture.tokenCall(from: key, token: token, data: data, nonce: nonce)
     }
 
     func word(_ address: Address) -> [UInt8] { [UInt8](repeating: 0, count: 12) + address.bytes }

@@ -6,56 +6,25 @@ import NodeTestSupport
 import Policy
 import Primitives
 import Testing
-import Transactions
 import Sequencer
 
 /// Policy in the node: refused at admission (nothing queued), decided again at execution
 /// (a failed receipt naming the rule), audited, and reloaded between blocks.
 @Suite struct PolicyEnforcementTests {
-    /// Writes a policy for the fixture's members into a fresh folder.
+    /// Writes a policy for the fixture's members into a fresh folder; `carol` is extra lines of
+    /// carol's member entry.
     static func writePolicy(
         _ fixture: NodeFixture, into directory: String, compliance: String = "", carol: String = "",
-        sanctioned: [Address] = []
+        sanctioned: [Address] = [], aliceRoles: [String] = ["trader"]
     ) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let members = """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[organisation]]
-            id = "bank-b"
-            name = "Bank B"
-            [[member]]
-            name = "alice"
-            address = "\(fixture.alice.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            travel_rule_data_on_file = true
-            [[member]]
-            name = "bob"
-            address = "\(fixture.bob.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            [[member]]
-            name = "carol"
-            address = "\(fixture.carol.address.checksummed)"
-            organisation = "bank-b"
-            roles = ["trader"]
-            kyc_tier = 1
-            jurisdiction = "FR"
-            \(carol)
-            [[member]]
-            name = "issuer"
-            address = "\(fixture.issuer.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["issuer"]
-            kyc_tier = 3
-            jurisdiction = "DE"
-            """
+        let members = PolicyFiles.members(
+            [.bankA, .bankB],
+            [
+                .init("alice", address: fixture.alice.address, roles: aliceRoles, travelRuleDataOnFile: true),
+                .init("bob", address: fixture.bob.address),
+                .init("carol", address: fixture.carol.address, organisation: "bank-b", kycTier: 1, jurisdiction: "FR", extra: carol),
+                .init("issuer", address: fixture.issuer.address, roles: ["issuer"], kycTier: 3),
+            ])
         let roles = """
             [role.trader]
             grants = [{ asset = "EURD", ops = ["transfer", "read"] }, { asset = "native", ops = ["transfer", "read"] }]
@@ -65,11 +34,12 @@ import Sequencer
             grants = [{ asset = "EURD", ops = ["read"] }]
             """
         let sanctions = "addresses = [\(sanctioned.map { "\"\($0.checksummed)\"" }.joined(separator: ", "))]\n"
-        try members.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
-        try roles.write(toFile: directory + "/roles.toml", atomically: true, encoding: .utf8)
-        try ("[sanctions]\nlist = \"sanctions.list.toml\"\n" + compliance).write(
-            toFile: directory + "/compliance.toml", atomically: true, encoding: .utf8)
-        try sanctions.write(toFile: directory + "/sanctions.list.toml", atomically: true, encoding: .utf8)
+        try PolicyFiles.write(
+            [
+                "members.toml": members, "roles.toml": roles,
+                "compliance.toml": "[sanctions]\nlist = \"sanctions.list.toml\"\n" + compliance,
+                "sanctions.list.toml": sanctions,
+            ], into: directory)
     }
 
     static func load(_ directory: String, _ fixture: NodeFixture) throws -> CompiledPolicy {
@@ -99,12 +69,7 @@ import Sequencer
     func operation(_ fixture: NodeFixture, mint: Bool, nonce: UInt64) -> [UInt8] {
         guard mint else { return fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 2_000_000, nonce: nonce) }
         let data = [0x40, 0xc1, 0x0f, 0x19] + [UInt8](repeating: 0, count: 12) + fixture.issuer.address.bytes + UInt256(2_000_000).bigEndianBytes
-        return TransactionCodec.sign(
-            .dynamicFee(
-                chainID: 4242, nonce: nonce, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 100_000, to: NodeFixture.eurd,
-                value: 0, data: data),
-            with: fixture.issuer
-        ).rawBytes
+        return fixture.tokenCall(from: fixture.issuer, data: data, nonce: nonce)
     }
 
     /// Rules whose outcome depends on other members' holdings: admission cannot decide them
@@ -120,15 +85,8 @@ import Sequencer
         let directory = fixture.directory + "/policy"
         try Self.writePolicy(
             fixture, into: directory, compliance: rule.compliance, carol: rule.rule == "grant" ? "" : rule.carol,
-            sanctioned: rule.sanctionCarol ? [fixture.carol.address] : [])
-        if rule.rule == "grant" {
-            var text = try String(contentsOfFile: directory + "/members.toml", encoding: .utf8)
-            text = text.replacingOccurrences(of: "name = \"alice\"\naddress", with: "name = \"alice\"\naddress")
-            text = text.replacingOccurrences(
-                of: "roles = [\"trader\"]\nkyc_tier = 2\njurisdiction = \"DE\"\ntravel_rule_data_on_file = true",
-                with: "roles = [\"viewer\"]\nkyc_tier = 2\njurisdiction = \"DE\"\ntravel_rule_data_on_file = true")
-            try text.write(toFile: directory + "/members.toml", atomically: true, encoding: .utf8)
-        }
+            sanctioned: rule.sanctionCarol ? [fixture.carol.address] : [],
+            aliceRoles: rule.rule == "grant" ? ["viewer"] : ["trader"])
         let chain = try await openChain(fixture, policy: try Self.load(directory, fixture))
         let raw = operation(fixture, mint: rule.mint, nonce: 0)
         do {
@@ -178,14 +136,8 @@ import Sequencer
         let strict = fixture.directory + "/strict"
         try Self.writePolicy(
             fixture, into: strict, compliance: rule.compliance, carol: rule.carol,
-            sanctioned: rule.sanctionCarol ? [fixture.carol.address] : [])
-        if rule.rule == "grant" {
-            var text = try String(contentsOfFile: strict + "/members.toml", encoding: .utf8)
-            text = text.replacingOccurrences(
-                of: "roles = [\"trader\"]\nkyc_tier = 2\njurisdiction = \"DE\"\ntravel_rule_data_on_file = true",
-                with: "roles = [\"viewer\"]\nkyc_tier = 2\njurisdiction = \"DE\"\ntravel_rule_data_on_file = true")
-            try text.write(toFile: strict + "/members.toml", atomically: true, encoding: .utf8)
-        }
+            sanctioned: rule.sanctionCarol ? [fixture.carol.address] : [],
+            aliceRoles: rule.rule == "grant" ? ["viewer"] : ["trader"])
         try await chain.applyPolicy(try Self.load(strict, fixture))
         let block = try #require(try await chain.produceBlock())
         let included = try #require(try chain.transaction(hash: hash))

@@ -64,31 +64,14 @@ actor ScriptedProofsForTests: BatchProofSystem {
     init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 2) }
 
     func policy() throws -> CompiledPolicy {
-        let directory = fixture.directory + "/policy"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = """
-            [[organisation]]
-            id = "bank-a"
-            name = "Bank A"
-            [[member]]
-            name = "alice"
-            address = "\(fixture.alice.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
-            [[member]]
-            name = "bob"
-            address = "\(fixture.bob.address.checksummed)"
-            organisation = "bank-a"
-            roles = ["trader"]
-            kyc_tier = 2
-            jurisdiction = "DE"
+        let members = PolicyFiles.members(
+            [.bankA], [.init("alice", address: fixture.alice.address), .init("bob", address: fixture.bob.address)])
+        let roles = """
             [role.trader]
             grants = [{ asset = "*", ops = ["transfer", "read"] }]
             """
-        try text.write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        return try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
+        return try PolicyFiles.compile(
+            ["policy.toml": members + roles], into: fixture.directory + "/policy", tokens: fixture.config.tokens)
     }
 
     func openL1(verifier: any BatchProofVerifier = NoProofSystemConfigured(), genesis: Hash32?) throws -> L1SettlementMock {
