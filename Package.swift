@@ -159,10 +159,18 @@ var targets: [Target] = [
     // Example AIRs (Fibonacci, a chain of RPO permutations) for the Stark tests and benchmarks only.
     .target(name: "StarkExamples", dependencies: ["Stark", "StarkMath", "StarkCrypto"], path: "Tests/StarkExamples"),
     .target(
+        name: "SequencerTestSupport",
+        dependencies: [
+            "Sequencer", "SQLiteStore", "Store", "Ledger", "Policy", "ConfigFiles", "NodeConfiguration", "Primitives",
+            "Transactions", .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Tests/SequencerTestSupport"
+    ),
+    .target(
         name: "NodeTestSupport",
         dependencies: [
-            "Node", "Sequencer", "NodeConfiguration", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
-            "SQLiteStore",
+            "Node", "Sequencer", "SequencerTestSupport", "NodeConfiguration", "Store", "Ledger", "Policy", "ConfigFiles",
+            "Primitives", "Transactions", "SQLiteStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -201,7 +209,15 @@ var targets: [Target] = [
         name: "SQLiteStoreTests",
         dependencies: ["SQLiteStore", "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "StarkMath"]),
+    // The sequencer core on its own: a real SQLite store, no HTTP, settlement or prover.
+    .testTarget(
+        name: "SequencerTests",
+        dependencies: [
+            "Sequencer", "SequencerTestSupport", "SQLiteStore", "Store", "Ledger", "Policy", "Primitives", "Transactions",
+            "Settlement", "StarkMath", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]
+    ),
     .testTarget(
         name: "NodeTests",
         dependencies: [

@@ -43,7 +43,7 @@ import Sequencer
             let viewKey = SecureRandom.bytes(32)
             func side(_ fixture: NodeFixture) async throws -> Side {
                 let policy = try MemberIsolationTests.policy(fixture, in: fixture.directory + "/policy")
-                let chain = try await fixture.openChain(policy: policy, clock: clock)
+                let chain = try await fixture.openChain(policy: policy, clock: clock, metrics: NodeMetrics())
                 return Side(fixture: fixture, chain: chain, rpc: EthereumRPC(chain: chain, viewKey: viewKey), nonces: Locked([:]))
             }
             return Twins(

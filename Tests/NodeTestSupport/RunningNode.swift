@@ -31,7 +31,7 @@ public final class InProcessNode: @unchecked Sendable {
         _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
         apiRoutes: @escaping @Sendable (NodeRouters, Chain) -> Void
     ) async throws -> InProcessNode {
-        let chain = try await fixture.openChain(policy: policy)
+        let chain = try await fixture.openChain(policy: policy, metrics: NodeMetrics())
         let logger = Logger(label: "test-node")
         let (ports, continuation) = AsyncStream.makeStream(of: (String, Int).self)
         let services = try await NodeRuntime.services(

@@ -32,7 +32,7 @@ import Sequencer
     }
 
     @Test func depositsTransfersAndWithdrawalsAreProvenExecutedAndPaidOutAndAnyoneCanVerifyThem() async throws {
-        let chain = try await fixture.openChain()
+        let chain = try await fixture.openChain(metrics: NodeMetrics())
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
         let proofs = StarkBatchProofs()

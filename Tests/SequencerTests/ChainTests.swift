@@ -1,7 +1,6 @@
 import Foundation
 import Ledger
-import Node
-import NodeTestSupport
+import SequencerTestSupport
 import Primitives
 import Store
 import Testing
@@ -362,20 +361,5 @@ import Sequencer
         #expect(try await chain.produceBlock() == nil)
         entries = try chain.auditEntries()
         #expect(entries.last?.kind == .admissionRefused)
-    }
-
-    @Test func wrongOrMissingMasterKeyRefusesToStart() async throws {
-        let fixture = try NodeFixture()
-        _ = try await fixture.openChain()
-        let before = FileManager.default.contents(atPath: fixture.databasePath)
-        await #expect(throws: StoreError.masterKeyMissing(path: fixture.directory + "/none.key")) {
-            try await NodeRuntime.openChain(config: fixture.config, masterKeyPath: fixture.directory + "/none.key", logger: .init(label: "test"))
-        }
-        let otherKey = fixture.directory + "/other.key"
-        _ = try MasterKey.create(at: otherKey)
-        await #expect(throws: StoreError.wrongMasterKey(path: otherKey, database: fixture.databasePath)) {
-            try await NodeRuntime.openChain(config: fixture.config, masterKeyPath: otherKey, logger: .init(label: "test"))
-        }
-        #expect(FileManager.default.contents(atPath: fixture.databasePath) == before)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
-import Node
-import NodeTestSupport
+import SequencerTestSupport
 import Primitives
 import SQLiteStore
 import Store

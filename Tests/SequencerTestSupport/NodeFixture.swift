@@ -2,7 +2,6 @@ import ConfigFiles
 import Foundation
 import Ledger
 import Logging
-import Node
 import Policy
 import Primitives
 import SQLiteStore
@@ -12,6 +11,7 @@ import NodeConfiguration
 import Sequencer
 
 /// A small chain for tests: three members in two organisations, an issuer/agent, two tokens.
+/// Sequencer-only: opens the chain on a real SQLite store, with no HTTP, settlement or prover.
 public struct NodeFixture: Sendable {
     public static let eurd = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
     public static let zqxt = try! Address(hex: "0x2000000000000000000000000000000000000002")
@@ -108,13 +108,14 @@ public struct NodeFixture: Sendable {
             faultInjector: faultInjector)
     }
 
+    /// - Parameter metrics: where the chain counts; tests that read metrics pass the shell's `NodeMetrics`.
     public func openChain(
         faultInjector: (@Sendable (String) throws -> Void)? = nil, policy: CompiledPolicy? = nil,
-        clock: (@Sendable () -> UInt64)? = nil
+        clock: (@Sendable () -> UInt64)? = nil, metrics: any SequencerMetrics = UncountedSequencerMetrics()
     ) async throws -> Chain {
         try await Chain.open(
             config: config, store: try openStore(faultInjector: faultInjector), logger: Logger(label: "test"), policy: policy,
-            clock: clock, metrics: NodeMetrics())
+            clock: clock, metrics: metrics)
     }
 
     /// A signed ERC-20 transfer.

@@ -1,8 +1,8 @@
 import Foundation
+import Sequencer
 import Ledger
 import Logging
-import Node
-import NodeTestSupport
+import SequencerTestSupport
 import Primitives
 import Settlement
 import Testing
