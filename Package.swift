@@ -140,7 +140,6 @@ var targets: [Target] = [
             "API",
             "Auth",
             "Store",
-            "SQLiteStore",
             "Settlement",
             "L1Mock",
             "Stark",
@@ -214,7 +213,7 @@ var targets: [Target] = [
         name: "SequencerTests",
         dependencies: [
             "Sequencer", "SequencerTestSupport", "SQLiteStore", "Store", "Ledger", "Policy", "Primitives", "Transactions",
-            "Settlement", "StarkMath", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "Settlement", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),

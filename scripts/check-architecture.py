@@ -189,12 +189,35 @@ def read_imports(root, target):
                 masked = swift_lexer.mask(text)
             except swift_lexer.LexError as error:
                 raise Problem(f"{relative}:{error.line}: cannot read imports: {error}")
-            # Imports inside #if / #elseif / #else branches count like any other: a
-            # platform branch only ever imports toolchain modules, which are always allowed.
+            # Imports inside #if / #elseif / #else branches count like any other, and are
+            # also remembered: a project module imported only on one platform's branch
+            # leaves the file unbuildable on the others (reported under d).
+            conditional_lines = lines_inside_conditionals(masked)
             for match in IMPORT.finditer(masked):
                 line = masked.count("\n", 0, match.start()) + 1
-                imports.setdefault(match.group(1), []).append(f"{relative}:{line}")
+                place = f"{relative}:{line}"
+                imports.setdefault(match.group(1), []).append(place)
+                if line in conditional_lines:
+                    imports.setdefault(CONDITIONAL, {}).setdefault(match.group(1), []).append(place)
     return imports
+
+
+# Key of read_imports' result holding the imports found inside #if blocks.
+CONDITIONAL = "#if"
+
+
+def lines_inside_conditionals(masked):
+    """Line numbers (1-based) between an #if and its #endif, at any depth."""
+    inside, depth = set(), 0
+    for number, text in enumerate(masked.split("\n"), start=1):
+        stripped = text.strip()
+        if stripped.startswith("#if"):
+            depth += 1
+        elif stripped.startswith("#endif"):
+            depth = max(0, depth - 1)
+        elif depth > 0:
+            inside.add(number)
+    return inside
 
 
 # MARK: - docs/ARCHITECTURE.md
@@ -257,7 +280,13 @@ def check(root):
         available = set(target.project_deps)
         for product in target.products:
             available |= {product} | PRODUCT_EXTRA_MODULES.get(product, set())
+        for module, places in sorted(imported[target.name].get(CONDITIONAL, {}).items()):
+            if module in targets:
+                problems.append(f"{places[0]}: {target.name} imports the project module {module} inside an #if: "
+                                f"other platforms would not see it; import it unconditionally")
         for module, places in sorted(imported[target.name].items()):
+            if module == CONDITIONAL:
+                continue
             if module in TOOLCHAIN_MODULES or module in available or module == target.name:
                 continue  # importing itself is an upward edge, reported under b
             # The first place, and how many more there are to fix.
@@ -288,7 +317,7 @@ def check(root):
         own_row = row_of[target.name]
         edges = {d: "declares" for d in target.project_deps if d in targets}
         for module in imported[target.name]:
-            if module in targets:
+            if module != CONDITIONAL and module in targets:
                 edges.setdefault(module, "imports")
         edge_count += len(edges)
         for module, how in sorted(edges.items()):

@@ -184,6 +184,13 @@ class ArchitectureTests(FixtureTestCase):
         self.assertFails("check-architecture.py", "Sources/Middle/Net.swift:2: Middle imports NIOCore, which is "
                                                   "neither a declared product nor a toolchain module")
 
+    def test_project_import_inside_a_platform_branch_fails(self):
+        # Declared, but imported only where FoundationNetworking exists: macOS would not see it.
+        write(self.root, "Sources/Middle/Net.swift",
+              "#if canImport(FoundationNetworking)\nimport FoundationNetworking\nimport Base\n#endif\n")
+        self.assertFails("check-architecture.py", "Sources/Middle/Net.swift:3: Middle imports the project module "
+                                                  "Base inside an #if")
+
     def test_undeclared_project_import_fails_in_tests_too(self):
         self.replace("Tests/MiddleTests/MiddleTests.swift", "import Helpers", "import Helpers\nimport Base")
         self.assertFails("check-architecture.py", "MiddleTests imports Base, a project target it does not declare")

@@ -68,7 +68,7 @@ struct BenchChain {
         let store = try SQLiteChainStore(
             directory: config.dataDirectory, masterKey: try MasterKey.load(from: directory + "/master.key"),
             masterKeyPath: directory + "/master.key")
-        chain = try await Chain.open(config: config, store: store, logger: Logger(label: "bench"))
+        chain = try await Chain.open(config: config, store: store, logger: Logger(label: "bench"), metrics: NodeMetrics())
     }
 
     /// `count` token transfers, round-robin over the senders, admitted (decoded, validated,
@@ -124,7 +124,7 @@ let benchmarks: @Sendable () -> Void = {
             let store = try SQLiteChainStore(
                 directory: bench.config.dataDirectory, masterKey: try MasterKey.load(from: bench.masterKeyPath),
                 masterKeyPath: bench.masterKeyPath)
-            blackHole(try await Chain.open(config: bench.config, store: store, logger: Logger(label: "bench")))
+            blackHole(try await Chain.open(config: bench.config, store: store, logger: Logger(label: "bench"), metrics: NodeMetrics()))
         }
     }
 
@@ -146,7 +146,9 @@ let benchmarks: @Sendable () -> Void = {
             for transfer in transfers { try await bench.chain.enqueue(transfer) }
             let block = try await bench.chain.produceBlock()!
             benchmark.startMeasurement()
-            await bench.chain.awaitStateCommitment(through: block.header.number)
+            while await bench.chain.stateCommitmentFollowed() < block.header.number {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
         }
         await bench.chain.finishStateCommitment()
         try await commitment.value

@@ -32,10 +32,9 @@ public struct NodeConfig: Sendable {
         public var maxOperations: Int = Self.defaultMaxOperations
         /// Block production pauses while this many sealed batches wait for their account-tree
         /// root (`max_sealed_awaiting_root`). Under a load faster than the tree can hash, their
-        /// changes wait in memory (about a megabyte per batch of 1,024 transfers: a 60 s flat-out
-        /// bench peaked at 836 MiB with some 650 waiting); this turns a sustained overload into
-        /// refusals (a full mempool) instead of an exhausted machine, while a burst of about two
-        /// million transfers still runs at full speed.
+        /// changes wait in memory (about a megabyte per batch of 1,024 transfers; docs/BENCH.md);
+        /// this turns a sustained overload into refusals (a full mempool) instead of an exhausted
+        /// machine, while a burst of about two million transfers still runs at full speed.
         public var maxSealedAwaitingRoot: Int = Self.defaultMaxSealedAwaitingRoot
         public static let defaultMaxSealedAwaitingRoot = 2_048
 

@@ -12,6 +12,7 @@ import Transactions
 import NodeConfiguration
 
 extension Chain {
+    /// Sealed batches whose account-tree root is not recorded yet.
     public var sealedBatchesAwaitingRoot: Int { Int(openBatch.number - 1 - Swift.min(openBatch.number - 1, latestBatch.number)) }
 
 
@@ -94,11 +95,6 @@ extension Chain {
         try store.appendAuditRecords(linked.records, blockNumber: head.header.number)
         pendingAudit.removeAll(keepingCapacity: true)
         auditHead = linked.head
-    }
-
-    /// Audit entries in commit order, decoded (for the node's own tests and tools).
-    public nonisolated func auditEntries(from: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEntry] {
-        try store.auditRecords(from: from, limit: limit).map { try AuditEntry(encoded: $0) }
     }
 
     func reloadLedger() throws {

@@ -384,6 +384,4 @@ extension Chain {
         try sealBatchIfDue()
         return produced
     }
-
-    /// Sealed batches whose account-tree root is not recorded yet.
 }

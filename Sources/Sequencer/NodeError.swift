@@ -12,6 +12,8 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case chainMismatch(String)
     /// Settlement cannot run as configured (no operator key, the L1 store cannot open).
     case settlement(String)
+    /// A part outside the sequencer asked for a record outside its own namespace (a node bug).
+    case recordOutsideNamespace(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .corruptRecord(let what): return "stored record cannot be decoded: \(what)"
         case .chainMismatch(let why): return why
         case .settlement(let why): return why
+        case .recordOutsideNamespace(let key):
+            return "record '\(key)' is the sequencer's own: settlement and proving keep theirs under 'settlement.', "
+                + "'proof.' or 'batch.<n>.proof'"
         }
     }
 }

@@ -15,11 +15,11 @@ import Sequencer
     static let complianceKey = "clk_compliance-officer"
     static let aliceKey = "clk_alice-trader"
 
-    let fixture: NodeFixture
+    let fixture: ChainFixture
     let auditor = PrivateKey.generate()
     let officer = PrivateKey.generate()
 
-    init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 2) }
+    init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 2) }
 
     func policy(maxTransfer: String = "1000") throws -> CompiledPolicy {
         let members = PolicyFiles.members(
@@ -105,7 +105,7 @@ import Sequencer
         let decisions = try #require(refused["items"] as? [[String: Any]])
         #expect(decisions.count == 1)
         #expect(decisions.first?["actor"] as? String == fixture.alice.address.checksummed)
-        #expect(decisions.first?["asset"] as? String == NodeFixture.eurd.checksummed)
+        #expect(decisions.first?["asset"] as? String == ChainFixture.eurd.checksummed)
         let byMember = try await json(node, "/admin/v1/decisions?member=bob&outcome=deny")
         #expect((byMember["items"] as? [Any])?.isEmpty == true)
 
@@ -118,8 +118,8 @@ import Sequencer
         #expect((atBlock["members"] as? [[String: Any]])?.count == 5)
 
         // 4. What are the supply and holder count of EURD?
-        let token = try await json(node, "/admin/v1/tokens/\(NodeFixture.eurd.checksummed)")
-        let supply = await node.chain.tokenState(NodeFixture.eurd)
+        let token = try await json(node, "/admin/v1/tokens/\(ChainFixture.eurd.checksummed)")
+        let supply = await node.chain.tokenState(ChainFixture.eurd)
         #expect(token["totalSupply"] as? String == supply.totalSupply.description)
         #expect(token["holderCount"] as? Int == Int(supply.holderCount))
         #expect(token["holderCount"] as? Int == 3)
@@ -163,7 +163,7 @@ import Sequencer
         for path in paths.keys.sorted() where path.hasPrefix("/admin/v1/") && path != "/admin/v1/openapi.json" {
             var concrete = path
             for (placeholder, value) in values { concrete = concrete.replacingOccurrences(of: placeholder, with: value) }
-            if concrete.hasPrefix("/admin/v1/tokens/") { concrete = "/admin/v1/tokens/\(NodeFixture.eurd.checksummed)" }
+            if concrete.hasPrefix("/admin/v1/tokens/") { concrete = "/admin/v1/tokens/\(ChainFixture.eurd.checksummed)" }
             if concrete.hasPrefix("/admin/v1/policies/") { concrete = "/admin/v1/policies/\(await node.chain.currentPolicy!.hash.hex)" }
             #expect(!concrete.contains("{"), "no test value for a parameter of \(path)")
             let forbidden = try await node.admin(concrete, token: Self.aliceKey)
@@ -190,7 +190,7 @@ import Sequencer
             }
         }
         let chain = node.chain
-        let supply = await chain.tokenState(NodeFixture.eurd)
+        let supply = await chain.tokenState(ChainFixture.eurd)
         #expect(supply.totalSupply.description == "8000000000")
     }
 

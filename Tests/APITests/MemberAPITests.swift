@@ -9,13 +9,13 @@ import Transactions
 
 /// The member API over real HTTP: privacy between members, writes, and bad input.
 @Suite(.serialized) struct MemberAPITests {
-    let fixture: NodeFixture
+    let fixture: ChainFixture
     let node: InProcessNode
 
     static let tokens = ["alice-token", "bob-token", "carol-token", "auditor-token"]
 
     init() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         self.fixture = fixture
         let identities: [String: CallerIdentity] = [
             "alice-token": CallerIdentity(name: "alice", addresses: [fixture.alice.address]),
@@ -67,7 +67,7 @@ import Transactions
 
         // balanceOf through eth_call: own balance visible, another's answered as zero.
         let balanceOfAlice = Hex.encode(ABI.encodeCall(ABI.Selector.balanceOf, [ABI.word(fixture.alice.address)]))
-        let call: [String: Any] = ["to": NodeFixture.eurd.hex, "data": balanceOfAlice]
+        let call: [String: Any] = ["to": ChainFixture.eurd.hex, "data": balanceOfAlice]
         let mine = try await node.rpc("eth_call", [call, "latest"], token: "alice-token")
         #expect(mine["result"] as? String == Hex.encode(UInt256(5_000_000_000 - 2_500).bigEndianBytes))
         let theirs = try await node.rpc("eth_call", [call, "latest"], token: "bob-token")

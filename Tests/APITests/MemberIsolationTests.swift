@@ -22,7 +22,7 @@ import Sequencer
         let carol: CallerIdentity
 
         struct Side {
-            let fixture: NodeFixture
+            let fixture: ChainFixture
             let chain: Chain
             let rpc: EthereumRPC
             let nonces: Locked<[Address: UInt64]>
@@ -36,12 +36,12 @@ import Sequencer
         }
 
         static func make() async throws -> Twins {
-            let first = try NodeFixture(maxBlocksPerBatch: 100)
-            let second = try NodeFixture(maxBlocksPerBatch: 100, sameMembersAs: first)
+            let first = try ChainFixture(maxBlocksPerBatch: 100)
+            let second = try ChainFixture(maxBlocksPerBatch: 100, sameMembersAs: first)
             let time = Locked<UInt64>(1_800_000_000_000)
             let clock: @Sendable () -> UInt64 = { time.withLock { $0 } }
             let viewKey = SecureRandom.bytes(32)
-            func side(_ fixture: NodeFixture) async throws -> Side {
+            func side(_ fixture: ChainFixture) async throws -> Side {
                 let policy = try MemberIsolationTests.policy(fixture, in: fixture.directory + "/policy")
                 let chain = try await fixture.openChain(policy: policy, clock: clock, metrics: NodeMetrics())
                 return Side(fixture: fixture, chain: chain, rpc: EthereumRPC(chain: chain, viewKey: viewKey), nonces: Locked([:]))
@@ -73,7 +73,7 @@ import Sequencer
         }
     }
 
-    static func policy(_ fixture: NodeFixture, in directory: String) throws -> CompiledPolicy {
+    static func policy(_ fixture: ChainFixture, in directory: String) throws -> CompiledPolicy {
         let members = PolicyFiles.members(
             [.bankA, .bankB],
             [
@@ -113,7 +113,7 @@ import Sequencer
         return side.fixture.tokenCall(from: side.fixture.issuer, data: data, nonce: side.nonce(side.fixture.issuer))
     }
 
-    static func pay(_ side: Twins.Side, _ from: KeyPath<NodeFixture, PrivateKey>, _ to: KeyPath<NodeFixture, PrivateKey>, _ amount: UInt256)
+    static func pay(_ side: Twins.Side, _ from: KeyPath<ChainFixture, PrivateKey>, _ to: KeyPath<ChainFixture, PrivateKey>, _ amount: UInt256)
         -> [UInt8]
     {
         let sender = side.fixture[keyPath: from]
@@ -121,7 +121,7 @@ import Sequencer
             from: sender, to: side.fixture[keyPath: to].address, amount: amount, nonce: side.nonce(sender))
     }
 
-    static func native(_ side: Twins.Side, _ from: KeyPath<NodeFixture, PrivateKey>, _ to: KeyPath<NodeFixture, PrivateKey>, _ amount: UInt256)
+    static func native(_ side: Twins.Side, _ from: KeyPath<ChainFixture, PrivateKey>, _ to: KeyPath<ChainFixture, PrivateKey>, _ amount: UInt256)
         -> [UInt8]
     {
         let sender = side.fixture[keyPath: from]
@@ -134,7 +134,7 @@ import Sequencer
     /// `everyMemberMethodHasARowInTheMatrix`).
     static func matrix(_ twins: Twins, hashes: [String]) -> [(method: String, params: JSON)] {
         let fixture = twins.a.fixture
-        let token = JSON.string(NodeFixture.eurd.hex)
+        let token = JSON.string(ChainFixture.eurd.hex)
         let addresses = [fixture.alice.address, fixture.bob.address, fixture.carol.address, fixture.issuer.address].map { JSON.string($0.hex) }
         func call(_ selector: UInt32, _ words: [Hash32]) -> JSON {
             .object([("to", token), ("data", .string(Hex.encode(ABI.encodeCall(selector, words))))])
@@ -310,7 +310,7 @@ import Sequencer
         let fixture = twins.a.fixture
         func candidates(_ amount: UInt256) -> (receiptsRoot: Hash32, log: Log) {
             let log = Log(
-                address: NodeFixture.eurd,
+                address: ChainFixture.eurd,
                 topics: [ABI.Topic.transfer, ABI.word(fixture.alice.address), ABI.word(fixture.bob.address)],
                 data: ABI.word(amount).bytes)
             let receipt = IncludedTransaction.receiptHash(succeeded: true, cumulativeGasUsed: 50_000, logs: [log])
@@ -352,7 +352,7 @@ import Sequencer
         let twins = try await Twins.make()
         let side = twins.a
         let probe = JSON.object([
-            ("from", .string(side.fixture.carol.address.hex)), ("to", .string(NodeFixture.eurd.hex)),
+            ("from", .string(side.fixture.carol.address.hex)), ("to", .string(ChainFixture.eurd.hex)),
             ("data", .string(Hex.encode(ABI.encodeCall(ABI.Selector.transfer, [ABI.word(side.fixture.bob.address), ABI.word(Self.eurd(4_001))])))),
         ])
         let limit = side.fixture.config.policyRefusalsPerMinute

@@ -27,7 +27,7 @@ struct MemberClaims: JWTPayload {
     static let audience = "cloister-node"
 
     @Test func jwtFromConfiguredProviderReachesTheMembersData() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let key = ES256PrivateKey()
         let parameters = try #require(key.parameters)
         let jwks = """
@@ -43,7 +43,7 @@ struct MemberClaims: JWTPayload {
             ["members.toml": members + roles], into: fixture.directory + "/policy", tokens: fixture.config.tokens)
 
         // The identity provider's jwks_uri, served over real HTTP on loopback.
-        let provider = try await InProcessNode.start(try NodeFixture()) { router, _ in
+        let provider = try await InProcessNode.start(try ChainFixture()) { router, _ in
             router.get("/jwks.json") { _, _ in
                 Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: jwks)))
             }

@@ -9,7 +9,7 @@ import Testing
 
 /// API keys and membership status come from policy: a suspended member is refused at the door.
 @Suite(.serialized) struct PolicyIdentityTests {
-    static func policy(for fixture: NodeFixture, bobStatus: String) throws -> (CompiledPolicy, String) {
+    static func policy(for fixture: ChainFixture, bobStatus: String) throws -> (CompiledPolicy, String) {
         let key = "clk_test-key-of-bob"
         let members = PolicyFiles.members(
             [.bankA],
@@ -28,7 +28,7 @@ import Testing
 
     @Test func apiKeyOfActiveMemberIsAcceptedAndOfSuspendedMemberRefused() async throws {
         for status in ["active", "suspended"] {
-            let fixture = try NodeFixture()
+            let fixture = try ChainFixture()
             let (policy, key) = try Self.policy(for: fixture, bobStatus: status)
             let node = try await InProcessNode.start(fixture, policy: policy) { router, chain in
                 MemberAPI.install(on: router, chain: chain, logger: .init(label: "api"))
@@ -44,10 +44,10 @@ import Testing
             }
             if status == "active" {
                 // bob's role grants read on EURD only: a view of another token is refused.
-                let view = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_call\",\"params\":[{\"to\":\"\(NodeFixture.zqxt.hex)\",\"data\":\"0x18160ddd\"},\"latest\"]}"
+                let view = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"eth_call\",\"params\":[{\"to\":\"\(ChainFixture.zqxt.hex)\",\"data\":\"0x18160ddd\"},\"latest\"]}"
                 let refused = try await node.post(body: Data(view.utf8), token: key)
                 #expect(((refused.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32001)
-                let allowed = view.replacingOccurrences(of: NodeFixture.zqxt.hex, with: NodeFixture.eurd.hex)
+                let allowed = view.replacingOccurrences(of: ChainFixture.zqxt.hex, with: ChainFixture.eurd.hex)
                 #expect(((try await node.post(body: Data(allowed.utf8), token: key)).json as? [String: Any])?["result"] is String)
             }
             // Unknown API keys are refused either way, and the server keeps serving.

@@ -9,7 +9,7 @@ import Testing
 
 /// Wallet sessions across a real node restart: same data directory, new process state, new port.
 @Suite(.serialized) struct SessionRestartTests {
-    static func start(_ fixture: NodeFixture, policy: CompiledPolicy? = nil) async throws -> InProcessNode {
+    static func start(_ fixture: ChainFixture, policy: CompiledPolicy? = nil) async throws -> InProcessNode {
         try await InProcessNode.start(fixture, policy: policy) { router, chain in
             MemberAPI.install(on: router, chain: chain, logger: .init(label: "api"))
         }
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func tokenIssuedBeforeANodeRestartStillAuthenticates() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let first = try await Self.start(fixture)
         let login = try await Self.signIn(fixture.alice, on: first)
         let token = try #require(login.body["token"] as? String)
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func walletThatIsNotAnActiveMemberGetsNoToken() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let (policy, _) = try PolicyIdentityTests.policy(for: fixture, bobStatus: "suspended")
         let node = try await Self.start(fixture, policy: policy)
         defer { Task { await node.stop() } }

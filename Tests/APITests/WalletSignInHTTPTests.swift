@@ -5,18 +5,18 @@ import Node
 import NodeTestSupport
 import Primitives
 import Testing
+import Sequencer
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Sequencer
 #endif
 
 /// Wallet sign-in over HTTP, then JSON-RPC with the session token.
 @Suite(.serialized) struct WalletSignInHTTPTests {
-    let fixture: NodeFixture
+    let fixture: ChainFixture
     let node: InProcessNode
 
     init() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         self.fixture = fixture
         node = try await InProcessNode.start(fixture) { router, chain in
             MemberAPI.install(

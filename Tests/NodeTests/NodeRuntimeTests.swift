@@ -7,7 +7,7 @@ import Testing
 /// The shell's one place that opens the chain on its store engine.
 @Suite struct NodeRuntimeTests {
     @Test func wrongOrMissingMasterKeyRefusesToStart() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         _ = try await fixture.openChain()
         let before = FileManager.default.contents(atPath: fixture.databasePath)
         await #expect(throws: StoreError.masterKeyMissing(path: fixture.directory + "/none.key")) {

@@ -14,7 +14,7 @@ import Sequencer
     /// Writes a policy for the fixture's members into a fresh folder; `carol` is extra lines of
     /// carol's member entry.
     static func writePolicy(
-        _ fixture: NodeFixture, into directory: String, compliance: String = "", carol: String = "",
+        _ fixture: ChainFixture, into directory: String, compliance: String = "", carol: String = "",
         sanctioned: [Address] = [], aliceRoles: [String] = ["trader"]
     ) throws {
         let members = PolicyFiles.members(
@@ -42,11 +42,11 @@ import Sequencer
             ], into: directory)
     }
 
-    static func load(_ directory: String, _ fixture: NodeFixture) throws -> CompiledPolicy {
+    static func load(_ directory: String, _ fixture: ChainFixture) throws -> CompiledPolicy {
         try PolicyLoader.load(directory: directory, tokens: fixture.config.tokens)
     }
 
-    func openChain(_ fixture: NodeFixture, policy: CompiledPolicy) async throws -> Chain {
+    func openChain(_ fixture: ChainFixture, policy: CompiledPolicy) async throws -> Chain {
         try await Chain.open(config: fixture.config, store: try fixture.openStore(), logger: Logger(label: "test"), policy: policy)
     }
 
@@ -66,7 +66,7 @@ import Sequencer
         ("eurd-cap", "[[rule]]\nid = \"eurd-cap\"\nkind = \"supply_cap\"\nasset = \"EURD\"\nmax = \"8001.00\"\n", "", false, true),
     ]
 
-    func operation(_ fixture: NodeFixture, mint: Bool, nonce: UInt64) -> [UInt8] {
+    func operation(_ fixture: ChainFixture, mint: Bool, nonce: UInt64) -> [UInt8] {
         guard mint else { return fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 2_000_000, nonce: nonce) }
         let data = [0x40, 0xc1, 0x0f, 0x19] + [UInt8](repeating: 0, count: 12) + fixture.issuer.address.bytes + UInt256(2_000_000).bigEndianBytes
         return fixture.tokenCall(from: fixture.issuer, data: data, nonce: nonce)
@@ -81,7 +81,7 @@ import Sequencer
     @Test(arguments: (0..<cases.count).filter { !decidedAtExecutionOnly.contains(cases[$0].rule) })
     func ruleRefusesAtAdmission(_ index: Int) async throws {
         let rule = Self.cases[index]
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let directory = fixture.directory + "/policy"
         try Self.writePolicy(
             fixture, into: directory, compliance: rule.compliance, carol: rule.rule == "grant" ? "" : rule.carol,
@@ -108,7 +108,7 @@ import Sequencer
     /// receipt naming the rule, the nonce consumed, and the refusal audited.
     @Test func holderLimitIsDecidedAtExecutionNotAdmission() async throws {
         let rule = try #require(Self.cases.first { $0.rule == "eurd-holders" })
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let directory = fixture.directory + "/policy"
         try Self.writePolicy(fixture, into: directory, compliance: rule.compliance)
         let chain = try await openChain(fixture, policy: try Self.load(directory, fixture))
@@ -127,7 +127,7 @@ import Sequencer
     @Test(arguments: 0..<cases.count)
     func ruleRefusesAtExecution(_ index: Int) async throws {
         let rule = Self.cases[index]
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let permissive = fixture.directory + "/permissive"
         try Self.writePolicy(fixture, into: permissive)
         let chain = try await openChain(fixture, policy: try Self.load(permissive, fixture))
@@ -145,13 +145,13 @@ import Sequencer
         #expect(included.receipt.revertReason?.hasPrefix("policy rule \(rule.rule):") == true, "\(included.receipt.revertReason ?? "")")
         #expect(block.header.extraData == (try Self.load(strict, fixture)).hash.bytes)
         #expect(await chain.account(rule.mint ? fixture.issuer.address : fixture.alice.address).nonce == 1)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 0)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance == 0)
     }
 
     /// Two transfers admitted together, each within the daily limit alone but not together:
     /// exactly one executes, the other gets a failed receipt naming the rule.
     @Test func concurrentTransfersCannotBothPassAWindowLimit() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let directory = fixture.directory + "/policy"
         try Self.writePolicy(
             fixture, into: directory,
@@ -164,7 +164,7 @@ import Sequencer
         #expect(receipts.filter(\.succeeded).count == 1)
         let failed = try #require(receipts.first { !$0.succeeded })
         #expect(failed.revertReason?.hasPrefix("policy rule eurd-daily:") == true)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address).balance == 5_000_000_000 - 60_000_000)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address).balance == 5_000_000_000 - 60_000_000)
 
         // Window usage survives a restart: a third transfer that would exceed the limit is refused.
         let restarted = try await openChain(fixture, policy: try Self.load(directory, fixture))
@@ -176,7 +176,7 @@ import Sequencer
     /// A valid change takes effect at the next block with its hash recorded; an invalid change
     /// is refused and the old policy keeps working; a sanctions update blocks the next transfer.
     @Test func reloadAppliesValidPolicyRefusesInvalidAndUpdatesSanctions() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let directory = fixture.directory + "/policy"
         try Self.writePolicy(fixture, into: directory)
         let original = try Self.load(directory, fixture)

@@ -13,11 +13,11 @@ import Sequencer
 /// The node's real proof system: batches committed with the proof tree's roots, proven with
 /// the batch AIR, verified by the L1 mock's STARK verifier and by anyone afterwards.
 @Suite(.serialized) struct StarkBatchProofsTests {
-    let fixture: NodeFixture
+    let fixture: ChainFixture
     let operatorKey = PrivateKey.generate()
     let l1Sender = PrivateKey.generate().address
 
-    init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 1) }
+    init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 1) }
 
     func openL1(genesis: Hash32) throws -> L1SettlementMock {
         try L1SettlementMock.open(
@@ -47,7 +47,7 @@ import Sequencer
             metrics: chain.nodeMetrics)
 
         // Batch 1: a deposit to alice and a native deposit to carol, alice pays bob.
-        _ = try await anyone.deposit(recipient: fixture.alice.address, asset: NodeFixture.eurd, amount: 1_500_000, sender: l1Sender)
+        _ = try await anyone.deposit(recipient: fixture.alice.address, asset: ChainFixture.eurd, amount: 1_500_000, sender: l1Sender)
         _ = try await anyone.deposit(recipient: fixture.carol.address, asset: .zero, amount: 77, sender: l1Sender)
         try await driver.step()  // the node takes the deposits from the L1
         _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
@@ -103,7 +103,7 @@ import Sequencer
         for secret in [fixture.bob.address.bytes, fixture.carol.address.bytes, fixture.alice.address.bytes] {
             #expect(!Self.contains(stark, secret))
         }
-        let carolsBalance = await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance
+        let carolsBalance = await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance
         let lowLimb = carolsBalance.words.0 & (1 << 62 - 1)
         #expect(!Self.contains(stark, withUnsafeBytes(of: lowLimb.littleEndian) { Array($0) }))
     }
@@ -143,7 +143,7 @@ import Sequencer
         // The same batch proved twice gives different bytes (the proof is zero-knowledge).
         #expect(try await second.prove(batch: 1, in: chain) != proof)
         // A different node (another witness seed) has other roots for the same chain.
-        let otherFixture = try NodeFixture(maxBlocksPerBatch: 1)
+        let otherFixture = try ChainFixture(maxBlocksPerBatch: 1)
         let otherChain = try await otherFixture.openChain()
         #expect(try await StarkBatchProofs().genesisStateRoot(of: otherChain) != genesis)
     }

@@ -11,8 +11,8 @@ import Sequencer
 /// is reported at the first bad record; the untouched log verifies.
 @Suite struct AuditChainTests {
     /// A chain with a handful of audit records (genesis, refusals, blocks), stopped.
-    func chainWithAuditLog() async throws -> NodeFixture {
-        let fixture = try NodeFixture()
+    func chainWithAuditLog() async throws -> ChainFixture {
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         for nonce in 0..<3 {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: UInt64(nonce)))
@@ -23,7 +23,7 @@ import Sequencer
     }
 
     /// Copies the data directory, applies `tamper` to the copy's database, and verifies it.
-    func verifyTampered(_ fixture: NodeFixture, _ tamper: (Database) throws -> Void) throws -> AuditVerifier.Report {
+    func verifyTampered(_ fixture: ChainFixture, _ tamper: (Database) throws -> Void) throws -> AuditVerifier.Report {
         let copy = fixture.directory + "/tampered-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: fixture.config.dataDirectory, toPath: copy)
         let queue = try DatabaseQueue(path: copy + "/" + SQLiteChainStore.fileName)

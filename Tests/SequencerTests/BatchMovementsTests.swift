@@ -10,11 +10,11 @@ import Testing
 /// What a batch proof is asked to account for: every value movement of a sealed batch, in
 /// proof order (deposits, then the transactions' movements, then the withdrawal list).
 @Suite struct BatchMovementsTests {
-    let fixture: NodeFixture
+    let fixture: ChainFixture
     let l1Sender = PrivateKey.generate().address
     let outsider = PrivateKey.generate().address
 
-    init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 1) }
+    init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 1) }
 
     func call(_ key: PrivateKey, token: Address, selector: UInt32, words: [[UInt8]], nonce: UInt64) -> [UInt8] {
         let data = withUnsafeBytes(of: selector.bigEndian) { Array($0) } + words.flatMap { $0 }
@@ -28,7 +28,7 @@ import Testing
         let chain = try await fixture.openChain()
         let commitment = Task { try await chain.runStateCommitment() }
         defer { commitment.cancel() }
-        let eurd = NodeFixture.eurd
+        let eurd = ChainFixture.eurd
         // A deposit the chain credits (no policy: every recipient is accepted) and one it cannot
         // (a native deposit is always creditable, so the refund comes from an unknown token).
         let unknownToken = try Address(hex: "0x00000000000000000000000000000000000000aa")

@@ -9,18 +9,18 @@ import Sequencer
 
 @Suite struct ChainTests {
     @Test func genesisGivesEveryMemberItsBalances() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         #expect(await chain.head.header.number == 0)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address).balance == 5_000_000_000)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address).balance == 5_000_000_000)
         #expect(await chain.account(fixture.carol.address).nativeBalance == (try UInt256(decimal: "1000000000000000000000")))
-        #expect(await chain.tokenState(NodeFixture.eurd).totalSupply == 8_000_000_000)
+        #expect(await chain.tokenState(ChainFixture.eurd).totalSupply == 8_000_000_000)
         #expect(await chain.latestBatch.number == 0)
         #expect(await chain.head.header.stateRoot == chain.latestBatch.stateRoot)
     }
 
     @Test func transfersExecuteInABlockWithReceiptsAndLogs() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         let hash = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 1_500, nonce: 0))
         let native = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
@@ -34,7 +34,7 @@ import Sequencer
         #expect(included.blockHash == block.hash)
         #expect(included.receipt.logs.count == 1)
         #expect(included.receipt.logs.first?.topics.first?.hex == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 1_500)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance == 1_500)
         #expect(await chain.account(fixture.carol.address).nativeBalance == (try UInt256(decimal: "1000000000000000000007")))
         #expect(await chain.account(fixture.alice.address).nonce == 1)
 
@@ -54,7 +54,7 @@ import Sequencer
     }
 
     @Test func aBatchNeverHoldsMoreOperationsThanItsProofMayHaveSlots() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
         let chain = try await fixture.openChain()
         for nonce in 0..<10 {
             _ = try await chain.submit(
@@ -78,7 +78,7 @@ import Sequencer
     /// One tick goes on past full batches in a single call (no hop back per block), stops at a
     /// block that did not fill its batch, and never exceeds its bound.
     @Test func oneProductionTickFollowsFullBatchesAtOnceUpToItsBound() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4)
         let chain = try await fixture.openChain()
         for nonce in 0..<18 {
             _ = try await chain.submit(
@@ -98,7 +98,7 @@ import Sequencer
     /// While `max_sealed_awaiting_root` sealed batches wait for the account tree, block
     /// production pauses (their changes wait in memory); it resumes once the tree catches up.
     @Test func blockProductionPausesWhileSealedBatchesAwaitTheirRoot() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4, maxSealedAwaitingRoot: 2)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 1_000, maxBatchOperations: 4, maxSealedAwaitingRoot: 2)
         let chain = try await fixture.openChain()
         for nonce in 0..<18 {
             _ = try await chain.submit(
@@ -127,7 +127,7 @@ import Sequencer
     }
 
     @Test func failedOperationIsIncludedWithStatusZeroAndConsumesNonce() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         let hash = try await chain.submit(
             raw: fixture.tokenTransfer(from: fixture.carol, to: fixture.alice.address, amount: 1, nonce: 0))
@@ -139,7 +139,7 @@ import Sequencer
     }
 
     @Test func admissionRefusesBadNoncesAndUnsupportedOperations() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         let first = fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0)
         _ = try await chain.submit(raw: first)
@@ -168,7 +168,7 @@ import Sequencer
     }
 
     @Test func futureNonceWaitsForItsPredecessor() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         let second = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 2, nonce: 1))
         #expect(try await chain.produceBlock() == nil)
@@ -181,7 +181,7 @@ import Sequencer
     /// in) would stop block production for good: a transaction that can run makes room by
     /// evicting them, and the eviction is audited.
     @Test func fullMempoolEvictsTransactionsStrandedBehindANonceGap() async throws {
-        let fixture = try NodeFixture(mempoolMaxTransactions: 4)
+        let fixture = try ChainFixture(mempoolMaxTransactions: 4)
         let chain = try await fixture.openChain()
         var stranded: [Hash32] = []
         for nonce in 1...3 as ClosedRange<UInt64> {  // alice's nonce 0 never arrives
@@ -212,7 +212,7 @@ import Sequencer
     }
 
     @Test func fullMempoolOfRunnableTransactionsRefusesMore() async throws {
-        let fixture = try NodeFixture(mempoolMaxTransactions: 3)
+        let fixture = try ChainFixture(mempoolMaxTransactions: 3)
         let chain = try await fixture.openChain()
         for nonce in 0..<3 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce))
@@ -227,7 +227,7 @@ import Sequencer
     /// Blocks, stop, start again from the same data directory: same balances, receipts and
     /// state root, and the next block number continues.
     @Test func restartResumesExactlyWhereItStopped() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 2)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 2)
         var hashes = [Hash32]()
         let before: (head: SequencedBlock, root: Hash32, batch: BatchRecord, alice: HoldingState, carol: AccountState)
         do {
@@ -246,7 +246,7 @@ import Sequencer
             try await commitment.value
             before = (
                 await chain.head, try await chain.currentStateRoot(), await chain.latestBatch,
-                await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address), await chain.account(fixture.carol.address)
+                await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address), await chain.account(fixture.carol.address)
             )
         }
         #expect(before.head.header.number == 3)
@@ -256,7 +256,7 @@ import Sequencer
         #expect(await chain.head == before.head)
         #expect(try await chain.currentStateRoot() == before.root)
         #expect(await chain.latestBatch == before.batch)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address) == before.alice)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address) == before.alice)
         #expect(await chain.account(fixture.carol.address) == before.carol)
         for hash in hashes { #expect(try chain.transaction(hash: hash)?.receipt.succeeded == true) }
 
@@ -271,7 +271,7 @@ import Sequencer
     /// block, nothing is applied in memory, the transaction waits, and the next attempt works.
     @Test(arguments: ["transactions", "state", "commit"])
     func faultDuringBlockWriteLosesNothing(_ stage: String) async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let armed = Locked(false)
         let chain = try await fixture.openChain { current in
             if current == stage, armed.withLock({ $0 }) { throw StoreError.injectedFault(current) }
@@ -281,7 +281,7 @@ import Sequencer
         await #expect(throws: (any Error).self) { try await chain.produceBlock() }
         #expect(await chain.head.header.number == 0)
         #expect(try fixture.openStore().head()?.number == 0)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 0)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance == 0)
         #expect(await chain.account(fixture.alice.address).nonce == 0)
         #expect(try chain.transaction(hash: hash) == nil)
         #expect(await chain.pendingCount == 1)
@@ -290,13 +290,13 @@ import Sequencer
         let block = try #require(try await chain.produceBlock())
         #expect(block.header.number == 1)
         #expect(try chain.transaction(hash: hash)?.receipt.succeeded == true)
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == 99)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance == 99)
     }
 
     /// After a workload, neither the database nor its WAL holds a member address, an amount
     /// of the workload or a token symbol in plaintext.
     @Test func databaseAndWALHoldNoPlaintext() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 3)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 3)
         let chain = try await fixture.openChain()
         let commitment = Task { try await chain.runStateCommitment() }
         let amounts: [UInt256] = [123_457, 9_876_543, 31_415_926]
@@ -305,7 +305,7 @@ import Sequencer
                 raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: amount, nonce: UInt64(nonce)))
             _ = try await chain.submit(
                 raw: fixture.tokenTransfer(
-                    from: fixture.alice, token: NodeFixture.zqxt, to: fixture.bob.address, amount: amount, nonce: UInt64(nonce + 3)))
+                    from: fixture.alice, token: ChainFixture.zqxt, to: fixture.bob.address, amount: amount, nonce: UInt64(nonce + 3)))
             try await chain.produceBlock()
         }
         await chain.awaitBatch(1)
@@ -330,8 +330,8 @@ import Sequencer
         }
         // Balances after the workload: alice's EURD and ZQXT (only the first ZQXT transfer fits), carol's EURD.
         let balances: [UInt256] = [5_000_000_000 - 123_457 - 9_876_543 - 31_415_926, 700_001 - 123_457, 123_457 + 9_876_543 + 31_415_926]
-        #expect(await chain.holding(token: NodeFixture.zqxt, holder: fixture.alice.address).balance == balances[1])
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.carol.address).balance == balances[2])
+        #expect(await chain.holding(token: ChainFixture.zqxt, holder: fixture.alice.address).balance == balances[1])
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.carol.address).balance == balances[2])
         for amount in amounts + balances {
             needles += [("amount bytes", amount.bigEndianBytes), ("amount decimal", Array(amount.decimal.utf8))]
         }
@@ -342,7 +342,7 @@ import Sequencer
     }
 
     @Test func blocksAndRefusalsAreAudited() async throws {
-        let fixture = try NodeFixture()
+        let fixture = try ChainFixture()
         let chain = try await fixture.openChain()
         let hash = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
         await #expect(throws: AdmissionError.self) {

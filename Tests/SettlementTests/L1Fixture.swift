@@ -156,3 +156,13 @@ struct L1Fixture {
 extension Address {
     static func test(_ byte: UInt8) -> Address { try! Address([UInt8](repeating: byte, count: 20)) }
 }
+
+extension BatchCommitment {
+    /// The same fields with another `batchHash`: what a sender that lies about its hash sends
+    /// (built through the wire format, which keeps the hash as sent).
+    func withHash(_ hash: Hash32) -> BatchCommitment {
+        var fields = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
+        fields["batchHash"] = hash.hex
+        return try! JSONDecoder().decode(BatchCommitment.self, from: JSONSerialization.data(withJSONObject: fields))
+    }
+}

@@ -266,7 +266,7 @@ struct L1MockTests {
         } throws: { error in
             let error = error as? SettlementError
             return error?.kind == .proofRejected && error?.message.contains("no proof system is configured") == true
-                && error?.message.contains("[batch-proof]") == true
+                && error?.message.contains("until this L1 is opened with a proof verifier") == true
         }
         let record = try #require(try l1.engine.batch(1))
         #expect(record.status == .committed)

@@ -1,9 +1,9 @@
 import Auth
 import Foundation
 import Node
+import NodeConfiguration
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import NodeConfiguration
 #endif
 
 /// Builds the OIDC verifier from the config: the JWKS from a file, or fetched from the

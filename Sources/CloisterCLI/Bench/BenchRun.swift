@@ -5,9 +5,9 @@ import NIOPosix
 import Node
 import Primitives
 
+import NodeConfiguration
 #if canImport(Glibc)
 import Glibc
-import NodeConfiguration
 #endif
 
 /// `cloister bench [run]`: starts a node (with its embedded L1 mock) as a child process on

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Node
-import SQLiteStore
 import Store
 import NodeConfiguration
 import Sequencer
@@ -25,8 +24,7 @@ struct AuditCommand: ParsableCommand {
             do {
                 let nodeConfig = try NodeConfig.load(path: config)
                 let keyPath = masterKey ?? nodeConfig.masterKeyFile
-                let store = try SQLiteChainStore(
-                    directory: dataDir ?? nodeConfig.dataDirectory, masterKey: try MasterKey.load(from: keyPath), masterKeyPath: keyPath)
+                let store = try NodeRuntime.openStore(config: nodeConfig, masterKeyPath: keyPath, dataDirectory: dataDir)
                 let report = try AuditVerifier.verify(store)
                 if let problem = report.problem {
                     throw CommandFailure("audit log broken: \(problem) (\(report.records) records before it verify)")

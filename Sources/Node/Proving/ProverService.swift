@@ -3,31 +3,6 @@ import Logging
 import ServiceLifecycle
 import Sequencer
 
-extension SealedBatches {
-    static func proofKey(_ number: UInt64) -> String { "batch.\(number).proof" }
-
-    /// The stored proof of batch `number`, if the prover made one that has not been refused.
-    public nonisolated func storedProof(ofBatch number: UInt64) throws -> [UInt8]? {
-        guard let bytes = try record(Self.proofKey(number)), !bytes.isEmpty else { return nil }
-        return bytes
-    }
-
-    nonisolated func storeProof(_ proof: [UInt8], ofBatch number: UInt64) throws {
-        try keepRecords([Self.proofKey(number): proof])
-    }
-
-    /// Transactions and deposits in sealed batch `number` (0 if its contents are gone).
-    nonisolated func operationCount(ofBatch number: UInt64) throws -> Int {
-        guard let contents = try batchContents(number: number) else { return 0 }
-        return Int(contents.operationCount) + contents.deposits.count
-    }
-
-    /// Forgets a proof the L1 refused, so the prover makes a new one.
-    nonisolated func discardProof(ofBatch number: UInt64) throws {
-        try keepRecords([Self.proofKey(number): []])
-    }
-}
-
 /// Proves committed batches ahead of the settlement driver, in batch order, up to `workers`
 /// at a time, and stores each proof with the batch, so a restart does not prove again and
 /// the driver (which submits proofs in order) never waits on a prover it could overtake.
@@ -43,7 +18,7 @@ public struct ProverService: Service {
 
     public init(
         batches: any SealedBatches, system: any BatchProofSystem, workers: Int, interval: Duration, logger: Logger,
-        metrics: NodeMetrics = .unattached
+        metrics: NodeMetrics = NodeMetrics()
     ) {
         precondition(workers >= 1, "the prover needs at least one worker")
         self.batches = batches

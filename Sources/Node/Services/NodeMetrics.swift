@@ -155,12 +155,9 @@ public final class NodeMetrics: SequencerMetrics {
 
 extension Chain {
     /// The node's Prometheus registry: the one the shell opened this chain with
-    /// (`NodeRuntime.openChain`), or, for a chain opened without one (tools, some tests), a
-    /// registry of its own that nothing else reports into.
-    public nonisolated var nodeMetrics: NodeMetrics { metrics as? NodeMetrics ?? NodeMetrics.unattached }
-}
-
-extension NodeMetrics {
-    /// The registry of chains opened without `NodeMetrics`.
-    public static let unattached = NodeMetrics()
+    /// (`NodeRuntime.openChain`), so the API, settlement and the prover count into the same
+    /// registry as the sequencer. A chain opened without one (a tool, a sequencer test) has no
+    /// registry to render: what is counted against it goes to a fresh registry and is dropped,
+    /// never to one shared with another chain.
+    public nonisolated var nodeMetrics: NodeMetrics { metrics as? NodeMetrics ?? NodeMetrics() }
 }

@@ -1,7 +1,7 @@
 // MARK: - JSON forms (Codable) of the primitive values
 //
 // One string each, the forms the L1 API, the stored L1 records and the node's batch records
-// have always written (Settlement's `decodeHash`/`encode(hash:)` helpers and their kin):
+// have always written (and Settlement's hand-written coders wrote before these replaced them):
 //
 // - `Hash32`:  `0x` + 64 lower-case hex digits (`hex`).
 // - `Address`: EIP-55 mixed case (`checksummed`).

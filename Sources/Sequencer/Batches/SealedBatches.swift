@@ -8,8 +8,9 @@ import Settlement
 /// `Chain` actor, so they cannot reach into admission or block production.
 ///
 /// `Chain` conforms. Records kept through `keepRecords` are stored like every record of the
-/// chain (sealed, in the same store); their keys are the caller's namespace
-/// (`settlement.`, `proof.`, `batch.N.proof`), never the sequencer's own.
+/// chain (sealed, in the same store); their keys must be in the callers' namespaces
+/// (`settlement.…`, `proof.…`, `batch.<n>.proof`): `Chain` refuses any other key, so no part
+/// outside the sequencer can read or overwrite its own records (open batch, history, chain id).
 public protocol SealedBatches: Sendable {
     /// The newest batch whose state root is recorded.
     var latestBatch: BatchRecord { get async }
@@ -38,7 +39,25 @@ extension Chain: SealedBatches {
         do { return try config.genesisState() } catch { throw NodeError.genesis(error.description) }
     }
 
-    public nonisolated func record(_ key: String) throws -> [UInt8]? { try store.metadata(key) }
+    public nonisolated func record(_ key: String) throws -> [UInt8]? {
+        try Self.requireOutsideNamespace(key)
+        return try store.metadata(key)
+    }
 
-    public nonisolated func keepRecords(_ records: [String: [UInt8]]) throws { try store.putMetadata(records) }
+    public nonisolated func keepRecords(_ records: [String: [UInt8]]) throws {
+        for key in records.keys { try Self.requireOutsideNamespace(key) }
+        try store.putMetadata(records)
+    }
+
+    /// Settlement's and proving's own keys: `settlement.…`, `proof.…` and `batch.<n>.proof`.
+    static func requireOutsideNamespace(_ key: String) throws(NodeError) {
+        if key.hasPrefix("settlement.") || key.hasPrefix("proof.") { return }
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[0] == "batch", parts[2] == "proof", !parts[1].isEmpty, parts[1].allSatisfy(\.isASCII),
+            UInt64(parts[1]) != nil
+        {
+            return
+        }
+        throw .recordOutsideNamespace(key)
+    }
 }

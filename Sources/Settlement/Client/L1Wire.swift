@@ -19,14 +19,14 @@ package struct ProveBody: Codable {
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         batchNumber = try c.decode(UInt64.self, forKey: .batchNumber)
-        batchHash = try c.decodeHash(.batchHash)
+        batchHash = try c.decode(Hash32.self, forKey: .batchHash)
         proof = try c.decodeHexBytes(.proof)
     }
 
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(batchNumber, forKey: .batchNumber)
-        try c.encode(hash: batchHash, forKey: .batchHash)
+        try c.encode(batchHash, forKey: .batchHash)
         try c.encode(hexBytes: proof, forKey: .proof)
     }
 }
@@ -75,18 +75,18 @@ package struct DepositBody: Codable {
 
     package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        recipient = try c.decodeAddress(.recipient)
-        asset = try c.decodeAddress(.asset)
-        amount = try c.decodeAmount(.amount)
-        sender = try c.contains(.sender) ? c.decodeAddress(.sender) : .zero
+        recipient = try c.decode(Address.self, forKey: .recipient)
+        asset = try c.decode(Address.self, forKey: .asset)
+        amount = try c.decode(UInt256.self, forKey: .amount)
+        sender = try c.contains(.sender) ? c.decode(Address.self, forKey: .sender) : .zero
     }
 
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(address: recipient, forKey: .recipient)
-        try c.encode(address: asset, forKey: .asset)
-        try c.encode(amount: amount, forKey: .amount)
-        try c.encode(address: sender, forKey: .sender)
+        try c.encode(recipient, forKey: .recipient)
+        try c.encode(asset, forKey: .asset)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(sender, forKey: .sender)
     }
 }
 

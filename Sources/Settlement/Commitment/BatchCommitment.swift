@@ -67,26 +67,6 @@ public struct BatchCommitment: Sendable, Hashable, Codable {
         self.batchHash = computeHash()
     }
 
-    private init(_ fields: BatchCommitment, batchHash: Hash32) {
-        batchNumber = fields.batchNumber
-        previousStateRoot = fields.previousStateRoot
-        newStateRoot = fields.newStateRoot
-        operationsCommitment = fields.operationsCommitment
-        depositCount = fields.depositCount
-        firstDepositIndex = fields.firstDepositIndex
-        depositHash = fields.depositHash
-        withdrawalCount = fields.withdrawalCount
-        withdrawalsRoot = fields.withdrawalsRoot
-        policyHash = fields.policyHash
-        auditLogHead = fields.auditLogHead
-        timestamp = fields.timestamp
-        previousBatchHash = fields.previousBatchHash
-        self.batchHash = batchHash
-    }
-
-    /// The same fields with another `batchHash` (what a sender that lies about its hash sends).
-    public func withHash(_ hash: Hash32) -> BatchCommitment { BatchCommitment(self, batchHash: hash) }
-
     /// Every field except `batchHash`, in declaration order: integers as 8 big-endian bytes,
     /// digests as their 32 bytes: 296 bytes, fixed.
     public var canonicalEncoding: [UInt8] {

@@ -8,15 +8,15 @@ struct CanonicalBytes {
 
     init(tag: String) { bytes = Array(tag.utf8) }
 
-    package mutating func append(_ value: UInt64) {
+    mutating func append(_ value: UInt64) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    package mutating func append(_ hash: Hash32) { bytes.append(contentsOf: hash.bytes) }
+    mutating func append(_ hash: Hash32) { bytes.append(contentsOf: hash.bytes) }
 
-    package mutating func append(_ address: Address) { bytes.append(contentsOf: address.bytes) }
+    mutating func append(_ address: Address) { bytes.append(contentsOf: address.bytes) }
 
-    package mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+    mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 }
 
 // MARK: - JSON forms of the primitive values
@@ -24,37 +24,9 @@ struct CanonicalBytes {
 // The public API writes hashes and byte strings as `0x` hex, addresses in EIP-55 form and
 // amounts as decimal strings (JSON numbers lose precision past 2^53).
 
+// Byte strings as 0x hex (proofs, request bodies). Hashes, addresses and amounts use the
+// Codable forms of Primitives.
 extension KeyedDecodingContainer {
-    package func decodeHash(_ key: Key) throws -> Hash32 {
-        let text = try decode(String.self, forKey: key)
-        do { return try Hash32(hex: text) } catch {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: self,
-                debugDescription: "'\(text)' is not a 32-byte hash (0x + 64 hex digits): \(error)")
-        }
-    }
-
-    package func decodeHashIfPresent(_ key: Key) throws -> Hash32? {
-        try contains(key) && !decodeNil(forKey: key) ? decodeHash(key) : nil
-    }
-
-    package func decodeAddress(_ key: Key) throws -> Address {
-        let text = try decode(String.self, forKey: key)
-        do { return try Address(hex: text) } catch {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: self, debugDescription: "'\(text)' is not an address (0x + 40 hex digits): \(error)")
-        }
-    }
-
-    package func decodeAmount(_ key: Key) throws -> UInt256 {
-        let text = try decode(String.self, forKey: key)
-        do { return try UInt256(decimal: text) } catch {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: self, debugDescription: "'\(text)' is not a whole decimal number below 2^256: \(error)"
-            )
-        }
-    }
-
     package func decodeHexBytes(_ key: Key) throws -> [UInt8] {
         let text = try decode(String.self, forKey: key)
         do { return try Hex.decodeData(text) } catch {
@@ -65,16 +37,6 @@ extension KeyedDecodingContainer {
 }
 
 extension KeyedEncodingContainer {
-    package mutating func encode(hash: Hash32, forKey key: Key) throws { try encode(hash.hex, forKey: key) }
-
-    package mutating func encodeIfPresent(hash: Hash32?, forKey key: Key) throws {
-        if let hash { try encode(hash.hex, forKey: key) }
-    }
-
-    package mutating func encode(address: Address, forKey key: Key) throws { try encode(address.checksummed, forKey: key) }
-
-    package mutating func encode(amount: UInt256, forKey key: Key) throws { try encode(amount.decimal, forKey: key) }
-
     package mutating func encode(hexBytes: [UInt8], forKey key: Key) throws { try encode(Hex.encode(hexBytes), forKey: key) }
 }
 

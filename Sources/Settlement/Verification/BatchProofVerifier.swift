@@ -22,7 +22,7 @@ public struct NoProofSystemConfigured: BatchProofVerifier {
     public func verify(proof: [UInt8], commitment: BatchCommitment) throws {
         throw SettlementError(
             .proofRejected,
-            "no proof system is configured: batches stay committed until [batch-proof] provides a verifier to this L1 "
+            "no proof system is configured: batches stay committed until this L1 is opened with a proof verifier "
                 + "(the \(proof.count)-byte proof of batch \(commitment.batchNumber) was not checked, and is not accepted)"
         )
     }

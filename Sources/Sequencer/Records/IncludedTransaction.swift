@@ -2,50 +2,6 @@ import Ledger
 import Primitives
 import Transactions
 
-/// A produced block: header, hash and the hashes of its transactions in order.
-public struct SequencedBlock: Sendable, Equatable {
-    public var header: BlockHeader
-    public var hash: Hash32
-    public var transactionHashes: [Hash32]
-
-    public init(header: BlockHeader, transactionHashes: [Hash32]) {
-        self.header = header
-        self.hash = header.hash
-        self.transactionHashes = transactionHashes
-    }
-
-    /// Storage form: rlp([header, [transaction hashes]]).
-    public var encoded: [UInt8] {
-        var output = [UInt8]()
-        RLP.encodeList(into: &output) { out in
-            out += header.encoded
-            RLP.encodeList(into: &out) { list in
-                for hash in transactionHashes { RLP.encode(bytes: hash.bytes, into: &list) }
-            }
-        }
-        return output
-    }
-
-    public init(encoded: [UInt8]) throws(NodeError) {
-        do {
-            var reader = RLPReader(encoded)
-            var fields = try reader.readList()
-            let header = try BlockHeader(decoding: &fields)
-            var list = try fields.readList()
-            var hashes = [Hash32]()
-            while !list.isAtEnd {
-                guard let hash = try? Hash32(try list.readBytes()) else { throw RLPError.expectedBytes }
-                hashes.append(hash)
-            }
-            try fields.finish()
-            try reader.finish()
-            self.init(header: header, transactionHashes: hashes)
-        } catch {
-            throw .corruptRecord("block: \(error)")
-        }
-    }
-}
-
 /// A transaction as included in a block, with its sender and receipt.
 public struct IncludedTransaction: Sendable, Equatable {
     public var signed: SignedTransaction
@@ -182,63 +138,5 @@ public struct IncludedTransaction: Sendable, Equatable {
         } catch {
             throw .corruptRecord("transaction: \(error)")
         }
-    }
-}
-
-/// The node's form of a ledger entry in the store: the account-tree slot and blinding
-/// assigned by the sequencer, then the ledger value.
-///
-/// Slots and blindings are chosen when the block is produced and stored with it, so the
-/// account tree can be rebuilt after a restart to exactly the same root.
-public struct StoredLedgerEntry: Sendable, Equatable {
-    public var slot: UInt64
-    /// A fresh random field element on every change: the tree leaf reveals nothing.
-    public var blinding: UInt64
-    public var value: StateValue
-
-    public var encoded: [UInt8] {
-        let value = value.encoded
-        var output = [UInt8]()
-        output.reserveCapacity(16 + value.count)
-        withUnsafeBytes(of: slot.bigEndian) { output.append(contentsOf: $0) }
-        withUnsafeBytes(of: blinding.bigEndian) { output.append(contentsOf: $0) }
-        output.append(contentsOf: value)
-        return output
-    }
-
-    public init(slot: UInt64, blinding: UInt64, value: StateValue) {
-        self.slot = slot
-        self.blinding = blinding
-        self.value = value
-    }
-
-    public init(encoded: [UInt8]) throws(NodeError) {
-        guard encoded.count > 16 else { throw .corruptRecord("ledger entry of \(encoded.count) bytes") }
-        slot = encoded[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        blinding = encoded[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
-        do { value = try StateValue(encoded: Array(encoded[16...])) } catch { throw .corruptRecord("ledger value: \(error)") }
-    }
-}
-
-/// A binary Keccak-256 Merkle root (odd nodes are paired with themselves; empty is the
-/// hash of nothing). Used for the header's transactions and receipts roots.
-public enum KeccakMerkle {
-    public static func root(_ leaves: [Hash32]) -> Hash32 {
-        guard !leaves.isEmpty else { return Keccak256.hash([UInt8]()) }
-        var level = leaves
-        while level.count > 1 {
-            var next = [Hash32]()
-            next.reserveCapacity((level.count + 1) / 2)
-            for index in stride(from: 0, to: level.count, by: 2) {
-                let left = level[index]
-                let right = index + 1 < level.count ? level[index + 1] : left
-                var hasher = Keccak256()
-                hasher.update(left)
-                hasher.update(right)
-                next.append(hasher.finalize())
-            }
-            level = next
-        }
-        return level[0]
     }
 }

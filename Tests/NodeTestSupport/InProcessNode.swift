@@ -4,9 +4,9 @@ import Logging
 import Node
 import Policy
 import ServiceLifecycle
+import Sequencer
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Sequencer
 #endif
 
 /// A node running in-process with its real HTTP listener on an ephemeral loopback port.
@@ -20,7 +20,7 @@ public final class InProcessNode: @unchecked Sendable {
 
     /// Starts a node whose routes are added to the member listener only.
     public static func start(
-        _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
+        _ fixture: ChainFixture, policy: CompiledPolicy? = nil,
         routes: @escaping @Sendable (Router<NodeRequestContext>, Chain) -> Void
     ) async throws -> InProcessNode {
         try await start(fixture, policy: policy, apiRoutes: { routers, chain in routes(routers.member, chain) })
@@ -28,7 +28,7 @@ public final class InProcessNode: @unchecked Sendable {
 
     /// Starts a node with routes on both listeners (member and admin).
     public static func start(
-        _ fixture: NodeFixture, policy: CompiledPolicy? = nil,
+        _ fixture: ChainFixture, policy: CompiledPolicy? = nil,
         apiRoutes: @escaping @Sendable (NodeRouters, Chain) -> Void
     ) async throws -> InProcessNode {
         let chain = try await fixture.openChain(policy: policy, metrics: NodeMetrics())

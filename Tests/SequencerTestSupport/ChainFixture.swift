@@ -12,7 +12,7 @@ import Sequencer
 
 /// A small chain for tests: three members in two organisations, an issuer/agent, two tokens.
 /// Sequencer-only: opens the chain on a real SQLite store, with no HTTP, settlement or prover.
-public struct NodeFixture: Sendable {
+public struct ChainFixture: Sendable {
     public static let eurd = try! Address(hex: "0xe0d0000000000000000000000000000000000001")
     public static let zqxt = try! Address(hex: "0x2000000000000000000000000000000000000002")
 
@@ -28,7 +28,7 @@ public struct NodeFixture: Sendable {
     ///   with the same members, each with its own data directory, master key and secrets).
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
-        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, sameMembersAs other: NodeFixture? = nil
+        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, sameMembersAs other: ChainFixture? = nil
     ) throws {
         alice = other?.alice ?? PrivateKey.generate()
         bob = other?.bob ?? PrivateKey.generate()

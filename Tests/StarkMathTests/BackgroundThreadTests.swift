@@ -1,6 +1,5 @@
 import Foundation
-@testable import Sequencer
-import StarkMath
+@testable import StarkMath
 import Testing
 
 @Suite struct BackgroundThreadTests {

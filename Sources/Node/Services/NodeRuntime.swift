@@ -13,112 +13,29 @@ import NodeConfiguration
 import L1Mock
 import Sequencer
 
-/// Closes a block every block interval; on graceful shutdown, drains the mempool into
-/// final blocks before returning, so nothing admitted is dropped by a clean stop.
-public struct BlockProductionService: Service {
-    let chain: Chain
-    let interval: Duration
-    let logger: Logger
-
-    public init(chain: Chain, interval: Duration, logger: Logger) {
-        self.chain = chain
-        self.interval = interval
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        // Block production runs at high priority: under load, the cooperative threads hold
-        // hundreds of admission jobs (each a signature recovery), and a block that queued
-        // behind them at every hop would take several times its own work to close.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask(priority: .high) { await produceUntilShutdown() }
-        }
-    }
-
-    private func produceUntilShutdown() async {
-        let clock = ContinuousClock()
-        var due = clock.now.advanced(by: interval)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            // Blocks are due one interval apart, start to start: a block that took longer than
-            // the interval to produce is followed at once, not after a further full interval.
-            try? await Task.sleep(until: due, clock: clock)
-            await step()
-            due = Swift.max(due.advanced(by: interval), clock.now)
-        }
-        while await chain.pendingCount > 0 {
-            guard (try? await chain.produceBlock()) != nil else { break }
-        }
-        let head = await chain.head.header.number
-        logger.info("block production stopped", metadata: ["head": "\(head)"])
-    }
-
-    /// Blocks that a full batch cut short are followed at once (up to a bound per tick), so
-    /// `batch.max_operations` limits the size of a proof, not the chain's throughput.
-    static let maximumBlocksPerTick = 32
-
-    func step() async {
-        do {
-            try await chain.produceBlocks(maximumBlocks: Self.maximumBlocksPerTick)
-        } catch {
-            logger.error("block production failed: \(error)")
-        }
-    }
-}
-
-/// Keeps the account tree in step with committed blocks and records batch roots.
-public struct StateCommitmentService: Service {
-    let chain: Chain
-
-    public init(chain: Chain) { self.chain = chain }
-
-    public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await chain.runStateCommitment()
-        } onGracefulShutdown: {
-            Task { await chain.finishStateCommitment() }
-        }
-    }
-}
-
-/// `GET /health`: liveness and where the chain stands (no private data).
-struct HealthResponse: ResponseEncodable {
-    let status: String
-    let chainId: UInt64
-    let policyHash: String?
-    let headBlock: UInt64
-    let pendingTransactions: Int
-    let includedSinceStart: UInt64
-    let latestBatch: UInt64
-    let stateRoot: String
-}
-
-/// Builds the node's HTTP application. The JSON-RPC API joins this router with [rpc].
-public enum NodeHTTP {
-    public static func router(chain: Chain) -> Router<NodeRequestContext> {
-        let router = Router(context: NodeRequestContext.self)
-        router.get("/health") { _, _ -> HealthResponse in
-            let head = await chain.head
-            let batch = await chain.latestBatch
-            return HealthResponse(
-                status: "ok", chainId: chain.config.chain.chainID, policyHash: chain.currentPolicy?.hash.hex,
-                headBlock: head.header.number,
-                pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
-        }
-        return router
-    }
-}
-
 /// Starts a whole node: store, chain, HTTP listener, block production and the state
 /// commitment, as one service group that stops gracefully on SIGINT/SIGTERM.
+///
+/// The one place that chooses the node's parts: the store engine (`openStore`), the L1 client
+/// and the proof system (`settlementServices`). A second engine or L1 is a case here.
 public enum NodeRuntime {
+    /// Opens the chain's store with the master key (SQLite in `dataDirectory`, or the config's),
+    /// refusing (and touching nothing) when the key is missing or wrong.
+    public static func openStore(
+        config: NodeConfig, masterKeyPath: String, dataDirectory: String? = nil
+    ) throws -> any ChainStore {
+        let masterKey = try MasterKey.load(from: masterKeyPath)
+        return try SQLiteChainStore(
+            directory: dataDirectory ?? config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
+    }
+
     /// Opens the store with the master key, refusing to start (and touching nothing) when it is missing or wrong.
     public static func openChain(config: NodeConfig, masterKeyPath: String, logger: Logger) async throws -> Chain {
         // The policy is checked first: an invalid policy stops the node before the store is opened.
         let policy = try config.policyDirectory.map { directory in
             try PolicyLoader.load(directory: directory, tokens: config.tokens)
         }
-        let masterKey = try MasterKey.load(from: masterKeyPath)
-        let store = try SQLiteChainStore(directory: config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
+        let store = try openStore(config: config, masterKeyPath: masterKeyPath)
         let chain = try await Chain.open(config: config, store: store, logger: logger, policy: policy, metrics: NodeMetrics())
         if let policy {
             logger.info("policy loaded", metadata: ["hash": "\(policy.hash.hex)", "files": "\(policy.files.count)"])
@@ -248,24 +165,5 @@ public enum NodeRuntime {
         try await group.run()
         let head = await chain.head.header.number
         logger.info("node stopped", metadata: ["head": "\(head)"])
-    }
-}
-
-/// The routers of the node's two listeners: members (JSON-RPC, sign-in, /health) and the
-/// read-only admin API (nil when `[admin] listen = "off"`).
-public struct NodeRouters {
-    public let member: Router<NodeRequestContext>
-    public let admin: Router<NodeRequestContext>?
-}
-
-/// The request context of the node's HTTP listener: Hummingbird's basics plus the peer's
-/// address (for rate limiting failed logins and for audit records).
-public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
     }
 }

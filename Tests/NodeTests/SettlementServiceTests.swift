@@ -55,13 +55,13 @@ actor ScriptedProofsForTests: BatchProofSystem {
 
 /// The node's side of settlement: deposits in (credited or refunded), withdrawals out, sealed
 /// batches committed in order to the L1 mock, through outages and restarts.
-@Suite(.serialized) struct SettlementDriverTests {
-    let fixture: NodeFixture
+@Suite(.serialized) struct SettlementServiceTests {
+    let fixture: ChainFixture
     let operatorKey = PrivateKey.generate()
     let outsider = PrivateKey.generate().address
     let l1Sender = PrivateKey.generate().address
 
-    init() throws { fixture = try NodeFixture(maxBlocksPerBatch: 2) }
+    init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 2) }
 
     func policy() throws -> CompiledPolicy {
         let members = PolicyFiles.members(
@@ -95,19 +95,19 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let genesis = try #require(try chain.batch(number: 0)).stateRoot
         let engine = try openL1(verifier: AcceptAnyProofForTests(), genesis: genesis)
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
-        let driver = SettlementService(batches: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let driver = SettlementService(batches: chain, l1: l1, proofSystem: NoBatchProofs(), interval: .milliseconds(10), logger: Logger(label: "test"))
 
         // Two deposits on the L1: one to alice (a member), one to an outsider (policy refuses).
         let anyone = L1MockClient(engine: engine, operatorKey: nil)
-        _ = try await anyone.deposit(recipient: fixture.alice.address, asset: NodeFixture.eurd, amount: 1_500_000, sender: l1Sender)
+        _ = try await anyone.deposit(recipient: fixture.alice.address, asset: ChainFixture.eurd, amount: 1_500_000, sender: l1Sender)
         _ = try await anyone.deposit(recipient: outsider, asset: .zero, amount: 77, sender: l1Sender)
-        let supplyBefore = await chain.tokenState(NodeFixture.eurd).totalSupply
-        let aliceBefore = await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address).balance
+        let supplyBefore = await chain.tokenState(ChainFixture.eurd).totalSupply
+        let aliceBefore = await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address).balance
         try await driver.step()
         try await block(chain)  // block 1: both deposits
-        #expect(await chain.holding(token: NodeFixture.eurd, holder: fixture.alice.address).balance == aliceBefore + 1_500_000)
+        #expect(await chain.holding(token: ChainFixture.eurd, holder: fixture.alice.address).balance == aliceBefore + 1_500_000)
         #expect(await chain.account(outsider).nativeBalance == .zero)
-        #expect(await chain.tokenState(NodeFixture.eurd).totalSupply == supplyBefore + 1_500_000)
+        #expect(await chain.tokenState(ChainFixture.eurd).totalSupply == supplyBefore + 1_500_000)
         let audit = try chain.auditEntries()
         #expect(audit.contains { $0.kind == .depositCredited && $0.actor == fixture.alice.address.checksummed })
         #expect(audit.contains { $0.kind == .depositRefunded && $0.detail.contains("not a member") })
@@ -119,7 +119,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         try await block(chain)  // block 2 seals batch 1
         #expect(try chain.transaction(hash: native)?.receipt.succeeded == true)
         #expect(try chain.transaction(hash: token)?.receipt.succeeded == true)
-        #expect(await chain.tokenState(NodeFixture.eurd).totalSupply == supplyBefore + 1_250_000)
+        #expect(await chain.tokenState(ChainFixture.eurd).totalSupply == supplyBefore + 1_250_000)
         #expect(await chain.account(Bridge.address).nativeBalance == .zero)
 
         let batch = try #require(try chain.batch(number: 1))
@@ -173,7 +173,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         try await Task.sleep(for: .milliseconds(50))
         let url = try #require(URL(string: "http://127.0.0.1:\(port)"))
         let before = SettlementService(
-            batches: first, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
+            batches: first, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), proofSystem: NoBatchProofs(), interval: .milliseconds(10),
             logger: Logger(label: "test"))
 
         for nonce in 0..<4 as Range<UInt64> {
@@ -206,7 +206,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         let secondTracker = Task { try await second.runStateCommitment() }
         defer { secondTracker.cancel() }
         let after = SettlementService(
-            batches: second, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), interval: .milliseconds(10),
+            batches: second, l1: HTTPL1Client(baseURL: url, operatorKey: operatorKey, timeout: 2), proofSystem: NoBatchProofs(), interval: .milliseconds(10),
             logger: Logger(label: "test"))
         for nonce in 4..<6 as Range<UInt64> {
             _ = try await second.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
@@ -222,7 +222,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
     }
 
     @Test func aBatchHoldingOnlyDepositsIsSealedByTimeAndCommitted() async throws {
-        let fixture = try NodeFixture(maxBlocksPerBatch: 100, maxBatchIntervalMs: 10)
+        let fixture = try ChainFixture(maxBlocksPerBatch: 100, maxBatchIntervalMs: 10)
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }
         defer { tracker.cancel() }
@@ -230,7 +230,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
             dataDirectory: fixture.directory + "/l1", operator: operatorKey.address,
             options: .init(genesisStateRoot: try #require(try chain.batch(number: 0)).stateRoot))
         let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
-        let driver = SettlementService(batches: chain, l1: l1, interval: .milliseconds(10), logger: Logger(label: "test"))
+        let driver = SettlementService(batches: chain, l1: l1, proofSystem: NoBatchProofs(), interval: .milliseconds(10), logger: Logger(label: "test"))
         _ = try await l1.deposit(recipient: fixture.bob.address, asset: .zero, amount: 5, sender: l1Sender)
         try await driver.step()
         try await block(chain)
@@ -249,7 +249,7 @@ actor ScriptedProofsForTests: BatchProofSystem {
         // An L1 that expects another genesis state root refuses batch 1.
         let engine = try openL1(genesis: try Hash32(hex: "0x" + String(repeating: "11", count: 32)))
         let driver = SettlementService(
-            batches: chain, l1: L1MockClient(engine: engine, operatorKey: operatorKey), interval: .milliseconds(10),
+            batches: chain, l1: L1MockClient(engine: engine, operatorKey: operatorKey), proofSystem: NoBatchProofs(), interval: .milliseconds(10),
             logger: Logger(label: "test"))
         for nonce in 0..<2 as Range<UInt64> {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))

@@ -1,5 +1,5 @@
 import Foundation
-import StarkMath
+
 import Synchronization
 
 /// Runs work on a thread of its own at a lowered priority (``ThreadPriority``), so that under
@@ -9,8 +9,8 @@ import Synchronization
 /// priority: resuming a continuation may make the concurrency runtime start a pool thread from
 /// the resuming thread, and a thread started there would inherit the lowered priority and then
 /// answer requests at it.
-package enum BackgroundThread {
-    package static func run<R: Sendable>(
+public enum BackgroundThread {
+    public static func run<R: Sendable>(
         name: String, priority: ThreadPriority = .lowered, _ work: @escaping @Sendable () throws -> R
     ) async throws -> R {
         // Made here, on a thread of normal priority, if this is the first use.
