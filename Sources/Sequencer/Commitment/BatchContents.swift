@@ -20,10 +20,6 @@ public struct BatchContents: Codable, Sendable, Equatable {
     /// Where each withdrawal came from: its transaction hash, or `deposit:<queue index>` for a refund.
     public private(set) var withdrawalSources: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case salt, operationsChain, operationCount, firstDepositIndex, deposits, withdrawals, withdrawalSources
-    }
-
     public init(firstDepositIndex: UInt64) {
         let salt = Hash32(exactly: SecureRandom.bytes(32))
         self.salt = salt

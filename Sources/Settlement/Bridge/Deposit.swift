@@ -40,8 +40,6 @@ public struct Deposit: Sendable, Hashable, Codable {
     /// `RPO256.hashElements(leafElements)`.
     public var leaf: RPODigest { RPO256.hashElements(leafElements) }
 
-    enum CodingKeys: String, CodingKey { case queueIndex, recipient, asset, amount, sender }
-
 }
 
 /// The hash of a run of consumed deposits: what a batch commits as `depositHash`, and what

@@ -33,8 +33,6 @@ public struct Withdrawal: Sendable, Hashable, Codable {
     /// `RPO256.hashElements(leafElements)`.
     public var leaf: RPODigest { RPO256.hashElements(leafElements) }
 
-    enum CodingKeys: String, CodingKey { case batchNumber, indexInBatch, recipient, asset, amount }
-
 }
 
 /// The withdrawals of one batch as a fixed-depth RPO Merkle tree.

@@ -26,8 +26,6 @@ public struct ProofAttempt: Sendable, Equatable, Codable {
     public var proofSHA256: Hash32
     public var proofSize: Int
 
-    enum CodingKeys: String, CodingKey { case attempt, submittedAt, verifier, accepted, reason, proofSHA256, proofSize }
-
     package init(
         attempt: Int, submittedAt: UInt64, verifier: String, accepted: Bool, reason: String?, proofSHA256: Hash32,
         proofSize: Int
@@ -81,8 +79,6 @@ public struct DepositRecord: Sendable, Equatable, Codable {
     /// The executed batch that consumed it; nil while it is still in the queue.
     public var executedInBatch: UInt64?
 
-    enum CodingKeys: String, CodingKey { case deposit, leaf, queueHash, queuedAt, executedInBatch }
-
     package init(deposit: Deposit, leaf: Hash32, queueHash: Hash32, queuedAt: UInt64, executedInBatch: UInt64?) {
         self.deposit = deposit
         self.leaf = leaf
@@ -100,8 +96,6 @@ public struct FinalizedWithdrawal: Sendable, Equatable, Codable {
     public var finalizedAt: UInt64
     /// The `withdrawal-finalized` event that recorded it.
     public var eventSequence: UInt64
-
-    enum CodingKeys: String, CodingKey { case withdrawal, leaf, finalizedAt, eventSequence }
 
     package init(withdrawal: Withdrawal, leaf: Hash32, finalizedAt: UInt64, eventSequence: UInt64) {
         self.withdrawal = withdrawal
@@ -133,10 +127,6 @@ public struct L1Event: Sendable, Equatable, Codable {
     public var withdrawalIndex: UInt64?
     /// A short human-readable note (the rejection reason, the revert target, …).
     public var detail: String?
-
-    enum CodingKeys: String, CodingKey {
-        case sequence, kind, at, batchNumber, batchHash, depositIndex, withdrawalIndex, detail
-    }
 
     package init(
         sequence: UInt64, kind: Kind, at: UInt64, batchNumber: UInt64?, batchHash: Hash32?, depositIndex: UInt64?,
@@ -180,13 +170,6 @@ public struct L1Status: Sendable, Equatable, Codable {
     public var depositQueueHash: Hash32
     public var depositDeadlineSeconds: UInt64?
     public var lastEventSequence: UInt64
-
-    enum CodingKeys: String, CodingKey {
-        case operatorAddress, verifier, genesisStateRoot, lastCommitted, lastProven, lastExecuted,
-            lastCommittedBatchHash
-        case lastCommittedStateRoot, lastExecutedStateRoot, depositsQueued, depositQueueHead, nextDepositToCommit
-        case depositQueueHash, depositDeadlineSeconds, lastEventSequence
-    }
 
     package init(
         operatorAddress: Address, verifier: String, genesisStateRoot: Hash32?, lastCommitted: UInt64,

@@ -35,8 +35,6 @@ package struct ExecuteBody: Codable {
     package var batchNumber: UInt64
     package var batchHash: Hash32
 
-    package enum CodingKeys: String, CodingKey { case batchNumber, batchHash }
-
     package init(batchNumber: UInt64, batchHash: Hash32) {
         self.batchNumber = batchNumber
         self.batchHash = batchHash
@@ -47,8 +45,6 @@ package struct ExecuteBody: Codable {
 package struct RevertBody: Codable {
     package var toBatch: UInt64
     package var lastCommittedBatchHash: Hash32
-
-    package enum CodingKeys: String, CodingKey { case toBatch, lastCommittedBatchHash }
 
     package init(toBatch: UInt64, lastCommittedBatchHash: Hash32) {
         self.toBatch = toBatch

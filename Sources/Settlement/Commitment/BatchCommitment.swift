@@ -136,12 +136,4 @@ public struct BatchCommitment: Sendable, Hashable, Codable {
         }
     }
 
-    // MARK: - Codable (hashes as 0x hex)
-
-    enum CodingKeys: String, CodingKey {
-        case batchNumber, previousStateRoot, newStateRoot, operationsCommitment, depositCount, firstDepositIndex
-        case depositHash, withdrawalCount, withdrawalsRoot, policyHash, auditLogHead, timestamp, previousBatchHash
-        case batchHash
-    }
-
 }
