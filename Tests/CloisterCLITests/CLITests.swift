@@ -80,6 +80,30 @@ import Transactions
         }
     }
 
+    @Test(arguments: ["hot", "uniform"])
+    func proofBenchProvesAPatternInALargerStateAndSaysWhichInItsFigures(_ pattern: String) throws {
+        let json = Self.temporaryPath("proof-bench-\(pattern).json")
+        let run = try Self.run(
+            "proof", "bench", "--transfers", "4", "--runs", "1", "--verify-runs", "1", "--accounts", "2500", "--pattern",
+            pattern, "--json", json)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\(pattern) transfers in a state of 2500 accounts"), "\(run.stdout)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        #expect(object?["accounts"] as? Int == 2500)
+        #expect(object?["pattern"] as? String == pattern)
+        #expect((object?["batches"] as? [[String: Any]])?.first?["transfers"] as? Int == 4)
+    }
+
+    @Test func proofBenchRefusesAccountCountsAndPatternsItCannotUse() throws {
+        for accounts in ["1", "0", "10000001", "many"] {
+            let run = try Self.run("proof", "bench", "--accounts", accounts)
+            #expect(run.status != 0, "--accounts \(accounts)")
+        }
+        let pattern = try Self.run("proof", "bench", "--pattern", "sideways")
+        #expect(pattern.status != 0)
+        #expect(pattern.stderr.contains("sideways"), "\(pattern.stderr)")
+    }
+
     @Test func printsVersion() throws {
         let run = try Self.run("--version")
         #expect(run.status == 0)

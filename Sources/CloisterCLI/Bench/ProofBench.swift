@@ -34,13 +34,47 @@ struct ProofBench {
         }
     }
 
+    /// Who sends to whom.
+    enum Pattern: String, CaseIterable, Sendable {
+        /// Transfer `i` from account `i mod accounts` to account `7i + 1 mod accounts` (the
+        /// default, and what `cloister bench` proves alone).
+        case cycle
+        /// Transfers among the first `hotSenders` accounts of the state (a bench's members in
+        /// a state of many accounts).
+        case hot
+        /// Senders and recipients drawn uniformly from every account of the state.
+        case uniform
+    }
+
     let transferCounts: [Int]
     let proofRuns: Int
     let verifyRuns: Int
+    /// Accounts in the genesis state, every one funded.
+    var accounts: Int = Self.defaultAccounts
+    var pattern: Pattern = .cycle
 
-    /// Accounts the transfers move between: enough that most transfers touch fresh leaves,
-    /// as a busy batch does, without every transfer creating an account.
-    static let accounts = 64
+    /// Enough that most transfers touch fresh leaves, as a busy batch does, without every
+    /// transfer creating an account.
+    static let defaultAccounts = 64
+    /// The senders of the hot pattern: `cloister bench`'s members.
+    static let hotSenders = 2_000
+
+    /// The (from, to) account indices of the batch's transfers: deterministic for a pattern,
+    /// an account count and a batch size, so runs and builds compare.
+    func transferIndices(count: Int) -> [(from: Int, to: Int)] {
+        var random = SplitMix64(seed: UInt64(count) &* 0x9E37_79B9 ^ UInt64(accounts))
+        let population = pattern == .hot ? Swift.min(Self.hotSenders, accounts) : accounts
+        return (0..<count).map { index in
+            switch pattern {
+            case .cycle:
+                return (index % accounts, (index * 7 + 1) % accounts)
+            case .hot, .uniform:
+                let from = Int(random.next() % UInt64(population))
+                let step = 1 + Int(random.next() % UInt64(population - 1))
+                return (from, (from + step) % population)
+            }
+        }
+    }
 
     func run(progress: (String) -> Void = { _ in }) throws -> [Measurement] {
         try transferCounts.map { count in try measure(transfers: count, progress: progress) }
@@ -49,10 +83,12 @@ struct ProofBench {
     func measure(transfers count: Int, progress: (String) -> Void) throws -> Measurement {
         let clock = ContinuousClock()
         let asset = [UInt8](repeating: 0, count: 20)
-        let accounts = (0..<Self.accounts).map { Self.address($0) }
+        let accounts = (0..<self.accounts).map { Self.address($0) }
+        progress("\(count) transfers: genesis tree of \(self.accounts) accounts")
         let genesis = try BatchStateTree.genesis(
             holdings: accounts.map { (account: $0, asset: asset, balance: UInt128(1) << 80) },
-            supplies: [(asset: asset, supply: UInt128(Self.accounts) << 80)])
+            supplies: [(asset: asset, supply: UInt128(self.accounts) << 80)])
+        let pairs = transferIndices(count: count)
 
         var witnessTime = Duration.zero
         var proveTimes = [Double]()
@@ -63,10 +99,9 @@ struct ProofBench {
             var built: BatchWitness?
             witnessTime = try clock.measure {
                 var builder = BatchBuilder(number: 1, state: genesis)
-                for index in 0..<count {
-                    let from = accounts[index % accounts.count]
-                    let to = accounts[(index * 7 + 1) % accounts.count]
-                    try builder.transfer(from: from, to: to, asset: asset, amount: UInt128(1_000 + index))
+                for (index, pair) in pairs.enumerated() {
+                    try builder.transfer(
+                        from: accounts[pair.from], to: accounts[pair.to], asset: asset, amount: UInt128(1_000 + index))
                 }
                 built = try builder.witness().0
             }
@@ -95,20 +130,22 @@ struct ProofBench {
             peakMemory: ProcessMemory.read(pid: getpid()).peak)
     }
 
-    /// A distinct, non-zero 20-byte address for account `index`.
+    /// A distinct, non-zero 20-byte address for account `index` (below 2^32 − 1).
     static func address(_ index: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 20)
         bytes[0] = 0xB0
-        bytes[18] = UInt8((index + 1) >> 8)
-        bytes[19] = UInt8((index + 1) & 0xFF)
+        withUnsafeBytes(of: UInt32(index + 1).bigEndian) { bytes.replaceSubrange(16..<20, with: $0) }
         return bytes
     }
 
     // MARK: - Report
 
-    static func table(_ measurements: [Measurement], cores: Int) -> String {
+    static func table(_ measurements: [Measurement], cores: Int, accounts: Int = defaultAccounts, pattern: Pattern = .cycle)
+        -> String
+    {
         var lines = [
-            "Batch proofs on \(cores) core\(cores == 1 ? "" : "s") (default options; median of the runs)",
+            "Batch proofs on \(cores) core\(cores == 1 ? "" : "s") (default options; median of the runs), "
+                + "\(pattern.rawValue) transfers in a state of \(accounts) accounts",
             "transfers  slots  rows    witness    prove (min-max)          proof        verify     proven tx/s  peak mem   security",
         ]
         for m in measurements {
@@ -124,7 +161,9 @@ struct ProofBench {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ measurements: [Measurement], cores: Int) -> String {
+    static func json(_ measurements: [Measurement], cores: Int, accounts: Int = defaultAccounts, pattern: Pattern = .cycle)
+        -> String
+    {
         let rows = measurements.map { m in
             """
             {"transfers":\(m.transfers),"slots":\(m.slots),"trace_rows":\(m.traceRows),\
@@ -136,7 +175,8 @@ struct ProofBench {
             "peak_memory_bytes":\(m.peakMemory)}
             """
         }
-        return "{\"cores\":\(cores),\"batches\":[" + rows.joined(separator: ",") + "]}\n"
+        return "{\"cores\":\(cores),\"accounts\":\(accounts),\"pattern\":\"\(pattern.rawValue)\",\"batches\":["
+            + rows.joined(separator: ",") + "]}\n"
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.3f", value) }
@@ -149,5 +189,21 @@ extension Duration {
     fileprivate var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) / 1e18
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, seeded, reproducible generator for
+/// synthetic loads. Not for anything secret.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

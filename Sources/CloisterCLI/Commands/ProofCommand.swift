@@ -51,6 +51,12 @@ struct ProofCommand: AsyncParsableCommand {
         @Option(help: "Verifications per batch size.")
         var verifyRuns: Int = 20
 
+        @Option(help: "Funded accounts in the batch's genesis state (2 to 10000000).")
+        var accounts: Int = ProofBench.defaultAccounts
+
+        @Option(help: "Who pays whom: cycle (the default: a fixed cycle over the accounts), hot (among the first 2,000 accounts) or uniform (over all accounts).")
+        var pattern: ProofBench.Pattern = .cycle
+
         @Option(help: "Also write the figures as JSON to this file.")
         var json: String?
 
@@ -67,18 +73,23 @@ struct ProofCommand: AsyncParsableCommand {
             guard (1...100).contains(runs), (1...10_000).contains(verifyRuns) else {
                 throw ValidationError("--runs must be 1 to 100 and --verify-runs 1 to 10000")
             }
+            guard (2...10_000_000).contains(accounts) else {
+                throw ValidationError("--accounts must be 2 to 10000000 (a transfer needs two accounts)")
+            }
         }
 
         func run() async throws {
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            let bench = ProofBench(transferCounts: try parsedCounts(), proofRuns: runs, verifyRuns: verifyRuns)
+            let bench = ProofBench(
+                transferCounts: try parsedCounts(), proofRuns: runs, verifyRuns: verifyRuns, accounts: accounts, pattern: pattern)
             let measurements = try bench.run { status in
                 FileHandle.standardError.write(Data(("  " + status + "\n").utf8))
             }
-            print(ProofBench.table(measurements, cores: cores))
+            print(ProofBench.table(measurements, cores: cores, accounts: accounts, pattern: pattern))
             if let json {
                 do {
-                    try ProofBench.json(measurements, cores: cores).write(toFile: json, atomically: true, encoding: .utf8)
+                    try ProofBench.json(measurements, cores: cores, accounts: accounts, pattern: pattern)
+                        .write(toFile: json, atomically: true, encoding: .utf8)
                 } catch {
                     throw CommandFailure("could not write \(json): \(error.localizedDescription)")
                 }
@@ -86,3 +97,5 @@ struct ProofCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ProofBench.Pattern: ExpressibleByArgument {}
