@@ -425,7 +425,9 @@ enum ProcessMemory {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
         func field(_ name: String) -> Int {
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
+            // "VmHWM:\t 5412345 kB", but "VmHWM:\t10412345 kB" from 10 GB on: split on tabs too.
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return (Int(words.dropFirst().first ?? "") ?? 0) * 1024
         }
         return (field("VmRSS"), field("VmHWM"))
     }
