@@ -17,9 +17,12 @@ public enum AdminRoutes {
     ) {
         router.add(middleware: ReadOnlyMiddleware())
         let resources = AdminResources(chain: chain)
+        let metrics = chain.nodeMetrics
         for route in AdminCatalog.routes {
             router.get(RouterPath(route.routerPath)) { request, context -> Response in
-                await serve(route, request: request, context: context, chain: chain, authenticator: authenticator, resources: resources)
+                await serve(
+                    route, request: request, context: context, chain: chain, metrics: metrics, authenticator: authenticator,
+                    resources: resources)
             }
         }
         router.get(RouterPath(AdminCatalog.openAPIPath)) { _, _ -> Response in
@@ -28,22 +31,22 @@ public enum AdminRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: AdminOpenAPI.document.serialized)))
         }
         router.get("/metrics") { _, _ -> Response in
-            chain.nodeMetrics.mempoolSize(await chain.pendingCount)
+            metrics.mempoolSize(await chain.pendingCount)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: chain.nodeMetrics.exposition())))
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
     }
 
     static func serve(
-        _ route: AdminRoute, request: Request, context: NodeRequestContext, chain: Chain, authenticator: some CallerAuthenticator,
-        resources: AdminResources
+        _ route: AdminRoute, request: Request, context: NodeRequestContext, chain: Chain, metrics: NodeMetrics,
+        authenticator: some CallerAuthenticator, resources: AdminResources
     ) async -> Response {
         let started = ContinuousClock.now
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let source = context.remoteAddress?.ipAddress ?? "unknown"
         func finish(_ response: Response, caller: String?, outcome: String, count: Int?) async -> Response {
-            chain.nodeMetrics.request(
+            metrics.request(
                 api: "admin", method: route.name, outcome: String(response.status.code), duration: ContinuousClock.now - started)
             await chain.audit(
                 AuditEntry(
@@ -75,7 +78,7 @@ public enum AdminRoutes {
                 return await finish(response, caller: caller.name, outcome: "allow", count: count)
             case .stream(let export):
                 // Exports are audited when they end, with the number of records actually sent.
-                chain.nodeMetrics.request(api: "admin", method: route.name, outcome: "200", duration: ContinuousClock.now - started)
+                metrics.request(api: "admin", method: route.name, outcome: "200", duration: ContinuousClock.now - started)
                 let name = caller.name
                 let body = ResponseBody { writer in
                     let count = try await export.write(&writer)

@@ -24,6 +24,8 @@ public struct EthereumRPC: Sendable {
     let viewKey: [UInt8]
     let viewCache = BlockViewCache()
     let refusalLimiter: PolicyRefusalLimiter
+    /// The node's registry, looked up once (not per call).
+    let metrics: NodeMetrics
 
     /// - Parameter viewKey: keys members' block views; nil (always, in a node) for the chain's
     ///   own secret. Tests that compare two chains byte for byte give both the same key.
@@ -34,6 +36,7 @@ public struct EthereumRPC: Sendable {
         self.gasPrice = chain.config.chain.gasPrice
         self.viewKey = viewKey ?? chain.secret(purpose: "block-view")
         self.refusalLimiter = PolicyRefusalLimiter(perMinute: chain.config.policyRefusalsPerMinute)
+        self.metrics = chain.nodeMetrics
     }
 
     /// What `caller` sees of the chain: the one place answers come from.
@@ -344,7 +347,7 @@ public struct EthereumRPC: Sendable {
             throw RPCError.executionReverted(reason: error.description, data: ABI.encodeRevert(error.description))
         }
         let sender = try Self.sender(object, caller: caller)
-        try refusalLimiter.check(caller.name, metrics: chain.nodeMetrics)
+        try refusalLimiter.check(caller.name, metrics: metrics)
         let decision = await chain.checkPolicy(operation, sender: sender, visible: view(for: caller).visibleAddresses)
         guard decision.isAllowed else {
             refusalLimiter.record(caller.name)
@@ -371,7 +374,7 @@ public struct EthereumRPC: Sendable {
     }
 
     func sendRawTransaction(_ params: Params, caller: CallerIdentity) async throws -> JSON {
-        try refusalLimiter.check(caller.name, metrics: chain.nodeMetrics)
+        try refusalLimiter.check(caller.name, metrics: metrics)
         switch admission(params, caller: caller) {
         case .refused(let error, let unreadable):
             if let unreadable { await chain.recordAdmissionRefusal(raw: unreadable.raw, unreadable.error) }
@@ -386,7 +389,7 @@ public struct EthereumRPC: Sendable {
             }
             if case .policyRefused? = refusal {
                 refusalLimiter.record(caller.name)
-                chain.nodeMetrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
+                metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
             }
             return try Self.submitted(transaction, refusal: refusal).get()
         }
@@ -433,13 +436,13 @@ public struct EthereumRPC: Sendable {
             }
         }
         if !unreadable.isEmpty { await chain.recordAdmissionRefusals(unreadable) }
-        if !admitted.isEmpty, let throttled = refusalLimiter.refusal(caller.name, metrics: chain.nodeMetrics) {
+        if !admitted.isEmpty, let throttled = refusalLimiter.refusal(caller.name, metrics: metrics) {
             return admissions.map { _ in .failure(throttled) }
         }
         let refusals = admitted.isEmpty ? [] : await chain.enqueue(contentsOf: admitted)
         for case .policyRefused? in refusals {
             refusalLimiter.record(caller.name)
-            chain.nodeMetrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
+            metrics.policyRefusalProvoked(member: caller.name, entry: "eth_sendRawTransaction")
         }
         var next = 0
         return admissions.map { admission in

@@ -38,6 +38,7 @@ public enum RPCRoutes {
         logger: Logger
     ) {
         let ethereum = EthereumRPC(chain: chain)
+        let metrics = chain.nodeMetrics
         let server = JSONRPCServer(limits: limits.rpc)
         let handler: @Sendable (Request, NodeRequestContext) async throws -> Response = { request, context in
             let source = context.remoteAddress?.ipAddress ?? "unknown"
@@ -61,7 +62,6 @@ public enum RPCRoutes {
                     body: .init(byteBuffer: ByteBuffer(bytes: JSONRPCServer.errorResponse(id: .null, error).serialized)))
             }
             let bytes = Array(buffer: body)
-            let metrics = chain.nodeMetrics
             // Unknown method names are not labels: a caller could otherwise mint series at will.
             @Sendable func label(_ call: RPCRequest, _ result: Result<JSON, RPCError>) -> (method: String, outcome: String) {
                 switch result {
