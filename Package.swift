@@ -64,7 +64,7 @@ var targets: [Target] = [
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
     .target(name: "StarkMath"),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
-    .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto"]),
+    .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
     .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
@@ -73,7 +73,7 @@ var targets: [Target] = [
     .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
 
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
-    .target(name: "BatchProof", dependencies: ["Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
+    .target(name: "BatchProof", dependencies: ["Stark", "StateTree", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
 
     // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
     .target(

@@ -151,56 +151,62 @@ let benchmarks: @Sendable () -> Void = {
         try openingWorkspace()
     }
 
-    // MARK: - Account tree
+    // MARK: - State tree
 
-    Benchmark("Account tree update (65,536 accounts)", configuration: .init(scalingFactor: .kilo)) {
-        benchmark, workspace in
+    Benchmark("State tree multi-update: 1,024 transfers among 65,536 accounts, all cores") { benchmark, workspace in
         var generator = SystemRandomNumberGenerator()
-        let count = workspace.value.count
+        var randomness = WitnessRandomness.system
         for _ in benchmark.scaledIterations {
-            try? workspace.value.update(
-                slot: Int.random(in: 0..<count, using: &generator), to: randomDigest(&generator))
-        }
-        blackHole(workspace.value.root)
-    } setup: {
-        Workspace(try AccountTree.rebuilt(from: randomDigests(1 << 16)))
-    }
-
-    Benchmark("Account tree batch update of 1,024 slots (65,536 accounts), all cores") { benchmark, workspace in
-        var generator = SystemRandomNumberGenerator()
-        let count = workspace.value.count
-        for _ in benchmark.scaledIterations {
-            let changes = (0..<1024).map { _ in
-                (slot: Int.random(in: 0..<count, using: &generator), leaf: randomDigest(&generator))
+            let operations = (0..<1024).map { _ in
+                LeafOperation(
+                    kind: .transfer, fromKey: benchmarkKey(Int.random(in: 0..<(1 << 16), using: &generator)),
+                    toKey: benchmarkKey(Int.random(in: 0..<(1 << 16), using: &generator)), asset: benchmarkAsset, amount: 1)
             }
-            try? workspace.value.update(changes)
+            blackHole(try? workspace.value.apply(operations, randomness: &randomness))
         }
         blackHole(workspace.value.root)
     } setup: {
-        Workspace(try AccountTree.rebuilt(from: randomDigests(1 << 16)))
+        Workspace(try benchmarkTree(1 << 16))
     }
 
-    Benchmark("Account tree membership proof + verify", configuration: .init(scalingFactor: .kilo)) {
+    Benchmark("State tree membership proof + verify", configuration: .init(scalingFactor: .kilo)) {
         benchmark, workspace in
         let tree = workspace.value
         for index in benchmark.scaledIterations {
             let slot = index % tree.count
-            let proof = try! tree.proof(for: slot)
-            blackHole(proof.verify(leaf: try! tree.leaf(at: slot), root: tree.root))
+            blackHole(AccountTree.verify(leaf: tree.leaf(at: slot), slot: slot, siblings: tree.siblings(of: slot), root: tree.root))
         }
     } setup: {
-        Workspace(try AccountTree.rebuilt(from: randomDigests(1 << 16)))
+        Workspace(try benchmarkTree(1 << 16))
     }
 
     Benchmark(
-        "Account tree rebuild of 2^20 accounts, all cores",
+        "State tree rebuild of 2^20 leaves, all cores",
         configuration: .init(
             metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(30), maxIterations: 3)
     ) { benchmark, workspace in
         for _ in benchmark.scaledIterations {
-            blackHole(try? AccountTree.rebuilt(from: workspace.value).memoryFootprint)
+            blackHole(try? AccountTree(leaves: workspace.value).memoryFootprint)
         }
     } setup: {
-        Workspace(randomDigests(1 << 20))
+        Workspace(try benchmarkTree(1 << 20).leaves)
     }
+}
+
+let benchmarkAsset = AccountLeaf.assetID(of: [UInt8](repeating: 0, count: 20))
+
+/// The key of benchmark account `n` (native asset).
+func benchmarkKey(_ n: Int) -> Goldilocks {
+    AccountLeaf.key(account: withUnsafeBytes(of: UInt64(n).littleEndian) { Array($0) } + [UInt8](repeating: 0, count: 12), asset: [UInt8](repeating: 0, count: 20))
+}
+
+/// A tree of `count` funded native holders.
+func benchmarkTree(_ count: Int) throws -> AccountTree {
+    var tree = AccountTree()
+    var randomness = WitnessRandomness.system
+    _ = try tree.apply(
+        (0..<count).map {
+            LeafOperation(kind: .deposit, fromKey: benchmarkKey($0), toKey: benchmarkKey($0), asset: benchmarkAsset, amount: 1 << 40)
+        }, randomness: &randomness)
+    return tree
 }

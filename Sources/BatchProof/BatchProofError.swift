@@ -1,4 +1,5 @@
 import Stark
+import StateTree
 
 /// Why a batch could not be built or proved, or why a batch proof was refused.
 public enum BatchProofError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -47,6 +48,25 @@ public enum BatchProofError: Error, Sendable, Hashable, CustomStringConvertible 
         case .treeFull: "the state tree's 2^31 - 1 slots are all assigned"
         case .invalidStatement(let reason): "invalid batch statement: \(reason)"
         case .proofSystem(let error): "proof system: \(error)"
+        }
+    }
+}
+
+extension BatchProofError {
+    /// The batch-proof form of a state-tree refusal.
+    public init(_ error: AccountTreeError) {
+        switch error {
+        case .full: self = .treeFull
+        case .invalidAddress(let what, let count): self = .invalidAddress(what: what, byteCount: count)
+        case .amountOutOfRange(let amount): self = .amountOutOfRange(amount)
+        case .duplicateGenesisEntry(let holder): self = .duplicateGenesisEntry(holder)
+        case .keyCollision(let holder): self = .keyCollision(holder)
+        case .insufficientBalance(let holder, let balance, let amount):
+            self = .insufficientBalance(holder: holder, balance: balance, amount: amount)
+        case .balanceOverflow(let holder, let balance, let amount):
+            self = .balanceOverflow(holder: holder, balance: balance, amount: amount)
+        case .unknownHolder(let holder): self = .unknownAccount(holder: holder)
+        case .invalidSeed, .corrupt: self = .invalidStatement(error.description)
         }
     }
 }

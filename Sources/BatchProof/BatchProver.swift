@@ -1,6 +1,7 @@
 import Stark
 import StarkCrypto
 import StarkMath
+import StateTree
 
 /// Proves batches with the ``BatchAIR``.
 public enum BatchProver {

@@ -49,27 +49,27 @@ extension Chain {
             BatchContents.openKey: nextContents.encoded,
         ])
         openContents = nextContents
-        let seal = LeafUpdates.Seal(
-            number: openBatch.number, firstBlock: openBatch.firstBlock, auditHead: auditHead,
-            policyHash: policy?.policy.hash ?? .zero, contents: sealed)
-        leafUpdates.yield(LeafUpdates(blockNumber: head.header.number, entries: [], sealsBatch: seal, sealedAt: now))
+        let seal = BatchSeal(
+            number: openBatch.number, firstBlock: openBatch.firstBlock, lastBlock: head.header.number, auditHead: auditHead,
+            policyHash: policy?.policy.hash ?? .zero, contents: sealed, sealedAt: now)
+        committedBlocks.yield(CommittedBlock(number: head.header.number, seal: seal))
         openBatch = next
     }
 
-    /// Feeds committed blocks to the account tree, in order, until cancelled or finished.
+    /// Feeds committed blocks to the state tree, in order, until cancelled or finished.
     public nonisolated func runStateCommitment() async throws {
-        for await updates in leafUpdateStream {
-            if let record = try await tracker.apply(updates) {
+        for await block in committedBlockStream {
+            if let record = try await tracker.apply(block: block.number, sealing: block.seal) {
                 await recordSealed(record)
             }
-            await followedStateCommitment(through: updates.blockNumber)
+            await followedStateCommitment(through: block.number)
         }
     }
 
     func followedStateCommitment(through block: UInt64) { stateCommitmentBlock = block }
 
     /// Ends the commitment stream once everything queued has been applied (for shutdown and tests).
-    public func finishStateCommitment() { leafUpdates.finish() }
+    public func finishStateCommitment() { committedBlocks.finish() }
 
     func recordSealed(_ record: BatchRecord) {
         latestBatch = record

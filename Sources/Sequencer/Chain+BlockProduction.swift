@@ -111,7 +111,7 @@ extension Chain {
         let execution = execute(selected, block: number, at: blockTime, contents: &contents)
         let receipts = execution.receipts
         let staged = stageChanges()
-        let entries = staged.entries
+        let entries = staged
         let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
 
         let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
@@ -161,17 +161,16 @@ extension Chain {
         pendingDeposits.removeFirst(deposits.count)
         openContents = nextContents
         auditHead = written.auditHead
-        for (key, slot) in staged.assigned { slots[key] = slot }
         includedSinceStart += UInt64(selected.count)
         metrics.blockProduced(
             transactions: selected.count, failed: failed, duration: ContinuousClock.now - started, mempoolSize: mempool.count)
         head = block
         openBatch = nextBatch
         lastBlockFilledItsBatch = boundary.filled
-        let seal = sealsBatch ? LeafUpdates.Seal(
-            number: batch.number, firstBlock: batch.firstBlock, auditHead: auditHead, policyHash: policy?.policy.hash ?? .zero,
-            contents: contents) : nil
-        leafUpdates.yield(LeafUpdates(blockNumber: number, entries: staged.leaves, sealsBatch: seal, sealedAt: timestampMs))
+        let seal = sealsBatch ? BatchSeal(
+            number: batch.number, firstBlock: batch.firstBlock, lastBlock: number, auditHead: auditHead,
+            policyHash: policy?.policy.hash ?? .zero, contents: contents, sealedAt: timestampMs) : nil
+        committedBlocks.yield(CommittedBlock(number: number, seal: seal))
         return block
     }
 
@@ -239,33 +238,11 @@ extension Chain {
         return execution
     }
 
-    /// The ledger's changed entries with their slots (new entries get the next ones, applied
-    /// to `slots` only once the block is stored) and fresh blindings, as stored entries and
-    /// as account-tree leaves.
-    func stageChanges() -> (entries: [StateEntry], leaves: [LeafUpdates.Entry], assigned: [StateKey: UInt64]) {
-        let changes = ledger.takeChanges()
-        var assigned = [StateKey: UInt64]()
-        var nextSlot = UInt64(slots.count)
-        var entries = [StateEntry]()
-        var leaves = [LeafUpdates.Entry]()
-        entries.reserveCapacity(changes.count)
-        leaves.reserveCapacity(changes.count)
-        // One call to the CSPRNG for the whole block's blindings.
-        let blindings = SecureRandom.uint64s(changes.count)
-        for (change, blinding) in zip(changes, blindings) {
-            let slot: UInt64
-            if let existing = slots[change.key] {
-                slot = existing
-            } else {
-                slot = nextSlot
-                nextSlot += 1
-                assigned[change.key] = slot
-            }
-            let stored = StoredLedgerEntry(slot: slot, blinding: blinding, value: change.value)
-            entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
-            leaves.append(.init(slot: Int(slot), key: change.key, value: change.value, blinding: stored.blinding))
+    /// The ledger's changed entries as the store keeps them.
+    func stageChanges() -> [StateEntry] {
+        ledger.takeChanges().map { change in
+            StateEntry(key: change.key.encoded, value: StoredLedgerEntry(value: change.value).encoded)
         }
-        return (entries, leaves, assigned)
     }
 
     /// Where block `number`, holding `operations` transactions and deposits, leaves the open

@@ -42,8 +42,6 @@ extension Chain {
         let head = try SequencedBlock(encoded: headPayload)
         var ledger: LedgerState
         do { ledger = try LedgerState(tokens: config.tokens) } catch { throw NodeError.genesis(error.description) }
-        var slots = [StateKey: UInt64]()
-        var leaves = [(slot: UInt64, leaf: RPODigest)]()
         var windows = TransferWindows()
         for entry in try store.allStateEntries() {
             if entry.key.first == TransferWindows.keyTag {
@@ -54,32 +52,25 @@ extension Chain {
             }
             let key: StateKey
             do { key = try StateKey(encoded: entry.key) } catch { throw NodeError.corruptRecord("ledger key: \(error)") }
-            let stored = try StoredLedgerEntry(encoded: entry.value)
-            ledger.load(StateChange(key: key, value: stored.value))
-            slots[key] = stored.slot
-            leaves.append((stored.slot, LedgerLeaf.digest(key: key, value: stored.value, blinding: stored.blinding)))
+            ledger.load(StateChange(key: key, value: try StoredLedgerEntry(encoded: entry.value).value))
         }
-        leaves.sort { $0.slot < $1.slot }
-        guard leaves.enumerated().allSatisfy({ UInt64($0.offset) == $0.element.slot }) else {
-            throw NodeError.corruptRecord("account-tree slots are not contiguous")
-        }
-        let tree = try AccountTree.rebuilt(from: leaves.map(\.leaf))
 
         guard let latestBytes = try store.metadata(BatchRecord.latestKey) else {
             throw NodeError.corruptRecord("no batch record (the genesis batch is always written)")
         }
         let latestBatch = try BatchRecord(encoded: latestBytes)
+        let (tree, treeHead, seed) = try restoreStateTree(config: config, store: store, latestBatch: latestBatch, logger: logger)
         let (openBatch, openContents) = try reopen(
             store: store, latestBatch: latestBatch, head: head, now: clock?() ?? nowMilliseconds())
         logger.info(
             "chain restored",
             metadata: [
-                "head": "\(head.header.number)", "entries": "\(slots.count)", "batch": "\(latestBatch.number)",
+                "head": "\(head.header.number)", "leaves": "\(tree.count)", "batch": "\(latestBatch.number)",
                 "restore": "\(ContinuousClock.now - started)",
             ])
         let chain = Chain(
-            config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: head, tree: tree,
-            latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents,
+            config: config, store: store, logger: logger, ledger: ledger, head: head, tree: tree, treeHead: treeHead,
+            seed: seed, latestBatch: latestBatch, openBatch: openBatch, policy: policy, windows: windows, openContents: openContents,
             clock: clock, metrics: metrics)
         if let last = try store.lastAuditRow() {
             await chain.setAuditHead(AuditEntry.link(of: try last.plaintext.get()))
@@ -91,6 +82,60 @@ extension Chain {
             try await chain.recordPolicyInForce(policy, replacing: history.current?.hash)
         }
         return chain
+    }
+
+    /// The state tree as of the latest recorded batch: read from its stored leaves, or, on a
+    /// chain written before the one state tree, built once by replaying every recorded batch
+    /// (the same roots the batch proofs already put on the L1) and stored.
+    static func restoreStateTree(
+        config: NodeConfig, store: any ChainStore, latestBatch: BatchRecord, logger: Logger
+    ) throws -> (AccountTree, StoredStateTree.Head, [UInt8]) {
+        let seed = try StoredStateTree.seed(in: store)
+        if let (tree, head) = try StoredStateTree.load(from: store) {
+            guard head.batch == latestBatch.number else {
+                throw NodeError.corruptRecord(
+                    "the state tree is at batch \(head.batch) but the chain recorded batch \(latestBatch.number): "
+                        + "was an older version of Cloister run on this data directory?")
+            }
+            return (tree, head, seed)
+        }
+        let started = ContinuousClock.now
+        var ledger: LedgerState
+        do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
+        var tree = try StoredStateTree.genesis(of: ledger, seed: seed)
+        let genesisRoot = tree.root
+        let tokens = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
+        var records = [String: [UInt8]]()
+        var number: UInt64 = 1
+        while number <= latestBatch.number {
+            guard let recordBytes = try store.metadata(BatchRecord.key(number)),
+                let contentsBytes = try store.metadata(BatchContents.sealedKey(number))
+            else { throw NodeError.corruptRecord("batch \(number) or its contents are not stored") }
+            let record = try BatchRecord(encoded: recordBytes)
+            let seal = BatchSeal(
+                number: number, firstBlock: record.firstBlock, lastBlock: record.lastBlock, auditHead: record.auditHead,
+                policyHash: record.policyHash, contents: try BatchContents(encoded: contentsBytes), sealedAt: record.sealedAt)
+            let operations = try TreeOperations.of(try StateCommitmentTracker.movements(of: seal, in: store, tokens: tokens))
+            var randomness = try StoredStateTree.randomness(seed: seed, batch: number)
+            do {
+                records[StoredStateTree.updateKey(number)] = TreeCodec.encode(
+                    try tree.apply(operations, randomness: &randomness).update)
+            } catch {
+                throw NodeError.corruptRecord("batch \(number) does not apply to the state tree: \(error)")
+            }
+            if records.count >= 256 {
+                try store.putMetadata(records)
+                records.removeAll(keepingCapacity: true)
+            }
+            number += 1
+        }
+        let head = StoredStateTree.Head(count: tree.count, batch: latestBatch.number, root: tree.root, genesisRoot: genesisRoot)
+        records.merge(StoredStateTree.records(written: tree.leaves.enumerated().map { ($0.offset, $0.element) }, head: head)) { a, _ in a }
+        try store.putMetadata(records)
+        logger.notice(
+            "state tree built from the recorded batches (once, on upgrade)",
+            metadata: ["batches": "\(latestBatch.number)", "leaves": "\(tree.count)", "took": "\(ContinuousClock.now - started)"])
+        return (tree, head, seed)
     }
 
     /// The batch being filled after a restart, with its contents. A batch that was sealed but
@@ -174,19 +219,13 @@ extension Chain {
     ) async throws -> Chain {
         var ledger: LedgerState
         do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
-        var slots = [StateKey: UInt64]()
-        var entries = [StateEntry]()
-        var leaves = [RPODigest]()
-        let changes = ledger.takeChanges()
-        for (change, blinding) in zip(changes, SecureRandom.uint64s(changes.count)) {
-            let slot = UInt64(slots.count)
-            slots[change.key] = slot
-            let stored = StoredLedgerEntry(slot: slot, blinding: blinding, value: change.value)
-            entries.append(StateEntry(key: change.key.encoded, value: stored.encoded))
-            leaves.append(LedgerLeaf.digest(key: change.key, value: change.value, blinding: stored.blinding))
+        let entries = ledger.takeChanges().map { change in
+            StateEntry(key: change.key.encoded, value: StoredLedgerEntry(value: change.value).encoded)
         }
-        let tree = try AccountTree.rebuilt(from: leaves)
-        let root = LedgerLeaf.hash(tree.root)
+        let seed = SecureRandom.bytes(32)
+        let tree = try StoredStateTree.genesis(of: ledger, seed: seed)
+        let treeHead = StoredStateTree.Head(count: tree.count, batch: 0, root: tree.root, genesisRoot: tree.root)
+        let root = Hash32(rpo: tree.root)
         let timestamp = clock?() ?? nowMilliseconds()
         var header = BlockHeader(
             parentHash: .zero, beneficiary: .zero, stateRoot: root, transactionsRoot: KeccakMerkle.root([]),
@@ -215,11 +254,14 @@ extension Chain {
                 metadata: [
                     chainIDKey: withUnsafeBytes(of: config.chain.chainID.bigEndian) { Array($0) },
                     BatchRecord.key(0): batch.encoded, BatchRecord.latestKey: batch.encoded, OpenBatch.key: open.encoded,
-                ].merging(policyMetadata) { a, _ in a }))
+                    StoredStateTree.seedKey: seed,
+                ].merging(policyMetadata) { a, _ in a }.merging(
+                    StoredStateTree.records(written: tree.leaves.enumerated().map { ($0.offset, $0.element) }, head: treeHead)
+                ) { a, _ in a }))
         logger.info("genesis written", metadata: ["chainId": "\(config.chain.chainID)", "stateRoot": "\(root)"])
         let chain = Chain(
-            config: config, store: store, logger: logger, ledger: ledger, slots: slots, head: block, tree: tree,
-            latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows(),
+            config: config, store: store, logger: logger, ledger: ledger, head: block, tree: tree, treeHead: treeHead,
+            seed: seed, latestBatch: batch, openBatch: open, policy: policy, windows: TransferWindows(),
             openContents: BatchContents(firstDepositIndex: 0), clock: clock, metrics: metrics)
         await chain.setAuditHead(AuditEntry.link(of: genesisAudit))
         await chain.setPolicyHistory(history)

@@ -71,7 +71,7 @@ extension Chain {
     }
 
     /// The account-tree root over the state as far as the tracker has followed it.
-    public func currentStateRoot() async throws -> Hash32 { LedgerLeaf.hash(try await tracker.currentRoot()) }
+    public func currentStateRoot() async -> Hash32 { Hash32(rpo: await tracker.currentRoot()) }
 
     public nonisolated func transaction(hash: Hash32) throws -> IncludedTransaction? {
         guard let stored = try store.transaction(hash: hash) else { return nil }

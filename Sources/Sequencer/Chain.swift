@@ -24,12 +24,11 @@ public actor Chain {
     /// Configured tokens by address, for mapping calls to operations during admission.
     let tokenDefinitions: [Address: TokenDefinition]
     let tracker: StateCommitmentTracker
-    let leafUpdates: AsyncStream<LeafUpdates>.Continuation
-    let leafUpdateStream: AsyncStream<LeafUpdates>
+    let committedBlocks: AsyncStream<CommittedBlock>.Continuation
+    let committedBlockStream: AsyncStream<CommittedBlock>
 
     var ledger: LedgerState
     var mempool: Mempool
-    var slots: [StateKey: UInt64]
     public internal(set) var head: SequencedBlock
     var openBatch: OpenBatch
     /// The policy in force (nil only for chains configured without one) and the rolling
@@ -99,8 +98,9 @@ public actor Chain {
     static let chainIDKey = "chain.id"
 
     init(
-        config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState, slots: [StateKey: UInt64],
-        head: SequencedBlock, tree: AccountTree, latestBatch: BatchRecord, openBatch: OpenBatch,
+        config: NodeConfig, store: any ChainStore, logger: Logger, ledger: LedgerState,
+        head: SequencedBlock, tree: AccountTree, treeHead: StoredStateTree.Head, seed: [UInt8], latestBatch: BatchRecord,
+        openBatch: OpenBatch,
         policy: CompiledPolicy?, windows: TransferWindows, openContents: BatchContents,
         clock: (@Sendable () -> UInt64)?, metrics: any SequencerMetrics
     ) {
@@ -116,14 +116,14 @@ public actor Chain {
         self.validator = TransactionValidator(chainID: config.chain.chainID)
         self.tokenDefinitions = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
         self.ledger = ledger
-        self.slots = slots
         self.head = head
         self.mempool = Mempool(limits: Mempool.Limits(total: config.chain.mempoolMaxTransactions))
         self.latestBatch = latestBatch
         self.openBatch = openBatch
         self.tracker = StateCommitmentTracker(
-            tree: tree, store: store, latestBatch: latestBatch, appliedBlock: head.header.number)
-        (leafUpdateStream, leafUpdates) = AsyncStream.makeStream(of: LeafUpdates.self)
+            tree: tree, head: treeHead, seed: seed, store: store, tokens: tokenDefinitions, latestBatch: latestBatch,
+            appliedBlock: head.header.number)
+        (committedBlockStream, committedBlocks) = AsyncStream.makeStream(of: CommittedBlock.self)
     }
 
     /// The last block stopped short because its batch was full, not because the mempool was

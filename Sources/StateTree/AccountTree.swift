@@ -1,222 +1,197 @@
 import StarkCrypto
 import StarkMath
 
-/// The state commitment: a depth-32 RPO Merkle tree whose leaves are accounts.
+/// The one state tree: the root in every block header, the root the L1 holds for each
+/// batch, and the tree the batch proof proves updates of.
 ///
-/// * A leaf is a four-element word (for example balance, nonce, owner/asset key,
-///   blinding) and is used as is: no leaf hash, so the AIR re-hashes a path with exactly
-///   32 RPO permutations.
-/// * A node is `RPO256.merge(left, right)`; the empty leaf is the zero word, and empty
-///   subtrees hash to the fixed ``emptySubtreeRoots``.
-/// * Slots are assigned in order by ``append(_:)``, so two accounts never share a leaf
-///   and the occupied leaves are always the prefix `0 ..< count`.
+/// * Depth 31 (2³¹ slots); a leaf is an ``AccountLeaf`` (a holder's balance of one asset,
+///   or an asset's supply) hashed by ``AccountLeaf/digest``; a node is
+///   `RPO256.merge(left, right)`; an unused slot holds the empty leaf's digest.
+/// * Slots are assigned in order, one per leaf key, the first time a batch touches the key;
+///   slot 2³¹ − 1 is never assigned (the proof's padding operations touch it).
+/// * Because the assigned slots form a prefix, each level is a dense array of its
+///   non-empty nodes (level k holds ⌈count / 2ᵏ⌉ digests): about 2 × count × 32 bytes,
+///   plus the leaves themselves (48 bytes each).
 ///
-/// Because the occupied slots form a prefix, each level is stored as a dense array of
-/// its non-empty nodes (level k holds ⌈count / 2ᵏ⌉ digests of 32 bytes): about
-/// 2 × count × 32 bytes in all, 64 MiB for a million accounts, and every node outside
-/// these arrays is an empty-subtree root. An update recomputes the 32 nodes on one path.
+/// A value type: copying it copies the state (cheaply, until one side changes).
 public struct AccountTree: Sendable {
-    /// Levels below the root; the root is level 32.
-    public static let depth = 32
-    /// 2³² slots.
+    /// Levels below the root.
+    public static let depth = 31
+    /// 2³¹ slots.
     public static let capacity = 1 << depth
+    /// The slot padding operations touch (never assigned, so always empty).
+    public static let paddingSlot = capacity - 1
+    /// Entry k: the root of an empty subtree of height k (entry 0: the empty leaf's digest,
+    /// entry 31: the root of the empty tree).
+    public static let emptySubtreeRoots: [RPODigest] = RPOMerkle.emptySubtreeRoots(
+        depth: depth, emptyLeaf: AccountLeaf.emptyDigest)
 
-    /// Entry k is the root of an all-empty subtree of height k (entry 0: the zero leaf,
-    /// entry 32: the root of the empty tree).
-    public static let emptySubtreeRoots: [RPODigest] = RPOMerkle.emptySubtreeRoots(depth: depth)
-
-    /// `levels[k]` holds the nodes of height k (k = 0 are the leaves) whose index is below
-    /// ⌈count / 2ᵏ⌉, for k = 0 … 31.
+    /// The leaves of the assigned slots, in slot order.
+    public private(set) var leaves: [AccountLeaf]
+    /// `levels[k]`: the nodes of height k (k = 0: leaf digests) with index below ⌈count / 2ᵏ⌉.
     var levels: [[RPODigest]]
-
-    /// The commitment to all accounts.
+    /// The commitment to all leaves.
     public private(set) var root: RPODigest
+    /// Leaf key → slot.
+    var slots: [Goldilocks: Int]
 
-    /// An empty tree: every slot unassigned, root = ``emptySubtreeRoots``[32].
+    /// The empty tree.
     public init() {
+        leaves = []
         levels = Array(repeating: [], count: Self.depth)
         root = Self.emptySubtreeRoots[Self.depth]
+        slots = [:]
     }
 
-    /// The number of assigned slots (the next `append` gets this slot).
-    public var count: Int { levels[0].count }
+    /// The tree whose slots `0 ..< leaves.count` hold `leaves`, hashed level by level (every
+    /// core for large levels): how a node restores its tree from stored leaves.
+    /// - Throws: ``AccountTreeError/corrupt(_:)`` if a leaf is empty or two share a key.
+    public init(leaves: [AccountLeaf], parallelism: Parallelism = .automatic) throws(AccountTreeError) {
+        guard leaves.count < Self.paddingSlot else { throw .full }
+        var slots = [Goldilocks: Int](minimumCapacity: leaves.count)
+        for (slot, leaf) in leaves.enumerated() {
+            guard !leaf.key.isZero else { throw .corrupt("slot \(slot) is assigned but holds no key") }
+            guard slots.updateValue(slot, forKey: leaf.key) == nil else {
+                throw .corrupt("two slots hold key \(leaf.key.value)")
+            }
+        }
+        self.init()
+        self.leaves = leaves
+        self.slots = slots
+        levels[0] = Self.digests(of: leaves, parallelism: parallelism)
+        for level in 1..<Self.depth {
+            levels[level] = RPOMerkle.mergePairs(
+                levels[level - 1], padding: Self.emptySubtreeRoots[level - 1], parallelism: parallelism)
+        }
+        root = RPO256.merge(node(level: Self.depth - 1, index: 0), node(level: Self.depth - 1, index: 1))
+    }
 
-    /// Bytes held by the node arrays (their reserved capacity included).
+    static func digests(of leaves: [AccountLeaf], parallelism: Parallelism) -> [RPODigest] {
+        [RPODigest](unsafeUninitializedCapacity: leaves.count) { output, initialized in
+            parallelism.forEachChunk(count: leaves.count, minimumChunk: 256) { range in
+                for i in range { (output.baseAddress! + i).initialize(to: leaves[i].digest) }
+            }
+            initialized = leaves.count
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The number of assigned slots (the next new key gets this slot).
+    public var count: Int { leaves.count }
+
+    /// Bytes held by the leaves and node arrays (reserved capacity included).
     public var memoryFootprint: Int {
-        levels.reduce(0) { $0 + $1.capacity * MemoryLayout<RPODigest>.stride }
+        leaves.capacity * MemoryLayout<AccountLeaf>.stride
+            + levels.reduce(0) { $0 + $1.capacity * MemoryLayout<RPODigest>.stride }
     }
 
-    /// The leaf in `slot`.
-    public func leaf(at slot: Int) throws(AccountTreeError) -> RPODigest {
-        try checkAssigned(slot)
-        return levels[0][slot]
+    /// The slot assigned to a leaf key, if any.
+    public func slot(ofKey key: Goldilocks) -> Int? { slots[key] }
+
+    /// The leaf in `slot` (``AccountLeaf/empty`` for an unassigned slot).
+    public func leaf(at slot: Int) -> AccountLeaf { slot >= 0 && slot < leaves.count ? leaves[slot] : .empty }
+
+    /// The leaf holding `key`, if the key has a slot.
+    public func leaf(forKey key: Goldilocks) -> AccountLeaf? { slots[key].map { leaves[$0] } }
+
+    /// The balance of an (account, asset) holder: 0 if it has no leaf.
+    public func balance(account: some Collection<UInt8>, asset: some Collection<UInt8>) -> UInt128 {
+        leaf(forKey: AccountLeaf.key(account: account, asset: asset))?.balance ?? 0
+    }
+
+    /// The outstanding supply of an asset as its supply leaf records it (0 if none).
+    public func supply(asset: some Collection<UInt8>) -> UInt128 {
+        leaf(forKey: AccountLeaf.assetID(of: asset))?.balance ?? 0
     }
 
     /// The node at height `level`, index `index`, empty-subtree roots included.
     @inline(__always)
-    func node(level: Int, index: Int) -> RPODigest {
+    public func node(level: Int, index: Int) -> RPODigest {
         let nodes = levels[level]
         return index < nodes.count ? nodes[index] : Self.emptySubtreeRoots[level]
     }
 
-    func checkAssigned(_ slot: Int) throws(AccountTreeError) {
-        guard slot >= 0, slot < count else { throw .unknownSlot(slot, assigned: count) }
+    /// The 31 siblings on `slot`'s path, from the leaf level up.
+    public func siblings(of slot: Int) -> [RPODigest] {
+        precondition(slot >= 0 && slot < Self.capacity, "slot \(slot) is outside the tree")
+        return (0..<Self.depth).map { node(level: $0, index: (slot >> $0) ^ 1) }
     }
 
-    // MARK: - Updates
-
-    /// Assigns the next slot to `leaf` and updates the root (32 merges).
-    /// - Returns: the slot, which never changes for this account.
-    /// - Throws: ``AccountTreeError/full`` once all 2³² slots are taken.
-    @discardableResult
-    public mutating func append(_ leaf: RPODigest) throws(AccountTreeError) -> Int {
-        guard count < Self.capacity else { throw .full }
-        let slot = count
-        levels[0].append(leaf)
-        recomputePath(from: slot)
-        return slot
+    /// Whether `leaf` is in `slot` of the tree with `root`, given its 31 siblings.
+    public static func verify(leaf: AccountLeaf, slot: Int, siblings: [RPODigest], root: RPODigest) -> Bool {
+        guard siblings.count == depth, slot >= 0, slot < capacity else { return false }
+        return RPOMerkle.root(fromLeaf: leaf.digest, index: UInt64(slot), siblings: siblings) == root
     }
 
-    /// Replaces the leaf in an assigned slot and updates the root (32 merges).
-    public mutating func update(slot: Int, to leaf: RPODigest) throws(AccountTreeError) {
-        try checkAssigned(slot)
-        levels[0][slot] = leaf
-        recomputePath(from: slot)
-    }
+    // MARK: - Writing
 
-    /// Replaces many leaves, then recomputes each affected node once (paths that share
-    /// ancestors share the work; large batches use every core). If a slot appears twice
-    /// the later leaf wins. Nothing changes if any slot is unassigned.
-    public mutating func update(
-        _ changes: [(slot: Int, leaf: RPODigest)], parallelism: Parallelism = .automatic
-    ) throws(AccountTreeError) {
-        for change in changes { try checkAssigned(change.slot) }
-        for change in changes { levels[0][change.slot] = change.leaf }
-        recompute(dirtySlots: Array(Set(changes.map(\.slot))).sorted(), parallelism: parallelism)
-    }
-
-    /// Assigns consecutive slots to `leaves` and recomputes the affected nodes once.
-    /// - Returns: the slots given to the leaves, in order.
-    @discardableResult
-    public mutating func append(
-        contentsOf leaves: [RPODigest], parallelism: Parallelism = .automatic
-    ) throws(AccountTreeError) -> Range<Int> {
-        let first = count
-        guard leaves.count <= Self.capacity - first else { throw .full }
-        levels[0].append(contentsOf: leaves)
-        recompute(dirtySlots: Array(first..<count), parallelism: parallelism)
-        return first..<count
-    }
-
-    /// Walks from a leaf to the root, rewriting the 32 nodes on the way.
-    mutating func recomputePath(from slot: Int) {
-        var index = slot
-        var digest = levels[0][slot]
-        for level in 0..<Self.depth {
-            let sibling = node(level: level, index: index ^ 1)
-            digest = index & 1 == 0 ? RPO256.merge(digest, sibling) : RPO256.merge(sibling, digest)
-            index >>= 1
-            if level + 1 == Self.depth {
-                root = digest
-            } else if index == levels[level + 1].count {
-                levels[level + 1].append(digest)
+    /// Writes `changed` (slot → new leaf; new slots must extend the prefix exactly) and
+    /// recomputes each ancestor once, level by level, on every core when large. Returns the
+    /// untouched siblings read on the way (their digests are what a multi-update proof
+    /// needs besides the touched leaves).
+    mutating func write(_ changed: [(slot: Int, leaf: AccountLeaf)], parallelism: Parallelism) -> [TreeNode] {
+        guard !changed.isEmpty else { return [] }
+        var newLeaves = [AccountLeaf]()
+        for (slot, leaf) in changed {
+            if slot < leaves.count {
+                leaves[slot] = leaf
             } else {
-                levels[level + 1][index] = digest
+                precondition(slot == leaves.count + newLeaves.count, "account-tree slots are assigned in order")
+                newLeaves.append(leaf)
             }
         }
-    }
-
-    /// Recomputes the ancestors of `dirtySlots` (sorted, distinct) level by level.
-    mutating func recompute(dirtySlots: [Int], parallelism: Parallelism) {
-        var dirty = dirtySlots
+        for (offset, leaf) in newLeaves.enumerated() { slots[leaf.key] = leaves.count + offset }
+        leaves.append(contentsOf: newLeaves)
+        var indices = changed.map(\.slot)
+        var digests = Self.digests(of: changed.map(\.leaf), parallelism: parallelism)
+        var siblings = [TreeNode]()
         for level in 0..<Self.depth {
-            guard !dirty.isEmpty else { return }
+            for (index, digest) in zip(indices, digests) {
+                if index < levels[level].count { levels[level][index] = digest } else { levels[level].append(digest) }
+            }
             var parents = [Int]()
-            parents.reserveCapacity(dirty.count / 2 + 1)
-            for index in dirty where parents.last != index >> 1 { parents.append(index >> 1) }
-            let children = levels[level]
-            let padding = Self.emptySubtreeRoots[level]
-            let digests = [RPODigest](unsafeUninitializedCapacity: parents.count) { output, initialized in
+            parents.reserveCapacity(indices.count / 2 + 1)
+            for (position, index) in indices.enumerated() {
+                let sibling = index ^ 1
+                let siblingTouched =
+                    index & 1 == 0
+                    ? position + 1 < indices.count && indices[position + 1] == sibling
+                    : position > 0 && indices[position - 1] == sibling
+                if !siblingTouched, sibling < levels[level].count {
+                    siblings.append(TreeNode(level: level, index: sibling, digest: levels[level][sibling]))
+                }
+                if parents.last != index >> 1 { parents.append(index >> 1) }
+            }
+            let nodes = levels[level]
+            let empty = Self.emptySubtreeRoots[level]
+            digests = [RPODigest](unsafeUninitializedCapacity: parents.count) { output, initialized in
                 parallelism.forEachChunk(count: parents.count, minimumChunk: 128) { range in
                     for k in range {
                         let left = 2 * parents[k]
-                        let leftDigest = left < children.count ? children[left] : padding
-                        let rightDigest = left + 1 < children.count ? children[left + 1] : padding
+                        let leftDigest = left < nodes.count ? nodes[left] : empty
+                        let rightDigest = left + 1 < nodes.count ? nodes[left + 1] : empty
                         (output.baseAddress! + k).initialize(to: RPO256.merge(leftDigest, rightDigest))
                     }
                 }
                 initialized = parents.count
             }
-            if level + 1 == Self.depth {
-                root = digests[0]
-            } else {
-                for (k, parent) in parents.enumerated() {
-                    if parent == levels[level + 1].count {
-                        levels[level + 1].append(digests[k])
-                    } else {
-                        levels[level + 1][parent] = digests[k]
-                    }
-                }
-            }
-            dirty = parents
+            indices = parents
         }
-    }
-
-    // MARK: - Rebuilding
-
-    /// A tree whose slots `0 ..< leaves.count` hold `leaves`, hashed level by level from
-    /// scratch (every core for large levels). The reference the incremental updates are
-    /// tested against, and how a node restores the tree from stored accounts.
-    public static func rebuilt(
-        from leaves: [RPODigest], parallelism: Parallelism = .automatic
-    ) throws(AccountTreeError) -> AccountTree {
-        guard leaves.count <= capacity else { throw .full }
-        var tree = AccountTree()
-        tree.levels[0] = leaves
-        for level in 1..<depth {
-            tree.levels[level] = RPOMerkle.mergePairs(
-                tree.levels[level - 1], padding: emptySubtreeRoots[level - 1], parallelism: parallelism)
-        }
-        tree.root = RPO256.merge(tree.node(level: depth - 1, index: 0), tree.node(level: depth - 1, index: 1))
-        return tree
-    }
-
-    // MARK: - Proofs
-
-    /// The membership proof of `slot`: its index and the 32 siblings on its path.
-    public func proof(for slot: Int) throws(AccountTreeError) -> AccountTreeProof {
-        try checkAssigned(slot)
-        var siblings = [RPODigest]()
-        siblings.reserveCapacity(Self.depth)
-        for level in 0..<Self.depth {
-            siblings.append(node(level: level, index: (slot >> level) ^ 1))
-        }
-        return AccountTreeProof(index: slot, siblings: siblings)
+        root = digests[0]
+        return siblings
     }
 }
 
-/// A membership proof: the slot index and the 32 sibling digests from the leaf up.
-///
-/// The same path proves the leaf before and after an update (siblings do not change),
-/// which is how the batch AIR proves each account update.
-public struct AccountTreeProof: Sendable, Hashable {
-    public let index: Int
-    public let siblings: [RPODigest]
+/// One node of the tree: height (0 = leaf digests), index within the level, digest.
+public struct TreeNode: Sendable, Hashable {
+    public var level: Int
+    public var index: Int
+    public var digest: RPODigest
 
-    public init(index: Int, siblings: [RPODigest]) {
+    public init(level: Int, index: Int, digest: RPODigest) {
+        self.level = level
         self.index = index
-        self.siblings = siblings
-    }
-
-    /// The root this path leads to from `leaf`, or `nil` if the proof is malformed
-    /// (not exactly 32 siblings, or an index outside `0 ..< 2³²`).
-    public func root(forLeaf leaf: RPODigest) -> RPODigest? {
-        guard siblings.count == AccountTree.depth, index >= 0, index < AccountTree.capacity else { return nil }
-        return RPOMerkle.root(fromLeaf: leaf, index: UInt64(index), siblings: siblings)
-    }
-
-    /// Whether `leaf` is in slot ``index`` of the tree with `root`.
-    public func verify(leaf: RPODigest, root: RPODigest) -> Bool {
-        self.root(forLeaf: leaf) == root
+        self.digest = digest
     }
 }

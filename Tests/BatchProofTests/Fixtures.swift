@@ -2,6 +2,7 @@ import Primitives
 import Settlement
 import StarkCrypto
 import StarkMath
+import StateTree
 import Testing
 
 @testable import BatchProof

@@ -1,5 +1,6 @@
 import StarkCrypto
 import StarkMath
+import StateTree
 import Testing
 
 @testable import BatchProof

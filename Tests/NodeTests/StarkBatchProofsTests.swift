@@ -62,10 +62,14 @@ import Sequencer
 
         try await driver.step()
         #expect(try chain.lastCommittedBatch() == 2)
-        // The L1 holds the proof tree's roots, not the ledger's.
+        // One state tree: the L1 holds exactly the roots the batch records (and block headers) carry.
         let committed = try #require(try await l1.batch(1))
         #expect(committed.commitment.previousStateRoot == (try await proofs.genesisStateRoot(of: chain)))
-        #expect(committed.commitment.newStateRoot != (try #require(try chain.batch(number: 1))).stateRoot)
+        #expect(committed.commitment.previousStateRoot == (try #require(try chain.batch(number: 0))).stateRoot)
+        #expect(committed.commitment.newStateRoot == (try #require(try chain.batch(number: 1))).stateRoot)
+        let batchOne = try #require(try chain.batch(number: 1))
+        let nextHeader = try #require(try chain.block(number: batchOne.lastBlock + 1)).header
+        #expect(nextHeader.stateRoot == batchOne.stateRoot, "the block after a recorded batch carries its root")
 
         #expect(try await prover.proveReadyBatches() == 2)
         try await driver.step()

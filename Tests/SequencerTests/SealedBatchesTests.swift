@@ -19,9 +19,14 @@ import Testing
         let chain = try await ChainFixture().openChain()
         let batches: any SealedBatches = chain
         let before = try #require(try chain.batch(number: 0))
-        try batches.keepRecords(["settlement.batch.1": [1], "proof.witness-seed": [2], "batch.7.proof": [3]])
+        try batches.keepRecords(["settlement.batch.1": [1], "proof.worker": [2], "batch.7.proof": [3]])
         #expect(try batches.record("settlement.batch.1") == [1])
-        #expect(try batches.record("proof.witness-seed") == [2])
+        #expect(try batches.record("proof.worker") == [2])
+        // The state tree's seed is readable by the prover (its witnesses derive blindings from it), never writable.
+        let seed = try #require(try batches.record("proof.witness-seed"))
+        #expect(seed.count == 32)
+        #expect(throws: NodeError.self) { try batches.keepRecords(["proof.witness-seed": [0]]) }
+        #expect(try batches.record("proof.witness-seed") == seed)
         #expect(try batches.record("batch.7.proof") == [3])
 
         // A batch of records with one foreign key is refused whole: the good key is not written either.

@@ -1,3 +1,4 @@
+import StateTree
 import Primitives
 import Settlement
 import Stark

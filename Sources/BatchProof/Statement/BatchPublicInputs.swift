@@ -1,5 +1,6 @@
 import StarkCrypto
 import StarkMath
+import StateTree
 
 /// A deposit as the batch statement names it: the holder key credited, the asset and the
 /// amount (public: the L1 shows every deposit anyway).

@@ -1,21 +1,6 @@
 import StarkCrypto
 import StarkMath
-
-/// What one operation slot does (update A, then update B).
-public enum OperationKind: UInt64, Sendable, Hashable, CaseIterable {
-    /// Both updates leave their leaf unchanged.
-    case padding = 0
-    /// A debits holder `from`, B credits holder `to` (same asset).
-    case transfer = 1
-    /// A leaves holder `to` unchanged, B credits it. Only in the deposit zone.
-    case deposit = 2
-    /// A debits holder `from`, B leaves it unchanged. Only in the withdrawal zone.
-    case withdrawal = 3
-    /// A credits the asset's supply leaf, B credits holder `to`.
-    case mint = 4
-    /// A debits holder `from`, B debits the asset's supply leaf.
-    case burn = 5
-}
+import StateTree
 
 /// One operation slot as the AIR sees it and the operations commitment absorbs it.
 ///

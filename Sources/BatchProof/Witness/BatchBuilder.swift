@@ -1,23 +1,8 @@
 import Primitives
 import StarkMath
+import StateTree
 
-/// Who a leaf belongs to, for error messages.
-enum Holder: CustomStringConvertible {
-    case account([UInt8], asset: [UInt8])
-    case supply([UInt8])
-
-    var description: String {
-        switch self {
-        case .account(let account, let asset): "account 0x\(Self.hex(account)) (asset 0x\(Self.hex(asset)))"
-        case .supply(let asset): "the supply of asset 0x\(Self.hex(asset))"
-        }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
-    }
-}
+typealias Holder = LeafOwner
 
 /// Collects one batch's operations in the node's order and builds the witness.
 ///
@@ -128,20 +113,60 @@ public struct BatchBuilder: Sendable {
     /// - Returns: the witness and the state after the batch.
     public func witness(minimumSlots: Int = 4) throws(BatchProofError) -> (BatchWitness, newState: BatchStateTree) {
         let count = operationCount
-        var slots = 1
-        while slots < count || slots <= deposits.count + withdrawals.count || slots < minimumSlots { slots <<= 1 }
-        guard slots <= BatchWitness.maximumSlotCount else { throw .invalidSlotCount(slots, operations: count) }
-        guard BatchAIR.fitsAssertionLimit(depositCount: deposits.count, withdrawalCount: withdrawals.count) else {
-            throw .invalidStatement(
-                "\(deposits.count) deposits and \(withdrawals.count) withdrawals are too many for one proof "
-                    + "(4 boundary assertions per deposit and 3 per withdrawal, 4096 in all): split the batch")
-        }
+        let slots = try Self.slotCount(
+            operations: count, deposits: deposits.count, withdrawals: withdrawals.count, minimumSlots: minimumSlots)
         let padding = Array(
             repeating: PlannedOperation.padding, count: slots - count)
         let (witness, tree) = try BatchWitness.assemble(
             number: number, slotCount: slots, depositCount: deposits.count, withdrawalCount: withdrawals.count,
             state: state, operations: deposits + middle + padding + withdrawals, randomness: randomness)
         return (witness, tree)
+    }
+
+    /// The smallest power of two that holds `operations` and leaves a slot between deposits
+    /// and withdrawals (D + W < S), and at least `minimumSlots`.
+    static func slotCount(operations count: Int, deposits: Int, withdrawals: Int, minimumSlots: Int) throws(BatchProofError) -> Int {
+        var slots = 1
+        while slots < count || slots <= deposits + withdrawals || slots < minimumSlots { slots <<= 1 }
+        guard slots <= BatchWitness.maximumSlotCount else { throw .invalidSlotCount(slots, operations: count) }
+        guard BatchAIR.fitsAssertionLimit(depositCount: deposits, withdrawalCount: withdrawals) else {
+            throw .invalidStatement(
+                "\(deposits) deposits and \(withdrawals) withdrawals are too many for one proof "
+                    + "(4 boundary assertions per deposit and 3 per withdrawal, 4096 in all): split the batch")
+        }
+        return slots
+    }
+
+    /// The witness of a batch a node applied to its state tree, from the batch's stored
+    /// multi-update alone (its operations in proof order and the part of the tree they touch):
+    /// no other state and no earlier batch is needed. `randomness` must be the one the node's
+    /// tree used for the batch, so that the witness reaches the same root.
+    /// - Throws: ``BatchProofError/invalidStatement(_:)`` if the update is inconsistent (does not
+    ///   hash to its old root, deposits or withdrawals out of place) or the witness does not
+    ///   reach the update's new root.
+    public static func witness(
+        number: UInt64, update: TreeUpdate, randomness: WitnessRandomness, minimumSlots: Int = 4
+    ) throws(BatchProofError) -> BatchWitness {
+        let state = try BatchStateTree(before: update)
+        let operations = update.operations
+        let deposits = update.depositCount
+        let withdrawals = update.withdrawalCount
+        let middle = operations[deposits..<(operations.count - withdrawals)]
+        guard !middle.contains(where: { $0.kind == .deposit || $0.kind == .withdrawal || $0.kind == .padding }) else {
+            throw .invalidStatement("batch \(number)'s deposits must come first and its withdrawals last")
+        }
+        let slots = try slotCount(
+            operations: operations.count, deposits: deposits, withdrawals: withdrawals, minimumSlots: minimumSlots)
+        let planned =
+            Array(operations.prefix(deposits)) + middle
+            + Array(repeating: PlannedOperation.padding, count: slots - operations.count) + operations.suffix(withdrawals)
+        let (witness, _) = try BatchWitness.assemble(
+            number: number, slotCount: slots, depositCount: deposits, withdrawalCount: withdrawals, state: state,
+            operations: planned, randomness: randomness)
+        guard witness.publicInputs.oldRoot == update.oldRoot, witness.publicInputs.newRoot == update.newRoot else {
+            throw .invalidStatement("the witness of batch \(number) does not reach the state tree's root")
+        }
+        return witness
     }
 
     // MARK: - Checks

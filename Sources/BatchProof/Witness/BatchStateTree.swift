@@ -1,5 +1,6 @@
 import StarkCrypto
 import StarkMath
+import StateTree
 
 /// The account tree the batch AIR proves updates of, with its slot registry: a value type
 /// (copying it copies the state; a copy is cheap until one side changes).
@@ -10,13 +11,12 @@ import StarkMath
 /// key), the first time the key is credited; the last slot, 2³¹ − 1, is never assigned
 /// (padding operations touch it). Only non-empty nodes are stored.
 public struct BatchStateTree: Sendable {
-    public static let depth = BatchTraceLayout.depth
+    public static let depth = AccountTree.depth
     public static let capacity = 1 << depth
     /// The slot padding operations touch (never assigned, so always empty).
     public static let paddingSlot = capacity - 1
     /// Entry k: the root of an empty subtree of height k (entry 0: the empty leaf's digest).
-    public static let emptySubtreeRoots: [RPODigest] = RPOMerkle.emptySubtreeRoots(
-        depth: depth, emptyLeaf: AccountLeaf.emptyDigest)
+    public static let emptySubtreeRoots: [RPODigest] = AccountTree.emptySubtreeRoots
 
     /// `levels[k][i]`: the node of height k with index i, when it differs from the empty
     /// subtree root.
@@ -37,10 +37,8 @@ public struct BatchStateTree: Sendable {
         root = Self.emptySubtreeRoots[Self.depth]
     }
 
-    /// The state before the first batch: holder balances and asset supplies written
-    /// directly (no proof), nonces zero, blindings from `randomness` (in list order: supplies,
-    /// then holdings). Account and asset are 20-byte addresses (the native currency is the
-    /// zero address).
+    /// The state before the first batch (``AccountTree/genesis(holdings:supplies:randomness:parallelism:)``),
+    /// as the witness builder reads it.
     /// - Throws: ``BatchProofError`` for a malformed address, a balance of 2¹²⁴ or more,
     ///   or a holder or asset listed twice.
     public static func genesis(
@@ -48,42 +46,47 @@ public struct BatchStateTree: Sendable {
         supplies: [(asset: [UInt8], supply: UInt128)],
         randomness: WitnessRandomness = .system
     ) throws(BatchProofError) -> BatchStateTree {
-        var randomness = randomness
-        var tree = BatchStateTree()
-        var written: [(slot: Int, leaf: AccountLeaf)] = []
-        written.reserveCapacity(supplies.count + holdings.count)
-        for supply in supplies {
-            try BatchBuilder.checkAddress(supply.asset, "asset")
-            try BatchBuilder.checkAmount(supply.supply)
-            let id = AccountLeaf.assetID(of: supply.asset)
-            guard tree.slot(ofKey: id) == nil else { throw .duplicateGenesisEntry(Holder.supply(supply.asset).description) }
-            let slot = try tree.assignSlot(key: id)
-            written.append(
-                (slot, AccountLeaf(balance: supply.supply, nonce: 0, key: id, asset: id, blinding: randomness.nextElement())))
+        do {
+            return BatchStateTree(try AccountTree.genesis(holdings: holdings, supplies: supplies, randomness: randomness))
+        } catch {
+            throw BatchProofError(error)
         }
-        // Keys are hashes (two permutations each): derived on every core, asset ids once per asset.
-        var keys = [Goldilocks](repeating: .zero, count: holdings.count)
-        keys.withUnsafeMutableBufferPointer { out in
-            Parallelism.automatic.forEachChunk(count: holdings.count, minimumChunk: 256) { range in
-                for i in range { out[i] = AccountLeaf.key(account: holdings[i].account, asset: holdings[i].asset) }
+    }
+
+    /// A copy of the whole `tree` (its non-empty nodes, leaves and slots).
+    public init(_ tree: AccountTree) {
+        self.init()
+        for level in 0..<Self.depth {
+            let count = (tree.count + (1 << level) - 1) >> level
+            var nodes = [Int: RPODigest](minimumCapacity: count)
+            for index in 0..<count {
+                let digest = tree.node(level: level, index: index)
+                if digest != Self.emptySubtreeRoots[level] { nodes[index] = digest }
             }
+            levels[level] = nodes
         }
-        var assetIDs = [[UInt8]: Goldilocks]()
-        for (holding, key) in zip(holdings, keys) {
-            try BatchBuilder.checkAddress(holding.account, "account")
-            try BatchBuilder.checkAddress(holding.asset, "asset")
-            try BatchBuilder.checkAmount(holding.balance)
-            let holder = Holder.account(holding.account, asset: holding.asset)
-            let id = assetIDs[holding.asset] ?? AccountLeaf.assetID(of: holding.asset)
-            assetIDs[holding.asset] = id
-            guard key != id else { throw .keyCollision(holder.description) }
-            guard tree.slot(ofKey: key) == nil else { throw .duplicateGenesisEntry(holder.description) }
-            let slot = try tree.assignSlot(key: key)
-            written.append(
-                (slot, AccountLeaf(balance: holding.balance, nonce: 0, key: key, asset: id, blinding: randomness.nextElement())))
+        for slot in 0..<tree.count {
+            let leaf = tree.leaf(at: slot)
+            leaves[slot] = leaf
+            slots[leaf.key] = slot
         }
-        tree.setLeaves(written)
-        return tree
+        nextSlot = tree.count
+        root = tree.root
+    }
+
+    /// The part of the tree a batch touches, before the batch, from its stored update: the
+    /// touched leaves, their paths and the untouched siblings. Enough to apply the batch's
+    /// operations one by one (nothing outside those paths is read).
+    /// - Throws: ``BatchProofError/invalidStatement(_:)`` if the update does not hash to its old root.
+    public init(before update: TreeUpdate) throws(BatchProofError) {
+        self.init()
+        do { levels = try update.oldNodes() } catch { throw BatchProofError(error) }
+        for old in update.oldLeaves {
+            leaves[old.slot] = old.leaf
+            slots[old.leaf.key] = old.slot
+        }
+        nextSlot = update.oldCount
+        root = update.oldRoot
     }
 
     // MARK: - Reading
@@ -130,49 +133,6 @@ public struct BatchStateTree: Sendable {
         slots[key] = slot
         nextSlot += 1
         return slot
-    }
-
-    /// Replaces many leaves at once (a later entry for a slot wins), then recomputes each
-    /// touched node once, level by level, on every core. A genesis of n leaves costs about
-    /// 2n merges this way instead of 31n leaf by leaf (a million accounts: 49 s instead of
-    /// 467 s on two cores, key derivation included).
-    mutating func setLeaves(_ updates: [(slot: Int, leaf: AccountLeaf)]) {
-        guard !updates.isEmpty else { return }
-        var latest = [Int: AccountLeaf](minimumCapacity: updates.count)
-        for (slot, leaf) in updates {
-            precondition(slot >= 0 && slot < Self.capacity, "slot \(slot) is outside the tree")
-            latest[slot] = leaf
-        }
-        var indices = latest.keys.sorted()
-        let written = indices.map { latest[$0]! }
-        for (slot, leaf) in zip(indices, written) { leaves[slot] = leaf.key.isZero && leaf == .empty ? nil : leaf }
-        var digests = [RPODigest](repeating: Self.emptySubtreeRoots[0], count: indices.count)
-        digests.withUnsafeMutableBufferPointer { out in
-            Parallelism.automatic.forEachChunk(count: written.count, minimumChunk: 512) { range in
-                for i in range { out[i] = written[i].digest }
-            }
-        }
-        for level in 0..<Self.depth {
-            let empty = Self.emptySubtreeRoots[level]
-            for (index, digest) in zip(indices, digests) { levels[level][index] = digest == empty ? nil : digest }
-            var parents = [Int]()
-            parents.reserveCapacity(indices.count / 2 + 1)
-            for index in indices where parents.last != index >> 1 { parents.append(index >> 1) }
-            let nodes = levels[level]
-            var merged = [RPODigest](repeating: empty, count: parents.count)
-            merged.withUnsafeMutableBufferPointer { out in
-                Parallelism.automatic.forEachChunk(count: parents.count, minimumChunk: 512) { range in
-                    for i in range {
-                        let left = nodes[2 * parents[i]] ?? empty
-                        let right = nodes[2 * parents[i] + 1] ?? empty
-                        out[i] = RPO256.merge(left, right)
-                    }
-                }
-            }
-            indices = parents
-            digests = merged
-        }
-        root = digests[0]
     }
 
     /// Replaces the leaf in `slot` and updates the root (31 merges).

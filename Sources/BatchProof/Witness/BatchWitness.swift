@@ -2,6 +2,7 @@ import Primitives
 import Stark
 import StarkCrypto
 import StarkMath
+import StateTree
 
 /// The trace and public inputs of a batch: what the prover proves.
 ///
@@ -45,20 +46,7 @@ public struct BatchWitness: Sendable {
         var zones: [Int]
     }
 
-    /// What an update does to its leaf.
-    enum Role: Sendable, Hashable {
-        case noop
-        case debit(holder: Bool)
-        case credit(holder: Bool)
-
-        var changes: Bool { self != .noop }
-        var isHolder: Bool {
-            switch self {
-            case .noop: false
-            case .debit(let holder), .credit(let holder): holder
-            }
-        }
-    }
+    typealias Role = LeafRole
 
     /// One update as the trace records it; tests may alter any part before it is written.
     struct UpdatePlan: Sendable {
@@ -123,30 +111,19 @@ public struct BatchWitness: Sendable {
         for (index, op) in planned.enumerated() {
             var fromSlot = BatchStateTree.paddingSlot
             var toSlot = BatchStateTree.paddingSlot
-            var roles: (Role, Role) = (.noop, .noop)
+            let roles = op.kind.roles
             switch op.kind {
             case .padding:
                 break
-            case .transfer:
-                fromSlot = try tree.assignSlot(key: op.fromKey)
-                toSlot = try tree.assignSlot(key: op.toKey)
-                roles = (.debit(holder: true), .credit(holder: true))
             case .deposit:
                 toSlot = try tree.assignSlot(key: op.toKey)
                 fromSlot = toSlot
-                roles = (.noop, .credit(holder: true))
             case .withdrawal:
                 fromSlot = try tree.assignSlot(key: op.fromKey)
                 toSlot = fromSlot
-                roles = (.debit(holder: true), .noop)
-            case .mint:
+            case .transfer, .mint, .burn:
                 fromSlot = try tree.assignSlot(key: op.fromKey)
                 toSlot = try tree.assignSlot(key: op.toKey)
-                roles = (.credit(holder: false), .credit(holder: true))
-            case .burn:
-                fromSlot = try tree.assignSlot(key: op.fromKey)
-                toSlot = try tree.assignSlot(key: op.toKey)
-                roles = (.debit(holder: true), .debit(holder: false))
             }
             var operation = BatchOperation(
                 kind: op.kind, from: fromSlot, to: toSlot, amountLow: op.amountLow, amountHigh: op.amountHigh,
@@ -236,61 +213,15 @@ public struct BatchWitness: Sendable {
         randomness: inout WitnessRandomness
     ) -> UpdatePlan {
         let old = tree.leaf(at: slot)
-        var new = old
-        var carry = Goldilocks.zero
-        let limbBase = Goldilocks(reducing: 1 << 62)
-        switch role {
-        case .noop:
-            break
-        case .credit:
-            let sum = UInt128(old.balanceLow.value) + UInt128(operation.amountLow.value)
-            carry = sum >= 1 << 62 ? .one : .zero
-            new.balanceLow = old.balanceLow + operation.amountLow - carry * limbBase
-            new.balanceHigh = old.balanceHigh + operation.amountHigh + carry
-        case .debit(let holder):
-            carry = old.balanceLow.value < operation.amountLow.value ? .one : .zero
-            new.balanceLow = old.balanceLow - operation.amountLow + carry * limbBase
-            new.balanceHigh = old.balanceHigh - operation.amountHigh - carry
-            if holder { new.nonce = old.nonce + .one }
-        }
-        if role.changes {
-            new.key = key
-            new.asset = operation.asset
-            new.blinding = randomness.nextElement()
-        }
+        let (new, carry) = old.applying(
+            role, amountLow: operation.amountLow, amountHigh: operation.amountHigh, key: key, asset: operation.asset,
+            randomness: &randomness)
         return UpdatePlan(
             slot: slot, old: old, new: new, carry: carry, siblings: tree.siblings(of: slot), role: role)
     }
 }
 
-/// An operation before slots are resolved: what the builder records.
-struct PlannedOperation: Sendable, Hashable {
-    var kind: OperationKind
-    var fromKey: Goldilocks
-    var toKey: Goldilocks
-    var asset: Goldilocks
-    var amountLow: Goldilocks
-    var amountHigh: Goldilocks
-
-    init(kind: OperationKind, fromKey: Goldilocks, toKey: Goldilocks, asset: Goldilocks, amount: UInt128) {
-        let (low, high) = AccountLeaf.limbs(amount)
-        self.init(kind: kind, fromKey: fromKey, toKey: toKey, asset: asset, amountLow: low, amountHigh: high)
-    }
-
-    init(
-        kind: OperationKind, fromKey: Goldilocks, toKey: Goldilocks, asset: Goldilocks, amountLow: Goldilocks,
-        amountHigh: Goldilocks
-    ) {
-        self.kind = kind
-        self.fromKey = fromKey
-        self.toKey = toKey
-        self.asset = asset
-        self.amountLow = amountLow
-        self.amountHigh = amountHigh
-    }
-
-    static let padding = PlannedOperation(kind: .padding, fromKey: .zero, toKey: .zero, asset: .zero, amount: 0)
-}
+typealias PlannedOperation = LeafOperation
 
 /// Writes the trace column by column.
 struct TraceBuilder {

@@ -1,5 +1,6 @@
 import Ledger
 import Primitives
+import StateTree
 import Settlement
 
 /// What the parts after the sequencer (settlement and proving, in the application shell)
@@ -20,8 +21,12 @@ public protocol SealedBatches: Sendable {
     func batchContents(number: UInt64) throws -> BatchContents?
     /// The value movements of a sealed batch, in proof order (see `BatchMovements`).
     func batchMovements(_ number: UInt64) throws -> [ValueMovement]
-    /// The ledger at genesis (a proof tree starts from it).
+    /// The ledger at genesis.
     func genesisState() throws -> LedgerState
+    /// The state-tree root before the first batch (what the L1 starts from).
+    var genesisStateRoot: Hash32 { get async }
+    /// Sealed batch `number`'s multi-update of the state tree (batch ≥ 1): what its proof needs.
+    func treeUpdate(_ number: UInt64) throws -> TreeUpdate
     /// The L1 queue index of the next deposit the chain has not yet received.
     var nextDepositToReceive: UInt64 { get async }
     /// Hands deposits fetched from the L1 to the sequencer; it keeps only the next ones in order.
@@ -39,13 +44,28 @@ extension Chain: SealedBatches {
         do { return try config.genesisState() } catch { throw NodeError.genesis(error.description) }
     }
 
+    public var genesisStateRoot: Hash32 {
+        get async { Hash32(rpo: await tracker.genesisRoot) }
+    }
+
+    public nonisolated func treeUpdate(_ number: UInt64) throws -> TreeUpdate {
+        guard let bytes = try store.metadata(StoredStateTree.updateKey(number)) else {
+            throw NodeError.corruptRecord("the state-tree update of batch \(number) is not stored (is the batch sealed?)")
+        }
+        do { return try TreeCodec.decodeUpdate(bytes) } catch { throw NodeError.corruptRecord("batch \(number): \(error)") }
+    }
+
     public nonisolated func record(_ key: String) throws -> [UInt8]? {
         try Self.requireOutsideNamespace(key)
         return try store.metadata(key)
     }
 
     public nonisolated func keepRecords(_ records: [String: [UInt8]]) throws {
-        for key in records.keys { try Self.requireOutsideNamespace(key) }
+        for key in records.keys {
+            try Self.requireOutsideNamespace(key)
+            // Readable by the prover (the witness derives its blindings from it), written only by the sequencer.
+            guard key != StoredStateTree.seedKey else { throw NodeError.recordOutsideNamespace(key) }
+        }
         try store.putMetadata(records)
     }
 

@@ -1,134 +1,118 @@
 import Ledger
 import Primitives
+import Settlement
 import StarkCrypto
 import StarkMath
 import StateTree
 import Store
 
-/// One block's changed entries, as the sequencer hands them to the tracker (which does
-/// the hashing).
-struct LeafUpdates: Sendable {
-    struct Entry: Sendable {
-        var slot: Int
-        var key: StateKey
-        var value: StateValue
-        var blinding: UInt64
-    }
+/// A committed block as the tracker follows it: its number, and the batch it closes, if any.
+struct CommittedBlock: Sendable {
+    var number: UInt64
+    var seal: BatchSeal?
+}
 
-    /// What the sequencer knows about a batch it closes; the tracker adds the state root.
-    struct Seal: Sendable {
-        var number: UInt64
-        var firstBlock: UInt64
-        var auditHead: Hash32
-        var policyHash: Hash32
-        var contents: BatchContents
-    }
-
-    var blockNumber: UInt64
-    var entries: [Entry]
-    /// Set when this block closes a batch.
-    var sealsBatch: Seal?
+/// What the sequencer knows about a batch it closes; the tracker adds the state root.
+struct BatchSeal: Sendable {
+    var number: UInt64
+    var firstBlock: UInt64
+    var lastBlock: UInt64
+    var auditHead: Hash32
+    var policyHash: Hash32
+    var contents: BatchContents
     var sealedAt: UInt64
 }
 
-/// Follows committed blocks and keeps the account tree, off the sequencer's hot path:
-/// leaf hashing and the 32-level path updates happen here, on their own task; the
-/// sequencer only reads the newest sealed root for block headers.
+/// Keeps the one state tree, off the sequencer's hot path: at each seal it reads the batch's
+/// value movements, applies them as one multi-update (each touched node hashed once, on
+/// every core) and records the batch, its root, the changed leaves and the batch's tree
+/// update in one storage transaction. Block headers carry the newest recorded root.
 actor StateCommitmentTracker {
     private var tree: AccountTree
     private let store: any ChainStore
+    private let tokens: [Address: TokenDefinition]
+    private let seed: [UInt8]
+    private var head: StoredStateTree.Head
     private(set) var latestBatch: BatchRecord?
+    /// The newest block whose batch, if it closed one, is recorded.
+    private(set) var appliedBlock: UInt64
 
-    init(tree: AccountTree, store: any ChainStore, latestBatch: BatchRecord?, appliedBlock: UInt64) {
+    init(
+        tree: AccountTree, head: StoredStateTree.Head, seed: [UInt8], store: any ChainStore,
+        tokens: [Address: TokenDefinition], latestBatch: BatchRecord?, appliedBlock: UInt64
+    ) {
         self.tree = tree
-        self.appliedBlock = appliedBlock
+        self.head = head
+        self.seed = seed
         self.store = store
+        self.tokens = tokens
         self.latestBatch = latestBatch
+        self.appliedBlock = appliedBlock
     }
 
-    /// The newest block whose changes are in the tree.
-    private(set) var appliedBlock: UInt64
     var leafCount: Int { tree.count }
 
-    /// Applies a block's leaves; when the block seals a batch, records the batch and its root.
-    /// Entries changed since the tree was last brought up to date, latest value per slot.
-    /// A root is only needed at batch boundaries, so an entry changed in many blocks of a
-    /// batch is hashed into the tree once, not once per block.
-    private var pending: [Int: LeafUpdates.Entry] = [:]
-
-    /// Records a block's changes; when the block closes a batch, brings the tree up to date
-    /// and records the batch and its root.
-    func apply(_ updates: LeafUpdates) async throws -> BatchRecord? {
-        for entry in updates.entries { pending[entry.slot] = entry }
-        guard let seal = updates.sealsBatch else {
-            appliedBlock = updates.blockNumber
+    /// Records that a block was committed; when it closes a batch, updates the tree and
+    /// records the batch with its root.
+    func apply(block number: UInt64, sealing seal: BatchSeal?) async throws -> BatchRecord? {
+        guard let seal else {
+            appliedBlock = number
             return nil
         }
-        try await flush()
-        appliedBlock = updates.blockNumber
-        var record = BatchRecord(
-            number: seal.number, firstBlock: seal.firstBlock, lastBlock: updates.blockNumber,
-            stateRoot: LedgerLeaf.hash(tree.root), sealedAt: updates.sealedAt, auditHead: seal.auditHead,
-            policyHash: seal.policyHash)
-        record.fill(from: seal.contents)
-        try store.putMetadata([BatchRecord.key(record.number): record.encoded, BatchRecord.latestKey: record.encoded])
-        latestBatch = record
-        return record
-    }
-
-    /// Set while a flush runs on its own thread; the actor's `tree` is a placeholder meanwhile.
-    private var flushing: Task<Void, Never>?
-
-    /// Hashes the pending leaves and updates the tree (new slots appended in order).
-    ///
-    /// A batch's update is a burst of tens of thousands of hashes with no suspension point. On
-    /// a thread of the cooperative pool (two, on two cores) it would take half the threads that
-    /// answer requests and produce blocks, and every receipt would wait: so it runs on a thread
-    /// of its own at lowered priority (nice 10), on one core, and the tracker waits for it.
-    func flush() async throws {
-        // A second caller (a root asked for while a batch closes) waits for the running flush.
-        while let running = flushing { await running.value }
-        guard !pending.isEmpty else { return }
-        let entries = pending.values.sorted { $0.slot < $1.slot }
-        pending.removeAll(keepingCapacity: true)
+        let movements = try Self.movements(of: seal, in: store, tokens: tokens)
+        let operations = try TreeOperations.of(movements)
+        let randomness = try StoredStateTree.randomness(seed: seed, batch: seal.number)
         // Moved out, so the background thread holds the only reference and updates it in place.
         let box = TreeBox(tree)
         tree = AccountTree()
-        let (done, finished) = AsyncStream<Void>.makeStream()
-        flushing = Task { for await _ in done {} }
-        defer {
-            tree = box.tree
-            flushing = nil
-            finished.finish()
-        }
-        try await BackgroundThread.run(name: "cloister-state-tree") { try Self.update(&box.tree, with: entries) }
-    }
-
-    private static func update(_ tree: inout AccountTree, with entries: [LeafUpdates.Entry]) throws {
-        var appends = [RPODigest]()
-        var changes = [(slot: Int, leaf: RPODigest)]()
-        for entry in entries {
-            let leaf = LedgerLeaf.digest(key: entry.key, value: entry.value, blinding: entry.blinding)
-            if entry.slot < tree.count {
-                changes.append((entry.slot, leaf))
-            } else {
-                precondition(entry.slot == tree.count + appends.count, "account-tree slots must be assigned in order")
-                appends.append(leaf)
+        defer { tree = box.tree }
+        let (update, written) = try await BackgroundThread.run(name: "cloister-state-tree") { () throws -> (TreeUpdate, [(slot: Int, leaf: AccountLeaf)]) in
+            var randomness = randomness
+            do { return try box.tree.apply(operations, randomness: &randomness) } catch {
+                throw NodeError.corruptRecord("batch \(seal.number) does not apply to the state tree: \(error)")
             }
         }
-        if !changes.isEmpty { try tree.update(changes, parallelism: .serial) }
-        if !appends.isEmpty { try tree.append(contentsOf: appends, parallelism: .serial) }
+        var record = BatchRecord(
+            number: seal.number, firstBlock: seal.firstBlock, lastBlock: seal.lastBlock,
+            stateRoot: Hash32(rpo: update.newRoot), sealedAt: seal.sealedAt, auditHead: seal.auditHead,
+            policyHash: seal.policyHash)
+        record.fill(from: seal.contents)
+        let newHead = StoredStateTree.Head(
+            count: box.tree.count, batch: seal.number, root: update.newRoot, genesisRoot: head.genesisRoot)
+        var records = StoredStateTree.records(written: written, head: newHead)
+        records[StoredStateTree.updateKey(seal.number)] = TreeCodec.encode(update)
+        records[BatchRecord.key(record.number)] = record.encoded
+        records[BatchRecord.latestKey] = record.encoded
+        try store.putMetadata(records)
+        head = newHead
+        latestBatch = record
+        appliedBlock = number
+        return record
     }
 
-    /// Carries the tree to the flushing thread and back.
+    /// The value movements of a sealed batch, read from its stored blocks.
+    static func movements(
+        of seal: BatchSeal, in store: any ChainStore, tokens: [Address: TokenDefinition]
+    ) throws -> [ValueMovement] {
+        var transactions = [IncludedTransaction]()
+        if seal.firstBlock <= seal.lastBlock {
+            for block in seal.firstBlock...seal.lastBlock {
+                for stored in try store.transactions(blockNumber: block) {
+                    transactions.append(try IncludedTransaction(encoded: stored.payload))
+                }
+            }
+        }
+        return try BatchMovements.of(contents: seal.contents, transactions: transactions, tokens: tokens)
+    }
+
+    /// Carries the tree to the hashing thread and back.
     private final class TreeBox: @unchecked Sendable {
         var tree: AccountTree
         init(_ tree: AccountTree) { self.tree = tree }
     }
 
-    /// The root over everything applied so far.
-    func currentRoot() async throws -> RPODigest {
-        try await flush()
-        return tree.root
-    }
+    /// The root of the newest recorded batch.
+    func currentRoot() -> RPODigest { head.root }
+    /// The root before the first batch (what the L1 starts from).
+    var genesisRoot: RPODigest { head.genesisRoot }
 }

@@ -29,10 +29,9 @@ public struct WitnessRandomness: Sendable {
 
     /// Values derived from `seed` (secret, at least 16 bytes) and `label` (public, one per
     /// use: the same seed and label always give the same sequence).
-    public static func seeded(_ seed: [UInt8], label: String) throws(BatchProofError) -> WitnessRandomness {
+    public static func seeded(_ seed: [UInt8], label: String) throws(AccountTreeError) -> WitnessRandomness {
         guard seed.count >= minimumSeedBytes else {
-            throw .invalidStatement(
-                "a witness seed must be at least \(minimumSeedBytes) secret bytes, got \(seed.count)")
+            throw .invalidSeed(byteCount: seed.count, minimum: minimumSeedBytes)
         }
         let tag = Array("cloister.batch-witness.v1".utf8)
         let labelBytes = Array(label.utf8)

@@ -40,7 +40,7 @@ public struct AccountLeaf: Sendable, Hashable {
     }
 
     /// A leaf from its six fields, as the tree stores them.
-    init(fields: [Goldilocks]) {
+    public init(fields: [Goldilocks]) {
         precondition(fields.count == 6, "a leaf has six fields")
         balanceLow = fields[0]
         balanceHigh = fields[1]
