@@ -140,7 +140,8 @@ struct AuxiliarySoundnessTests {
         #expect(stripped == withoutAuxiliary.encoded())
         let decoded = try StarkProof(decoding: stripped)
         #expect(
-            throws: StarkError.structureMismatch("the AIR has an auxiliary segment of 1 columns; the proof carries none")
+            throws: StarkError.structureMismatch(
+                "the AIR has an auxiliary segment of 1 columns; the proof carries none")
         ) { try LookupFixtures.verify(decoded, air: air, inputs: inputs) }
     }
 

@@ -106,7 +106,8 @@ extension ProverRun {
         let boundary = auxiliary.boundary
         let groupCount = boundary.constants.count
         let challengeCount = auxiliary.challenges.count
-        let size = 2 * width + 2 * auxiliaryWidth + periodicCount + challengeCount + 2 * constraintCount
+        let size =
+            2 * width + 2 * auxiliaryWidth + periodicCount + challengeCount + 2 * constraintCount
             + boundary.coefficients.count + groupCount
         let buffer = UnsafeMutableBufferPointer<E>.allocate(capacity: max(1, size))
         buffer.initialize(repeating: .zero)
