@@ -120,10 +120,9 @@ struct ProverRun<E: FieldElement> {
         let outOfDomain = outOfDomainValues(
             traceCoefficients: committedTrace.polynomials, segments: segments, z: z, nextZ: nextZ)
         transcript.absorb(label: "out-of-domain", elements: outOfDomain.flattened)
-        let auxiliaryOutOfDomain = auxiliary.map { auxiliaryValues($0, z: z, nextZ: nextZ) }
-        if let auxiliaryOutOfDomain {
-            transcript.absorb(
-                label: "auxiliary-out-of-domain", elements: auxiliaryOutOfDomain.atZ + auxiliaryOutOfDomain.atNextZ)
+        let auxiliaryOutOfDomain = auxiliary.map { (segment: $0, values: auxiliaryValues($0, z: z, nextZ: nextZ)) }
+        if let values = auxiliaryOutOfDomain?.values {
+            transcript.absorb(label: "auxiliary-out-of-domain", elements: values.atZ + values.atNextZ)
         }
 
         // 4. DEEP composition.
@@ -154,10 +153,10 @@ struct ProverRun<E: FieldElement> {
             proofOfWorkNonce: nonce, traceOpening: committedTrace.opening(at: positions),
             compositionOpening: committedComposition.opening(at: positions),
             friLayerOpenings: fri.open(positions: positions, trees: layerTrees, values: layerValues),
-            auxiliary: auxiliary.map { segment in
+            auxiliary: auxiliaryOutOfDomain.map { segment, values in
                 AuxiliarySegmentProof(
-                    root: segment.committed.tree.root, valuesAtZ: auxiliaryOutOfDomain!.atZ,
-                    valuesAtNextZ: auxiliaryOutOfDomain!.atNextZ, opening: segment.committed.opening(at: positions))
+                    root: segment.committed.tree.root, valuesAtZ: values.atZ, valuesAtNextZ: values.atNextZ,
+                    opening: segment.committed.opening(at: positions))
             })
     }
 
