@@ -57,6 +57,50 @@ public protocol AIR: Sendable {
     /// A human-readable name of transition constraint `index`, for the debug checker's
     /// messages. Defaults to `"transition <index>"`.
     func transitionConstraintName(_ index: Int) -> String
+
+    // MARK: Auxiliary segment (optional: the defaults mean "none")
+
+    /// Number of auxiliary columns, each holding elements of the proof's extension field.
+    /// They are built after the main trace is committed, from challenges drawn then (bus
+    /// and LogUp arguments). Default 0: no auxiliary segment, and the proof is exactly
+    /// what it would be without this feature.
+    var auxiliaryWidth: Int { get }
+    /// How many extension-field challenges are drawn after the main trace root is
+    /// absorbed, for ``buildAuxiliaryTrace(main:challenges:)`` and the auxiliary
+    /// constraints. Default 0.
+    var auxiliaryChallengeCount: Int { get }
+    /// One entry per auxiliary transition constraint, in the order
+    /// ``evaluateAuxiliaryTransition(frame:result:)`` writes them. `base` counts main and
+    /// auxiliary cells alike (challenges are constants). Default: none.
+    var auxiliaryConstraintDegrees: [TransitionConstraintDegree] { get }
+
+    /// The auxiliary columns (`auxiliaryWidth` of them, `traceLength` rows each) for a
+    /// main trace and the challenges drawn after its commitment. Runs once per proof.
+    /// - Throws: a ``StarkError`` if they cannot be built (e.g. a challenge equals a
+    ///   value it is subtracted from, which happens with negligible probability).
+    func buildAuxiliaryTrace<E: FieldElement>(main: ExecutionTrace, challenges: [E]) throws(StarkError) -> [[E]]
+
+    /// Writes the value of every auxiliary transition constraint for the frame into
+    /// `result` (`auxiliaryConstraintDegrees.count` entries). Zero means satisfied.
+    ///
+    /// Runs on trace rows in the debug checker, once per evaluation-domain point in the
+    /// prover (main values lifted to `E`) and at the out-of-domain point in the verifier;
+    /// it must not allocate. For speed, mark the implementation
+    /// `@_specialize(where E == QuadraticExtension)` and
+    /// `@_specialize(where E == CubicExtension)`.
+    func evaluateAuxiliaryTransition<E: FieldElement>(frame: AuxiliaryFrame<E>, result: UnsafeMutableBufferPointer<E>)
+
+    /// The assertions on auxiliary columns for these public inputs and challenges (e.g.
+    /// "an accumulator starts at 0" and "ends at a value computed from the inputs and
+    /// the challenges"). Default: none.
+    /// - Throws: ``StarkError/invalidPublicInputs(_:)`` if the inputs are malformed.
+    func auxiliaryBoundaryAssertions<E: FieldElement>(
+        publicInputs: [Goldilocks], challenges: [E]
+    ) throws(StarkError) -> [AuxiliaryBoundaryAssertion<E>]
+
+    /// A human-readable name of auxiliary constraint `index`. Defaults to
+    /// `"auxiliary transition <index>"`.
+    func auxiliaryConstraintName(_ index: Int) -> String
 }
 
 // MARK: - Default implementations
@@ -70,6 +114,27 @@ extension AIR {
     ) {
         evaluateTransition(current: current, next: next, periodicValues: periodicValues, result: result)
     }
+
+    public var auxiliaryWidth: Int { 0 }
+    public var auxiliaryChallengeCount: Int { 0 }
+    public var auxiliaryConstraintDegrees: [TransitionConstraintDegree] { [] }
+
+    public func buildAuxiliaryTrace<E: FieldElement>(
+        main: ExecutionTrace, challenges: [E]
+    ) throws(StarkError) -> [[E]] { [] }
+
+    public func evaluateAuxiliaryTransition<E: FieldElement>(
+        frame: AuxiliaryFrame<E>, result: UnsafeMutableBufferPointer<E>
+    ) {}
+
+    public func auxiliaryBoundaryAssertions<E: FieldElement>(
+        publicInputs: [Goldilocks], challenges: [E]
+    ) throws(StarkError) -> [AuxiliaryBoundaryAssertion<E>] { [] }
+
+    public func auxiliaryConstraintName(_ index: Int) -> String { "auxiliary transition \(index)" }
+
+    /// Whether the AIR has an auxiliary segment.
+    var hasAuxiliarySegment: Bool { auxiliaryWidth > 0 }
 }
 
 /// The degree of a transition constraint as a polynomial in the trace values, plus the

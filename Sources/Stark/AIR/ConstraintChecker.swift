@@ -7,10 +7,23 @@ import Synchronization
 /// rejects, after minutes of work); AIR authors run it in tests, e.g. to sweep
 /// perturbations of every column and check each is caught.
 public enum ConstraintChecker {
+    /// Checks the main trace, then (for an AIR with an auxiliary segment) the auxiliary
+    /// columns built with fresh random challenges from the cubic extension. The prover
+    /// checks the auxiliary segment with the challenges it actually draws instead.
     /// - Throws: ``StarkError/constraintViolated(constraint:row:)`` for the first boundary
-    ///   assertion, then the first (row, transition constraint), that fails; shape errors
-    ///   as ``StarkError/traceShapeMismatch(_:)`` or ``StarkError/invalidAIR(_:)``.
+    ///   assertion, then the first (row, transition constraint), that fails, then the same
+    ///   for the auxiliary segment; shape errors as ``StarkError/traceShapeMismatch(_:)``
+    ///   or ``StarkError/invalidAIR(_:)``.
     public static func check(air: some AIR, trace: ExecutionTrace, publicInputs: [Goldilocks]) throws(StarkError) {
+        try checkMain(air: air, trace: trace, publicInputs: publicInputs)
+        guard air.hasAuxiliarySegment else { return }
+        var generator = SystemRandomNumberGenerator()
+        let challenges = (0..<air.auxiliaryChallengeCount).map { _ in CubicExtension.random(using: &generator) }
+        try checkAuxiliary(air: air, trace: trace, publicInputs: publicInputs, challenges: challenges)
+    }
+
+    /// The main trace only: boundary assertions, then transition constraints.
+    static func checkMain(air: some AIR, trace: ExecutionTrace, publicInputs: [Goldilocks]) throws(StarkError) {
         try validate(air: air)
         guard trace.width == air.traceWidth, trace.length == air.traceLength else {
             throw .traceShapeMismatch(
@@ -123,6 +136,7 @@ public enum ConstraintChecker {
                 throw .invalidAIR("transition \(index) declares cycle \(period), not a power of two within the trace")
             }
         }
+        try validateAuxiliary(air: air)
         for (index, column) in air.periodicColumns.enumerated() {
             let period = column.count
             guard period >= 1, period <= length, period & (period - 1) == 0 else {

@@ -15,6 +15,17 @@
 /// rate is ρ = (n + h) / N instead of 1 / blowup, and n + h stands where winterfell
 /// uses the trace length. With h = 0 the figures are exactly winterfell's.
 ///
+/// An auxiliary segment (bus / LogUp arguments) adds one more round: its challenges are
+/// drawn after the main commitment, and a cheating main trace passes only if they hit a
+/// root of the argument's identity. For a LogUp-style accumulator that identity, with
+/// denominators cleared, is a polynomial in the challenge of degree at most
+/// D = n · (auxiliary columns) · (largest auxiliary constraint degree), so by
+/// Schwartz–Zippel the error is at most D / |E|. ``auxiliaryArgumentBits`` is
+/// log₂(|E| / D) and caps every figure: with the quadratic extension about 128 − log₂ D
+/// bits (~106 for 2²⁰ rows), with the cubic about 192 − log₂ D, so AIRs with an
+/// auxiliary segment should use the cubic extension. An AIR whose auxiliary argument has
+/// another error bound must document it.
+///
 /// The verifier uses this to refuse weak proofs; the CLI prints it.
 public struct SecurityEstimate: Sendable, Hashable, CustomStringConvertible {
     /// Security under the (optimistic) ethSTARK conjecture.
@@ -23,6 +34,9 @@ public struct SecurityEstimate: Sendable, Hashable, CustomStringConvertible {
     public let provenListDecodingBits: Int
     /// Proven round-by-round security, unique-decoding regime.
     public let provenUniqueDecodingBits: Int
+    /// Soundness of the auxiliary segment's challenges (already included in the figures
+    /// above); `nil` without an auxiliary segment.
+    public let auxiliaryArgumentBits: Int?
 
     /// The better of the two proven figures (each is a valid bound on its own).
     public var provenBits: Int { max(provenListDecodingBits, provenUniqueDecodingBits) }
@@ -40,11 +54,25 @@ public struct SecurityEstimate: Sendable, Hashable, CustomStringConvertible {
             randomizerCount: options.randomizerCount)
     }
 
+    /// The estimate for `options` and this AIR: as ``init(options:traceLength:)``, capped
+    /// by the auxiliary argument's bound if the AIR has an auxiliary segment.
+    public init(options: ProofOptions, air: some AIR) {
+        let maximumDegree = air.auxiliaryConstraintDegrees.map(\.base).max() ?? 1
+        self.init(
+            extensionDegree: options.fieldExtension.degree, blowupFactor: options.blowupFactor,
+            queryCount: options.queryCount, grindingBits: options.grindingBits,
+            friFoldingFactor: options.friFoldingFactor, traceLength: air.traceLength,
+            randomizerCount: options.randomizerCount,
+            auxiliaryArgumentDegree: air.auxiliaryWidth > 0 ? air.traceLength * air.auxiliaryWidth * maximumDegree : 0)
+    }
+
     /// The estimate from raw parameters (`randomizerCount: 0` reproduces winterfell's
     /// figures for proofs without zero knowledge).
+    /// - Parameter auxiliaryArgumentDegree: D, the degree in the auxiliary challenge of
+    ///   the identity an auxiliary argument checks (0: no auxiliary segment).
     public init(
         extensionDegree: Int, blowupFactor: Int, queryCount: Int, grindingBits: Int, friFoldingFactor: Int,
-        traceLength: Int, randomizerCount: Int
+        traceLength: Int, randomizerCount: Int, auxiliaryArgumentDegree: Int = 0
     ) {
         let parameters = Parameters(
             extensionBits: Double(Self.baseFieldBits * extensionDegree),
@@ -52,7 +80,15 @@ public struct SecurityEstimate: Sendable, Hashable, CustomStringConvertible {
             degreeBound: Double(traceLength + randomizerCount),
             blowup: Double(blowupFactor), queries: Double(queryCount), grinding: Double(grindingBits),
             folding: Double(friFoldingFactor))
-        let cap = Self.hashCollisionResistanceBits
+        // The auxiliary argument's bound caps every figure (the hash bound when there is none).
+        var cap = Self.hashCollisionResistanceBits
+        if auxiliaryArgumentDegree > 0 {
+            let bits = Int((parameters.extensionBits - log2(Double(auxiliaryArgumentDegree))).rounded(.down))
+            cap = min(max(0, bits), cap)
+            auxiliaryArgumentBits = cap
+        } else {
+            auxiliaryArgumentBits = nil
+        }
         conjecturedBits = min(Self.conjectured(parameters), cap)
         provenUniqueDecodingBits = min(Self.uniqueDecoding(parameters), cap)
         let upperProximity = Self.largestProximityParameter(degreeBound: parameters.degreeBound)

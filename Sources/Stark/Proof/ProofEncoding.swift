@@ -6,7 +6,13 @@ import StarkMath
 //   u16 version ‖ u32 trace length ‖ u32 trace width ‖ options (8 bytes) ‖
 //   trace root ‖ composition root ‖ elements(trace at z) ‖ elements(trace at g·z) ‖
 //   elements(composition at z) ‖ hashes(FRI roots) ‖ elements(remainder) ‖ u64 nonce ‖
-//   opening(trace) ‖ opening(composition) ‖ u32 layer count ‖ opening(layer)…
+//   opening(trace) ‖ opening(composition) ‖ u32 layer count ‖ opening(layer)… ‖
+//   [auxiliary section]
+//
+//   auxiliary section (only for AIRs with an auxiliary segment; absent otherwise, so
+//   such proofs are byte for byte what version 1 always was) =
+//              u8 0x01 ‖ auxiliary root ‖ elements(auxiliary at z) ‖
+//              elements(auxiliary at g·z) ‖ opening(auxiliary)
 //
 //   options  = u8 extension degree ‖ u8 blowup ‖ u16 queries ‖ u8 grinding ‖ u8 folding ‖
 //              u16 remainder max degree
@@ -24,6 +30,8 @@ extension StarkProof {
     static let maximumElementsPerList = 1 << 20
     static let maximumHashesPerList = 1 << 16
     static let maximumLayers = 32
+    /// Marks the optional auxiliary-segment section at the end of the encoding.
+    static let auxiliarySectionTag: UInt8 = 0x01
 
     /// The canonical encoding.
     public func encoded() -> [UInt8] {
@@ -44,6 +52,13 @@ extension StarkProof {
         writer.writeOpening(compositionOpening)
         writer.writeUInt32(UInt32(friLayerOpenings.count))
         for opening in friLayerOpenings { writer.writeOpening(opening) }
+        if let auxiliary {
+            writer.writeUInt8(Self.auxiliarySectionTag)
+            writer.writeHash(auxiliary.root)
+            writer.writeElements(auxiliary.valuesAtZ)
+            writer.writeElements(auxiliary.valuesAtNextZ)
+            writer.writeOpening(auxiliary.opening)
+        }
         return writer.bytes
     }
 
@@ -78,12 +93,26 @@ extension StarkProof {
         }
         var layerOpenings = [MerkleOpening]()
         for layer in 0..<layerCount { layerOpenings.append(try reader.readOpening("FRI layer \(layer) opening")) }
+        var auxiliary: AuxiliarySegmentProof?
+        if !reader.isAtEnd {
+            let tag = try reader.readUInt8("section tag")
+            guard tag == Self.auxiliarySectionTag else {
+                throw .malformedProof(
+                    "unknown section tag \(tag) after the FRI openings (only \(Self.auxiliarySectionTag), the "
+                        + "auxiliary segment, may follow)")
+            }
+            auxiliary = AuxiliarySegmentProof(
+                root: try reader.readHash("auxiliary root"),
+                valuesAtZ: try reader.readElements("auxiliary values at z"),
+                valuesAtNextZ: try reader.readElements("auxiliary values at g·z"),
+                opening: try reader.readOpening("auxiliary opening"))
+        }
         guard reader.isAtEnd else { throw .malformedProof("\(reader.remaining) trailing bytes after the proof") }
         self.init(
             traceLength: traceLength, traceWidth: traceWidth, options: options, traceRoot: traceRoot,
             compositionRoot: compositionRoot, outOfDomain: outOfDomain, friLayerRoots: friLayerRoots,
             friRemainder: friRemainder, proofOfWorkNonce: nonce, traceOpening: traceOpening,
-            compositionOpening: compositionOpening, friLayerOpenings: layerOpenings)
+            compositionOpening: compositionOpening, friLayerOpenings: layerOpenings, auxiliary: auxiliary)
     }
 }
 

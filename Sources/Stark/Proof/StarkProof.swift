@@ -31,11 +31,15 @@ public struct StarkProof: Sendable, Hashable {
     public let compositionOpening: MerkleOpening
     /// For each FRI layer, the cosets holding the folded query positions.
     public let friLayerOpenings: [MerkleOpening]
+    /// The auxiliary segment's commitment, values and openings; `nil` for an AIR without
+    /// one (whose proofs are then exactly as before the auxiliary segment existed).
+    public let auxiliary: AuxiliarySegmentProof?
 
     public init(
         traceLength: Int, traceWidth: Int, options: ProofOptions, traceRoot: Hash32, compositionRoot: Hash32,
         outOfDomain: OutOfDomainValues, friLayerRoots: [Hash32], friRemainder: [Goldilocks], proofOfWorkNonce: UInt64,
-        traceOpening: MerkleOpening, compositionOpening: MerkleOpening, friLayerOpenings: [MerkleOpening]
+        traceOpening: MerkleOpening, compositionOpening: MerkleOpening, friLayerOpenings: [MerkleOpening],
+        auxiliary: AuxiliarySegmentProof? = nil
     ) {
         self.traceLength = traceLength
         self.traceWidth = traceWidth
@@ -49,6 +53,26 @@ public struct StarkProof: Sendable, Hashable {
         self.traceOpening = traceOpening
         self.compositionOpening = compositionOpening
         self.friLayerOpenings = friLayerOpenings
+        self.auxiliary = auxiliary
+    }
+}
+
+/// What a proof carries for the auxiliary segment: the root of the salted Merkle tree
+/// over rows of its masked low-degree extension, its columns at z and g·z, and its rows
+/// at the query positions (the same positions as the main trace's).
+public struct AuxiliarySegmentProof: Sendable, Hashable {
+    public let root: Hash32
+    /// The auxiliary polynomials at z, as extension coordinates.
+    public let valuesAtZ: [Goldilocks]
+    /// The auxiliary polynomials at g·z.
+    public let valuesAtNextZ: [Goldilocks]
+    public let opening: MerkleOpening
+
+    public init(root: Hash32, valuesAtZ: [Goldilocks], valuesAtNextZ: [Goldilocks], opening: MerkleOpening) {
+        self.root = root
+        self.valuesAtZ = valuesAtZ
+        self.valuesAtNextZ = valuesAtNextZ
+        self.opening = opening
     }
 }
 

@@ -25,6 +25,12 @@ struct ProofParameters: Sendable, Hashable {
     /// Coefficients of the DEEP composition polynomial: n + h − 1.
     let deepCoefficientCount: Int
     let transitionCount: Int
+    /// Auxiliary columns (extension elements), 0 without an auxiliary segment.
+    let auxiliaryWidth: Int
+    /// Extension-field challenges drawn after the main trace root is absorbed.
+    let auxiliaryChallengeCount: Int
+    /// Auxiliary transition constraints.
+    let auxiliaryTransitionCount: Int
     /// Number of FRI layers committed (each folds by the folding factor).
     let friLayerCount: Int
     /// Coefficients (extension elements) of the FRI remainder polynomial.
@@ -35,6 +41,11 @@ struct ProofParameters: Sendable, Hashable {
     var compositionRowWidth: Int { (segmentCount + 1) * extensionDegree }
     /// Base elements in one FRI leaf (a coset of `folding` extension values).
     var friLeafWidth: Int { options.friFoldingFactor * extensionDegree }
+    /// The auxiliary commitment's row width in base elements.
+    var auxiliaryRowWidth: Int { auxiliaryWidth * extensionDegree }
+    /// DEEP challenges: γ, γ' per main column, δ per segment, ε for the mask, then γ, γ'
+    /// per auxiliary column (none without an auxiliary segment).
+    var deepChallengeCount: Int { 2 * traceWidth + segmentCount + 1 + 2 * auxiliaryWidth }
 
     /// Size of the domain FRI layer `layer` lives on (layer 0: the evaluation domain).
     func friDomainSize(layer: Int) -> Int {
@@ -55,6 +66,9 @@ struct ProofParameters: Sendable, Hashable {
         randomizerCount = options.randomizerCount
         maskedCoefficientCount = n + randomizerCount
         transitionCount = air.transitionConstraintDegrees.count
+        auxiliaryWidth = air.auxiliaryWidth
+        auxiliaryChallengeCount = air.auxiliaryChallengeCount
+        auxiliaryTransitionCount = air.auxiliaryConstraintDegrees.count
         guard maskedCoefficientCount < domainSize else {
             throw .constraintDegreeTooHigh(
                 "a trace of \(n) rows plus \(randomizerCount) zero-knowledge randomisers does not fit a blowup of "
@@ -63,7 +77,8 @@ struct ProofParameters: Sendable, Hashable {
         // Transition quotients divide by Z(x) = (xⁿ − 1)/(x − g^(n−1)) of degree n − 1;
         // boundary quotients divide by (x − g^row).
         var coefficients = maskedCoefficientCount - 1
-        for degree in air.transitionConstraintDegrees {
+        // Auxiliary polynomials are masked like main ones: the same degree bound n + h.
+        for degree in air.transitionConstraintDegrees + air.auxiliaryConstraintDegrees {
             let numerator = degree.degree(traceDegreeBound: maskedCoefficientCount, traceLength: n)
             coefficients = max(coefficients, numerator - (n - 1) + 1)
         }

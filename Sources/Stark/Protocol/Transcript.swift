@@ -10,8 +10,10 @@ import StarkMath
 ///
 /// Absorbing resets the draw counter, so a challenge depends on everything absorbed
 /// before it. The prover and verifier walk the same sequence (see ``StarkProver`` and
-/// ``StarkVerifier``): statement, trace root, composition root, out-of-domain values,
-/// each FRI layer root, remainder, nonce.
+/// ``StarkVerifier``): statement, trace root, [auxiliary challenges drawn, auxiliary
+/// root], composition root, out-of-domain values, [auxiliary out-of-domain values], each
+/// FRI layer root, remainder, nonce. The bracketed steps exist only for AIRs with an
+/// auxiliary segment.
 struct Transcript: Sendable {
     private(set) var state: Hash32
     private var counter: UInt64 = 0
@@ -28,6 +30,14 @@ struct Transcript: Sendable {
         shape.writeUInt64(UInt64(air.traceLength))
         shape.writeOptions(options)
         absorb(label: "shape-options", bytes: shape.bytes)
+        if air.hasAuxiliarySegment {
+            // Only for AIRs with an auxiliary segment: transcripts of the others are unchanged.
+            var auxiliaryShape = ByteWriter()
+            auxiliaryShape.writeUInt64(UInt64(air.auxiliaryWidth))
+            auxiliaryShape.writeUInt64(UInt64(air.auxiliaryChallengeCount))
+            auxiliaryShape.writeUInt64(UInt64(air.auxiliaryConstraintDegrees.count))
+            absorb(label: "auxiliary-shape", bytes: auxiliaryShape.bytes)
+        }
         var inputs = ByteWriter()
         inputs.writeUInt64(UInt64(publicInputs.count))
         for input in publicInputs { inputs.writeElement(input) }

@@ -8,9 +8,12 @@ extension ProverRun {
     ///
     /// The tables the per-point loop reads are built first (``transitionDivisorInverses()``,
     /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``); the points then
-    /// run in parallel chunks through ``evaluateComposition(at:trace:kernel:into:)``.
+    /// run in parallel chunks through ``evaluateComposition(at:trace:kernel:into:)``, and
+    /// for an auxiliary segment then through
+    /// ``addAuxiliaryComposition(at:trace:auxiliary:kernel:into:)`` on the same chunk.
     func evaluateComposition(
-        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E]
+        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E],
+        auxiliary: AuxiliaryCompositionTables<E>? = nil
     ) -> [E] {
         let domainSize = parameters.domainSize
         let vanishingInverses = transitionDivisorInverses()
@@ -25,6 +28,10 @@ extension ProverRun {
             ) { kernel in
                 Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 12) { range in
                     evaluateComposition(at: range, trace: trace, kernel: kernel, into: output)
+                    if let auxiliary {
+                        addAuxiliaryComposition(
+                            at: range, trace: trace, auxiliary: auxiliary, kernel: kernel, into: output)
+                    }
                 }
             }
         }

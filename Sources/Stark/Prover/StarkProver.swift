@@ -24,15 +24,25 @@ public enum StarkProver {
     public static func prove<A: AIR>(
         air: A, trace: ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions = .default
     ) throws(StarkError) -> StarkProof {
-        try ConstraintChecker.check(air: air, trace: trace, publicInputs: publicInputs)
-        return try proveUnchecked(air: air, trace: trace, publicInputs: publicInputs, options: options)
+        try ConstraintChecker.checkMain(air: air, trace: trace, publicInputs: publicInputs)
+        // The auxiliary segment is checked inside the pipeline, with the challenges drawn
+        // from the transcript after the main commitment.
+        return try proveUnchecked(
+            air: air, trace: trace, publicInputs: publicInputs, options: options, checkAuxiliaryConstraints: true)
     }
 
     /// The pipeline without the debug check: what a cheating prover would run on a
     /// tampered trace. Internal, for the soundness tests (`@testable import Stark`).
+    /// - Parameters:
+    ///   - checkAuxiliaryConstraints: run the debug check on the auxiliary segment once
+    ///     its challenges are drawn (``prove(air:trace:publicInputs:options:)`` does).
+    ///   - auxiliaryChallengeOverride: a cheating prover's hook: build the auxiliary
+    ///     segment with these challenges (flat extension coordinates) instead of the ones
+    ///     the transcript gives after the main commitment.
     static func proveUnchecked<A: AIR>(
         air: A, trace: ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions,
-        checkCompositionDegree: Bool = false
+        checkCompositionDegree: Bool = false, checkAuxiliaryConstraints: Bool = false,
+        auxiliaryChallengeOverride: [Goldilocks]? = nil
     ) throws(StarkError) -> StarkProof {
         let parameters = try ProofParameters(air: air, options: options)
         guard trace.width == air.traceWidth, trace.length == air.traceLength else {
@@ -41,15 +51,18 @@ public enum StarkProver {
                     + "\(air.traceWidth)×\(air.traceLength)")
         }
         let assertions = try ConstraintChecker.boundaryAssertions(air: air, publicInputs: publicInputs)
+        let checks = ProverChecks(
+            compositionDegree: checkCompositionDegree, auxiliaryConstraints: checkAuxiliaryConstraints,
+            auxiliaryChallengeOverride: auxiliaryChallengeOverride)
         switch options.fieldExtension {
         case .quadratic:
             return try ProverRun<QuadraticExtension>(
                 air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
-            ).prove(trace: trace, checkCompositionDegree: checkCompositionDegree)
+            ).prove(trace: trace, checks: checks)
         case .cubic:
             return try ProverRun<CubicExtension>(
                 air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
-            ).prove(trace: trace, checkCompositionDegree: checkCompositionDegree)
+            ).prove(trace: trace, checks: checks)
         }
     }
 }
@@ -80,20 +93,24 @@ struct ProverRun<E: FieldElement> {
         domainGenerator = try! Goldilocks.rootOfUnity(order: parameters.domainSize)
     }
 
-    func prove(trace: ExecutionTrace, checkCompositionDegree: Bool) throws(StarkError) -> StarkProof {
+    func prove(trace: ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
         let options = parameters.options
         var random = SecureRandomGenerator()
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
-        let committedTrace = commit(maskedTracePolynomials(trace, random: &random))
+        let committedTrace = commit(maskedPolynomials(trace.columns, random: &random))
         transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
+
+        // 1b. The auxiliary segment (if any), from challenges drawn only now; committed
+        //     with salts like the main trace.
+        let auxiliary = try commitAuxiliary(trace: trace, checks: checks, random: &random, transcript: &transcript)
 
         // 2. Constraint composition over the evaluation domain, split into randomised
         //    segments (plus the DEEP mask) and committed with salts.
         let committedComposition = try commitComposition(
-            traceExtension: committedTrace.evaluations, checkDegree: checkCompositionDegree, random: &random,
-            transcript: &transcript)
+            traceExtension: committedTrace.evaluations, auxiliary: auxiliary, checkDegree: checks.compositionDegree,
+            random: &random, transcript: &transcript)
         let segments = committedComposition.polynomials
         transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
 
@@ -103,12 +120,16 @@ struct ProverRun<E: FieldElement> {
         let outOfDomain = outOfDomainValues(
             traceCoefficients: committedTrace.polynomials, segments: segments, z: z, nextZ: nextZ)
         transcript.absorb(label: "out-of-domain", elements: outOfDomain.flattened)
+        let auxiliaryOutOfDomain = auxiliary.map { (segment: $0, values: auxiliaryValues($0, z: z, nextZ: nextZ)) }
+        if let values = auxiliaryOutOfDomain?.values {
+            transcript.absorb(label: "auxiliary-out-of-domain", elements: values.atZ + values.atNextZ)
+        }
 
         // 4. DEEP composition.
-        let deepCoefficientCount = 2 * parameters.traceWidth + parameters.segmentCount + 1
-        let deepCoefficients = (0..<deepCoefficientCount).map { _ in transcript.drawElement(E.self) }
+        let deepCoefficients = (0..<parameters.deepChallengeCount).map { _ in transcript.drawElement(E.self) }
         let deepValues = deepComposition(
-            traceCoefficients: committedTrace.polynomials, segments: segments, z: z, nextZ: nextZ,
+            traceCoefficients: committedTrace.polynomials,
+            auxiliaryCoefficients: auxiliary?.committed.polynomials ?? [], segments: segments, z: z, nextZ: nextZ,
             coefficients: deepCoefficients)
 
         // 5. FRI.
@@ -131,7 +152,12 @@ struct ProverRun<E: FieldElement> {
             outOfDomain: outOfDomain, friLayerRoots: layerTrees.map(\.root), friRemainder: remainderCoordinates,
             proofOfWorkNonce: nonce, traceOpening: committedTrace.opening(at: positions),
             compositionOpening: committedComposition.opening(at: positions),
-            friLayerOpenings: fri.open(positions: positions, trees: layerTrees, values: layerValues))
+            friLayerOpenings: fri.open(positions: positions, trees: layerTrees, values: layerValues),
+            auxiliary: auxiliaryOutOfDomain.map { segment, values in
+                AuxiliarySegmentProof(
+                    root: segment.committed.tree.root, valuesAtZ: values.atZ, valuesAtNextZ: values.atNextZ,
+                    opening: segment.committed.opening(at: positions))
+            })
     }
 
     // MARK: - Commitments
@@ -157,13 +183,21 @@ struct ProverRun<E: FieldElement> {
     /// - Throws: ``StarkError/declaredDegreeTooLow(_:)`` if `checkDegree` and C has a
     ///   coefficient above the degree the AIR declares.
     func commitComposition(
-        traceExtension: ColumnMatrix<Goldilocks>, checkDegree: Bool, random: inout SecureRandomGenerator,
-        transcript: inout Transcript
+        traceExtension: ColumnMatrix<Goldilocks>, auxiliary: AuxiliarySegment<E>?, checkDegree: Bool,
+        random: inout SecureRandomGenerator, transcript: inout Transcript
     ) throws(StarkError) -> CommittedColumns<E> {
         let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
         let boundaryCoefficients = assertions.map { _ in transcript.drawElement(E.self) }
+        // Auxiliary coefficients come after the main ones, so an AIR without an auxiliary
+        // segment draws exactly what it always did.
+        let auxiliaryTables = auxiliary.map { segment in
+            let alphas = (0..<parameters.auxiliaryTransitionCount).map { _ in transcript.drawElement(E.self) }
+            let betas = segment.assertions.map { _ in transcript.drawElement(E.self) }
+            return auxiliaryCompositionTables(segment, transitionCoefficients: alphas, boundaryCoefficients: betas)
+        }
         let compositionValues = evaluateComposition(
-            traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients)
+            traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients,
+            auxiliary: auxiliaryTables)
         let compositionCoefficients = interpolateFromDomain(compositionValues)
         if checkDegree { try checkCompositionDegree(compositionCoefficients) }
         return commit(randomizedSegments(compositionCoefficients, random: &random))
@@ -189,19 +223,21 @@ struct ProverRun<E: FieldElement> {
     /// Each column interpolated over the trace domain H, then masked:
     /// T'(x) = T(x) + Z_H(x)·r(x) = T(x) − r(x) + xⁿ·r(x), with r of degree < h drawn from
     /// the CSPRNG. T' equals T on H (so the constraints still hold there) but its values
-    /// anywhere else are uniformly random up to h of them.
-    func maskedTracePolynomials(_ trace: ExecutionTrace, random: inout SecureRandomGenerator) -> [[Goldilocks]] {
+    /// anywhere else are uniformly random up to h of them. Main trace columns are
+    /// base-field, auxiliary columns extension-field; both are masked the same way.
+    func maskedPolynomials<F: FieldElement>(_ traceColumns: [[F]], random: inout SecureRandomGenerator) -> [[F]] {
         let n = parameters.traceLength
         let h = parameters.randomizerCount
         let plan = tracePlan
-        let randomizers = (0..<parameters.traceWidth).map { _ in
-            (0..<h).map { _ in Goldilocks.random(using: &random) }
+        let width = traceColumns.count
+        let randomizers = (0..<width).map { _ in
+            (0..<h).map { _ in F.random(using: &random) }
         }
-        var result = [[Goldilocks]](repeating: [], count: parameters.traceWidth)
+        var result = [[F]](repeating: [], count: width)
         result.withUnsafeMutableBufferPointer { output in
-            Parallelism.automatic.forEachChunk(count: parameters.traceWidth, minimumChunk: 1) { columns in
+            Parallelism.automatic.forEachChunk(count: width, minimumChunk: 1) { columns in
                 for column in columns {
-                    var coefficients = trace.columns[column]
+                    var coefficients = traceColumns[column]
                     plan.inverse(&coefficients, parallelism: .serial)
                     coefficients.append(contentsOf: repeatElement(.zero, count: h))
                     let mask = randomizers[column]
@@ -296,22 +332,29 @@ struct ProverRun<E: FieldElement> {
     // MARK: - DEEP
 
     /// D(x) = Σ γ_c·(T'_c(x) − T'_c(z))/(x − z) + Σ γ'_c·(T'_c(x) − T'_c(gz))/(x − gz)
-    ///      + Σ δᵢ·(S'ᵢ(x) − S'ᵢ(z))/(x − z) + ε·R(x), on every point of the domain.
+    ///      + Σ δᵢ·(S'ᵢ(x) − S'ᵢ(z))/(x − z) + ε·R(x), on every point of the domain, plus
+    ///      the same two sums over the auxiliary columns A'_c with their own γ, γ'.
     ///
     /// Computed in coefficient space: A = Σ γ_c·T'_c + Σ δᵢ·S'ᵢ and B = Σ γ'_c·T'_c are
     /// combined coefficient by coefficient, divided by x − z and x − gz (the remainders
     /// are A(z) and B(gz)), and the sum is extended once, instead of dividing every
     /// column pointwise on the whole domain.
     func deepComposition(
-        traceCoefficients: [[Goldilocks]], segments: [[E]], z: E, nextZ: E, coefficients: [E]
+        traceCoefficients: [[Goldilocks]], auxiliaryCoefficients: [[E]], segments: [[E]], z: E, nextZ: E,
+        coefficients: [E]
     ) -> [E] {
         let width = parameters.traceWidth
         let segmentCount = parameters.segmentCount
+        let auxiliaryWidth = auxiliaryCoefficients.count
         let count = parameters.maskedCoefficientCount
         let atZ = Array(coefficients[0..<width])
         let atNextZ = Array(coefficients[width..<(2 * width)])
         let atSegments = Array(coefficients[(2 * width)..<(2 * width + segmentCount)])
         let maskCoefficient = coefficients[2 * width + segmentCount]
+        let auxiliaryStart = 2 * width + segmentCount + 1
+        let auxiliaryAtZ = Array(coefficients[auxiliaryStart..<(auxiliaryStart + auxiliaryWidth)])
+        let auxiliaryAtNextZ = Array(
+            coefficients[(auxiliaryStart + auxiliaryWidth)..<(auxiliaryStart + 2 * auxiliaryWidth)])
         var combinedAtZ = [E](repeating: .zero, count: count)
         var combinedAtNextZ = [E](repeating: .zero, count: count)
         combinedAtZ.withUnsafeMutableBufferPointer { combinedAtZ in
@@ -328,6 +371,14 @@ struct ProverRun<E: FieldElement> {
                     for segment in 0..<segmentCount {
                         segments[segment].withUnsafeBufferPointer { values in
                             for j in range { combinedAtZ[j] += atSegments[segment] * values[j] }
+                        }
+                    }
+                    for column in 0..<auxiliaryWidth {
+                        auxiliaryCoefficients[column].withUnsafeBufferPointer { values in
+                            for j in range {
+                                combinedAtZ[j] += auxiliaryAtZ[column] * values[j]
+                                combinedAtNextZ[j] += auxiliaryAtNextZ[column] * values[j]
+                            }
                         }
                     }
                 }

@@ -24,7 +24,7 @@ public enum StarkVerifier {
                 "the proof is for \(proof.traceWidth) trace columns, the AIR has \(air.traceWidth)")
         }
         let parameters = try ProofParameters(air: air, options: proof.options)
-        let security = SecurityEstimate(options: proof.options, traceLength: air.traceLength)
+        let security = SecurityEstimate(options: proof.options, air: air)
         guard security.provenBits >= minimum.minimumProvenBits else {
             throw .insufficientSecurity(
                 "\(security.provenBits) proven bits for \(proof.options); this verifier requires "
@@ -68,16 +68,33 @@ struct VerifierRun<E: FieldElement> {
         try checkCount(proof.friLayerRoots.count, parameters.friLayerCount, "FRI layer roots")
         try checkCount(proof.friLayerOpenings.count, parameters.friLayerCount, "FRI layer openings")
         try checkCount(proof.friRemainder.count, parameters.remainderCoefficientCount * degree, "FRI remainder")
+        let auxiliaryProof = try checkAuxiliaryShape(proof)
 
         // Replay the transcript exactly as the prover walked it.
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
         transcript.absorb(label: "trace-root", digest: proof.traceRoot)
+        var auxiliary: AuxiliaryStatement<E>?
+        if let auxiliaryProof {
+            let challenges = (0..<parameters.auxiliaryChallengeCount).map { _ in transcript.drawElement(E.self) }
+            let auxiliaryAssertions = try ConstraintChecker.auxiliaryBoundaryAssertions(
+                air: air, publicInputs: publicInputs, challenges: challenges)
+            transcript.absorb(label: "auxiliary-root", digest: auxiliaryProof.root)
+            auxiliary = AuxiliaryStatement(
+                challenges: challenges, assertions: auxiliaryAssertions,
+                valuesAtZ: ExtensionCoordinates.elements(auxiliaryProof.valuesAtZ),
+                valuesAtNextZ: ExtensionCoordinates.elements(auxiliaryProof.valuesAtNextZ))
+        }
         let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
         let boundaryCoefficients = assertions.map { _ in transcript.drawElement(E.self) }
+        auxiliary?.drawCoefficients(transitionCount: parameters.auxiliaryTransitionCount, from: &transcript)
         transcript.absorb(label: "composition-root", digest: proof.compositionRoot)
         let z: E = transcript.drawOutOfDomainPoint(parameters)
         transcript.absorb(label: "out-of-domain", elements: proof.outOfDomain.flattened)
-        let deepCoefficients = (0..<(2 * width + segmentCount + 1)).map { _ in transcript.drawElement(E.self) }
+        if let auxiliaryProof {
+            transcript.absorb(
+                label: "auxiliary-out-of-domain", elements: auxiliaryProof.valuesAtZ + auxiliaryProof.valuesAtNextZ)
+        }
+        let deepCoefficients = (0..<parameters.deepChallengeCount).map { _ in transcript.drawElement(E.self) }
         var foldingChallenges = [E]()
         for root in proof.friLayerRoots {
             transcript.absorb(label: "fri-layer-root", digest: root)
@@ -98,7 +115,8 @@ struct VerifierRun<E: FieldElement> {
         let compositionAtZ: [E] = ExtensionCoordinates.elements(proof.outOfDomain.compositionAtZ)
         try checkComposition(
             z: z, traceAtZ: traceAtZ, traceAtNextZ: traceAtNextZ, compositionAtZ: compositionAtZ,
-            transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients)
+            transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients,
+            auxiliary: auxiliary)
 
         // Openings of the trace and composition commitments at the query positions.
         let traceRows = try openRows(
@@ -107,26 +125,38 @@ struct VerifierRun<E: FieldElement> {
         let compositionRows = try openRows(
             proof.compositionOpening, root: proof.compositionRoot, width: compositionWidth, positions: positions,
             what: "composition")
+        var auxiliaryRows = [ArraySlice<Goldilocks>]()
+        if let auxiliaryProof {
+            auxiliaryRows = try openRows(
+                auxiliaryProof.opening, root: auxiliaryProof.root, width: parameters.auxiliaryRowWidth,
+                positions: positions, what: "auxiliary")
+        }
 
         // DEEP values at the query positions, then FRI.
         let nextZ = z * (try! Goldilocks.rootOfUnity(order: parameters.traceLength))
         let deepValues = positions.indices.map { query in
-            deepValue(
+            var value = deepValue(
                 position: positions[query], traceRow: traceRows[query], compositionRow: compositionRows[query],
                 z: z, nextZ: nextZ, traceAtZ: traceAtZ, traceAtNextZ: traceAtNextZ, compositionAtZ: compositionAtZ,
                 coefficients: deepCoefficients)
+            if let auxiliary {
+                value += auxiliaryDeepTerms(
+                    position: positions[query], row: auxiliaryRows[query], z: z, nextZ: nextZ, auxiliary: auxiliary,
+                    coefficients: deepCoefficients)
+            }
+            return value
         }
         try FRIVerifier<E>(parameters: parameters).verify(
             proof: proof, positions: positions, deepValues: deepValues, foldingChallenges: foldingChallenges)
     }
 
-    private func checkCount(_ actual: Int, _ expected: Int, _ what: String) throws(StarkError) {
+    func checkCount(_ actual: Int, _ expected: Int, _ what: String) throws(StarkError) {
         guard actual == expected else { throw .structureMismatch("\(what): \(actual) entries, expected \(expected)") }
     }
 
     func checkComposition(
         z: E, traceAtZ: [E], traceAtNextZ: [E], compositionAtZ: [E], transitionCoefficients: [E],
-        boundaryCoefficients: [E]
+        boundaryCoefficients: [E], auxiliary: AuxiliaryStatement<E>? = nil
     ) throws(StarkError) {
         let n = parameters.traceLength
         let traceGenerator = try! Goldilocks.rootOfUnity(order: n)
@@ -154,6 +184,11 @@ struct VerifierRun<E: FieldElement> {
             let point = E(traceGenerator.power(UInt64(assertion.row)))
             let numerator = traceAtZ[assertion.column] - E(assertion.value)
             composition += boundaryCoefficients[index] * numerator * (try! (z - point).inverse())
+        }
+        if let auxiliary {
+            composition += auxiliaryComposition(
+                z: z, traceAtZ: traceAtZ, traceAtNextZ: traceAtNextZ, periodicValues: periodicValues,
+                auxiliary: auxiliary)
         }
         var recombined = E.zero
         var shift = E.one

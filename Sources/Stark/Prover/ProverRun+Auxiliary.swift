@@ -1,0 +1,172 @@
+import StarkMath
+
+/// Which debug checks and cheating hooks a proof run uses (``StarkProver/proveUnchecked``).
+struct ProverChecks {
+    /// Check that the composition polynomial has the declared degree.
+    var compositionDegree = false
+    /// Check the auxiliary segment's constraints with the drawn challenges.
+    var auxiliaryConstraints = false
+    /// Test hook: auxiliary challenges (flat coordinates) to use instead of drawn ones.
+    var auxiliaryChallengeOverride: [Goldilocks]?
+}
+
+/// The auxiliary segment of one proof: its challenges, its assertions for them, and its
+/// masked polynomials, their extension and their salted commitment.
+struct AuxiliarySegment<E: FieldElement> {
+    let challenges: [E]
+    let assertions: [AuxiliaryBoundaryAssertion<E>]
+    let committed: CommittedColumns<E>
+}
+
+/// What the composition loop needs for the auxiliary constraints and assertions.
+struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
+    /// The auxiliary columns on the evaluation domain.
+    let columns: ColumnMatrix<E>
+    let challenges: [E]
+    /// One coefficient per auxiliary transition constraint.
+    let alphas: [E]
+    /// Auxiliary assertions grouped by row (`inverses` are 1/(x − g^row) on the domain).
+    let boundary: BoundaryGroups<E>
+}
+
+// MARK: - Auxiliary segment
+
+extension ProverRun {
+    /// Draws the auxiliary challenges (the main trace root is already absorbed), builds,
+    /// masks, extends and commits the auxiliary columns, and absorbs their root.
+    /// Returns `nil` for an AIR without an auxiliary segment, touching nothing.
+    func commitAuxiliary(
+        trace: ExecutionTrace, checks: ProverChecks, random: inout SecureRandomGenerator,
+        transcript: inout Transcript
+    ) throws(StarkError) -> AuxiliarySegment<E>? {
+        guard parameters.auxiliaryWidth > 0 else { return nil }
+        let count = parameters.auxiliaryChallengeCount
+        var challenges = (0..<count).map { _ in transcript.drawElement(E.self) }
+        if let override = checks.auxiliaryChallengeOverride {
+            precondition(override.count == count * E.extensionDegree, "the override needs every challenge")
+            challenges = ExtensionCoordinates.elements(override)
+        }
+        let columns = try ConstraintChecker.auxiliaryTrace(air: air, main: trace, challenges: challenges)
+        let assertions = try ConstraintChecker.auxiliaryBoundaryAssertions(
+            air: air, publicInputs: publicInputs, challenges: challenges)
+        if checks.auxiliaryConstraints {
+            try ConstraintChecker.checkAuxiliary(
+                air: air, main: trace, auxiliary: columns, challenges: challenges, assertions: assertions)
+        }
+        let committed = commit(maskedPolynomials(columns, random: &random))
+        transcript.absorb(label: "auxiliary-root", digest: committed.tree.root)
+        return AuxiliarySegment(challenges: challenges, assertions: assertions, committed: committed)
+    }
+
+    /// The auxiliary columns at z and g·z, as flat coordinates.
+    func auxiliaryValues(_ segment: AuxiliarySegment<E>, z: E, nextZ: E) -> (atZ: [Goldilocks], atNextZ: [Goldilocks]) {
+        let polynomials = segment.committed.polynomials
+        let atZ = polynomials.map { Polynomial.evaluate($0, at: z) }
+        let atNextZ = polynomials.map { Polynomial.evaluate($0, at: nextZ) }
+        return (Coordinates.flatten(atZ), Coordinates.flatten(atNextZ))
+    }
+
+    /// The auxiliary assertions grouped by row with their coefficients βₖ, as for the main
+    /// assertions (``boundaryGroups(coefficients:)``), values in E.
+    func auxiliaryCompositionTables(
+        _ segment: AuxiliarySegment<E>, transitionCoefficients: [E], boundaryCoefficients: [E]
+    ) -> AuxiliaryCompositionTables<E> {
+        var groups = BoundaryGroups<E>()
+        let assertions = segment.assertions
+        for row in Array(Set(assertions.map(\.row))).sorted() {
+            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            var constant = E.zero
+            for (index, assertion) in assertions.enumerated() where assertion.row == row {
+                groups.columns.append(assertion.column)
+                groups.coefficients.append(boundaryCoefficients[index])
+                constant += boundaryCoefficients[index] * assertion.value
+            }
+            groups.bounds.append(groups.columns.count)
+            groups.constants.append(constant)
+        }
+        return AuxiliaryCompositionTables(
+            columns: segment.committed.evaluations, challenges: segment.challenges, alphas: transitionCoefficients,
+            boundary: groups)
+    }
+
+    /// Adds the auxiliary part of the composition at the points `range` to `output`:
+    /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main values are
+    /// lifted to E for the AIR's generic evaluation; one buffer per call (per chunk).
+    func addAuxiliaryComposition(
+        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
+        kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
+    ) {
+        let air = self.air
+        let domainSize = parameters.domainSize
+        let blowup = parameters.options.blowupFactor
+        let width = parameters.traceWidth
+        let auxiliaryWidth = parameters.auxiliaryWidth
+        let constraintCount = parameters.auxiliaryTransitionCount
+        let periodicCount = kernel.periodicOffsets.count
+        let boundary = auxiliary.boundary
+        let groupCount = boundary.constants.count
+        let challengeCount = auxiliary.challenges.count
+        let size =
+            2 * width + 2 * auxiliaryWidth + periodicCount + challengeCount + 2 * constraintCount
+            + boundary.coefficients.count + groupCount
+        let buffer = UnsafeMutableBufferPointer<E>.allocate(capacity: max(1, size))
+        buffer.initialize(repeating: .zero)
+        defer { buffer.deallocate() }
+        var cursor = 0
+        func slice(_ count: Int) -> UnsafeMutableBufferPointer<E> {
+            defer { cursor += count }
+            return UnsafeMutableBufferPointer(rebasing: buffer[cursor..<(cursor + count)])
+        }
+        let (mainCurrent, mainNext) = (slice(width), slice(width))
+        let (auxiliaryCurrent, auxiliaryNext) = (slice(auxiliaryWidth), slice(auxiliaryWidth))
+        let periodic = slice(periodicCount)
+        let challenges = slice(challengeCount)
+        let values = slice(constraintCount)
+        let alphas = slice(constraintCount)
+        let coefficients = slice(boundary.coefficients.count)
+        let constants = slice(groupCount)
+        _ = challenges.initialize(from: auxiliary.challenges)
+        _ = alphas.initialize(from: auxiliary.alphas)
+        _ = coefficients.initialize(from: boundary.coefficients)
+        _ = constants.initialize(from: boundary.constants)
+        let frame = AuxiliaryFrame(
+            mainCurrent: UnsafeBufferPointer(mainCurrent), mainNext: UnsafeBufferPointer(mainNext),
+            auxiliaryCurrent: UnsafeBufferPointer(auxiliaryCurrent), auxiliaryNext: UnsafeBufferPointer(auxiliaryNext),
+            challenges: UnsafeBufferPointer(challenges), periodicValues: UnsafeBufferPointer(periodic))
+        let mainColumns = (0..<width).map { trace.column($0) }
+        let auxiliaryColumns = (0..<auxiliaryWidth).map { auxiliary.columns.column($0) }
+        let groupColumns = boundary.columns
+        let groupBounds = boundary.bounds
+        boundary.inverses.withUnsafeBufferPointer { inverses in
+            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound))
+            for i in range {
+                let nextRow = (i + blowup) & (domainSize - 1)
+                for column in 0..<width {
+                    mainCurrent[column] = E(mainColumns[column][i])
+                    mainNext[column] = E(mainColumns[column][nextRow])
+                }
+                for column in 0..<auxiliaryWidth {
+                    auxiliaryCurrent[column] = auxiliaryColumns[column][i]
+                    auxiliaryNext[column] = auxiliaryColumns[column][nextRow]
+                }
+                for k in 0..<periodicCount {
+                    periodic[k] = E(kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])])
+                }
+                air.evaluateAuxiliaryTransition(frame: frame, result: values)
+                var transition = E.zero
+                for j in 0..<constraintCount { transition += alphas[j] * values[j] }
+                var total =
+                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                for group in 0..<groupCount {
+                    var sum = E.zero
+                    for k in groupBounds[group]..<groupBounds[group + 1] {
+                        sum += coefficients[k] * auxiliaryColumns[groupColumns[k]][i]
+                    }
+                    total += (sum - constants[group]) * inverses[group * domainSize + i]
+                }
+                output[i] += total
+                x = x * domainGenerator
+            }
+        }
+    }
+}
