@@ -100,6 +100,20 @@ extension Chain {
             return (tree, head, seed)
         }
         let started = ContinuousClock.now
+        let (tree, head, records) = try replayStateTree(config: config, store: store, through: latestBatch.number, seed: seed)
+        try store.putMetadata(records)
+        logger.notice(
+            "state tree built from the recorded batches (once, on upgrade)",
+            metadata: ["batches": "\(latestBatch.number)", "leaves": "\(tree.count)", "took": "\(ContinuousClock.now - started)"])
+        return (tree, head, seed)
+    }
+
+    /// The state tree after batch `last`, built from genesis by applying every recorded batch
+    /// again, with the records that store it (the leaves, the head and each batch's update;
+    /// records of earlier batches are written as it goes, to bound memory).
+    static func replayStateTree(
+        config: NodeConfig, store: any ChainStore, through last: UInt64, seed: [UInt8]
+    ) throws -> (AccountTree, StoredStateTree.Head, [String: [UInt8]]) {
         var ledger: LedgerState
         do { ledger = try config.genesisState() } catch { throw NodeError.genesis(error.description) }
         var tree = try StoredStateTree.genesis(of: ledger, seed: seed)
@@ -107,7 +121,7 @@ extension Chain {
         let tokens = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.address, $0) })
         var records = [String: [UInt8]]()
         var number: UInt64 = 1
-        while number <= latestBatch.number {
+        while number <= last {
             guard let recordBytes = try store.metadata(BatchRecord.key(number)),
                 let contentsBytes = try store.metadata(BatchContents.sealedKey(number))
             else { throw NodeError.corruptRecord("batch \(number) or its contents are not stored") }
@@ -129,13 +143,9 @@ extension Chain {
             }
             number += 1
         }
-        let head = StoredStateTree.Head(count: tree.count, batch: latestBatch.number, root: tree.root, genesisRoot: genesisRoot)
+        let head = StoredStateTree.Head(count: tree.count, batch: last, root: tree.root, genesisRoot: genesisRoot)
         records.merge(StoredStateTree.records(written: tree.leaves.enumerated().map { ($0.offset, $0.element) }, head: head)) { a, _ in a }
-        try store.putMetadata(records)
-        logger.notice(
-            "state tree built from the recorded batches (once, on upgrade)",
-            metadata: ["batches": "\(latestBatch.number)", "leaves": "\(tree.count)", "took": "\(ContinuousClock.now - started)"])
-        return (tree, head, seed)
+        return (tree, head, records)
     }
 
     /// The batch being filled after a restart, with its contents. A batch that was sealed but
