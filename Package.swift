@@ -213,7 +213,7 @@ var targets: [Target] = [
         name: "SequencerTests",
         dependencies: [
             "Sequencer", "SequencerTestSupport", "SQLiteStore", "Store", "Ledger", "Policy", "Primitives", "Transactions",
-            "Settlement", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "Settlement", "StateTree", "StarkMath", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
