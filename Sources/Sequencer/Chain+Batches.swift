@@ -24,6 +24,7 @@ extension Chain {
         if paused != pausedForStateCommitment {
             pausedForStateCommitment = paused
             if paused {
+                metrics.blockProductionPausedForStateTree()
                 logger.warning(
                     "block production paused: sealed batches wait for the account tree",
                     metadata: ["waiting": "\(waiting)", "max_sealed_awaiting_root": "\(config.batch.maxSealedAwaitingRoot)"])
@@ -53,6 +54,7 @@ extension Chain {
             number: openBatch.number, firstBlock: openBatch.firstBlock, lastBlock: head.header.number, auditHead: auditHead,
             policyHash: policy?.policy.hash ?? .zero, contents: sealed, sealedAt: now)
         committedBlocks.yield(CommittedBlock(number: head.header.number, seal: seal))
+        metrics.batchClosed()
         openBatch = next
     }
 

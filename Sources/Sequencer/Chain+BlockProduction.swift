@@ -171,6 +171,7 @@ extension Chain {
             number: batch.number, firstBlock: batch.firstBlock, lastBlock: number, auditHead: auditHead,
             policyHash: policy?.policy.hash ?? .zero, contents: contents, sealedAt: timestampMs) : nil
         committedBlocks.yield(CommittedBlock(number: number, seal: seal))
+        if seal != nil { metrics.batchClosed() }
         return block
     }
 

@@ -16,8 +16,12 @@ public protocol SequencerMetrics: AnyObject, Sendable {
     func transactionRefusedAtExecution(rule: String)
     /// A block was executed and written.
     func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int)
+    /// A block closed a batch (its root follows when the state tree has applied it).
+    func batchClosed()
     /// A batch's state root was recorded.
     func batchSealed()
+    /// Block production paused because `max_sealed_awaiting_root` closed batches waited for their root.
+    func blockProductionPausedForStateTree()
     /// A policy refusal a member provoked before execution (`eth_estimateGas`, `eth_call`, admission).
     func policyRefusalProvoked(member: String, entry: String)
 }
@@ -30,6 +34,8 @@ public final class UncountedSequencerMetrics: SequencerMetrics {
     public func transactionsEvicted(_ count: Int) {}
     public func transactionRefusedAtExecution(rule: String) {}
     public func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {}
+    public func batchClosed() {}
     public func batchSealed() {}
+    public func blockProductionPausedForStateTree() {}
     public func policyRefusalProvoked(member: String, entry: String) {}
 }

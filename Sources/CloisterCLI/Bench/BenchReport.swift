@@ -33,6 +33,10 @@ struct BenchResult: Sendable {
     var committed: Int { final.l1Committed - baseline.l1Committed }
     var proven: Int { final.l1Proven - baseline.l1Proven }
     var l1Executed: Int { final.l1Executed - baseline.l1Executed }
+    /// Batches closed by a block during the run (each is sealed once the state tree records its root).
+    var closed: Int { Int(metric("cloister_batches_closed_total")) }
+    /// Times block production waited for the state tree (`max_sealed_awaiting_root`).
+    var pausesForStateTree: Int { Int(metric("cloister_block_production_paused_total")) }
     func perMinute(_ count: Int) -> Double { window > 0 ? Double(count) * 60 / window : 0 }
 
     func metric(_ name: String) -> Double { (metricsAfter[name] ?? 0) - (metricsBefore[name] ?? 0) }
@@ -171,6 +175,9 @@ struct BenchReport {
             let sorted = run.latencies
             lines.append("")
             lines.append("== state of \(run.accounts) accounts (\(run.members + 1) members, \(run.synthetic) synthetic); node up in \(f(run.startupSeconds, 1)) s")
+            lines.append(
+                "sustained   " + (run.prover == "none" ? "n/a (prover none)" : "\(f(run.provenTPS, 1)) transfers/s proven and accepted by the L1")
+                    + ", beside \(f(run.executedTPS)) /s executed")
             lines.append("sent        \(run.state.sent) (\(f(run.sentTPS)) /s over \(f(run.state.sendingEnded, 1)) s)"
                 + (run.state.exhausted ? "  [ran out of pre-signed transfers: pass --transfers]" : ""))
             lines.append("accepted    \(run.state.accepted) (\(f(run.acceptedTPS)) /s)")
@@ -193,8 +200,9 @@ struct BenchReport {
             if run.state.transportErrors + run.state.httpErrors > 0 {
                 lines.append("errors      \(run.state.transportErrors) transfers lost to connection errors, \(run.state.httpErrors) to HTTP errors")
             }
-            lines.append("batches     per minute: sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
-                + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s)")
+            lines.append("batches     per minute: closed \(f(run.perMinute(run.closed), 1)), sealed \(f(run.perMinute(run.sealed), 1)), committed \(f(run.perMinute(run.committed), 1)), "
+                + "proven \(f(run.perMinute(run.proven), 1)), executed \(f(run.perMinute(run.l1Executed), 1))  (over \(f(run.window, 1)) s); "
+                + "block production paused for the state tree \(run.pausesForStateTree) times")
             if run.prover == "none" {
                 lines.append("proven      n/a: \(proofsNote(run))")
             } else {
@@ -248,7 +256,8 @@ struct BenchReport {
             "refused_json_rpc_by_code": Dictionary(uniqueKeysWithValues: run.state.refusalCodes.map { (String($0.key), $0.value) }),
             "transport_errors": run.state.transportErrors, "http_errors": run.state.httpErrors,
             "batches": [
-                "window_seconds": number(run.window), "sealed": run.sealed, "committed": run.committed, "proven": run.proven,
+                "window_seconds": number(run.window), "closed": run.closed, "paused_for_state_tree": run.pausesForStateTree,
+                "sealed": run.sealed, "committed": run.committed, "proven": run.proven,
                 "executed": run.l1Executed, "sealed_per_minute": number(run.perMinute(run.sealed)),
                 "committed_per_minute": number(run.perMinute(run.committed)), "proven_per_minute": number(run.perMinute(run.proven)),
                 "executed_per_minute": number(run.perMinute(run.l1Executed)),

@@ -73,6 +73,15 @@ public final class NodeMetrics: SequencerMetrics {
     }
 
     public func batchSealed() { batchesSealed.increment() }
+    public func batchClosed() {
+        registry.makeCounter(descriptor: Self.name("batches_closed", "total", "Batches closed by a block (sealed once their root is recorded)"), labels: []).increment()
+    }
+    public func blockProductionPausedForStateTree() {
+        registry.makeCounter(
+            descriptor: Self.name("block_production_paused", "total", "Times block production paused for the state tree (max_sealed_awaiting_root)"),
+            labels: []
+        ).increment()
+    }
 
     /// The prover made a proof of a batch of `operations` transactions and deposits in `duration`.
     public func batchProved(operations: Int, duration: Duration) {
