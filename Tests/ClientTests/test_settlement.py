@@ -243,3 +243,97 @@ def test_deposits_transfers_and_withdrawals_are_proven_executed_verified_by_anyo
         if l1.process.poll() is None:
             l1.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def node_roots(node, token):
+    """The node's recorded batch roots by number, and the state root of every block header."""
+    status, body = node.admin_get("/admin/v1/batches?limit=1000", token)
+    assert status == 200, body
+    batches = {b["number"]: b["stateRoot"].lower() for b in body["items"]}
+    status, head = node.admin_get("/admin/v1/status", token)
+    assert status == 200, head
+    headers = []
+    for number in range(head["headBlock"]["number"] + 1):
+        status, block = node.admin_get(f"/admin/v1/blocks/{number}", token)
+        assert status == 200, block
+        headers.append(block["stateRoot"].lower())
+    return batches, headers
+
+
+def check_roots_agree(node, l1, token):
+    """Header roots, the node's batch roots and the L1's roots are one tree's roots."""
+    batches, headers = node_roots(node, token)
+    assert set(headers) <= set(batches.values()), "a block header carries a root no batch recorded"
+    on_l1 = l1.cli("batches")
+    for batch in on_l1:
+        assert batch["newStateRoot"].lower() == batches[batch["number"]], f"batch {batch['number']}: L1 and node roots differ"
+        assert batch["previousStateRoot"].lower() == batches[batch["number"] - 1]
+    return batches, on_l1
+
+
+def send_without_waiting(node, count, to):
+    """Signs and sends `count` EURD transfers from alice; returns their hashes (receipts not awaited)."""
+    w3 = connect(node, read_key("alice"))
+    alice = Account.from_key(read_key("alice"))
+    token = w3.eth.contract(address=EURD, abi=ERC20_ABI)
+    nonce = w3.eth.get_transaction_count(alice.address, "pending")
+    hashes = []
+    for index in range(count):
+        tx = token.functions.transfer(to, 1_000_000 + index).build_transaction(
+            {"chainId": CHAIN_ID, "nonce": nonce + index, "gas": 100_000, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0})
+        hashes.append(w3.eth.send_raw_transaction(alice.sign_transaction(tx).raw_transaction))
+    return hashes
+
+
+def test_sigkill_during_seals_and_proofs_leaves_header_batch_and_l1_roots_in_agreement():
+    """Issue #27: the node is killed (SIGKILL) right as blocks close batches and while a batch is being
+    proven; after every restart the block headers, the stored batch roots and the L1's roots are the
+    same tree's, and settlement goes on until every sealed batch is executed on the L1."""
+    directory = tempfile.mkdtemp(prefix="cloister-kill-")
+    l1 = L1(directory)
+    node_directory = os.path.join(directory, "node")
+    os.makedirs(node_directory)
+    node = Node(
+        node_directory, extra_args=["--l1", l1.url],
+        edits=[("max_interval_ms = 10000", "max_interval_ms = 200"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
+    )
+    bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
+    try:
+        auditor = sign_in(node, read_key("auditor"))
+        send_transfers(node, 2, bob, AMOUNTS)
+        wait_until(lambda: sealed_batches(node, auditor) >= 1, what="a first sealed batch")
+
+        # Killed as batches close: transfers in flight, a seal due every 200 ms.
+        for delay in (0.05, 0.2, 0.4):
+            send_without_waiting(node, 4, bob)
+            time.sleep(delay)
+            node.kill()
+            node.start()
+            auditor = sign_in(node, read_key("auditor"))
+            check_roots_agree(node, l1, auditor)
+
+        # Killed while a batch is being proven: committed on the L1, its proof not yet made.
+        send_without_waiting(node, 4, bob)
+        log_path = node.log_path
+        committed = wait_for_log(log_path, r"batch=(\d+) hash=\S+ \[Node\] batch committed", node.process, timeout=120)
+        with open(log_path) as handle:
+            assert f"batch={committed.group(1)} bytes=" not in handle.read(), "the batch was proven before the kill"
+        node.kill()
+        node.start()
+        auditor = sign_in(node, read_key("auditor"))
+        check_roots_agree(node, l1, auditor)
+
+        # Settlement continues: every sealed batch ends executed on the L1, each committed once.
+        sealed = sealed_batches(node, auditor)
+        wait_until(lambda: all(b["status"] == "executed" for b in l1.cli("batches")) and len(l1.cli("batches")) >= sealed,
+                   timeout=240, what="every sealed batch executed on the L1")
+        batches, on_l1 = check_roots_agree(node, l1, auditor)
+        assert [b["number"] for b in on_l1] == list(range(1, len(on_l1) + 1))
+        events = l1.cli("events")
+        assert len([e for e in events if e["kind"] == "committed"]) == len(on_l1), "a batch was committed twice"
+        assert int(committed.group(1)) in [b["number"] for b in on_l1]
+    finally:
+        node.stop()
+        if l1.process.poll() is None:
+            l1.stop()
+        shutil.rmtree(directory, ignore_errors=True)
