@@ -103,7 +103,7 @@ var targets: [Target] = [
         dependencies: [
             "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "Sequencer", "Settlement", "L1Mock",
             "BatchProof",
-            "Stark", "StarkCrypto", "StarkMath",
+            "Stark", "StarkCrypto", "StarkMath", "StateTree",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -186,7 +186,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "BatchProofTests",
-        dependencies: ["BatchProof", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement", "L1Mock"]),
+        dependencies: ["BatchProof", "StateTree", "Stark", "StarkMath", "StarkCrypto", "Primitives", "Settlement", "L1Mock"]),
     .testTarget(
         name: "SettlementTests",
         dependencies: [
