@@ -59,14 +59,16 @@ actor StateCommitmentTracker {
             appliedBlock = number
             return nil
         }
-        let movements = try Self.movements(of: seal, in: store, tokens: tokens)
-        let operations = try TreeOperations.of(movements)
         let randomness = try StoredStateTree.randomness(seed: seed, batch: seal.number)
+        let (store, tokens) = (self.store, self.tokens)
         // Moved out, so the background thread holds the only reference and updates it in place.
         let box = TreeBox(tree)
         tree = AccountTree()
         defer { tree = box.tree }
+        // Reading the batch's transactions, decoding them and hashing the tree all happen on a
+        // thread of lowered priority, not on the cooperative pool that serves requests and blocks.
         let (update, written) = try await BackgroundThread.run(name: "cloister-state-tree") { () throws -> (TreeUpdate, [(slot: Int, leaf: AccountLeaf)]) in
+            let operations = try TreeOperations.of(try Self.movements(of: seal, in: store, tokens: tokens))
             var randomness = randomness
             do { return try box.tree.apply(operations, randomness: &randomness) } catch {
                 throw NodeError.corruptRecord("batch \(seal.number) does not apply to the state tree: \(error)")
