@@ -110,8 +110,7 @@ extension Chain {
         let depositAudit = applyDeposits(deposits, block: number, batch: openBatch.number, contents: &contents)
         let execution = execute(selected, block: number, at: blockTime, contents: &contents)
         let receipts = execution.receipts
-        let staged = stageChanges()
-        let entries = staged
+        let entries = stageChanges()
         let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
 
         let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
