@@ -61,8 +61,8 @@ extension Chain {
     /// Feeds committed blocks to the state tree, in order, until cancelled or finished.
     public nonisolated func runStateCommitment() async throws {
         for await block in committedBlockStream {
-            if let record = try await tracker.apply(block: block.number, sealing: block.seal) {
-                await recordSealed(record)
+            if let (record, timing) = try await tracker.apply(block: block.number, sealing: block.seal) {
+                await recordSealed(record, timing: timing)
             }
             await followedStateCommitment(through: block.number)
         }
@@ -73,13 +73,14 @@ extension Chain {
     /// Ends the commitment stream once everything queued has been applied (for shutdown and tests).
     public func finishStateCommitment() { committedBlocks.finish() }
 
-    func recordSealed(_ record: BatchRecord) {
+    func recordSealed(_ record: BatchRecord, timing: SealTiming) {
         latestBatch = record
         metrics.batchSealed()
         logger.info(
             "batch sealed",
             metadata: [
                 "batch": "\(record.number)", "blocks": "\(record.firstBlock)-\(record.lastBlock)", "stateRoot": "\(record.stateRoot)",
+                "leaves": "\(timing.leaves)", "read": "\(timing.reading)", "hashed": "\(timing.hashing)",
             ])
     }
 

@@ -6,6 +6,14 @@ import StarkMath
 import StateTree
 import Store
 
+/// Where a seal's time went: reading and decoding the batch's transactions into leaf
+/// operations, and the multi-update (leaf digests and merges).
+struct SealTiming: Sendable {
+    var reading: Duration
+    var hashing: Duration
+    var leaves: Int
+}
+
 /// A committed block as the tracker follows it: its number, and the batch it closes, if any.
 struct CommittedBlock: Sendable {
     var number: UInt64
@@ -54,23 +62,30 @@ actor StateCommitmentTracker {
 
     /// Records that a block was committed; when it closes a batch, updates the tree and
     /// records the batch with its root.
-    func apply(block number: UInt64, sealing seal: BatchSeal?) async throws -> BatchRecord? {
+    func apply(block number: UInt64, sealing seal: BatchSeal?) async throws -> (BatchRecord, SealTiming)? {
         guard let seal else {
             appliedBlock = number
             return nil
         }
         let randomness = try StoredStateTree.randomness(seed: seed, batch: seal.number)
-        let (store, tokens) = (self.store, self.tokens)
+        let (store, tokens, keyCache) = (self.store, self.tokens, self.keyCache)
         // Moved out, so the background thread holds the only reference and updates it in place.
         let box = TreeBox(tree)
         tree = AccountTree()
         defer { tree = box.tree }
         // Reading the batch's transactions, decoding them and hashing the tree all happen on a
         // thread of lowered priority, not on the cooperative pool that serves requests and blocks.
-        let (update, written) = try await BackgroundThread.run(name: "cloister-state-tree") { () throws -> (TreeUpdate, [(slot: Int, leaf: AccountLeaf)]) in
-            let operations = try TreeOperations.of(try Self.movements(of: seal, in: store, tokens: tokens))
+        let (update, written, timing) = try await BackgroundThread.run(name: "cloister-state-tree") {
+            () throws -> (TreeUpdate, [(slot: Int, leaf: AccountLeaf)], SealTiming) in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let operations = try TreeOperations.of(try Self.movements(of: seal, in: store, tokens: tokens), keys: &keyCache.keys)
+            let read = clock.now
             var randomness = randomness
-            do { return try box.tree.apply(operations, randomness: &randomness) } catch {
+            do {
+                let (update, written) = try box.tree.apply(operations, randomness: &randomness)
+                return (update, written, SealTiming(reading: read - started, hashing: clock.now - read, leaves: written.count))
+            } catch {
                 throw NodeError.corruptRecord("batch \(seal.number) does not apply to the state tree: \(error)")
             }
         }
@@ -89,7 +104,7 @@ actor StateCommitmentTracker {
         head = newHead
         latestBatch = record
         appliedBlock = number
-        return record
+        return (record, timing)
     }
 
     /// The value movements of a sealed batch, read from its stored blocks.
@@ -112,6 +127,13 @@ actor StateCommitmentTracker {
         var tree: AccountTree
         init(_ tree: AccountTree) { self.tree = tree }
     }
+
+    /// The leaf-key cache, used only on the tree's thread, one seal at a time (the actor
+    /// awaits each seal before the next).
+    private final class KeyCache: @unchecked Sendable {
+        var keys = TreeOperations.Keys()
+    }
+    private let keyCache = KeyCache()
 
     /// The root of the newest recorded batch.
     func currentRoot() -> RPODigest { head.root }

@@ -14,6 +14,12 @@ public enum TreeOperations {
     ///   tree cannot hold.
     public static func of(_ movements: [ValueMovement]) throws(NodeError) -> [LeafOperation] {
         var keys = Keys()
+        return try of(movements, keys: &keys)
+    }
+
+    /// The same, with leaf keys from (and added to) `keys`: a node keeps one cache across
+    /// batches, since each key costs two RPO permutations and a hot account is in most batches.
+    static func of(_ movements: [ValueMovement], keys: inout Keys) throws(NodeError) -> [LeafOperation] {
         var operations = [LeafOperation]()
         operations.reserveCapacity(movements.count)
         for movement in movements {
@@ -77,15 +83,23 @@ public enum TreeOperations {
         return value
     }
 
-    /// Leaf keys are hashes: each (holder, asset) and asset is derived once per batch.
+    /// Leaf keys are hashes: each (holder, asset) and asset is derived once while cached.
     struct Keys {
+        /// Past this many holder keys the cache starts again (about 100 MB at most).
+        static let capacity = 1_000_000
         var holders: [Address: [Address: Goldilocks]] = [:]
         var assets: [Address: Goldilocks] = [:]
+        var count = 0
 
         mutating func holder(_ account: Address, _ asset: Address) -> Goldilocks {
             if let key = holders[asset]?[account] { return key }
             let key = AccountLeaf.key(account: account.bytes, asset: asset.bytes)
+            if count >= Self.capacity {
+                holders.removeAll(keepingCapacity: true)
+                count = 0
+            }
             holders[asset, default: [:]][account] = key
+            count += 1
             return key
         }
 
