@@ -56,12 +56,20 @@ enum V3Fixtures {
         _ operations: [LeafOperation], number: UInt64 = 0x42_0017, tree: AccountTree = genesis(),
         minimumOperations: Int = 1
     ) throws -> (BatchWitnessV3, AccountTree) {
+        let (witness, tree, _) = try witnessAndUpdate(operations, number: number, tree: tree, minimumOperations: minimumOperations)
+        return (witness, tree)
+    }
+
+    static func witnessAndUpdate(
+        _ operations: [LeafOperation], number: UInt64 = 0x42_0017, tree: AccountTree = genesis(),
+        minimumOperations: Int = 1
+    ) throws -> (BatchWitnessV3, AccountTree, TreeUpdate) {
         var tree = tree
         var random = randomness("batch \(number)")
         let (update, _) = try tree.apply(operations, randomness: &random)
         let witness = try BatchWitnessV3.make(
             number: number, update: update, randomness: randomness("batch \(number)"),
             minimumOperations: minimumOperations)
-        return (witness, tree)
+        return (witness, tree, update)
     }
 }

@@ -197,8 +197,10 @@ public struct BatchWitnessV3: Sendable {
 
     /// One merge per touched internal node, level by level, with the old and new digests
     /// of both children (an untouched child: its old digest on both sides).
+    /// - Parameter hiding: soundness tests only: treat the right child of (child level,
+    ///   parent index) as an untouched sibling (its old digest on both sides).
     static func merges(
-        leaves: [Plan.Leaf], known: [[Int: RPODigest]]
+        leaves: [Plan.Leaf], known: [[Int: RPODigest]], hiding: (Int, Int) -> Bool = { _, _ in false }
     ) -> (merges: [Plan.Merge], oldRoot: RPODigest, newRoot: RPODigest) {
         var touched = [Int: (old: RPODigest, new: RPODigest)]()
         for leaf in leaves { touched[leaf.slot] = (leaf.old.digest, leaf.final.digest) }
@@ -208,7 +210,7 @@ public struct BatchWitnessV3: Sendable {
             var parents = [Int: (old: RPODigest, new: RPODigest)]()
             for parent in Set(touched.keys.map { $0 >> 1 }).sorted() {
                 let left = touched[2 * parent]
-                let right = touched[2 * parent + 1]
+                let right = hiding(level, parent) ? nil : touched[2 * parent + 1]
                 let leftOld = left?.old ?? known[level][2 * parent] ?? empty
                 let rightOld = right?.old ?? known[level][2 * parent + 1] ?? empty
                 let leftNew = left?.new ?? leftOld
