@@ -303,7 +303,14 @@ public struct BatchAIRv3: AIR {
             cur, update: L.updateB, debit: isBurn, credit: holderCreditB, holder: holderCreditB, supply: isBurn,
             holderDebit: .zero, key: cur[L.toKey], out: out + o)
         o += Self.leafRelationNames.count
-        // Range checks: row r of an op block checks one value by its chunks.
+        out[o] = rangeRecomposition(cur, p)
+    }
+
+    /// Row r of an op block checks one value by its chunks (zero outside op blocks).
+    @inline(__always)
+    func rangeRecomposition<E: FieldElement>(_ cur: UnsafePointer<E>, _ p: UnsafePointer<E>) -> E {
+        let one = E.one
+        let isOperation = cur[L.isOperation]
         let position = cur[L.operationIndex].doubled()
         var checked = p[P.row] * cur[L.amountLow] + p[P.row + 1] * cur[L.amountHigh]
         checked += p[P.row + 2] * cur[L.updateA + L.afterOffset + L.balanceLowField]
@@ -317,7 +324,7 @@ public struct BatchAIRv3: AIR {
         for j in stride(from: chunkCount - 1, through: 0, by: -1) {
             recomposed = recomposed * Goldilocks(reducing: UInt64(1) << UInt64(rangeBits)) + cur[L.chunks + j]
         }
-        out[o] = isOperation * (checked - recomposed)
+        return isOperation * (checked - recomposed)
     }
 
     /// The 13 relations between one update's leaf before and after (as v2's, see

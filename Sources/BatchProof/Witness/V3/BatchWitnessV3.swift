@@ -110,44 +110,8 @@ public struct BatchWitnessV3: Sendable {
         guard slotCount <= BatchAIRv3.maximumSlotCount else { throw .invalidSlotCount(slotCount, operations: list.count) }
         list.insert(contentsOf: repeatElement(LeafOperation.padding, count: slotCount - list.count), at: list.count - withdrawals)
 
-        var current = [Int: AccountLeaf]()
-        for old in update.oldLeaves { current[old.slot] = old.leaf }
-        let oldLeaves = current
-        var lastPosition = [Int: Int]()
-        var operations = [Plan.Operation]()
-        operations.reserveCapacity(slotCount)
-        for (index, op) in list.enumerated() {
-            var from = AccountTree.paddingSlot
-            var to = AccountTree.paddingSlot
-            switch op.kind {
-            case .padding: break
-            case .deposit: from = slots[op.toKey]!; to = from
-            case .withdrawal: from = slots[op.fromKey]!; to = from
-            case .transfer, .mint, .burn: from = slots[op.fromKey]!; to = slots[op.toKey]!
-            }
-            let padding = op.kind == .padding
-            let operation = BatchOperation(
-                kind: op.kind, from: from, to: to, amountLow: op.amountLow, amountHigh: op.amountHigh,
-                fromKey: padding ? .zero : op.fromKey, toKey: padding ? .zero : op.toKey, asset: op.asset)
-            var updates = [Plan.Update]()
-            for (offset, slot, role, key) in [(1, from, op.kind.roles.0, op.fromKey), (2, to, op.kind.roles.1, op.toKey)] {
-                let position = 2 * index + offset
-                guard role.changes else {
-                    updates.append(.init(before: .empty, after: .empty, carry: .zero, previous: Goldilocks(reducing: UInt64(position - 1)), role: role))
-                    continue
-                }
-                let before = current[slot] ?? .empty
-                let (after, carry) = before.applying(
-                    role, amountLow: op.amountLow, amountHigh: op.amountHigh, key: key, asset: op.asset,
-                    randomness: &randomness)
-                updates.append(.init(
-                    before: before, after: after, carry: carry,
-                    previous: Goldilocks(reducing: UInt64(lastPosition[slot] ?? 0)), role: role))
-                current[slot] = after
-                lastPosition[slot] = position
-            }
-            operations.append(.init(operation: operation, a: updates[0], b: updates[1], salt: [], opsMerge: nil))
-        }
+        let (operations0, current, lastPosition, oldLeaves) = Self.apply(list, update: update, slots: slots, randomness: &randomness)
+        var operations = operations0
         for index in operations.indices {
             operations[index].salt = (0..<OperationsTree.saltCount).map { _ in randomness.nextElement() }
         }
@@ -193,6 +157,52 @@ public struct BatchWitnessV3: Sendable {
         return BatchWitnessV3(
             air: air, publicInputs: publicInputs, operations: batch, salts: operations.map(\.salt),
             plan: Plan(batchNumber: number, operations: operations, leaves: leaves, merges: merges))
+    }
+
+    /// The operations' updates in order (blindings drawn as `AccountTree.apply` draws them),
+    /// the final leaves, each touched slot's last update position, and the old leaves.
+    static func apply(
+        _ list: [LeafOperation], update: TreeUpdate, slots: [Goldilocks: Int], randomness: inout WitnessRandomness
+    ) -> ([Plan.Operation], [Int: AccountLeaf], [Int: Int], [Int: AccountLeaf]) {
+        var current = [Int: AccountLeaf]()
+        for old in update.oldLeaves { current[old.slot] = old.leaf }
+        let oldLeaves = current
+        var lastPosition = [Int: Int]()
+        var operations = [Plan.Operation]()
+        operations.reserveCapacity(list.count)
+        for (index, op) in list.enumerated() {
+            var from = AccountTree.paddingSlot
+            var to = AccountTree.paddingSlot
+            switch op.kind {
+            case .padding: break
+            case .deposit: from = slots[op.toKey]!; to = from
+            case .withdrawal: from = slots[op.fromKey]!; to = from
+            case .transfer, .mint, .burn: from = slots[op.fromKey]!; to = slots[op.toKey]!
+            }
+            let padding = op.kind == .padding
+            let operation = BatchOperation(
+                kind: op.kind, from: from, to: to, amountLow: op.amountLow, amountHigh: op.amountHigh,
+                fromKey: padding ? .zero : op.fromKey, toKey: padding ? .zero : op.toKey, asset: op.asset)
+            var updates = [Plan.Update]()
+            for (offset, slot, role, key) in [(1, from, op.kind.roles.0, op.fromKey), (2, to, op.kind.roles.1, op.toKey)] {
+                let position = 2 * index + offset
+                guard role.changes else {
+                    updates.append(.init(before: .empty, after: .empty, carry: .zero, previous: Goldilocks(reducing: UInt64(position - 1)), role: role))
+                    continue
+                }
+                let before = current[slot] ?? .empty
+                let (after, carry) = before.applying(
+                    role, amountLow: op.amountLow, amountHigh: op.amountHigh, key: key, asset: op.asset,
+                    randomness: &randomness)
+                updates.append(.init(
+                    before: before, after: after, carry: carry,
+                    previous: Goldilocks(reducing: UInt64(lastPosition[slot] ?? 0)), role: role))
+                current[slot] = after
+                lastPosition[slot] = position
+            }
+            operations.append(.init(operation: operation, a: updates[0], b: updates[1], salt: [], opsMerge: nil))
+        }
+        return (operations, current, lastPosition, oldLeaves)
     }
 
     /// One merge per touched internal node, level by level, with the old and new digests

@@ -68,25 +68,7 @@ struct TraceWriterV3 {
                 set(L.opsLevel, g(merge.level))
                 set(L.opsIndex, g(merge.index))
             }
-            let position = g(2 * index)
-            let checked = [
-                op.amountLow, op.amountHigh, entry.a.after.balanceLow, entry.a.after.balanceHigh, entry.b.after.balanceLow,
-                entry.b.after.balanceHigh, position - entry.a.previous, position + .one - entry.b.previous,
-            ]
-            for (step, value) in checked.enumerated() {
-                var rest = value.value
-                for j in 0..<air.chunkCount {
-                    let chunk = rest & mask
-                    rest >>= UInt64(air.rangeBits)
-                    // A value too large for the chunks keeps its low bits here (and breaks the recomposition).
-                    columns[L.chunks + j][8 * block + step] = Goldilocks(reducing: chunk)
-                    counts[Int(chunk)] += 1
-                    if j == air.chunkCount - 1 {
-                        let shifted = (Goldilocks(reducing: chunk) * air.topShift).value
-                        if shifted <= mask { counts[Int(shifted)] += 1 }
-                    }
-                }
-            }
+            writeRangeChunks(entry, index: index, block: block, columns: &columns, counts: &counts)
             block += 1
         }
         for leaf in plan.leaves {
@@ -122,5 +104,32 @@ struct TraceWriterV3 {
         }
         for (value, count) in counts.enumerated() { columns[air.multiplicity][value] = g(count) }
         return columns
+    }
+
+    /// Rows 0…7 of op block `block`: the chunks of the eight checked values, counted for the table.
+    func writeRangeChunks(
+        _ entry: BatchWitnessV3.Plan.Operation, index: Int, block: Int, columns: inout [[Goldilocks]], counts: inout [Int]
+    ) {
+        let op = entry.operation
+        let mask = UInt64(1) << UInt64(air.rangeBits) - 1
+        let position = Goldilocks(reducing: UInt64(2 * index))
+            let checked = [
+                op.amountLow, op.amountHigh, entry.a.after.balanceLow, entry.a.after.balanceHigh, entry.b.after.balanceLow,
+                entry.b.after.balanceHigh, position - entry.a.previous, position + .one - entry.b.previous,
+            ]
+            for (step, value) in checked.enumerated() {
+                var rest = value.value
+                for j in 0..<air.chunkCount {
+                    let chunk = rest & mask
+                    rest >>= UInt64(air.rangeBits)
+                    // A value too large for the chunks keeps its low bits here (and breaks the recomposition).
+                    columns[L.chunks + j][8 * block + step] = Goldilocks(reducing: chunk)
+                    counts[Int(chunk)] += 1
+                    if j == air.chunkCount - 1 {
+                        let shifted = (Goldilocks(reducing: chunk) * air.topShift).value
+                        if shifted <= mask { counts[Int(shifted)] += 1 }
+                    }
+                }
+            }
     }
 }
