@@ -131,6 +131,7 @@ var targets: [Target] = [
         name: "CloisterCLI",
         dependencies: [
             "Primitives",
+            "StateTree",
             "Transactions",
             "ConfigFiles",
             "NodeConfiguration",

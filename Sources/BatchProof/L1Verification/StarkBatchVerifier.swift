@@ -4,10 +4,13 @@ import Settlement
 import Stark
 import StarkCrypto
 
-/// What travels to the L1 as a batch proof (version 2):
-///
+/// What travels to the L1 as a batch proof: version 2 (``BatchAIR``)
 /// `2 ‖ slot count (u32) ‖ deposit count (u32) ‖ deposits ‖ withdrawal count (u32) ‖
-/// withdrawals ‖ STARK proof`, integers big-endian. A deposit is `queueIndex (u64) ‖
+/// withdrawals ‖ STARK proof`, or version 3 (``BatchAIRv3``) with the trace length after
+/// the operation count: `3 ‖ S (u32) ‖ trace length (u32) ‖ …`, integers big-endian. The
+/// trace length is the only shape the v3 verifier takes from the envelope: the AIR
+/// accepts any power of two in 2¹¹…2²⁴ that holds S + 1 blocks, and the bus refuses a
+/// trace that leaves out, repeats or invents a block, whatever the length. A deposit is `queueIndex (u64) ‖
 /// recipient (20) ‖ asset (20) ‖ amount (32) ‖ sender (20)`, a withdrawal `batchNumber (u64)
 /// ‖ indexInBatch (u64) ‖ recipient (20) ‖ asset (20) ‖ amount (32)`. Both lists are public
 /// anyway (the L1 holds the deposit queue and the withdrawals tree); the envelope carries
@@ -15,15 +18,35 @@ import StarkCrypto
 /// batch commitment's deposit hash and withdrawals root.
 public struct BatchProofEnvelope: Sendable, Equatable {
     public static let version: UInt8 = 2
+    public static let versionV3: UInt8 = 3
     static let depositBytes = 8 + 20 + 20 + 32 + 20
     static let withdrawalBytes = 8 + 8 + 20 + 20 + 32
 
+    /// 2 or 3: which batch AIR the proof is for.
+    public let version: UInt8
     public let slotCount: Int
+    /// Version 3: the proof's trace length (0 in version 2).
+    public let traceLength: Int
     public let deposits: [Deposit]
     public let withdrawals: [Withdrawal]
     public let proof: StarkProof
 
     public init(slotCount: Int, deposits: [Deposit] = [], withdrawals: [Withdrawal] = [], proof: StarkProof) {
+        version = Self.version
+        traceLength = 0
+        self.slotCount = slotCount
+        self.deposits = deposits
+        self.withdrawals = withdrawals
+        self.proof = proof
+    }
+
+    /// A version-3 envelope (AIR v3): `slotCount` operations on `traceLength` rows.
+    public init(
+        v3SlotCount slotCount: Int, traceLength: Int, deposits: [Deposit] = [], withdrawals: [Withdrawal] = [],
+        proof: StarkProof
+    ) {
+        version = Self.versionV3
+        self.traceLength = traceLength
         self.slotCount = slotCount
         self.deposits = deposits
         self.withdrawals = withdrawals
@@ -31,10 +54,11 @@ public struct BatchProofEnvelope: Sendable, Equatable {
     }
 
     public var encoded: [UInt8] {
-        var bytes: [UInt8] = [Self.version]
+        var bytes: [UInt8] = [version]
         func appendU32(_ value: UInt32) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }
         func appendU64(_ value: UInt64) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }
         appendU32(UInt32(slotCount))
+        if version == Self.versionV3 { appendU32(UInt32(traceLength)) }
         appendU32(UInt32(deposits.count))
         for deposit in deposits {
             appendU64(deposit.queueIndex)
@@ -57,17 +81,29 @@ public struct BatchProofEnvelope: Sendable, Equatable {
         guard let version = reader.take(1)?.first else {
             throw SettlementError(.proofRejected, "the batch proof is empty")
         }
-        guard version == Self.version else {
-            throw SettlementError(.proofRejected, "batch proof version \(version) is not supported (expected \(Self.version))")
+        guard version == Self.version || version == Self.versionV3 else {
+            throw SettlementError(.proofRejected, "batch proof version \(version) is not supported (expected 2 or 3)")
         }
-        guard let slots = reader.uint32(), slots >= 1, slots & (slots - 1) == 0,
-            Int(slots) <= BatchWitness.maximumSlotCount
-        else {
+        self.version = version
+        let maximumSlots = version == Self.versionV3 ? BatchAIRv3.maximumSlotCount : BatchWitness.maximumSlotCount
+        guard let slots = reader.uint32(), slots >= 1, slots & (slots - 1) == 0, Int(slots) <= maximumSlots else {
             throw SettlementError(
-                .proofRejected, "the batch proof's slot count is missing or not a power of two up to 2^17")
+                .proofRejected, "the batch proof's slot count is missing or not a power of two up to \(maximumSlots)")
         }
         slotCount = Int(slots)
-        guard let depositCount = reader.uint32(), Int(depositCount) < slotCount,
+        if version == Self.versionV3 {
+            guard let length = reader.uint32(), Int(length) >= BatchAIRv3.minimumTraceLength,
+                Int(length) <= BatchAIRv3.maximumTraceLength, length & (length - 1) == 0, 8 * (Int(slots) + 1) <= Int(length)
+            else {
+                throw SettlementError(
+                    .proofRejected, "the v3 batch proof's trace length is missing, not a power of two in 2^11...2^24, "
+                        + "or too short for its operations")
+            }
+            traceLength = Int(length)
+        } else {
+            traceLength = 0
+        }
+        guard let depositCount = reader.uint32(), Int(depositCount) < slotCount || version == Self.versionV3 && Int(depositCount) <= slotCount,
             reader.remaining >= Int(depositCount) * Self.depositBytes
         else { throw SettlementError(.proofRejected, "the batch proof's deposit list is truncated or longer than its slots") }
         var deposits = [Deposit]()
@@ -77,7 +113,9 @@ public struct BatchProofEnvelope: Sendable, Equatable {
             else { throw SettlementError(.proofRejected, "a deposit in the batch proof is malformed") }
             deposits.append(Deposit(queueIndex: index, recipient: recipient, asset: asset, amount: amount, sender: sender))
         }
-        guard let withdrawalCount = reader.uint32(), Int(depositCount) + Int(withdrawalCount) < slotCount,
+        guard let withdrawalCount = reader.uint32(),
+            Int(depositCount) + Int(withdrawalCount) < slotCount
+                || version == Self.versionV3 && Int(depositCount) + Int(withdrawalCount) <= slotCount,
             reader.remaining >= Int(withdrawalCount) * Self.withdrawalBytes
         else {
             throw SettlementError(
@@ -134,14 +172,21 @@ public struct StarkBatchVerifier: BatchProofVerifier {
     public init(minimum: AcceptableOptions = .default) { self.minimum = minimum }
 
     public var name: String {
-        "stark-batch-v2 (transfers, deposits, withdrawals, mint, burn; at least \(minimum.minimumProvenBits) proven, "
+        "stark-batch-v2/v3 (transfers, deposits, withdrawals, mint, burn; at least \(minimum.minimumProvenBits) proven, "
             + "\(minimum.minimumConjecturedBits) conjectured bits)"
     }
 
     public func verify(proof bytes: [UInt8], commitment: BatchCommitment) throws {
         let envelope = try BatchProofEnvelope(decoding: bytes)
         let inputs = try Self.publicInputs(envelope: envelope, commitment: commitment)
-        do { try BatchVerifier.verify(proof: envelope.proof, publicInputs: inputs, minimum: minimum) } catch {
+        do {
+            if envelope.version == BatchProofEnvelope.versionV3 {
+                try BatchVerifierV3.verify(
+                    proof: envelope.proof, publicInputs: inputs, traceLength: envelope.traceLength, minimum: minimum)
+            } else {
+                try BatchVerifier.verify(proof: envelope.proof, publicInputs: inputs, minimum: minimum)
+            }
+        } catch {
             throw SettlementError(.proofRejected, "batch \(commitment.batchNumber): \(error)")
         }
     }

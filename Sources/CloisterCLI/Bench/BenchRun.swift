@@ -96,7 +96,7 @@ struct BenchRun: AsyncParsableCommand {
         if prover != "none", proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
             console.status("proving a batch of \(proverSample) transfers alone, for the prover's rate")
             do {
-                let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1)
+                let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1, air: .v2)
                     .measure(transfers: proverSample, progress: { _ in })
                 proverAlone = BenchReport.ProverSample(transfers: proverSample, proveSeconds: measured.proveMedian)
             } catch {

@@ -52,6 +52,7 @@ struct ProofBench {
     /// Accounts in the genesis state, every one funded.
     var accounts: Int = Self.defaultAccounts
     var pattern: Pattern = .cycle
+    var air: AIRVersion = .v3
 
     /// Enough that most transfers touch fresh leaves, as a busy batch does, without every
     /// transfer creating an account.
@@ -77,7 +78,9 @@ struct ProofBench {
     }
 
     func run(progress: (String) -> Void = { _ in }) throws -> [Measurement] {
-        try transferCounts.map { count in try measure(transfers: count, progress: progress) }
+        try transferCounts.map { count in
+            air == .v3 ? try measureV3(transfers: count, progress: progress) : try measure(transfers: count, progress: progress)
+        }
     }
 
     func measure(transfers count: Int, progress: (String) -> Void) throws -> Measurement {

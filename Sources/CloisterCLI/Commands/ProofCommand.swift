@@ -57,6 +57,9 @@ struct ProofCommand: AsyncParsableCommand {
         @Option(help: "Who pays whom: cycle (the default: a fixed cycle over the accounts), hot (among the first 2,000 accounts) or uniform (over all accounts).")
         var pattern: ProofBench.Pattern = .cycle
 
+        @Option(help: "Which batch AIR: v3 (the multi-update, the default) or v2 (two paths per operation).")
+        var air: ProofBench.AIRVersion = .v3
+
         @Option(help: "Also write the figures as JSON to this file.")
         var json: String?
 
@@ -81,7 +84,8 @@ struct ProofCommand: AsyncParsableCommand {
         func run() async throws {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let bench = ProofBench(
-                transferCounts: try parsedCounts(), proofRuns: runs, verifyRuns: verifyRuns, accounts: accounts, pattern: pattern)
+                transferCounts: try parsedCounts(), proofRuns: runs, verifyRuns: verifyRuns, accounts: accounts, pattern: pattern,
+                air: air)
             let measurements = try bench.run { status in
                 FileHandle.standardError.write(Data(("  " + status + "\n").utf8))
             }
@@ -99,3 +103,4 @@ struct ProofCommand: AsyncParsableCommand {
 }
 
 extension ProofBench.Pattern: ExpressibleByArgument {}
+extension ProofBench.AIRVersion: ExpressibleByArgument {}

@@ -113,6 +113,6 @@ enum ExtensionCoordinates {
     static func elements<E: FieldElement>(_ coordinates: some Collection<Goldilocks>, as _: E.Type = E.self) -> [E] {
         let flat = Array(coordinates)
         let degree = E.extensionDegree
-        return (0..<(flat.count / degree)).map { try! E(baseElements: flat[($0 * degree)..<(($0 + 1) * degree)]) }
+        return (0..<(flat.count / degree)).map { try! E(baseElements: Array(flat[($0 * degree)..<(($0 + 1) * degree)])) }
     }
 }
