@@ -77,6 +77,8 @@ import Sequencer
             #expect(try await l1.batch(number)?.status == .executed)
             #expect(try chain.settlement(of: number)?.state == .executed)
             #expect(try await l1.batch(number)?.proofAttempts.map(\.accepted) == [true])
+            // Executed: no proof needs the batch's tree update again, so it is dropped.
+            #expect(throws: NodeError.self) { try chain.treeUpdate(number) }
         }
         // The prover's pace and what the L1 accepted, for /metrics and `cloister bench`:
         // batch 1 holds two deposits and a transfer, batch 2 two transfers.

@@ -86,6 +86,17 @@ import Transactions
         #expect(await reopened.latestBatch == latest)
     }
 
+    @Test func aDiscardedTreeUpdateIsRefusedWithItsReasonAndOthersStay() async throws {
+        let fixture = try ChainFixture(maxBlocksPerBatch: 2)
+        let chain = try await Self.chainWithBatches(fixture)
+        try chain.discardTreeUpdate(1)
+        try chain.discardTreeUpdate(9)  // not sealed: nothing to drop
+        let refusal = #expect(throws: NodeError.self) { try chain.treeUpdate(1) }
+        #expect(refusal?.description.contains("discarded: the batch is executed on the L1") == true)
+        #expect(try chain.treeUpdate(2).oldRoot != chain.treeUpdate(3).oldRoot)
+        #expect(throws: NodeError.self) { try chain.treeUpdate(9) }
+    }
+
     @Test func aDamagedStoredLeafStopsTheChainFromOpening() async throws {
         let fixture = try ChainFixture(maxBlocksPerBatch: 2)
         _ = try await Self.chainWithBatches(fixture)

@@ -145,6 +145,7 @@ public struct SettlementService: Service {
             _ = try await l1.execute(batchNumber: number, batchHash: batchHash)
             try batches.recordSettlement(number, BatchSettlement(state: .executed, batchHash: hashHex, updatedAt: now))
             try batches.recordFinalBatchSeen(number)
+            try batches.discardTreeUpdate(number)
             await batches.audit(
                 AuditEntry(kind: .settlement, time: now, outcome: "executed", detail: "batch \(number) executed on the L1"))
             logger.info("batch executed", metadata: ["batch": "\(number)"])
@@ -187,7 +188,10 @@ public struct SettlementService: Service {
                 await batches.audit(
                     AuditEntry(kind: .settlement, time: now, outcome: state.rawValue, detail: "batch \(number) \(state.rawValue) on the L1"))
             }
-            if state == .executed { try batches.recordFinalBatchSeen(number) }
+            if state == .executed {
+                try batches.recordFinalBatchSeen(number)
+                try batches.discardTreeUpdate(number)
+            }
             number += 1
         }
     }

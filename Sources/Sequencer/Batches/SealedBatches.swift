@@ -27,6 +27,9 @@ public protocol SealedBatches: Sendable {
     var genesisStateRoot: Hash32 { get async }
     /// Sealed batch `number`'s multi-update of the state tree (batch ≥ 1): what its proof needs.
     func treeUpdate(_ number: UInt64) throws -> TreeUpdate
+    /// Drops batch `number`'s tree update once the batch is executed on the L1: no proof needs it
+    /// again, and it is about the size of the batch's touched leaves and their siblings.
+    func discardTreeUpdate(_ number: UInt64) throws
     /// The L1 queue index of the next deposit the chain has not yet received.
     var nextDepositToReceive: UInt64 { get async }
     /// Hands deposits fetched from the L1 to the sequencer; it keeps only the next ones in order.
@@ -52,7 +55,16 @@ extension Chain: SealedBatches {
         guard let bytes = try store.metadata(StoredStateTree.updateKey(number)) else {
             throw NodeError.corruptRecord("the state-tree update of batch \(number) is not stored (is the batch sealed?)")
         }
+        guard !bytes.isEmpty else {
+            throw NodeError.settlement("the state-tree update of batch \(number) was discarded: the batch is executed on the L1")
+        }
         do { return try TreeCodec.decodeUpdate(bytes) } catch { throw NodeError.corruptRecord("batch \(number): \(error)") }
+    }
+
+    public nonisolated func discardTreeUpdate(_ number: UInt64) throws {
+        // The store has no delete: an empty record marks the update as discarded.
+        guard number >= 1, try store.metadata(StoredStateTree.updateKey(number)) != nil else { return }
+        try store.putMetadata([StoredStateTree.updateKey(number): []])
     }
 
     public nonisolated func record(_ key: String) throws -> [UInt8]? {
