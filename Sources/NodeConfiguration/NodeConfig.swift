@@ -16,6 +16,9 @@ public struct NodeConfig: Sendable {
         public var gasPrice: UInt256
         /// Pending transactions the mempool holds before it refuses more (`mempool_max_transactions`).
         public var mempoolMaxTransactions: Int = 100_000
+        /// Journal every accepted transaction before its hash is answered, so that a crash loses
+        /// none (`durable_admission`, default on; off only to measure what it costs).
+        public var durableAdmission: Bool = true
     }
 
     public struct Batch: Sendable {
@@ -297,7 +300,8 @@ extension NodeConfig {
             maxBlockTransactions: try chainTable.integer("max_block_transactions", in: 1...1_000_000),
             blockGasLimit: UInt64(try chainTable.integer("block_gas_limit", in: 21_000...Int(Int64.max))),
             gasPrice: try chainTable.optionalAmount("gas_price") ?? .zero,
-            mempoolMaxTransactions: try chainTable.optionalInteger("mempool_max_transactions", in: 1...10_000_000) ?? 100_000)
+            mempoolMaxTransactions: try chainTable.optionalInteger("mempool_max_transactions", in: 1...10_000_000) ?? 100_000,
+            durableAdmission: try chainTable.optionalBoolean("durable_admission") ?? true)
         try chainTable.finish()
         return chain
     }

@@ -26,6 +26,8 @@ extension SQLiteChainStore {
         var sealedJournal: [UInt8]?
         /// (lookup id, sealed value) of each metadata value.
         var metadata: [([UInt8], [UInt8])]
+        /// Lookup ids of the admission-journal entries the block settles.
+        var settledAdmissions: [[UInt8]]
     }
 
     /// An encrypted row ready to insert.
@@ -57,7 +59,7 @@ extension SQLiteChainStore {
         }
         return SealedBlock(
             blockID: blockID, hashID: hashID, sealedBlock: sealedBlock, transactions: transactions, slices: slices,
-            sealedJournal: sealedJournal, metadata: metadata)
+            sealedJournal: sealedJournal, metadata: metadata, settledAdmissions: block.settledAdmissions.map(admissionID))
     }
 
     /// The block's storage transaction; returns the sequence number of its first transaction.
@@ -99,6 +101,7 @@ extension SQLiteChainStore {
 
                 let upsertMetadata = try RowWriter(db, sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
                 for (id, value) in sealed.metadata { try upsertMetadata.insert(.blob(id), .blob(value)) }
+                try Self.deleteAdmissions(sealed.settledAdmissions, db: db)
                 try faultInjector?("commit")
                 return first
             }

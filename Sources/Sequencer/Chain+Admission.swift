@@ -78,18 +78,22 @@ extension Chain {
     }
 
 
-    /// The stateful half: nonce ordering and pool bounds.
-    public func enqueue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
+    /// The stateful half: nonce ordering and pool bounds, then the admission journal. A
+    /// transaction is accepted (its hash may be answered) only once it is journaled, so a
+    /// crash after the answer loses nothing: the restart puts it back in the mempool.
+    public func enqueue(_ transaction: AdmittedTransaction) async throws(AdmissionError) {
         try enqueue(transaction, timestamp: clock() / 1000)
+        if let refusal = await journalAccepted([transaction])[0] { throw refusal }
     }
 
     /// The stateful half for many transactions at once (a JSON-RPC batch): one hop onto the
     /// actor instead of one per transaction, so request handlers keep recovering signatures
-    /// while a block is produced. Each transaction is decided on its own, in the order given;
-    /// the result holds nil where it was queued and the refusal where it was not.
-    public func enqueue(contentsOf transactions: [AdmittedTransaction]) -> [AdmissionError?] {
+    /// while a block is produced, and one journal write for all. Each transaction is decided
+    /// on its own, in the order given; the result holds nil where it was accepted and the
+    /// refusal where it was not.
+    public func enqueue(contentsOf transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
         let timestamp = clock() / 1000
-        return transactions.map { transaction -> AdmissionError? in
+        var results = transactions.map { transaction -> AdmissionError? in
             do throws(AdmissionError) {
                 try enqueue(transaction, timestamp: timestamp)
                 return nil
@@ -97,6 +101,62 @@ extension Chain {
                 return error
             }
         }
+        let accepted = results.indices.filter { results[$0] == nil }
+        for (index, refusal) in zip(accepted, await journalAccepted(accepted.map { transactions[$0] })) {
+            results[index] = refusal
+        }
+        return results
+    }
+
+    /// Journals queued transactions (group commit: the actor is free while the write runs).
+    /// If the write fails, those still waiting are taken back and refused; any a block took in
+    /// the meantime stand (they are in a stored block).
+    func journalAccepted(_ transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
+        guard let journal, !transactions.isEmpty else { return transactions.map { _ in nil } }
+        do {
+            try await journal.record(transactions.map { ($0.hash, $0.signed.rawBytes) })
+            return transactions.map { _ in nil }
+        } catch {
+            let withdrawn = mempool.withdraw(transactions.map(\.hash))
+            logger.error(
+                "accepted transactions could not be journaled; refused",
+                metadata: ["count": "\(withdrawn.count)", "reason": "\(error)"])
+            let refusal = AdmissionError.notJournaled("\(error)")
+            for transaction in transactions where withdrawn.contains(transaction.hash) {
+                metrics.transactionRefused(reason: refusal.metricReason)
+            }
+            return transactions.map { withdrawn.contains($0.hash) ? refusal : nil }
+        }
+    }
+
+    /// Puts the journaled transactions back in the mempool after a restart, in the order they
+    /// were accepted, each checked again (a transaction that can no longer run — its nonce
+    /// used by a block, refused by a policy loaded since — leaves the journal, audited).
+    /// - Returns: how many went back into the mempool.
+    func restoreJournaledAdmissions() throws -> Int {
+        guard journal != nil else { return 0 }
+        let entries = try store.admissionJournal()
+        guard !entries.isEmpty else { return 0 }
+        let timestamp = clock() / 1000
+        var restored = 0
+        var dropped = [Hash32]()
+        for entry in entries {
+            // Already in a block (the journal write landed after the block took it): nothing to restore.
+            if try store.transaction(hash: entry.hash) != nil {
+                dropped.append(entry.hash)
+                continue
+            }
+            do throws(AdmissionError) {
+                try enqueue(try admit(raw: entry.raw), timestamp: timestamp)
+                restored += 1
+            } catch {
+                dropped.append(entry.hash)
+            }
+        }
+        try store.dropAdmissions(dropped)
+        logger.notice(
+            "journaled transactions restored to the mempool", metadata: ["restored": "\(restored)", "dropped": "\(dropped.count)"])
+        return restored
     }
 
     /// Audits and counts transactions refused before they could be decoded or validated.

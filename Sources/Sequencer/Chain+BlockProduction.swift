@@ -333,7 +333,8 @@ extension Chain {
         let linked = link(audit, after: assembly.auditHead)
         let write = BlockWrite(
             number: number, hash: block.hash, payload: block.encoded, transactions: transactions,
-            stateEntries: assembly.stateEntries, auditRecords: linked.records, metadata: assembly.metadata)
+            stateEntries: assembly.stateEntries, auditRecords: linked.records, metadata: assembly.metadata,
+            settledAdmissions: assembly.transactions.map(\.hash))
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             blockWriter.async { continuation.resume(with: Result { try store.commit(write) }) }
         }

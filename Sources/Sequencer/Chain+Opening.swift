@@ -81,6 +81,7 @@ extension Chain {
             // The policy files changed while the node was stopped: the new policy governs from the next block.
             try await chain.recordPolicyInForce(policy, replacing: history.current?.hash)
         }
+        _ = try await chain.restoreJournaledAdmissions()
         return chain
     }
 

@@ -24,6 +24,9 @@ public actor Chain {
     /// Configured tokens by address, for mapping calls to operations during admission.
     let tokenDefinitions: [Address: TokenDefinition]
     let tracker: StateCommitmentTracker
+    /// Where accepted transactions are journaled before their hashes are answered (nil with
+    /// `durable_admission = false`).
+    let journal: AdmissionJournal?
     let committedBlocks: AsyncStream<CommittedBlock>.Continuation
     let committedBlockStream: AsyncStream<CommittedBlock>
 
@@ -118,6 +121,7 @@ public actor Chain {
         self.ledger = ledger
         self.head = head
         self.mempool = Mempool(limits: Mempool.Limits(total: config.chain.mempoolMaxTransactions))
+        self.journal = config.chain.durableAdmission ? AdmissionJournal(store: store) : nil
         self.latestBatch = latestBatch
         self.openBatch = openBatch
         self.tracker = StateCommitmentTracker(

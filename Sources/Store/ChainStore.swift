@@ -16,10 +16,12 @@ public struct BlockWrite: Sendable {
     public var auditRecords: [[UInt8]]
     /// Small named values the node keeps beside the chain (e.g. batch progress), set atomically with the block.
     public var metadata: [String: [UInt8]]
+    /// Admission-journal entries this block settles (its transactions'), removed with it.
+    public var settledAdmissions: [Hash32]
 
     public init(
         number: UInt64, hash: Hash32, payload: [UInt8], transactions: [TransactionWrite], stateEntries: [StateEntry],
-        auditRecords: [[UInt8]] = [], metadata: [String: [UInt8]] = [:]
+        auditRecords: [[UInt8]] = [], metadata: [String: [UInt8]] = [:], settledAdmissions: [Hash32] = []
     ) {
         self.number = number
         self.hash = hash
@@ -28,6 +30,7 @@ public struct BlockWrite: Sendable {
         self.stateEntries = stateEntries
         self.auditRecords = auditRecords
         self.metadata = metadata
+        self.settledAdmissions = settledAdmissions
     }
 }
 
@@ -128,4 +131,13 @@ public protocol ChainStore: Sendable {
     /// Not throwing: it is a fixed-size key derivation from key material the store already
     /// holds once it is open (`RecordCipher.secret(purpose:)`), which has no input that can fail.
     func derivedSecret(purpose: String) -> [UInt8]
+
+    /// Journals accepted transactions (hash, raw bytes) in one storage transaction, before
+    /// their hashes are answered: an accepted transaction survives a crash. Entries leave the
+    /// journal with the block that includes them (`BlockWrite.settledAdmissions`) or by `dropAdmissions`.
+    func journalAdmissions(_ entries: [(hash: Hash32, raw: [UInt8])]) throws(StoreError)
+    /// The journaled transactions' raw bytes, in the order they were journaled.
+    func admissionJournal() throws(StoreError) -> [(hash: Hash32, raw: [UInt8])]
+    /// Removes journal entries (transactions that can no longer run: replayed and refused, evicted).
+    func dropAdmissions(_ hashes: [Hash32]) throws(StoreError)
 }

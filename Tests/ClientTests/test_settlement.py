@@ -286,9 +286,10 @@ def send_without_waiting(node, count, to):
 
 
 def test_sigkill_during_seals_and_proofs_leaves_header_batch_and_l1_roots_in_agreement():
-    """Issue #27: the node is killed (SIGKILL) right as blocks close batches and while a batch is being
-    proven; after every restart the block headers, the stored batch roots and the L1's roots are the
-    same tree's, and settlement goes on until every sealed batch is executed on the L1."""
+    """Issues #27 and #29: the node is killed (SIGKILL) right as blocks close batches and while a batch
+    is being proven; after every restart every transaction whose hash was answered executes, the block
+    headers, the stored batch roots and the L1's roots are the same tree's, and settlement goes on
+    until every sealed batch is executed on the L1."""
     directory = tempfile.mkdtemp(prefix="cloister-kill-")
     l1 = L1(directory)
     node_directory = os.path.join(directory, "node")
@@ -303,13 +304,17 @@ def test_sigkill_during_seals_and_proofs_leaves_header_batch_and_l1_roots_in_agr
         send_transfers(node, 2, bob, AMOUNTS)
         wait_until(lambda: sealed_batches(node, auditor) >= 1, what="a first sealed batch")
 
-        # Killed as batches close: transfers in flight, a seal due every 200 ms.
-        for delay in (0.05, 0.2, 0.4):
-            send_without_waiting(node, 4, bob)
+        # Killed as batches close: transfers in flight, a seal due every 200 ms. Every transfer whose
+        # hash was answered before the kill is executed after the restart (durable admission).
+        for delay in (0.0, 0.05, 0.2, 0.4):
+            answered = send_without_waiting(node, 4, bob)
             time.sleep(delay)
             node.kill()
             node.start()
             auditor = sign_in(node, read_key("auditor"))
+            w3 = connect(node, read_key("alice"))
+            for tx_hash in answered:
+                assert w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60).status == 1
             check_roots_agree(node, l1, auditor)
 
         # Killed while a batch is being proven: committed on the L1, its proof not yet made.

@@ -28,7 +28,8 @@ public struct ChainFixture: Sendable {
     ///   with the same members, each with its own data directory, master key and secrets).
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
-        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, sameMembersAs other: ChainFixture? = nil
+        mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, durableAdmission: Bool = true,
+        sameMembersAs other: ChainFixture? = nil
     ) throws {
         alice = other?.alice ?? PrivateKey.generate()
         bob = other?.bob ?? PrivateKey.generate()
@@ -45,6 +46,7 @@ public struct ChainFixture: Sendable {
             max_block_transactions = 1000
             block_gas_limit = 1000000000
             \(mempoolMaxTransactions.map { "mempool_max_transactions = \($0)" } ?? "")
+            durable_admission = \(durableAdmission)
             [batch]
             max_blocks = \(maxBlocksPerBatch)
             max_interval_ms = \(maxBatchIntervalMs)

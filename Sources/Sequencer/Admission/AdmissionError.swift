@@ -14,6 +14,8 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
     case mempoolFull(limit: Int)
     /// A compliance or access rule refused it; `rule` is the rule id.
     case policyRefused(rule: String, message: String)
+    /// It could not be journaled (the store failed, e.g. a full disk), so it was not accepted.
+    case notJournaled(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
         case .senderQueueFull(let limit): return "txpool is full for this sender (\(limit) pending transactions)"
         case .mempoolFull(let limit): return "txpool is full (\(limit) pending transactions)"
         case .policyRefused(let rule, let message): return "refused by policy rule \(rule): \(message)"
+        case .notJournaled(let reason):
+            return "the node cannot record new transactions right now (\(reason)); it was not accepted: send it again later"
         }
     }
 }
@@ -45,6 +49,7 @@ extension AdmissionError {
         case .senderQueueFull: return "sender-queue-full"
         case .mempoolFull: return "mempool-full"
         case .policyRefused(let rule, _): return "policy:\(rule)"
+        case .notJournaled: return "not-journaled"
         }
     }
 }

@@ -148,6 +148,18 @@ struct Mempool {
         arrivalsHead = 0
     }
 
+    /// Takes back transactions that are still waiting (their acceptance could not be journaled);
+    /// returns the hashes it removed (the others were already taken into a block).
+    mutating func withdraw(_ hashes: [Hash32]) -> Set<Hash32> {
+        var removed = Set<Hash32>()
+        for hash in hashes {
+            guard let transaction = byHash[hash], remove(sender: transaction.sender, nonce: transaction.nonce) != nil else { continue }
+            removed.insert(hash)
+        }
+        compactArrivals()
+        return removed
+    }
+
     /// Takes a transaction out of the pool and returns it.
     @discardableResult
     private mutating func remove(sender: Address, nonce: UInt64) -> AdmittedTransaction? {
