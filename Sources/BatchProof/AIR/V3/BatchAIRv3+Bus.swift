@@ -225,12 +225,18 @@ extension BatchAIRv3 {
 
     /// The tuples the public inputs consume (tag first): both roots, the operations
     /// root, each deposit and each withdrawal.
+    ///
+    /// When the old and new roots are equal the roots' tuple is left out: then no tree
+    /// tuple may be produced at all (the highest produced one would stay unconsumed), so
+    /// no leaf block exists, so no update changes a leaf (its leaf-state chain must start
+    /// at a leaf block): the batch is padding only, which is exactly a batch that keeps
+    /// the root.
     func publicTuples(_ inputs: [Goldilocks]) -> [[Goldilocks]] {
         let g = { (value: Int) in Goldilocks(reducing: UInt64(value)) }
-        var tuples = [
-            [g(1), g(BatchStateTree.depth), .zero] + Array(inputs[4..<12]),
-            [g(4), g(slotCount.trailingZeroBitCount), .zero] + Array(inputs[12..<16]),
-        ]
+        var tuples = [[g(4), g(slotCount.trailingZeroBitCount), .zero] + Array(inputs[12..<16])]
+        if inputs[4..<8] != inputs[8..<12] {
+            tuples.insert([g(1), g(BatchStateTree.depth), .zero] + Array(inputs[4..<12]), at: 0)
+        }
         var offset = BatchPublicInputs.headerCount
         for i in 0..<depositCount {
             tuples.append([g(5), g(i)] + Array(inputs[offset..<(offset + 4)]))
