@@ -26,7 +26,7 @@ public struct NodeConfig: Sendable {
         /// ...or before its proof could need more operation slots than this. The prover's
         /// time and memory grow with the batch's rows (AIR v3: 8 per operation, per touched
         /// leaf and per touched tree node), so this bounds both: 1,024 transfers prove in about
-        /// 4 s and 1 GB on two cores when they share accounts, 18 s and 3.5 GB spread over a
+        /// 3 s and 1 GB on two cores when they share accounts, 14 s and 3.5 GB spread over a
         /// million accounts (docs/BENCH.md).
         ///
         /// A node without a prover (`settlement.prover = "none"`, or no settlement) has no proof
