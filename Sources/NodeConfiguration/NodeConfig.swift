@@ -27,8 +27,10 @@ public struct NodeConfig: Sendable {
         /// ...or after this long, if the batch holds any transaction...
         public var maxInterval: Duration
         /// ...or before its proof could need more operation slots than this. The prover's
-        /// time and memory grow with the slot count, so this bounds both (1,024 operations:
-        /// about 30 s and 5.4 GB on two cores; memory doubles with each doubling).
+        /// time and memory grow with the batch's rows (AIR v3: 8 per operation, per touched
+        /// leaf and per touched tree node), so this bounds both: 1,024 transfers prove in about
+        /// 3 s and 1 GB on two cores when they share accounts, 14 s and 3.5 GB spread over a
+        /// million accounts (docs/BENCH.md).
         ///
         /// A node without a prover (`settlement.prover = "none"`, or no settlement) has no proof
         /// to bound: its batches close by `maxBlocks` and `maxInterval` alone unless this is set.
@@ -42,8 +44,8 @@ public struct NodeConfig: Sendable {
         public static let defaultMaxSealedAwaitingRoot = 2_048
 
         public static let defaultMaxOperations = 1_024
-        /// 4,096 operations need about 22 GB to prove: more would not fit a prover machine of
-        /// ordinary size. (A batch reopened after a crash may merge two; that still fits the
+        /// 4,096 operations spread over a million accounts need about 13 GB to prove (AIR v3,
+        /// 2²⁰ rows): more would not fit a prover machine of ordinary size. (A batch reopened after a crash may merge two; that still fits the
         /// AIR's largest trace.)
         public static let maxOperationsRange = 4...4_096
         /// What an unproven batch may hold: the account tree is brought up to date once per

@@ -154,6 +154,34 @@ import Sequencer
         #expect(try await StarkBatchProofs().genesisStateRoot(of: otherChain) != genesis)
     }
 
+    @Test func aBatchThatChangesNoLeafIsProvenAndSettledLikeAnyOther() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let proofs = StarkBatchProofs()
+        let genesis = try await proofs.genesisStateRoot(of: chain)
+        // Batch 1 moves nothing (a zero-value transfer): no leaf changes, the root stays.
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 0, nonce: 0))
+        try await block(chain)
+        // Batch 2 is an ordinary transfer.
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 1))
+        try await block(chain)
+        let unchanged = try chain.treeUpdate(1)
+        #expect(unchanged.oldRoot == unchanged.newRoot)
+
+        let engine = try openL1(genesis: genesis)
+        let l1 = L1MockClient(engine: engine, operatorKey: operatorKey)
+        let driver = SettlementService(
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        try await driver.step()
+        for number in 1...2 as ClosedRange<UInt64> {
+            let proof = try await proofs.prove(batch: number, in: chain)
+            #expect(try BatchProofEnvelope(decoding: proof).version == BatchProofEnvelope.versionV3)
+            let onL1 = try #require(try await l1.batch(number))
+            try StarkBatchVerifier().verify(proof: proof, commitment: onL1.commitment)
+        }
+    }
+
     @Test func aRealProofAlteredInTransitIsRefusedRecordedAndProvedAgain() async throws {
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }

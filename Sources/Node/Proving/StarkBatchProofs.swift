@@ -9,7 +9,9 @@ import StarkMath
 import StateTree
 import Sequencer
 
-/// STARK validity proofs of the node's batches, with the BatchProof module's batch AIR.
+/// STARK validity proofs of the node's batches, with the BatchProof module's batch AIR v3
+/// (`cloister.batch.v3`, the multi-update; envelope version 3). A batch that changes no
+/// leaf is proven too (operation blocks only, old root = new root).
 ///
 /// Proves the sequencer's one state tree: each sealed batch's stored multi-update (its
 /// operations and the part of the tree they touch) is all a witness needs, so proving
@@ -29,7 +31,7 @@ public actor StarkBatchProofs: BatchProofSystem {
     /// are idle, none while blocks and requests need them.
     let background: Bool
     private var seed: [UInt8]?
-    private var witnesses: [UInt64: BatchWitness] = [:]
+    private var witnesses: [UInt64: BatchWitnessV3] = [:]
 
     /// - Parameter background: build witnesses and prove on threads of idle priority
     ///   (`SCHED_IDLE`, every core), so block production and the API keep the cores whenever
@@ -39,7 +41,7 @@ public actor StarkBatchProofs: BatchProofSystem {
         self.background = background
     }
 
-    public nonisolated var name: String { "stark (cloister.batch.v2 STARK over the state tree)" }
+    public nonisolated var name: String { "stark (cloister.batch.v3 STARK over the state tree)" }
 
     public func genesisStateRoot(of batches: any SealedBatches) async throws -> Hash32 {
         await batches.genesisStateRoot
@@ -59,12 +61,17 @@ public actor StarkBatchProofs: BatchProofSystem {
             throw NodeError.corruptRecord("the contents of batch \(number) are not stored")
         }
         let options = self.options
-        let prove: @Sendable () throws(BatchProofError) -> StarkProof = {
-            try BatchProver.prove(witness: witness, options: options)
+        let deposits = contents.deposits
+        let withdrawals = contents.withdrawals
+        let prove: @Sendable () throws(BatchProofError) -> BatchProofEnvelope = {
+            let proof = try BatchProverV3.prove(witness: witness, options: options)
+            return BatchProofEnvelope(
+                v3SlotCount: witness.publicInputs.slotCount, traceLength: witness.air.traceLength, deposits: deposits,
+                withdrawals: withdrawals, proof: proof)
         }
-        let proof: StarkProof
+        let envelope: BatchProofEnvelope
         do {
-            proof = try await background
+            envelope = try await background
                 ? BackgroundThread.run(name: "cloister-prover", priority: .idle) { () throws(BatchProofError) in
                     try Parallelism.atLowPriority(prove)
                 }
@@ -73,19 +80,16 @@ public actor StarkBatchProofs: BatchProofSystem {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
         }
         witnesses[number] = nil
-        return BatchProofEnvelope(
-            slotCount: witness.publicInputs.slotCount, deposits: contents.deposits, withdrawals: contents.withdrawals,
-            proof: proof
-        ).encoded
+        return envelope.encoded
     }
 
     /// The kept witness of batch `number`, or one built from its stored tree update.
-    private func witness(of number: UInt64, in batches: any SealedBatches) async throws -> BatchWitness {
+    private func witness(of number: UInt64, in batches: any SealedBatches) async throws -> BatchWitnessV3 {
         guard number >= 1 else { throw NodeError.settlement("batch 0 is the genesis: it has no statement or proof") }
         if let kept = witnesses[number] { return kept }
         let update = try batches.treeUpdate(number)
         let seed = try witnessSeed(batches)
-        let build: @Sendable () throws -> BatchWitness = { try Self.witness(number, update: update, seed: seed) }
+        let build: @Sendable () throws -> BatchWitnessV3 = { try Self.witness(number, update: update, seed: seed) }
         // About a millisecond of hashing per operation: at idle priority like the proof, so a
         // node under load commits late rather than executing slowly.
         let witness =
@@ -97,10 +101,17 @@ public actor StarkBatchProofs: BatchProofSystem {
     }
 
     /// The witness of batch `number` from its tree update: no state but the arguments, so it
-    /// may run on any thread.
-    static func witness(_ number: UInt64, update: TreeUpdate, seed: [UInt8]) throws -> BatchWitness {
+    /// may run on any thread. It reaches the update's new root or is refused.
+    static func witness(_ number: UInt64, update: TreeUpdate, seed: [UInt8]) throws -> BatchWitnessV3 {
         do {
-            return try BatchBuilder.witness(number: number, update: update, randomness: try .seeded(seed, label: "batch \(number)"))
+            let randomness = try WitnessRandomness.seeded(seed, label: "batch \(number)")
+            let witness = try BatchWitnessV3.make(number: number, update: update, randomness: randomness)
+            guard witness.publicInputs.newRoot == update.newRoot else {
+                throw NodeError.settlement("batch \(number): the v3 witness does not reach the update's new root")
+            }
+            return witness
+        } catch let error as NodeError {
+            throw error
         } catch {
             throw NodeError.settlement("batch \(number) cannot be proven: \(error)")
         }

@@ -83,12 +83,22 @@ public protocol AIR: Sendable {
     /// Writes the value of every auxiliary transition constraint for the frame into
     /// `result` (`auxiliaryConstraintDegrees.count` entries). Zero means satisfied.
     ///
-    /// Runs on trace rows in the debug checker, once per evaluation-domain point in the
-    /// prover (main values lifted to `E`) and at the out-of-domain point in the verifier;
+    /// Runs at the out-of-domain point in the verifier (main values there are in `E`), and,
+    /// through the default ``evaluateAuxiliaryTransitionOnBaseField(frame:result:)``, on trace
+    /// rows in the debug checker and once per evaluation-domain point in the prover;
     /// it must not allocate. For speed, mark the implementation
     /// `@_specialize(where E == QuadraticExtension)` and
     /// `@_specialize(where E == CubicExtension)`.
     func evaluateAuxiliaryTransition<E: FieldElement>(frame: AuxiliaryFrame<E>, result: UnsafeMutableBufferPointer<E>)
+
+    /// The same constraints as ``evaluateAuxiliaryTransition(frame:result:)`` on a frame whose
+    /// main and periodic values are still base-field elements: the prover and the debug
+    /// checker call this, once per point. The default lifts the values to `E` and calls
+    /// the generic evaluation; an AIR whose auxiliary constraints multiply challenges by
+    /// many main values should implement it with E × Goldilocks products (and mark it
+    /// `@_specialize` like the generic one). Must not allocate.
+    func evaluateAuxiliaryTransitionOnBaseField<E: FieldElement>(
+        frame: AuxiliaryBaseFrame<E>, result: UnsafeMutableBufferPointer<E>)
 
     /// The assertions on auxiliary columns for these public inputs and challenges (e.g.
     /// "an accumulator starts at 0" and "ends at a value computed from the inputs and
@@ -130,6 +140,29 @@ extension AIR {
     public func auxiliaryBoundaryAssertions<E: FieldElement>(
         publicInputs: [Goldilocks], challenges: [E]
     ) throws(StarkError) -> [AuxiliaryBoundaryAssertion<E>] { [] }
+
+    public func evaluateAuxiliaryTransitionOnBaseField<E: FieldElement>(
+        frame: AuxiliaryBaseFrame<E>, result: UnsafeMutableBufferPointer<E>
+    ) {
+        let width = frame.mainCurrent.count
+        let periodicCount = frame.periodicValues.count
+        withUnsafeTemporaryAllocation(of: E.self, capacity: 2 * width + periodicCount) { buffer in
+            for column in 0..<width {
+                buffer[column] = E(frame.mainCurrent[column])
+                buffer[width + column] = E(frame.mainNext[column])
+            }
+            for k in 0..<periodicCount { buffer[2 * width + k] = E(frame.periodicValues[k]) }
+            let lifted = UnsafeBufferPointer(buffer)
+            evaluateAuxiliaryTransition(
+                frame: AuxiliaryFrame(
+                    mainCurrent: UnsafeBufferPointer(rebasing: lifted[0..<width]),
+                    mainNext: UnsafeBufferPointer(rebasing: lifted[width..<(2 * width)]),
+                    auxiliaryCurrent: frame.auxiliaryCurrent, auxiliaryNext: frame.auxiliaryNext,
+                    challenges: frame.challenges,
+                    periodicValues: UnsafeBufferPointer(rebasing: lifted[(2 * width)...])),
+                result: result)
+        }
+    }
 
     public func auxiliaryConstraintName(_ index: Int) -> String { "auxiliary transition \(index)" }
 

@@ -39,38 +39,44 @@ extension ConstraintChecker {
         let auxiliaryWidth = air.auxiliaryWidth
         let constraintCount = air.auxiliaryConstraintDegrees.count
         guard constraintCount > 0 else { return }
-        let periodic = air.periodicColumns.map { $0.map { E($0) } }
+        let periodic = air.periodicColumns
         let rowCount = air.traceLength - 1
         let firstFailures = Mutex<[(row: Int, constraint: Int)]>([])
         let columns = main.columns
         let minimumChunk = max(1024, rowCount / Parallelism.maximumChunkCountForCallers)
         Parallelism.automatic.forEachChunk(count: rowCount, minimumChunk: minimumChunk) { rows in
-            // Buffers per chunk: main and auxiliary rows (current, next), periodic values,
-            // challenges and results, in one allocation.
-            let size = 2 * width + 2 * auxiliaryWidth + periodic.count + challenges.count + constraintCount
+            // Buffers per chunk: main rows and periodic values in the base field (as the
+            // prover evaluates them), auxiliary rows, challenges and results in E.
+            let baseBuffer = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: 2 * width + periodic.count)
+            baseBuffer.initialize(repeating: .zero)
+            let size = 2 * auxiliaryWidth + challenges.count + constraintCount
             let buffer = UnsafeMutableBufferPointer<E>.allocate(capacity: size)
             buffer.initialize(repeating: .zero)
-            defer { buffer.deallocate() }
+            defer {
+                buffer.deallocate()
+                baseBuffer.deallocate()
+            }
             var cursor = 0
             func slice(_ count: Int) -> UnsafeMutableBufferPointer<E> {
                 defer { cursor += count }
                 return UnsafeMutableBufferPointer(rebasing: buffer[cursor..<(cursor + count)])
             }
-            let (mainCurrent, mainNext) = (slice(width), slice(width))
+            let mainCurrent = UnsafeMutableBufferPointer(rebasing: baseBuffer[0..<width])
+            let mainNext = UnsafeMutableBufferPointer(rebasing: baseBuffer[width..<(2 * width)])
+            let periodicValues = UnsafeMutableBufferPointer(rebasing: baseBuffer[(2 * width)...])
             let (auxiliaryCurrent, auxiliaryNext) = (slice(auxiliaryWidth), slice(auxiliaryWidth))
-            let periodicValues = slice(periodic.count)
             let challengeValues = slice(challenges.count)
             let result = slice(constraintCount)
             for (index, challenge) in challenges.enumerated() { challengeValues[index] = challenge }
-            let frame = AuxiliaryFrame(
+            let frame = AuxiliaryBaseFrame(
                 mainCurrent: UnsafeBufferPointer(mainCurrent), mainNext: UnsafeBufferPointer(mainNext),
                 auxiliaryCurrent: UnsafeBufferPointer(auxiliaryCurrent),
                 auxiliaryNext: UnsafeBufferPointer(auxiliaryNext), challenges: UnsafeBufferPointer(challengeValues),
                 periodicValues: UnsafeBufferPointer(periodicValues))
             for row in rows {
                 for column in 0..<width {
-                    mainCurrent[column] = E(columns[column][row])
-                    mainNext[column] = E(columns[column][row + 1])
+                    mainCurrent[column] = columns[column][row]
+                    mainNext[column] = columns[column][row + 1]
                 }
                 for column in 0..<auxiliaryWidth {
                     auxiliaryCurrent[column] = auxiliary[column][row]
@@ -78,7 +84,7 @@ extension ConstraintChecker {
                 }
                 for (index, values) in periodic.enumerated() { periodicValues[index] = values[row % values.count] }
                 result.update(repeating: .zero)
-                air.evaluateAuxiliaryTransition(frame: frame, result: result)
+                air.evaluateAuxiliaryTransitionOnBaseField(frame: frame, result: result)
                 if let index = (0..<constraintCount).first(where: { !result[$0].isZero }) {
                     firstFailures.withLock { $0.append((row, index)) }
                     return

@@ -90,8 +90,9 @@ extension ProverRun {
     }
 
     /// Adds the auxiliary part of the composition at the points `range` to `output`:
-    /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main values are
-    /// lifted to E for the AIR's generic evaluation; one buffer per call (per chunk).
+    /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main and
+    /// periodic values stay in the base field (``AuxiliaryBaseFrame``); one set of buffers
+    /// per call (per chunk).
     func addAuxiliaryComposition(
         at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
         kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
@@ -107,19 +108,24 @@ extension ProverRun {
         let groupCount = boundary.constants.count
         let challengeCount = auxiliary.challenges.count
         let size =
-            2 * width + 2 * auxiliaryWidth + periodicCount + challengeCount + 2 * constraintCount
-            + boundary.coefficients.count + groupCount
+            2 * auxiliaryWidth + challengeCount + 2 * constraintCount + boundary.coefficients.count + groupCount
         let buffer = UnsafeMutableBufferPointer<E>.allocate(capacity: max(1, size))
         buffer.initialize(repeating: .zero)
-        defer { buffer.deallocate() }
+        let baseBuffer = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, 2 * width + periodicCount))
+        baseBuffer.initialize(repeating: .zero)
+        defer {
+            buffer.deallocate()
+            baseBuffer.deallocate()
+        }
         var cursor = 0
         func slice(_ count: Int) -> UnsafeMutableBufferPointer<E> {
             defer { cursor += count }
             return UnsafeMutableBufferPointer(rebasing: buffer[cursor..<(cursor + count)])
         }
-        let (mainCurrent, mainNext) = (slice(width), slice(width))
+        let mainCurrent = UnsafeMutableBufferPointer(rebasing: baseBuffer[0..<width])
+        let mainNext = UnsafeMutableBufferPointer(rebasing: baseBuffer[width..<(2 * width)])
+        let periodic = UnsafeMutableBufferPointer(rebasing: baseBuffer[(2 * width)..<(2 * width + periodicCount)])
         let (auxiliaryCurrent, auxiliaryNext) = (slice(auxiliaryWidth), slice(auxiliaryWidth))
-        let periodic = slice(periodicCount)
         let challenges = slice(challengeCount)
         let values = slice(constraintCount)
         let alphas = slice(constraintCount)
@@ -129,7 +135,7 @@ extension ProverRun {
         _ = alphas.initialize(from: auxiliary.alphas)
         _ = coefficients.initialize(from: boundary.coefficients)
         _ = constants.initialize(from: boundary.constants)
-        let frame = AuxiliaryFrame(
+        let frame = AuxiliaryBaseFrame(
             mainCurrent: UnsafeBufferPointer(mainCurrent), mainNext: UnsafeBufferPointer(mainNext),
             auxiliaryCurrent: UnsafeBufferPointer(auxiliaryCurrent), auxiliaryNext: UnsafeBufferPointer(auxiliaryNext),
             challenges: UnsafeBufferPointer(challenges), periodicValues: UnsafeBufferPointer(periodic))
@@ -142,17 +148,17 @@ extension ProverRun {
             for i in range {
                 let nextRow = (i + blowup) & (domainSize - 1)
                 for column in 0..<width {
-                    mainCurrent[column] = E(mainColumns[column][i])
-                    mainNext[column] = E(mainColumns[column][nextRow])
+                    mainCurrent[column] = mainColumns[column][i]
+                    mainNext[column] = mainColumns[column][nextRow]
                 }
                 for column in 0..<auxiliaryWidth {
                     auxiliaryCurrent[column] = auxiliaryColumns[column][i]
                     auxiliaryNext[column] = auxiliaryColumns[column][nextRow]
                 }
                 for k in 0..<periodicCount {
-                    periodic[k] = E(kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])])
+                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
                 }
-                air.evaluateAuxiliaryTransition(frame: frame, result: values)
+                air.evaluateAuxiliaryTransitionOnBaseField(frame: frame, result: values)
                 var transition = E.zero
                 for j in 0..<constraintCount { transition += alphas[j] * values[j] }
                 var total =

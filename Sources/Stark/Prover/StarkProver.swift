@@ -265,7 +265,9 @@ struct ProverRun<E: FieldElement> {
         let columnCount = polynomials.count
         let perColumn: Parallelism = columnCount > 1 ? .serial : .automatic
         let groups = max(1, min(columnCount, Parallelism.coreCount))
-        Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: (columnCount + groups - 1) / groups) {
+        // The floor: `forEachChunk` makes count / minimumChunk chunks, so a rounded-up minimum
+        // gave one chunk, on one core, for any odd column count with two cores.
+        Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: columnCount / groups) {
             columns in
             let scratch = UnsafeMutableBufferPointer<F>.allocate(capacity: domainSize)
             defer { scratch.deallocate() }

@@ -51,6 +51,18 @@ import Testing
             proof: proof, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength, minimum: F.testMinimum)
     }
 
+    /// Padding only (e.g. a batch of zero-value movements): no leaf or merge block, equal
+    /// roots, and no root tuple on the bus.
+    @Test func aBatchThatChangesNoLeafProvesWithEqualRoots() throws {
+        let (witness, after) = try V.witness([])
+        #expect(witness.publicInputs.oldRoot == witness.publicInputs.newRoot)
+        #expect(witness.publicInputs.newRoot == after.root)
+        #expect(witness.blockCounts.leaves == 0 && witness.blockCounts.merges == 0)
+        let proof = try BatchProverV3.prove(witness: witness, options: F.lightOptions)
+        try BatchVerifierV3.verify(
+            proof: proof, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength, minimum: F.testMinimum)
+    }
+
     /// Default options: ≥ 100 proven bits, verifies with the default minimum, no secret in the bytes.
     @Test func mixedBatchWithDefaultOptionsLeaksNothing() throws {
         let before = V.genesis()

@@ -21,7 +21,8 @@ extension BatchAIRv3 {
     static let challengeCount = 11
 
     /// Term index ranges of the helper columns, in auxiliary-column order 1, 2, …
-    var helperGroups: [Range<Int>] {
+    /// (stored as ``helperGroups``: the constraints read them at every point).
+    static func helperGroups(chunkCount: Int) -> [Range<Int>] {
         let range = chunkCount + 2
         var groups = stride(from: 0, to: range, by: 6).map { $0..<min($0 + 6, range) }
         groups.append(range..<(range + 4))  // leaf state
@@ -58,26 +59,31 @@ extension BatchAIRv3 {
 
     /// Writes every bus term's numerator and denominator α − c(tuple) for one row
     /// (allocation-free: the prover calls this once per evaluation-domain point).
+    ///
+    /// Main and periodic values are of type `M`: the base field in the prover and the
+    /// checker (numerators stay base-field, and each γₖ·eₖ is an E × Goldilocks product),
+    /// `E` itself at the verifier's out-of-domain point. `scale` is E × M.
     @inline(__always)
-    func busTerms<E: FieldElement>(
-        _ cur: UnsafePointer<E>, _ p: UnsafePointer<E>, _ ch: UnsafePointer<E>, _ num: UnsafeMutablePointer<E>,
-        _ den: UnsafeMutablePointer<E>
+    func busTerms<M: FieldElement, E: FieldElement>(
+        _ cur: UnsafePointer<M>, _ p: UnsafePointer<M>, _ ch: UnsafePointer<E>, _ num: UnsafeMutablePointer<M>,
+        _ den: UnsafeMutablePointer<E>, scale: (E, M) -> E
     ) {
         let alpha = ch[0]
-        let one = E.one
+        let one = M.one
         var t = 0
         /// Term t: n / (α − (tag + Σₖ γₖ₊₁·e[k])) with e = (a, b, then `count` values from `rest`).
-        @inline(__always) func term(_ n: E, _ tag: UInt64, _ a: E, _ b: E, _ rest: UnsafePointer<E>?, _ count: Int) {
-            var c = E(Goldilocks(reducing: tag)) + ch[1] * a + ch[2] * b
-            if let rest { for k in 0..<count { c += ch[3 + k] * rest[k] } }
+        @inline(__always) func term(_ n: M, _ tag: UInt64, _ a: M, _ b: M?, _ rest: UnsafePointer<M>?, _ count: Int) {
+            var c = E(Goldilocks(reducing: tag)) + scale(ch[1], a)
+            if let b { c += scale(ch[2], b) }
+            if let rest { for k in 0..<count { c += scale(ch[3 + k], rest[k]) } }
             num[t] = n
             den[t] = alpha - c
             t += 1
         }
         let isOperation = cur[L.isOperation]
-        for j in 0..<chunkCount { term(isOperation, 3, cur[L.chunks + j], .zero, nil, 0) }
-        term(isOperation, 3, cur[L.chunks + chunkCount - 1] * topShift, .zero, nil, 0)
-        term(-cur[multiplicity], 3, p[P.table], .zero, nil, 0)
+        for j in 0..<chunkCount { term(isOperation, 3, cur[L.chunks + j], nil, nil, 0) }
+        term(isOperation, 3, cur[L.chunks + chunkCount - 1] * M(topShift), nil, nil, 0)
+        term(-cur[multiplicity], 3, p[P.table], nil, nil, 0)
         // Leaf state, op blocks: each changing update consumes (slot, previous position,
         // before) and produces (slot, its position, after). Positions: 2i + 1 (A), 2i + 2 (B).
         let first = p[P.row]
@@ -105,7 +111,7 @@ extension BatchAIRv3 {
         let isMerge = cur[L.isMerge]
         let level = cur[L.treeLevel]
         let index = cur[L.treeIndex]
-        withUnsafeTemporaryAllocation(of: E.self, capacity: 8) { buffer in
+        withUnsafeTemporaryAllocation(of: M.self, capacity: 8) { buffer in
             let pair = buffer.baseAddress!
             term(first * isLeaf, 2, index, .zero, cur + L.laneA + 4, 6)
             term(-(first * isLeaf), 2, index, cur[L.finalPosition], cur + L.laneB + 4, 6)
@@ -127,7 +133,7 @@ extension BatchAIRv3 {
             term(last * (isLeaf + isMerge), 1, level, index, pair, 8)
         }
         // Deposits and withdrawals, matched by the public lists.
-        withUnsafeTemporaryAllocation(of: E.self, capacity: 3) { buffer in
+        withUnsafeTemporaryAllocation(of: M.self, capacity: 3) { buffer in
             let values = buffer.baseAddress!
             values[0] = cur[L.asset]
             values[1] = cur[L.amountLow]
@@ -142,33 +148,56 @@ extension BatchAIRv3 {
     @_specialize(where E == QuadraticExtension)
     @_specialize(where E == CubicExtension)
     public func evaluateAuxiliaryTransition<E: FieldElement>(frame: AuxiliaryFrame<E>, result: UnsafeMutableBufferPointer<E>) {
+        evaluateBus(
+            frame.mainCurrent.baseAddress!, frame.periodicValues.baseAddress!, frame.challenges.baseAddress!,
+            auxiliary: frame.auxiliaryCurrent.baseAddress!, nextSum: frame.auxiliaryNext[0], result: result.baseAddress!,
+            scale: { $0 * $1 }, lift: { $0 })
+    }
+
+    @_specialize(where E == QuadraticExtension)
+    @_specialize(where E == CubicExtension)
+    public func evaluateAuxiliaryTransitionOnBaseField<E: FieldElement>(
+        frame: AuxiliaryBaseFrame<E>, result: UnsafeMutableBufferPointer<E>
+    ) {
+        evaluateBus(
+            frame.mainCurrent.baseAddress!, frame.periodicValues.baseAddress!, frame.challenges.baseAddress!,
+            auxiliary: frame.auxiliaryCurrent.baseAddress!, nextSum: frame.auxiliaryNext[0], result: result.baseAddress!,
+            scale: { $0 * $1 }, lift: { E($0) })
+    }
+
+    /// The auxiliary constraints. Helper column h of a group with terms nᵢ/dᵢ satisfies
+    /// h·Πdᵢ = Σ nᵢ·Π_{j≠i} dⱼ; both sides are accumulated term by term (N ← N·d + D·n,
+    /// D ← D·d), which is the same polynomial for a fraction of the products.
+    @inline(__always)
+    func evaluateBus<M: FieldElement, E: FieldElement>(
+        _ cur: UnsafePointer<M>, _ p: UnsafePointer<M>, _ ch: UnsafePointer<E>, auxiliary aux: UnsafePointer<E>,
+        nextSum: E, result: UnsafeMutablePointer<E>, scale: (E, M) -> E, lift: (M) -> E
+    ) {
         let count = termCount
-        withUnsafeTemporaryAllocation(of: E.self, capacity: 2 * count) { buffer in
-            let num = buffer.baseAddress!
-            let den = num + count
-            busTerms(
-                frame.mainCurrent.baseAddress!, frame.periodicValues.baseAddress!, frame.challenges.baseAddress!, num,
-                den)
-            let aux = frame.auxiliaryCurrent
-            var helperSum = E.zero
-            for (offset, group) in helperGroups.enumerated() {
-                let h = aux[1 + offset]
-                helperSum += h
-                var product = h
-                for i in group { product *= den[i] }
-                var numerators = E.zero
-                for i in group {
-                    var partial = num[i]
-                    for j in group where j != i { partial *= den[j] }
-                    numerators += partial
+        withUnsafeTemporaryAllocation(of: M.self, capacity: count) { numBuffer in
+            withUnsafeTemporaryAllocation(of: E.self, capacity: count) { denBuffer in
+                let num = numBuffer.baseAddress!
+                let den = denBuffer.baseAddress!
+                busTerms(cur, p, ch, num, den, scale: scale)
+                var helperSum = E.zero
+                for offset in 0..<helperGroups.count {
+                    let group = helperGroups[offset]
+                    let h = aux[1 + offset]
+                    helperSum += h
+                    var product = den[group.lowerBound]
+                    var numerators = lift(num[group.lowerBound])
+                    for i in (group.lowerBound + 1)..<group.upperBound {
+                        numerators = numerators * den[i] + scale(product, num[i])
+                        product *= den[i]
+                    }
+                    result[1 + offset] = h * product - numerators
                 }
-                result[1 + offset] = product - numerators
+                let deposit = sumTerms.lowerBound
+                let withdrawal = deposit + 1
+                let step = nextSum - aux[0] - helperSum
+                result[0] = step * den[deposit] * den[withdrawal] - scale(den[withdrawal], num[deposit])
+                    - scale(den[deposit], num[withdrawal])
             }
-            let deposit = sumTerms.lowerBound
-            let withdrawal = deposit + 1
-            let step = frame.auxiliaryNext[0] - aux[0] - helperSum
-            result[0] = step * den[deposit] * den[withdrawal] - num[deposit] * den[withdrawal]
-                - num[withdrawal] * den[deposit]
         }
     }
 
@@ -196,12 +225,18 @@ extension BatchAIRv3 {
 
     /// The tuples the public inputs consume (tag first): both roots, the operations
     /// root, each deposit and each withdrawal.
+    ///
+    /// When the old and new roots are equal the roots' tuple is left out: then no tree
+    /// tuple may be produced at all (the highest produced one would stay unconsumed), so
+    /// no leaf block exists, so no update changes a leaf (its leaf-state chain must start
+    /// at a leaf block): the batch is padding only, which is exactly a batch that keeps
+    /// the root.
     func publicTuples(_ inputs: [Goldilocks]) -> [[Goldilocks]] {
         let g = { (value: Int) in Goldilocks(reducing: UInt64(value)) }
-        var tuples = [
-            [g(1), g(BatchStateTree.depth), .zero] + Array(inputs[4..<12]),
-            [g(4), g(slotCount.trailingZeroBitCount), .zero] + Array(inputs[12..<16]),
-        ]
+        var tuples = [[g(4), g(slotCount.trailingZeroBitCount), .zero] + Array(inputs[12..<16])]
+        if inputs[4..<8] != inputs[8..<12] {
+            tuples.insert([g(1), g(BatchStateTree.depth), .zero] + Array(inputs[4..<12]), at: 0)
+        }
         var offset = BatchPublicInputs.headerCount
         for i in 0..<depositCount {
             tuples.append([g(5), g(i)] + Array(inputs[offset..<(offset + 4)]))
@@ -230,18 +265,19 @@ extension BatchAIRv3 {
         storage.initialize(repeating: .zero)
         let failed = Atomic<Bool>(false)
         let shared = UncheckedPointer(storage.baseAddress!)
+        let mainColumns = main.columns
         Parallelism.automatic.forEachChunk(count: n - 1, minimumChunk: 1 << 12) { rows in
             let base = shared.pointer
-            var row = [E](repeating: .zero, count: width)
-            var periodicRow = [E](repeating: .zero, count: periodic.count)
-            var num = [E](repeating: .zero, count: count)
+            var row = [Goldilocks](repeating: .zero, count: width)
+            var periodicRow = [Goldilocks](repeating: .zero, count: periodic.count)
+            var num = [Goldilocks](repeating: .zero, count: count)
             var den = [E](repeating: .zero, count: count)
             var activeDenominators = [E]()
             var activeTargets = [(row: Int, term: Int)]()
-            var activeNumerators = [E]()
+            var activeNumerators = [Goldilocks]()
             for r in rows {
-                for c in 0..<width { row[c] = E(main[c, r]) }
-                for c in 0..<periodic.count { periodicRow[c] = E(periodic[c][r % periodic[c].count]) }
+                for c in 0..<width { row[c] = mainColumns[c][r] }
+                for c in 0..<periodic.count { periodicRow[c] = periodic[c][r % periodic[c].count] }
                 row.withUnsafeBufferPointer { rowBuffer in
                     periodicRow.withUnsafeBufferPointer { periodicBuffer in
                         challenges.withUnsafeBufferPointer { challengeBuffer in
@@ -249,7 +285,7 @@ extension BatchAIRv3 {
                                 den.withUnsafeMutableBufferPointer { denBuffer in
                                     busTerms(
                                         rowBuffer.baseAddress!, periodicBuffer.baseAddress!, challengeBuffer.baseAddress!,
-                                        numBuffer.baseAddress!, denBuffer.baseAddress!)
+                                        numBuffer.baseAddress!, denBuffer.baseAddress!, scale: { $0 * $1 })
                                 }
                             }
                         }
@@ -267,7 +303,7 @@ extension BatchAIRv3 {
             }
             for k in 0..<inverses.count {
                 let (r, i) = activeTargets[k]
-                let value = activeNumerators[k] * inverses[k]
+                let value = inverses[k] * activeNumerators[k]
                 let group = groupOfTerm[i]
                 if group >= 0 { base[group * n + r] += value }
                 base[groups.count * n + r] += value

@@ -26,6 +26,8 @@ public struct BatchAIRv3: AIR {
     /// Chunks per 62-bit value: ⌈62 / c⌉; the top chunk has `topBits` bits.
     let chunkCount: Int
     let topShift: Goldilocks
+    /// Term index ranges of the auxiliary helper columns (``helperGroups(chunkCount:)``).
+    let helperGroups: [Range<Int>]
 
     public static let minimumTraceLength = 1 << 11
     public static let maximumTraceLength = 1 << 24
@@ -44,6 +46,7 @@ public struct BatchAIRv3: AIR {
         chunkCount = (62 + rangeBits - 1) / rangeBits
         let topBits = 62 - (chunkCount - 1) * rangeBits
         topShift = Goldilocks(reducing: UInt64(1) << UInt64(rangeBits - topBits))
+        helperGroups = Self.helperGroups(chunkCount: chunkCount)
     }
 
     /// Whether a shape is one the AIR accepts (the verifier checks untrusted counts with this).

@@ -99,7 +99,9 @@ public struct BatchWitnessV3: Sendable {
         let known: [[Int: RPODigest]]
         let slots: [Goldilocks: Int]
         do {
-            known = try update.oldNodes()
+            // A batch that changes no leaf records no path: its old nodes are not needed.
+            let changes = update.operations.contains { $0.kind.roles.0.changes || $0.kind.roles.1.changes }
+            known = changes ? try update.oldNodes() : []
             slots = try update.slotAssignment()
         } catch { throw BatchProofError(error) }
         let deposits = update.depositCount
@@ -128,13 +130,13 @@ public struct BatchWitnessV3: Sendable {
             }
         }
 
-        guard !lastPosition.isEmpty else {
-            throw .invalidStatement("batch \(number) changes no leaf: there is no multi-update to prove")
-        }
         let leaves = lastPosition.keys.sorted().map { slot in
             Plan.Leaf(slot: slot, old: oldLeaves[slot] ?? .empty, final: current[slot]!, finalPosition: lastPosition[slot]!)
         }
-        let (merges, oldRoot, newRoot) = Self.merges(leaves: leaves, known: known)
+        // A batch that changes no leaf (padding only) has no leaf or merge block: the bus
+        // then carries no root tuple (the public side consumes none when old = new root).
+        let (merges, oldRoot, newRoot) =
+            leaves.isEmpty ? ([], update.oldRoot, update.oldRoot) : Self.merges(leaves: leaves, known: known)
         guard oldRoot == update.oldRoot, newRoot == update.newRoot else {
             throw .invalidStatement(
                 "batch \(number): the multi-update does not reach the tree's roots (was the randomness the one the tree "
