@@ -37,6 +37,8 @@ struct BenchChain: Sendable {
         var prover = "background"
         /// The chain's `block_interval_ms`; batches close after 10 s of blocks whatever it is.
         var blockIntervalMilliseconds = 100
+        /// The chain's `batch.max_operations`; nil: the node's default.
+        var batchOperations: Int?
     }
 
     /// Writes `cloister.toml`, `policy/`, `master.key` and `api.key` into `dir` (which must not hold them yet).
@@ -69,6 +71,7 @@ struct BenchChain: Sendable {
             [batch]
             max_blocks = \(max(1, 10_000 / listen.blockIntervalMilliseconds))
             max_interval_ms = 10000
+            \(listen.batchOperations.map { "max_operations = \($0)" } ?? "")
             [storage]
             data_dir = "data"
             master_key_file = "master.key"

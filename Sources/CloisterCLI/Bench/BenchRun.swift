@@ -41,6 +41,8 @@ struct BenchRun: AsyncParsableCommand {
     @Option(
         help: "The node's batch prover: background (the node's default: every batch, on every core at idle priority), stark (at normal priority, beside blocks and requests) or none (the sequencer alone).")
     var prover: String = "background"
+    @Option(help: "The benchmark chain's batch.max_operations (default: the node's, 1,024); e.g. 4096 for larger proofs.")
+    var batchOperations: Int?
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
     var blockInterval: String = "50ms"
 
@@ -55,6 +57,9 @@ struct BenchRun: AsyncParsableCommand {
             throw CommandFailure("--prover must be stark, background or none")
         }
         guard (0...4_096).contains(proverSample) else { throw CommandFailure("--prover-sample must be 0 to 4096 transfers") }
+        if let batchOperations, !NodeConfig.Batch.maxOperationsRange.contains(batchOperations) {
+            throw CommandFailure("--batch-operations must be 4 to 4096")
+        }
         let blockSeconds = try? Self.parseDuration(blockInterval)
         let blockMilliseconds = Int(((blockSeconds ?? 0) * 1000).rounded())
         guard (10...60_000).contains(blockMilliseconds) else {
@@ -82,7 +87,8 @@ struct BenchRun: AsyncParsableCommand {
                 settings: LoadDriver.Settings(
                     rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
                     sampleEvery: every, blockIntervalMilliseconds: blockMilliseconds, apiKey: chain.apiKey, senders: members),
-                keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, console: console)
+                keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, batchOperations: batchOperations,
+                console: console)
             runs.append(result)
         }
         // Timed again after the runs: a shared host's speed drifts over minutes, and the
@@ -123,7 +129,8 @@ struct BenchRun: AsyncParsableCommand {
 
     static func runOnce(
         chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
-        settings: LoadDriver.Settings, keep: String?, prover: String = "background", console: Console
+        settings: LoadDriver.Settings, keep: String?, prover: String = "background", batchOperations: Int? = nil,
+        console: Console
     ) async throws -> BenchResult {
         let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
         guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {
@@ -139,7 +146,7 @@ struct BenchRun: AsyncParsableCommand {
             dir: dir,
             listen: .init(
                 api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key"),
-                prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds),
+                prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds, batchOperations: batchOperations),
             syntheticAccounts: synthetic, relayerReadAll: true)
 
         console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")
