@@ -140,7 +140,7 @@ struct BenchReport {
     func proofsNote(_ run: BenchResult) -> String {
         guard run.prover != "none" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
         guard let (capacity, source) = proverCapacity(run) else {
-            return "no proof finished during the run: batches of up to batch.max_operations take tens of seconds each; run longer or see `cloister proof bench`"
+            return "no proof finished during the run: the prover runs at idle priority, so a load that takes both cores leaves it none; run at a --rate below flat out, or see `cloister proof bench`"
         }
         let sustainable = String(format: "%.0f", capacity)
         var note = "the prover sustains about \(sustainable) transfers/s on these cores"
