@@ -39,6 +39,8 @@ struct BenchChain: Sendable {
         var blockIntervalMilliseconds = 100
         /// The chain's `batch.max_operations`; nil: the node's default.
         var batchOperations: Int?
+        /// The chain's `durable_admission` (journal accepted transactions before answering).
+        var durableAdmission = true
     }
 
     /// Writes `cloister.toml`, `policy/`, `master.key` and `api.key` into `dir` (which must not hold them yet).
@@ -68,6 +70,7 @@ struct BenchChain: Sendable {
             block_interval_ms = \(listen.blockIntervalMilliseconds)
             max_block_transactions = 20000
             block_gas_limit = 100000000000
+            durable_admission = \(listen.durableAdmission)
             [batch]
             max_blocks = \(max(1, 10_000 / listen.blockIntervalMilliseconds))
             max_interval_ms = 10000

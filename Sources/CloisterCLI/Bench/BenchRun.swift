@@ -43,6 +43,8 @@ struct BenchRun: AsyncParsableCommand {
     var prover: String = "background"
     @Option(help: "The benchmark chain's batch.max_operations (default: the node's, 1,024); e.g. 4096 for larger proofs.")
     var batchOperations: Int?
+    @Option(help: "Journal accepted transactions before answering (the node's default, true); false measures what it costs.")
+    var durableAdmission: Bool = true
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
     var blockInterval: String = "50ms"
 
@@ -88,7 +90,7 @@ struct BenchRun: AsyncParsableCommand {
                     rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
                     sampleEvery: every, blockIntervalMilliseconds: blockMilliseconds, apiKey: chain.apiKey, senders: members),
                 keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, batchOperations: batchOperations,
-                console: console)
+                durableAdmission: durableAdmission, console: console)
             runs.append(result)
         }
         // Timed again after the runs: a shared host's speed drifts over minutes, and the
@@ -130,7 +132,7 @@ struct BenchRun: AsyncParsableCommand {
     static func runOnce(
         chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
         settings: LoadDriver.Settings, keep: String?, prover: String = "background", batchOperations: Int? = nil,
-        console: Console
+        durableAdmission: Bool = true, console: Console
     ) async throws -> BenchResult {
         let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
         guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {
@@ -146,7 +148,8 @@ struct BenchRun: AsyncParsableCommand {
             dir: dir,
             listen: .init(
                 api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key"),
-                prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds, batchOperations: batchOperations),
+                prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds, batchOperations: batchOperations,
+                durableAdmission: durableAdmission),
             syntheticAccounts: synthetic, relayerReadAll: true)
 
         console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")
