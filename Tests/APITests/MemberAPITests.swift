@@ -182,9 +182,11 @@ import Transactions
         #expect(answers[4]["result"] as? String == Keccak256.hash(second).hex)
         #expect(code(5) == -32000)  // already queued by item 0
         #expect(code(6) == -32602)
-        #expect(await node.chain.pendingCount == 2)
 
+        // Both queued ones run. (The node's own block production may already have taken them:
+        // an answer waits for the admission journal's write, so the mempool count is a race.)
         try await node.chain.produceBlock()
+        #expect(try node.chain.transaction(hash: Keccak256.hash(first))?.receipt.succeeded == true)
         let refused = try node.chain.auditEntries().filter { $0.kind == .admissionRefused }.map(\.transaction)
         #expect(refused.contains(Keccak256.hash(truncated).hex))
         #expect(refused.contains(Keccak256.hash(first).hex))
