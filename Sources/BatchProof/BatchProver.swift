@@ -41,9 +41,7 @@ public enum BatchVerifier {
             throw .invalidStatement(
                 "\(deposits) deposits and \(withdrawals) withdrawals do not fit \(slots) slots with a middle slot left")
         }
-        guard publicInputs.batchNumber < 1 << 63 else { throw .invalidBatchNumber(publicInputs.batchNumber) }
-        let amounts = publicInputs.deposits.map(\.amount) + publicInputs.withdrawals.map(\.amount)
-        if let large = amounts.first(where: { $0 >= AccountLeaf.balanceBound }) { throw .amountOutOfRange(large) }
+        try publicInputs.checkNumberAndAmounts()
         do {
             try StarkVerifier.verify(
                 proof: proof,
@@ -52,5 +50,15 @@ public enum BatchVerifier {
         } catch {
             throw .proofSystem(error)
         }
+    }
+}
+
+extension BatchPublicInputs {
+    /// What both AIRs' verifiers check before the proof: a batch number below 2⁶³ and every
+    /// public amount below 2¹²⁴.
+    func checkNumberAndAmounts() throws(BatchProofError) {
+        guard batchNumber < 1 << 63 else { throw .invalidBatchNumber(batchNumber) }
+        let amounts = deposits.map(\.amount) + withdrawals.map(\.amount)
+        if let large = amounts.first(where: { $0 >= AccountLeaf.balanceBound }) { throw .amountOutOfRange(large) }
     }
 }

@@ -40,9 +40,7 @@ public enum BatchVerifierV3 {
                 "a v3 batch of \(slots) operations (\(deposits) deposits, \(withdrawals) withdrawals) on \(traceLength) "
                     + "rows is not a shape the AIR accepts")
         }
-        guard publicInputs.batchNumber < 1 << 63 else { throw .invalidBatchNumber(publicInputs.batchNumber) }
-        let amounts = publicInputs.deposits.map(\.amount) + publicInputs.withdrawals.map(\.amount)
-        if let large = amounts.first(where: { $0 >= AccountLeaf.balanceBound }) { throw .amountOutOfRange(large) }
+        try publicInputs.checkNumberAndAmounts()
         do {
             try StarkVerifier.verify(
                 proof: proof,

@@ -245,10 +245,10 @@ extension BatchBuilder {
     /// A ledger amount (`UInt256`, wei) as the builder's `UInt128`; amounts of 2¹²⁴ or
     /// more are refused.
     public static func narrow(_ amount: UInt256) throws(BatchProofError) -> UInt128 {
-        let (w0, w1, w2, w3) = amount.words
-        guard w2 == 0, w3 == 0 else { throw .amountOutOfRange(.max) }
-        let value = UInt128(w0) | UInt128(w1) << 64
-        try checkAmount(value)
+        guard let value = AccountLeaf.balance(amount) else {
+            let (w0, w1, w2, w3) = amount.words
+            throw .amountOutOfRange(w2 == 0 && w3 == 0 ? UInt128(w0) | UInt128(w1) << 64 : .max)
+        }
         return value
     }
 }

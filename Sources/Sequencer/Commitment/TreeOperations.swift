@@ -75,9 +75,7 @@ public enum TreeOperations {
 
     /// A ledger amount as the tree's 124-bit range.
     static func narrow(_ amount: UInt256) throws(NodeError) -> UInt128 {
-        let (w0, w1, w2, w3) = amount.words
-        let value = UInt128(w0) | UInt128(w1) << 64
-        guard w2 == 0, w3 == 0, value < AccountLeaf.balanceBound else {
+        guard let value = AccountLeaf.balance(amount) else {
             throw .corruptRecord("amount \(amount) is 2^124 or more: the state tree holds balances below 2^124")
         }
         return value

@@ -1,3 +1,4 @@
+import Primitives
 import StarkCrypto
 import StarkMath
 
@@ -70,6 +71,14 @@ public struct AccountLeaf: Sendable, Hashable {
 
     /// The digest of the empty (all-zero) leaf: what an unused slot holds.
     public static let emptyDigest = AccountLeaf.empty.digest
+
+    /// A ledger amount (`UInt256`, wei) as a leaf balance, or nil if it is 2¹²⁴ or more.
+    public static func balance(_ amount: UInt256) -> UInt128? {
+        let (w0, w1, w2, w3) = amount.words
+        let value = UInt128(w0) | UInt128(w1) << 64
+        guard w2 == 0, w3 == 0, value < balanceBound else { return nil }
+        return value
+    }
 
     /// `value` as two 62-bit limbs (low, high); `value` must be below 2¹²⁴.
     public static func limbs(_ value: UInt128) -> (low: Goldilocks, high: Goldilocks) {
