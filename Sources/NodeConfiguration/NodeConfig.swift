@@ -35,6 +35,13 @@ public struct NodeConfig: Sendable {
         /// A node without a prover (`settlement.prover = "none"`, or no settlement) has no proof
         /// to bound: its batches close by `maxBlocks` and `maxInterval` alone unless this is set.
         public var maxOperations: Int = Self.defaultMaxOperations
+        /// ...or before its proof could need more trace rows than this (`max_proof_rows`): the
+        /// batch AIR's rows grow with the leaves and tree nodes a batch touches, not only with
+        /// its operations, so this is what bounds the prover's memory (about 13 KB a row on two
+        /// cores: 2¹⁸ rows prove in about 3.5 GB). Transfers among a few thousand accounts fill
+        /// 4,096 operations in 2¹⁶ rows; transfers spread over a million accounts reach 2¹⁸ rows
+        /// at about 1,300 (docs/BENCH.md). nil without a prover.
+        public var maxProofRows: Int? = Self.defaultMaxProofRows
         /// Block production pauses while this many sealed batches wait for their account-tree
         /// root (`max_sealed_awaiting_root`). Under a load faster than the tree can hash, their
         /// changes wait in memory (about a megabyte per batch of 1,024 transfers; docs/BENCH.md);
@@ -43,11 +50,14 @@ public struct NodeConfig: Sendable {
         public var maxSealedAwaitingRoot: Int = Self.defaultMaxSealedAwaitingRoot
         public static let defaultMaxSealedAwaitingRoot = 2_048
 
-        public static let defaultMaxOperations = 1_024
-        /// 4,096 operations spread over a million accounts need about 13 GB to prove (AIR v3,
-        /// 2²⁰ rows): more would not fit a prover machine of ordinary size. (A batch reopened after a crash may merge two; that still fits the
-        /// AIR's largest trace.)
-        public static let maxOperationsRange = 4...4_096
+        public static let defaultMaxOperations = 4_096
+        /// The AIR holds 2¹⁵ operation slots; a batch reopened after a crash may merge two, so
+        /// one batch takes at most half of them. `max_proof_rows` bounds the memory.
+        public static let maxOperationsRange = 4...16_384
+        public static let defaultMaxProofRows = 1 << 18
+        /// 2¹⁶ rows is the smallest trace a batch proof has (its 16-bit range table); 2²⁴ the
+        /// AIR's largest (about 220 GB to prove).
+        public static let maxProofRowsRange = (1 << 16)...(1 << 24)
         /// What an unproven batch may hold: the account tree is brought up to date once per
         /// batch, so larger batches cost the node less; this only keeps counts far from overflow.
         public static let maxUnprovenOperations = 1 << 40
@@ -202,7 +212,9 @@ public struct NodeConfig: Sendable {
         let operatorKeyFile = try parseOperator(root, paths)
         let settlement = try parseSettlement(root)
         var batch = batchSection.batch
-        batch.maxOperations = try batchSection.maxOperations(proven: settlement.enabled && settlement.prover == .stark)
+        let proven = settlement.enabled && settlement.prover == .stark
+        batch.maxOperations = try batchSection.maxOperations(proven: proven)
+        batch.maxProofRows = proven ? batchSection.requestedMaxProofRows ?? Batch.defaultMaxProofRows : nil
         let policyDirectory = try parsePolicy(root, paths)
         let oidc = try parseAuth(root, paths)
         let tokens = try parseTokens(root)
@@ -272,6 +284,7 @@ private struct ConfigPaths {
 private struct BatchSection {
     var batch: NodeConfig.Batch
     var requestedMaxOperations: Int?
+    var requestedMaxProofRows: Int?
     var table: TableReader
 
     /// `max_operations`, checked against the prover, or its default with or without one.
@@ -318,8 +331,11 @@ extension NodeConfig {
         let requestedMaxOperations = try batchTable.optionalInteger("max_operations")
         batch.maxSealedAwaitingRoot =
             try batchTable.optionalInteger("max_sealed_awaiting_root", in: 1...1_000_000) ?? Batch.defaultMaxSealedAwaitingRoot
+        let requestedMaxProofRows = try batchTable.optionalInteger("max_proof_rows", in: Batch.maxProofRowsRange)
         try batchTable.finish()
-        return BatchSection(batch: batch, requestedMaxOperations: requestedMaxOperations, table: batchTable)
+        return BatchSection(
+            batch: batch, requestedMaxOperations: requestedMaxOperations, requestedMaxProofRows: requestedMaxProofRows,
+            table: batchTable)
     }
 
     private static func parseStorage(

@@ -42,6 +42,12 @@ extension Chain {
             now - openBatch.startedAt >= UInt64(config.batch.maxInterval.components.seconds * 1000)
                 + UInt64(config.batch.maxInterval.components.attoseconds / 1_000_000_000_000_000)
         else { return }
+        try sealOpenBatch(at: now)
+    }
+
+    /// Seals the open batch at the head now (it holds transactions): its time is up, or its
+    /// proof has no room for another transaction.
+    func sealOpenBatch(at now: UInt64) throws {
         let next = OpenBatch(number: openBatch.number + 1, firstBlock: head.header.number + 1, startedAt: now, transactionCount: 0)
         let sealed = openContents
         let nextContents = BatchContents(firstDepositIndex: sealed.nextDepositIndex)
@@ -55,7 +61,36 @@ extension Chain {
             policyHash: policy?.policy.hash ?? .zero, contents: sealed, sealedAt: now)
         committedBlocks.yield(CommittedBlock(number: head.header.number, seal: seal))
         metrics.batchClosed()
+        closeBatchCost(openBatch.number)
         openBatch = next
+    }
+
+    // MARK: - Batch cost (`batch.max_proof_rows`)
+
+    /// A bound on the state tree's slots once a batch of `cost` is applied after those closed.
+    func treeLeavesBound(_ cost: BatchCost) -> Int {
+        recordedTreeLeaves + unrecordedBatchLeaves.values.reduce(0, +) + cost.leafCount
+    }
+
+    /// How many operations (≤ `limit`) a block may add to a batch of `cost` and `operations`
+    /// within its proof budget (`limit` without a prover).
+    func proofRoom(_ cost: BatchCost, operations: Int, limit: Int) -> Int {
+        guard let budget = config.batch.maxProofRows else { return limit }
+        return cost.room(operations: operations, budget: budget, populated: treeLeavesBound(cost), limit: limit)
+    }
+
+    /// A batch is sealed by cost once its proof has no room for a block worth making: a 32nd
+    /// of `max_operations` (at least two operations, a deposit and its refund).
+    func proofBudgetExhausted(_ cost: BatchCost, operations: Int) -> Bool {
+        let worthwhile = Swift.max(2, config.batch.maxOperations / 32)
+        return config.batch.maxProofRows != nil && proofRoom(cost, operations: operations, limit: worthwhile) < worthwhile
+    }
+
+    /// The open batch closed as `number`: its leaves count toward the tree's bound until its
+    /// record arrives.
+    func closeBatchCost(_ number: UInt64) {
+        unrecordedBatchLeaves[number] = openBatchCost.leafCount
+        openBatchCost = BatchCost()
     }
 
     /// Feeds committed blocks to the state tree, in order, until cancelled or finished.
@@ -75,6 +110,8 @@ extension Chain {
 
     func recordSealed(_ record: BatchRecord, timing: SealTiming) {
         latestBatch = record
+        recordedTreeLeaves = timing.treeLeaves
+        unrecordedBatchLeaves = unrecordedBatchLeaves.filter { $0.key > record.number }
         metrics.batchSealed()
         logger.info(
             "batch sealed",

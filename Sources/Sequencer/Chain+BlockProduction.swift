@@ -89,9 +89,14 @@ extension Chain {
         // One block at a time: the store write below runs off the actor, and admissions go on meanwhile.
         guard !committing else { return nil }
         // The block fits the open batch's remaining operation slots (a deposit may take two:
-        // its credit and, if policy refuses it, the refund).
-        let room = Swift.max(0, config.batch.maxOperations - openBatchOperationBound)
+        // its credit and, if policy refuses it, the refund) and its proof budget.
         lastBlockFilledItsBatch = false
+        let slotRoom = Swift.max(0, config.batch.maxOperations - openBatchOperationBound)
+        if openBatch.transactionCount > 0, proofBudgetExhausted(openBatchCost, operations: openBatchOperationBound) {
+            // Only after a restart, whose reopened batch's leaves are not known.
+            try sealOpenBatch(at: clock())
+        }
+        let room = proofRoom(openBatchCost, operations: openBatchOperationBound, limit: slotRoom)
         let selected = mempool.takeExecutable(
             limit: Swift.min(config.chain.maxBlockTransactions, room), gasLimit: config.chain.blockGasLimit,
             stateNonce: { ledger.account($0).nonce })
@@ -114,9 +119,11 @@ extension Chain {
         let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
 
         let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
+        let cost = openBatchCost.adding(deposits: deposits, executed: selected, receipts: receipts)
+        let proofFull = proofBudgetExhausted(cost, operations: openBatchOperationBound + selected.count + 2 * deposits.count)
         let boundary = batchBoundary(
             block: number, operations: selected.count + deposits.count, fullBlock: selected.count >= config.chain.maxBlockTransactions,
-            contents: contents, at: timestampMs)
+            proofFull: proofFull, contents: contents, at: timestampMs)
         let batch = boundary.batch
         let sealsBatch = boundary.seals
         let nextBatch = boundary.next
@@ -165,7 +172,10 @@ extension Chain {
             transactions: selected.count, failed: failed, duration: ContinuousClock.now - started, mempoolSize: mempool.count)
         head = block
         openBatch = nextBatch
-        lastBlockFilledItsBatch = boundary.filled
+        openBatchCost = cost
+        if sealsBatch { closeBatchCost(batch.number) }
+        // A block the proof budget cut short is followed at once too, sealing or not.
+        lastBlockFilledItsBatch = boundary.filled || (room < slotRoom && selected.count + 2 * deposits.count >= room)
         let seal = sealsBatch ? BatchSeal(
             number: batch.number, firstBlock: batch.firstBlock, lastBlock: number, auditHead: auditHead,
             policyHash: policy?.policy.hash ?? .zero, contents: contents, sealedAt: timestampMs) : nil
@@ -250,7 +260,7 @@ extension Chain {
     /// seals it (block count, withdrawal room, operation bound) and whether it was the full
     /// batch, not an exhausted mempool, that cut the block short.
     func batchBoundary(
-        block number: UInt64, operations: Int, fullBlock: Bool, contents: BatchContents, at timestampMs: UInt64
+        block number: UInt64, operations: Int, fullBlock: Bool, proofFull: Bool, contents: BatchContents, at timestampMs: UInt64
     ) -> (batch: OpenBatch, next: OpenBatch, seals: Bool, filled: Bool) {
         var batch = openBatch
         // Deposits count as operations: a batch holding only deposits is sealed by time like any other.
@@ -260,11 +270,10 @@ extension Chain {
         let withdrawalRoom = WithdrawalTree.capacity - config.chain.maxBlockTransactions - Self.depositsPerBlock
         // And before the next block could not add a transaction or a deposit (two slots).
         let operationBound = Int(batch.transactionCount) + contents.deposits.count
-        guard
-            blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom
-                || operationBound + 2 > config.batch.maxOperations
+        let full = operationBound + 2 > config.batch.maxOperations || proofFull
+        guard blocksInBatch >= UInt64(config.batch.maxBlocks) || contents.withdrawals.count >= withdrawalRoom || full
         else { return (batch, batch, false, false) }
-        let filled = operationBound + 2 > config.batch.maxOperations && !fullBlock
+        let filled = full && !fullBlock
         let next = OpenBatch(number: batch.number + 1, firstBlock: number + 1, startedAt: timestampMs, transactionCount: 0)
         return (batch, next, true, filled)
     }

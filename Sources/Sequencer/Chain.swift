@@ -56,6 +56,13 @@ public actor Chain {
     public internal(set) var policyHistory = PolicyHistory()
     /// The open batch's operations commitment, deposits and withdrawals.
     var openContents: BatchContents
+    /// What the open batch will cost to prove (`batch.max_proof_rows`).
+    var openBatchCost: BatchCost
+    /// The state tree's slots as of the newest recorded batch...
+    var recordedTreeLeaves: Int
+    /// ...and the leaves each batch closed since may have added: with the open batch's, a
+    /// bound on the slots its proof's tree will have.
+    var unrecordedBatchLeaves: [UInt64: Int] = [:]
     /// L1 deposits fetched by settlement and not yet in a block, in queue order.
     var pendingDeposits: [Deposit] = []
     /// At most this many deposits are applied per block.
@@ -110,6 +117,8 @@ public actor Chain {
         self.metrics = metrics
         self.clock = clock ?? { Chain.nowMilliseconds() }
         self.openContents = openContents
+        self.openBatchCost = BatchCost(reopenedWith: Int(openBatch.transactionCount) + openContents.deposits.count)
+        self.recordedTreeLeaves = tree.count
         self.policy = policy.map(PolicyEngine.init(policy:))
         self.policyInForce.withLock { $0 = policy }
         self.windows = windows

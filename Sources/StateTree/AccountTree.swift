@@ -118,6 +118,22 @@ public struct AccountTree: Sendable {
         return (0..<Self.depth).map { node(level: $0, index: (slot >> $0) ^ 1) }
     }
 
+    /// At most how many internal nodes (levels 1…31, the root included) a multi-update of
+    /// `leaves` distinct leaves touches in a tree whose assigned slots are `0..<populated`:
+    /// level h has at most one touched node per touched leaf and at most ⌈populated / 2ʰ⌉
+    /// nodes over assigned slots. A batch proof spends a block of rows per touched node, so
+    /// the sequencer sizes batches by this before the tree has applied them.
+    public static func touchedNodeBound(leaves: Int, populated: Int) -> Int {
+        guard leaves > 0 else { return 0 }
+        let populated = Swift.max(populated, leaves)
+        var total = 0
+        for level in 1...depth {
+            let nodesOverAssignedSlots = (populated + (1 << level) - 1) >> level
+            total += Swift.min(leaves, nodesOverAssignedSlots)
+        }
+        return total
+    }
+
     /// Whether `leaf` is in `slot` of the tree with `root`, given its 31 siblings.
     public static func verify(leaf: AccountLeaf, slot: Int, siblings: [RPODigest], root: RPODigest) -> Bool {
         guard siblings.count == depth, slot >= 0, slot < capacity else { return false }

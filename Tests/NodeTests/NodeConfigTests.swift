@@ -43,8 +43,10 @@ import NodeConfiguration
         ("chain_id = 271828", "chain_id = -3", "chain.chain_id", "between"),
         ("block_interval_ms = 250", "block_interval_ms = \"fast\"", "chain.block_interval_ms", "expected an integer"),
         ("max_blocks = 40", "max_blocks = 0", "batch.max_blocks", "between"),
-        ("max_operations = 1024", "max_operations = 2", "batch.max_operations", "between 4 and 4096"),
-        ("max_operations = 1024", "max_operations = 65536", "batch.max_operations", "between 4 and 4096"),
+        ("max_operations = 4096", "max_operations = 2", "batch.max_operations", "between 4 and 16384"),
+        ("max_operations = 4096", "max_operations = 65536", "batch.max_operations", "between 4 and 16384"),
+        ("max_proof_rows = 262144", "max_proof_rows = 1000", "batch.max_proof_rows", "between 65536 and 16777216"),
+        ("max_proof_rows = 262144", "max_proof_rows = \"big\"", "batch.max_proof_rows", "expected an integer"),
         ("prover_background = true", "prover_background = 1", "settlement.prover_background", "true or false"),
         ("listen = \"127.0.0.1:8545\"", "listen = \"localhost\"", "api.listen", "host:port"),
         ("decimals = 6", "decimals = 99", "tokens[0].decimals", "between"),
@@ -85,8 +87,13 @@ import NodeConfiguration
         #expect(unproven != Self.valid)
         let proven = try parse(Self.valid)
         #expect(proven.settlement.prover == .stark)
-        #expect(proven.batch.maxOperations == 1024)
-        #expect(try parse(Self.valid.replacingOccurrences(of: "max_operations = 1024", with: "")).batch.maxOperations == 1024)
+        #expect(proven.batch.maxOperations == 4096)
+        #expect(try parse(Self.valid.replacingOccurrences(of: "max_operations = 4096", with: "")).batch.maxOperations == 4096)
+        // The proof budget: the file's, the default when absent, none without a prover.
+        #expect(proven.batch.maxProofRows == 1 << 18)
+        #expect(try parse(Self.valid.replacingOccurrences(of: "max_proof_rows = 262144", with: "max_proof_rows = 65536")).batch.maxProofRows == 1 << 16)
+        #expect(try parse(Self.valid.replacingOccurrences(of: "max_proof_rows = 262144", with: "")).batch.maxProofRows == NodeConfig.Batch.defaultMaxProofRows)
+        #expect(try parse(unproven).batch.maxProofRows == nil)
         // Proving at idle priority unless a config says otherwise.
         #expect(proven.settlement.proverBackground)
         let withoutBackground = Self.valid.replacingOccurrences(of: "prover_background = true", with: "")
@@ -94,11 +101,11 @@ import NodeConfiguration
         #expect(try parse(withoutBackground).settlement.proverBackground)
         #expect(try parse(Self.valid.replacingOccurrences(of: "prover_background = true", with: "prover_background = false")).settlement.proverBackground == false)
 
-        let none = try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: ""))
+        let none = try parse(unproven.replacingOccurrences(of: "max_operations = 4096", with: ""))
         #expect(none.batch.maxOperations == NodeConfig.Batch.maxUnprovenOperations)
-        #expect(try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: "max_operations = 65536")).batch.maxOperations == 65536)
+        #expect(try parse(unproven.replacingOccurrences(of: "max_operations = 4096", with: "max_operations = 65536")).batch.maxOperations == 65536)
         do {
-            _ = try parse(unproven.replacingOccurrences(of: "max_operations = 1024", with: "max_operations = 3"))
+            _ = try parse(unproven.replacingOccurrences(of: "max_operations = 4096", with: "max_operations = 3"))
             Issue.record("accepted max_operations = 3 without a prover")
         } catch {
             #expect(error.key == "batch.max_operations", "\(error)")

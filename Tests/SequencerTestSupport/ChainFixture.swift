@@ -24,12 +24,13 @@ public struct ChainFixture: Sendable {
     public let carol: PrivateKey
     public let issuer: PrivateKey
 
+    /// - Parameter maxProofRows: `batch.max_proof_rows` as a proven chain has it (nil: no budget).
     /// - Parameter sameMembersAs: another fixture whose member keys this one reuses (two chains
     ///   with the same members, each with its own data directory, master key and secrets).
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
         mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, durableAdmission: Bool = true,
-        sameMembersAs other: ChainFixture? = nil
+        maxProofRows: Int? = nil, sameMembersAs other: ChainFixture? = nil
     ) throws {
         alice = other?.alice ?? PrivateKey.generate()
         bob = other?.bob ?? PrivateKey.generate()
@@ -99,7 +100,10 @@ public struct ChainFixture: Sendable {
             """
         let file = directory + "/cloister.toml"
         try toml.write(toFile: file, atomically: true, encoding: .utf8)
-        config = try NodeConfig.load(path: file)
+        var loaded = try NodeConfig.load(path: file)
+        // The fixture has no prover, so the proof budget is off unless a test sets one.
+        loaded.batch.maxProofRows = maxProofRows
+        config = loaded
     }
 
     public var databasePath: String { config.dataDirectory + "/" + SQLiteChainStore.fileName }

@@ -125,4 +125,28 @@ func transfer(_ from: Int, _ to: Int, _ amount: UInt128) -> LeafOperation {
         #expect(throws: AccountTreeError.self) { try AccountTree(leaves: [leaf, leaf]) }
         #expect(throws: AccountTreeError.self) { try AccountTree(leaves: [leaf, .empty]) }
     }
+
+    /// The distinct internal nodes (levels 1…31) above `slots`.
+    func touchedNodes(_ slots: Set<Int>) -> Int {
+        (1...AccountTree.depth).reduce(0) { total, level in total + Set(slots.map { $0 >> level }).count }
+    }
+
+    @Test func touchedNodeBoundHoldsForAnySpreadOfLeavesAndIsExactForAFullTree() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let populated = Int.random(in: 1...5_000, using: &generator)
+            let touched = Set((0..<Int.random(in: 1...populated, using: &generator)).map { _ in
+                Int.random(in: 0..<populated, using: &generator)
+            })
+            #expect(touchedNodes(touched) <= AccountTree.touchedNodeBound(leaves: touched.count, populated: populated))
+        }
+        // Every slot touched: every node over them, and the bound is that count.
+        for populated in [1, 2, 3, 1_000, 1_024, 4_097] {
+            #expect(
+                AccountTree.touchedNodeBound(leaves: populated, populated: populated) == touchedNodes(Set(0..<populated)))
+        }
+        // A bound below the touched leaves' own count of slots is raised to it.
+        #expect(AccountTree.touchedNodeBound(leaves: 8, populated: 0) == touchedNodes(Set(0..<8)))
+        #expect(AccountTree.touchedNodeBound(leaves: 0, populated: 100) == 0)
+    }
 }

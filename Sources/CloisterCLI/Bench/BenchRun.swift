@@ -41,7 +41,7 @@ struct BenchRun: AsyncParsableCommand {
     @Option(
         help: "The node's batch prover: background (the node's default: every batch, on every core at idle priority), stark (at normal priority, beside blocks and requests) or none (the sequencer alone).")
     var prover: String = "background"
-    @Option(help: "The benchmark chain's batch.max_operations (default: the node's, 1,024); e.g. 4096 for larger proofs.")
+    @Option(help: "The benchmark chain's batch.max_operations (default: the node's, 4,096; `batch.max_proof_rows` still bounds each proof).")
     var batchOperations: Int?
     @Option(help: "Journal accepted transactions before answering (the node's default, true); false measures what it costs.")
     var durableAdmission: Bool = true

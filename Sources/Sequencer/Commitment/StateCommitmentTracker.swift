@@ -12,6 +12,8 @@ struct SealTiming: Sendable {
     var reading: Duration
     var hashing: Duration
     var leaves: Int
+    /// The tree's assigned slots after the batch.
+    var treeLeaves = 0
 }
 
 /// A committed block as the tracker follows it: its number, and the batch it closes, if any.
@@ -84,7 +86,11 @@ actor StateCommitmentTracker {
             var randomness = randomness
             do {
                 let (update, written) = try box.tree.apply(operations, randomness: &randomness)
-                return (update, written, SealTiming(reading: read - started, hashing: clock.now - read, leaves: written.count))
+                return (
+                    update, written,
+                    SealTiming(
+                        reading: read - started, hashing: clock.now - read, leaves: written.count, treeLeaves: box.tree.count)
+                )
             } catch {
                 throw NodeError.corruptRecord("batch \(seal.number) does not apply to the state tree: \(error)")
             }
