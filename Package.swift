@@ -223,7 +223,7 @@ var targets: [Target] = [
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             "Settlement", "TestSupport", "NodeTestSupport",
-            "BatchProof",
+            "BatchProof", "StateTree",
             "SQLiteStore",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
