@@ -44,6 +44,20 @@ struct BenchResult: Sendable {
     // Proofs, from the node's metrics: the prover's own pace, and what the L1 accepted.
     /// Transactions and deposits in batches whose proof the L1 accepted during the run, per second.
     var provenTPS: Double { window > 0 ? metric("cloister_transactions_proven_total") / window : 0 }
+    /// The proven rate in steady state: transactions whose proofs the L1 accepted after the
+    /// run's first acceptance, over the time from that acceptance to the last one. The window
+    /// rate above also counts the pipeline's fill (the first batch's filling and proving, when
+    /// nothing can be proven yet), which a longer run amortises; this does not, so it is what
+    /// the chain sustains. nil before two acceptances.
+    var steadyProven: (tps: Double, seconds: Double, transactions: Int)? {
+        let start = baseline.provenTransactions
+        guard let first = series.first(where: { $0.provenTransactions > start }),
+            let last = series.first(where: { $0.provenTransactions == final.provenTransactions }),
+            last.time > first.time, last.provenTransactions > first.provenTransactions
+        else { return nil }
+        let transactions = last.provenTransactions - first.provenTransactions
+        return (Double(transactions) / (last.time - first.time), last.time - first.time, transactions)
+    }
     /// Batch proofs the node finished during the run.
     var proofsMade: Int { Int(metric("cloister_batches_proved_total")) }
     /// What the prover sustains: transactions proved per second of proving (one worker).
@@ -136,6 +150,16 @@ struct BenchReport {
         return (proverAlone.transfersPerSecond, "alone after the runs")
     }
 
+    /// The summary's first figure: what the chain proves in steady state, and the window rate.
+    func sustainedLine(_ run: BenchResult) -> String {
+        let window = "\(f(run.provenTPS, 1)) /s over the whole \(f(run.window, 1)) s window (its first batch's fill and proof included)"
+        guard let steady = run.steadyProven else {
+            return "\(f(run.provenTPS, 1)) transfers/s proven and accepted by the L1 (fewer than two proofs accepted: no steady rate)"
+        }
+        return "\(f(steady.tps, 1)) transfers/s proven and accepted by the L1 in steady state (\(steady.transactions) "
+            + "between the first and the last acceptance, \(f(steady.seconds, 1)) s apart); \(window)"
+    }
+
     /// What the proof figures mean, for the JSON and the summary.
     func proofsNote(_ run: BenchResult) -> String {
         guard run.prover != "none" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
@@ -176,7 +200,7 @@ struct BenchReport {
             lines.append("")
             lines.append("== state of \(run.accounts) accounts (\(run.members + 1) members, \(run.synthetic) synthetic); node up in \(f(run.startupSeconds, 1)) s")
             lines.append(
-                "sustained   " + (run.prover == "none" ? "n/a (prover none)" : "\(f(run.provenTPS, 1)) transfers/s proven and accepted by the L1")
+                "sustained   " + (run.prover == "none" ? "n/a (prover none)" : sustainedLine(run))
                     + ", beside \(f(run.executedTPS)) /s executed")
             lines.append("sent        \(run.state.sent) (\(f(run.sentTPS)) /s over \(f(run.state.sendingEnded, 1)) s)"
                 + (run.state.exhausted ? "  [ran out of pre-signed transfers: pass --transfers]" : ""))
@@ -262,7 +286,7 @@ struct BenchReport {
                 "committed_per_minute": number(run.perMinute(run.committed)), "proven_per_minute": number(run.perMinute(run.proven)),
                 "executed_per_minute": number(run.perMinute(run.l1Executed)),
             ] as [String: Any],
-            "proven_tps": number(run.provenTPS), "proof_lag_seconds": number(run.proofLagSeconds),
+            "proven_tps": number(run.provenTPS), "steady_proven_tps": number(run.steadyProven?.tps), "proof_lag_seconds": number(run.proofLagSeconds),
             "prover": run.prover, "proofs_made": run.proofsMade, "prover_capacity_tps": number(proverCapacity(run)?.tps),
             "prover_capacity_source": proverCapacity(run)?.source ?? NSNull(),
             "unproven_batches": run.unprovenBatches, "proofs": proofsNote(run),

@@ -104,7 +104,7 @@ struct BenchRun: AsyncParsableCommand {
         if prover != "none", proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
             console.status("proving a batch of \(proverSample) transfers alone, for the prover's rate")
             do {
-                let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1, air: .v2)
+                let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1, air: .v3)
                     .measure(transfers: proverSample, progress: { _ in })
                 proverAlone = BenchReport.ProverSample(transfers: proverSample, proveSeconds: measured.proveMedian)
             } catch {
@@ -175,7 +175,7 @@ struct BenchRun: AsyncParsableCommand {
         if console.isTerminal { progress = { snapshot, duration in console.progress(snapshot, duration) } }
         let driver = LoadDriver(
             loop: loop, settings: settings, transactions: transactions, senders: senders, poller: poller, monitor: monitor,
-            l1: l1, nodePID: node.pid, progress: progress)
+            l1: l1, admin: admin, nodePID: node.pid, progress: progress)
         try await driver.run().get()
         let after = try await scrapeMetrics(admin)
         let memory = ProcessMemory.read(pid: node.pid)

@@ -41,6 +41,9 @@ final class LoadDriver: @unchecked Sendable {
         var l1Proven: Int
         var l1Executed: Int
         var nodeRSS: Int
+        /// Transactions in batches whose proof the L1 accepted (the node's
+        /// `cloister_transactions_proven_total`, from its admin listener).
+        var provenTransactions = 0
     }
 
     struct LatencySample {
@@ -62,6 +65,7 @@ final class LoadDriver: @unchecked Sendable {
     private let poller: BenchConnection
     private let monitor: BenchConnection
     private let l1: BenchConnection?
+    private let admin: BenchConnection?
     private let nodePID: Int32
     private let progress: (@Sendable (Snapshot, Double) -> Void)?
 
@@ -99,7 +103,8 @@ final class LoadDriver: @unchecked Sendable {
 
     init(
         loop: EventLoop, settings: Settings, transactions: [[UInt8]], senders: [BenchConnection], poller: BenchConnection,
-        monitor: BenchConnection, l1: BenchConnection?, nodePID: Int32, progress: (@Sendable (Snapshot, Double) -> Void)?
+        monitor: BenchConnection, l1: BenchConnection?, admin: BenchConnection?, nodePID: Int32,
+        progress: (@Sendable (Snapshot, Double) -> Void)?
     ) {
         self.loop = loop
         self.settings = settings
@@ -108,6 +113,7 @@ final class LoadDriver: @unchecked Sendable {
         self.poller = poller
         self.monitor = monitor
         self.l1 = l1
+        self.admin = admin
         self.nodePID = nodePID
         self.progress = progress
         var queues = Array(repeating: [Int](), count: senders.count)
@@ -405,11 +411,23 @@ final class LoadDriver: @unchecked Sendable {
                     }
                 }.recover { _ in }
             } ?? loop.makeSucceededVoidFuture()
+        let proven: EventLoopFuture<Void> =
+            admin.map { connection in
+                connection.send(method: .GET, uri: "/metrics").map { response in
+                    let name = "cloister_transactions_proven_total "
+                    let text = String(buffer: response.body)
+                    if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+                        let value = Double(line.dropFirst(name.count))
+                    {
+                        self.last.provenTransactions = Int(value)
+                    }
+                }.recover { _ in }
+            } ?? loop.makeSucceededVoidFuture()
         last.sent = sent
         last.accepted = accepted
         last.refused = refused
         last.nodeRSS = ProcessMemory.read(pid: nodePID).rss
-        return health.and(settlement).map { _ in
+        return health.and(settlement).and(proven).map { _ in
             self.last.sent = self.sent
             self.last.accepted = self.accepted
             self.last.refused = self.refused
