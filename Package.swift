@@ -73,6 +73,8 @@ var targets: [Target] = [
     .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
 
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
+    // Selective disclosure: one holding's path to a batch root, checked against the L1 alone.
+    .target(name: "Disclosure", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
     .target(name: "BatchProof", dependencies: ["Stark", "StateTree", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
 
     // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
@@ -120,6 +122,7 @@ var targets: [Target] = [
         name: "API",
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
+            "Disclosure", "StateTree",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -132,6 +135,7 @@ var targets: [Target] = [
         dependencies: [
             "Primitives",
             "StateTree",
+            "Disclosure",
             "Transactions",
             "ConfigFiles",
             "NodeConfiguration",
@@ -198,6 +202,9 @@ var targets: [Target] = [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
+    .testTarget(
+        name: "DisclosureTests",
+        dependencies: ["Disclosure", "StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
@@ -233,7 +240,7 @@ var targets: [Target] = [
     .testTarget(
         name: "APITests",
         dependencies: [
-            "API", "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport",
+            "API", "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "TestSupport", "NodeTestSupport", "Disclosure", "StateTree",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ]

@@ -14,6 +14,8 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case settlement(String)
     /// A part outside the sequencer asked for a record outside its own namespace (a node bug).
     case recordOutsideNamespace(String)
+    /// A disclosure (a holding's path to a batch root) the node cannot produce for that batch.
+    case disclosureUnavailable(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .corruptRecord(let what): return "stored record cannot be decoded: \(what)"
         case .chainMismatch(let why): return why
         case .settlement(let why): return why
+        case .disclosureUnavailable(let why): return why
         case .recordOutsideNamespace(let key):
             return "record '\(key)' is the sequencer's own: settlement and proving keep theirs under 'settlement.', "
                 + "'proof.' or 'batch.<n>.proof'"

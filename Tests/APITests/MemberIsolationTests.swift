@@ -35,9 +35,9 @@ import Sequencer
             }
         }
 
-        static func make() async throws -> Twins {
-            let first = try ChainFixture(maxBlocksPerBatch: 100)
-            let second = try ChainFixture(maxBlocksPerBatch: 100, sameMembersAs: first)
+        static func make(maxBlocksPerBatch: Int = 100) async throws -> Twins {
+            let first = try ChainFixture(maxBlocksPerBatch: maxBlocksPerBatch)
+            let second = try ChainFixture(maxBlocksPerBatch: maxBlocksPerBatch, sameMembersAs: first)
             let time = Locked<UInt64>(1_800_000_000_000)
             let clock: @Sendable () -> UInt64 = { time.withLock { $0 } }
             let viewKey = SecureRandom.bytes(32)
@@ -171,6 +171,14 @@ import Sequencer
                 rows.append(("eth_estimateGas", .array([transfer(to: holder, amount: eurd(4_001))])))
                 rows.append(("eth_call", .array([transfer(to: holder, amount: eurd(200)), .string("latest")])))
                 rows.append(("eth_call", .array([transfer(to: holder, amount: eurd(999))])))
+            }
+        }
+        // Disclosures of the others' holdings, at the latest executed batch and at named ones.
+        for holder in [fixture.alice.address, fixture.bob.address, fixture.issuer.address] {
+            for asset in [Address.zero, ChainFixture.eurd] {
+                for batch in [JSON.null, .string("0x1"), .string("0x2"), .string("0x3")] {
+                    rows.append(("cloister_getBalanceProof", .array([.string(holder.hex), .string(asset.hex), batch])))
+                }
             }
         }
         rows.append(("eth_call", .array([call(ABI.Selector.totalSupply, [])])))

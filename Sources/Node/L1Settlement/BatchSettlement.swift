@@ -76,7 +76,7 @@ extension SealedBatches {
 
 extension SealedBatches {
     /// The newest batch seen executed on the L1 (final; never looked at again).
-    nonisolated func lastFinalBatchSeen() throws -> UInt64 {
+    public nonisolated func lastFinalBatchSeen() throws -> UInt64 {
         guard let bytes = try record("settlement.last-executed"), bytes.count == 8 else { return 0 }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }

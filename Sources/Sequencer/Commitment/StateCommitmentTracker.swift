@@ -61,6 +61,8 @@ actor StateCommitmentTracker {
     }
 
     var leafCount: Int { tree.count }
+    /// Set while a seal's update runs on its thread (``tree`` is then a placeholder).
+    private var applying = false
 
     /// Records that a block was committed; when it closes a batch, updates the tree and
     /// records the batch with its root.
@@ -74,7 +76,11 @@ actor StateCommitmentTracker {
         // Moved out, so the background thread holds the only reference and updates it in place.
         let box = TreeBox(tree)
         tree = AccountTree()
-        defer { tree = box.tree }
+        applying = true
+        defer {
+            tree = box.tree
+            applying = false
+        }
         // Reading the batch's transactions, decoding them and hashing the tree all happen on a
         // thread of lowered priority, not on the cooperative pool that serves requests and blocks.
         let (update, written, timing) = try await BackgroundThread.run(name: "cloister-state-tree") {
@@ -126,6 +132,32 @@ actor StateCommitmentTracker {
             }
         }
         return try BatchMovements.of(contents: seal.contents, transactions: transactions, tokens: tokens)
+    }
+
+    /// The path of the leaf holding `key` as batch `batch` recorded it, or nil if no leaf held
+    /// the key then. The tree is the newest batch's; the updates of the batches after `batch`
+    /// undo their changes along the path, so the batch must be one whose later updates are still
+    /// kept (the latest executed on the L1, or newer).
+    func path(ofKey key: Goldilocks, batch: UInt64) async throws -> LeafPath? {
+        while applying { try await Task.sleep(for: .milliseconds(2)) }
+        guard batch <= head.batch else {
+            throw NodeError.disclosureUnavailable("batch \(batch) has no recorded state root yet (the newest is \(head.batch))")
+        }
+        var updates = [TreeUpdate]()
+        if batch < head.batch {
+            for number in (batch + 1)...head.batch {
+                guard let bytes = try store.metadata(StoredStateTree.updateKey(number)), !bytes.isEmpty else {
+                    throw NodeError.disclosureUnavailable(
+                        "the node no longer keeps the state tree as of batch \(batch): ask for the latest executed batch or a newer one")
+                }
+                do { updates.append(try TreeCodec.decodeUpdate(bytes)) } catch {
+                    throw NodeError.corruptRecord("batch \(number): \(error)")
+                }
+            }
+        }
+        guard let slot = tree.slot(ofKey: key) else { return nil }
+        let path = tree.path(of: slot, before: updates)
+        return path.leaf.isEmpty ? nil : path
     }
 
     /// Carries the tree to the hashing thread and back.
