@@ -158,6 +158,7 @@ import Sequencer
         let transaction = try #require(await node.chain.transactions(blockNumber: 1).first)
         let values = [
             "{number}": "0", "{hash}": transaction.hash.hex, "{address}": fixture.alice.address.checksummed,
+            "{holder}": fixture.alice.address.checksummed, "{asset}": "native",
         ]
         var checked = 0
         for path in paths.keys.sorted() where path.hasPrefix("/admin/v1/") && path != "/admin/v1/openapi.json" {
@@ -173,7 +174,10 @@ import Sequencer
             #expect(anonymous.status == 401, "no token on \(concrete): \(anonymous.status)")
             for key in [Self.auditorKey, Self.complianceKey] {
                 let allowed = try await node.admin(concrete, token: key)
-                #expect(allowed.status == 200, "\(key) on \(concrete): \(allowed.status) \(String(decoding: allowed.body, as: UTF8.self))")
+                let body = String(decoding: allowed.body, as: UTF8.self)
+                // This node settles nothing, so a disclosure (of the latest executed batch) is admitted and answered 404.
+                let admitted = allowed.status == 200 || (concrete.hasPrefix("/admin/v1/disclosures/") && body.contains("no batch is executed"))
+                #expect(admitted, "\(key) on \(concrete): \(allowed.status) \(body)")
             }
             checked += 1
         }

@@ -61,6 +61,10 @@ import Testing
                 #expect(try #require(try side.chain.batch(number: batch)).stateRoot.hex == disclosure.stateRoot)
             }
         }
+        // Every disclosure handed out is audited (who asked, whose holding, which batch).
+        try await twins.a.chain.produceBlocks(maximumBlocks: 1)  // nothing pending: writes the waiting audit entries
+        let audited = try twins.a.chain.auditLog(from: 0, limit: 10_000).map(\.entry).filter { $0.kind == .disclosureProduced }
+        #expect(audited.count == 2 && audited.allSatisfy { $0.actor == "carol" && $0.detail.contains(fixture.carol.address.checksummed) })
         // An auditor (read_all) may disclose anyone's holding.
         let auditor = CallerIdentity(name: "auditor", addresses: [], readAll: true)
         #expect(!(await ask(twins.a, auditor, fixture.alice.address, ChainFixture.eurd, batch: 2)).hasPrefix("error"))

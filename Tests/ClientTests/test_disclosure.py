@@ -16,7 +16,7 @@ from web3 import Web3
 import disclosure_verifier
 from conftest import BINARY, ROOT, Node, read_key
 from test_settlement import AMOUNTS, L1, send_transfers, wait_until
-from test_web3 import EURD, ERC20_ABI, connect
+from test_web3 import EURD, ERC20_ABI, connect, sign_in
 
 BOB = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
 
@@ -114,6 +114,19 @@ def test_a_balance_disclosure_is_verified_from_the_l1_alone_and_every_changed_fi
         refused = request(w3, BOB, EURD)
         assert "result" not in refused and "no holding" in refused["error"]["message"], refused
         scan_for_other_accounts(document, alice.address, rpo)
+        # An auditor produces the same disclosure through the admin API; every production is audited.
+        auditor = sign_in(node, read_key("auditor"))
+        status, by_auditor = node.admin_get(f"/admin/v1/disclosures/balance/{alice.address}/{EURD}", auditor)
+        assert status == 200 and by_auditor["balance"] == document["balance"] and by_auditor["batch"] == document["batch"]
+        assert disclosure_verifier.check_path(by_auditor, rpo)["balance"] == balance
+        status, missing = node.admin_get(f"/admin/v1/disclosures/balance/{alice.address}/{EURD}?batch=999999", auditor)
+        assert status == 404 and "not sealed" in missing["error"], missing
+        wait_until(lambda: any(entry["actor"] == "auditor" for entry in
+                               node.admin_get("/admin/v1/audit?kind=disclosure-produced&limit=1000", auditor)[1]["items"]),
+                   what="the auditor's disclosure audited")
+        audited = node.admin_get("/admin/v1/audit?kind=disclosure-produced&limit=1000", auditor)[1]["items"]
+        assert {entry["actor"] for entry in audited} >= {"alice", "auditor"}, audited
+        assert all(alice.address in entry["detail"] and document["balance"] not in entry["detail"] for entry in audited)
         path = os.path.join(directory, "disclosure.json")
         with open(path, "w") as handle:
             json.dump(document, handle)

@@ -155,6 +155,17 @@ public enum AdminCatalog {
             parameters: [.path("number", uint, "Batch number.")], schema: "Batch"
         ) { try await $0.batch($1) },
         AdminRoute(
+            name: "getBalanceDisclosure", path: "\(prefix)/disclosures/balance/{holder}/{asset}",
+            summary: "A selective disclosure of one holding at a sealed batch (by default the latest the L1 executed), "
+                + "checkable against the L1 alone (docs/DISCLOSURE.md); audited as produced.",
+            parameters: [
+                .path("holder", address, "The holder's address."),
+                .path("asset", pattern("^(native|0x[0-9a-fA-F]{40})$"), "`native` or a token address."),
+                .query("batch", uint, "A sealed batch no older than the latest executed one."),
+            ],
+            schema: "BalanceDisclosure"
+        ) { try await $0.balanceDisclosure($1) },
+        AdminRoute(
             name: "listAuditEntries", path: "\(prefix)/audit",
             summary: "The hash-chained audit log in order: every decision, refusal, policy load, login and admin read.",
             parameters: [cursor, limit, .query("kind", auditKinds, "Only entries of this kind."), fromTime, toTime],

@@ -177,6 +177,14 @@ enum AdminOpenAPI {
         ),
         ("BatchPage", page(of: "Batch")),
         (
+            "BalanceDisclosure",
+            object([
+                ("format", string), ("kind", string), ("chainId", integer), ("batch", integer), ("stateRoot", hex),
+                ("holder", hex), ("asset", hex), ("balance", string), ("slot", integer), ("nonce", string),
+                ("blinding", string), ("siblings", array(hex)),
+            ])
+        ),
+        (
             "AuditEntry",
             object([
                 ("sequence", integer), ("hash", hex), ("previous", nullable(hex)), ("kind", string), ("time", integer),

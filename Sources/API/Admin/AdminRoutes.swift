@@ -70,7 +70,8 @@ public enum AdminRoutes {
             return await finish(failure.response, caller: caller.name, outcome: "deny", count: nil)
         }
         do {
-            let query = try AdminQuery(request: request, context: context, route: route)
+            var query = try AdminQuery(request: request, context: context, route: route)
+            query.caller = caller.name
             switch try await route.handler(resources, query) {
             case .json(let value, let count):
                 let response = Response(
@@ -147,6 +148,8 @@ enum AdminAnswer {
 /// filter (`from_blok`) is an error rather than a silently unfiltered answer.
 struct AdminQuery: Sendable {
     let values: [String: String]
+    /// Who asked (for resources that audit more than the read itself, such as disclosures).
+    var caller = ""
 
     init(values: [String: String]) { self.values = values }
 

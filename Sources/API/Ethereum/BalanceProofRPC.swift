@@ -1,9 +1,5 @@
-import Disclosure
 import Foundation
-import Node
 import Primitives
-import Sequencer
-import StateTree
 
 extension EthereumRPC {
     /// `cloister_getBalanceProof(holder, asset, batch?)`: a self-contained disclosure of one
@@ -16,22 +12,22 @@ extension EthereumRPC {
     func balanceProof(_ params: Params, caller: CallerIdentity) async throws -> JSON {
         let holder = try params.address(0, "holder")
         let asset = try params.address(1, "asset")
-        let batch = params.value(2, "batch") == nil || params.value(2, "batch") == .null
-            ? try chain.lastFinalBatchSeen() : try params.quantity(2, "batch")
-        guard batch >= 1 else {
+        let named = params.value(2, "batch") == nil || params.value(2, "batch") == .null ? nil : try params.quantity(2, "batch")
+        let batch: UInt64
+        do { batch = try BalanceDisclosures.batch(named, chain: chain) } catch BalanceDisclosures.Refusal.nothingExecuted {
             throw RPCError.invalidInput("no batch is executed on the L1 yet: ask again once one is, or name a sealed batch")
         }
         let absent = RPCError.invalidInput(
             "no holding of \(asset.checksummed) by \(holder.checksummed) of yours is recorded at batch \(batch)")
         guard caller.maySee(holder), asset == .zero || tokens[asset] != nil else { throw absent }
-        let path: LeafPath?
         do {
-            path = try await chain.holdingPath(holder: holder, asset: asset, batch: batch)
-        } catch NodeError.disclosureUnavailable(let why) {
+            guard
+                let disclosure = try await BalanceDisclosures.produce(
+                    holder: holder, asset: asset, batch: batch, chain: chain, requester: caller.name)
+            else { throw absent }
+            return try JSON.parse(Array(try JSONEncoder().encode(disclosure)))
+        } catch BalanceDisclosures.Refusal.unavailable(let why) {
             throw RPCError.invalidInput(why)
         }
-        guard let path else { throw absent }
-        let disclosure = BalanceDisclosure(chainID: chainID, batch: batch, holder: holder, asset: asset, path: path)
-        return try JSON.parse(Array(try JSONEncoder().encode(disclosure)))
     }
 }

@@ -26,6 +26,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case settlement
         /// An admitted transaction a full mempool dropped: it waited behind a nonce gap.
         case mempoolEvicted = "mempool-evicted"
+        /// A selective disclosure handed out: to whom (actor), of whose holding, at which batch.
+        case disclosureProduced = "disclosure-produced"
     }
 
     public var kind: Kind
