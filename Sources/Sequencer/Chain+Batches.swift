@@ -96,7 +96,7 @@ extension Chain {
     /// Feeds committed blocks to the state tree, in order, until cancelled or finished.
     public nonisolated func runStateCommitment() async throws {
         for await block in committedBlockStream {
-            if let (record, timing) = try await tracker.apply(block: block.number, sealing: block.seal) {
+            if let (record, timing) = try await tracker.apply(block: block.number, sealing: block.seal, movements: block.movements) {
                 await recordSealed(record, timing: timing)
             }
             await followedStateCommitment(through: block.number)
@@ -118,6 +118,7 @@ extension Chain {
             metadata: [
                 "batch": "\(record.number)", "blocks": "\(record.firstBlock)-\(record.lastBlock)", "stateRoot": "\(record.stateRoot)",
                 "leaves": "\(timing.leaves)", "read": "\(timing.reading)", "hashed": "\(timing.hashing)",
+                "movements": "\(timing.readFromStore ? "read from the store" : "handed over")",
             ])
     }
 

@@ -119,7 +119,11 @@ extension Chain {
         let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
 
         let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
-        let cost = openBatchCost.adding(deposits: deposits, executed: selected, receipts: receipts)
+        let withdrawalsBefore = openContents.withdrawals.count
+        let movements = BlockMovements.of(
+            deposits: deposits, executed: selected, receipts: receipts, withdrawals: contents.withdrawals[withdrawalsBefore...],
+            sources: contents.withdrawalSources[withdrawalsBefore...])
+        let cost = openBatchCost.adding(movements)
         let proofFull = proofBudgetExhausted(cost, operations: openBatchOperationBound + selected.count + 2 * deposits.count)
         let boundary = batchBoundary(
             block: number, operations: selected.count + deposits.count, fullBlock: selected.count >= config.chain.maxBlockTransactions,
@@ -179,7 +183,7 @@ extension Chain {
         let seal = sealsBatch ? BatchSeal(
             number: batch.number, firstBlock: batch.firstBlock, lastBlock: number, auditHead: auditHead,
             policyHash: policy?.policy.hash ?? .zero, contents: contents, sealedAt: timestampMs) : nil
-        committedBlocks.yield(CommittedBlock(number: number, seal: seal))
+        committedBlocks.yield(CommittedBlock(number: number, seal: seal, movements: movements))
         if seal != nil { metrics.batchClosed() }
         return block
     }

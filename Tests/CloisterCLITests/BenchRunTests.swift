@@ -57,9 +57,10 @@ import FoundationXML
         #expect((report["load"] as? [String: Any])?["block_interval_ms"] as? Int == 50)
         #expect((report["load"] as? [String: Any])?["transfers_per_request"] as? Int == 20)
         // Each connection sends a batch of 20 about every half second: one whose next batch
-        // would be due after the end stops at once instead of waiting past it.
+        // would be due after the end stops at once instead of waiting past it (a whole further
+        // interval or more would be the bug; less is a loaded machine's scheduling).
         let sending = try #require(report["sending_seconds"] as? Double)
-        #expect(sending < 3.25, "sending went on until \(sending) s of a 3 s run")
+        #expect(sending < 3.5, "sending went on until \(sending) s of a 3 s run")
 
         let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")

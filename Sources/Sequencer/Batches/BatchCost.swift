@@ -52,20 +52,10 @@ struct BatchCost: Sendable {
         }
     }
 
-    /// This cost with a block's deposits and executed transactions added (a failed
-    /// transaction changes no leaf; a deposit's refund changes the leaf its credit did).
-    func adding(deposits: [Deposit], executed: [AdmittedTransaction], receipts: [ExecutionReceipt]) -> BatchCost {
+    /// This cost with a block's movements added.
+    func adding(_ movements: BlockMovements) -> BatchCost {
         var cost = self
-        for deposit in deposits {
-            cost.add(.deposit(to: deposit.recipient, asset: deposit.asset, amount: deposit.amount))
-        }
-        for (transaction, receipt) in zip(executed, receipts) where receipt.succeeded {
-            if case .withdraw(let token, let amount) = transaction.operation {
-                cost.add(.withdrawal(from: transaction.sender, asset: token ?? .zero, amount: amount))
-            } else if let movement = ValueMovement.of(transaction.operation, sender: transaction.sender) {
-                cost.add(movement)
-            }
-        }
+        for movement in movements.deposits + movements.transfers + movements.withdrawals { cost.add(movement) }
         return cost
     }
 

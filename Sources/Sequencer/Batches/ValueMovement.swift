@@ -86,3 +86,39 @@ extension Chain {
         return try BatchMovements.of(contents: contents, transactions: transactions, tokens: tokenDefinitions)
     }
 }
+
+/// What one block adds to its batch's value movements, in the three runs `BatchMovements`
+/// orders a batch by: its deposits, its successful transactions' movements in block order,
+/// and its withdrawals (deposit refunds, then members' withdrawals, as the block added them).
+/// The sequencer hands these to the state tree with the block, so a seal need not read the
+/// batch's transactions back from the store.
+struct BlockMovements: Sendable, Equatable {
+    var deposits: [ValueMovement] = []
+    var transfers: [ValueMovement] = []
+    var withdrawals: [ValueMovement] = []
+
+    /// The movements of a block that consumed `deposits`, executed `executed` with `receipts`,
+    /// and added `withdrawals` (with their `sources`) to its batch.
+    static func of(
+        deposits: [Deposit], executed: [AdmittedTransaction], receipts: [ExecutionReceipt],
+        withdrawals: ArraySlice<Withdrawal>, sources: ArraySlice<String>
+    ) -> BlockMovements {
+        var movements = BlockMovements()
+        movements.deposits = deposits.map { .deposit(to: $0.recipient, asset: $0.asset, amount: $0.amount) }
+        var senders = [String: Address]()
+        for (transaction, receipt) in zip(executed, receipts) where receipt.succeeded {
+            if case .withdraw = transaction.operation {
+                senders[transaction.hash.hex] = transaction.sender
+            } else if let movement = ValueMovement.of(transaction.operation, sender: transaction.sender) {
+                movements.transfers.append(movement)
+            }
+        }
+        let recipients = Dictionary(deposits.map { ("deposit:\($0.queueIndex)", $0.recipient) }) { first, _ in first }
+        for (withdrawal, source) in zip(withdrawals, sources) {
+            // Every source is in this block: its refunded deposit, or its withdrawing transaction.
+            guard let from = senders[source] ?? recipients[source] else { continue }
+            movements.withdrawals.append(.withdrawal(from: from, asset: withdrawal.asset, amount: withdrawal.amount))
+        }
+        return movements
+    }
+}

@@ -14,12 +14,40 @@ struct SealTiming: Sendable {
     var leaves: Int
     /// The tree's assigned slots after the batch.
     var treeLeaves = 0
+    /// Whether the batch's transactions were read back from the store (after a restart) or
+    /// handed over by block production.
+    var readFromStore = false
 }
 
 /// A committed block as the tracker follows it: its number, and the batch it closes, if any.
 struct CommittedBlock: Sendable {
     var number: UInt64
     var seal: BatchSeal?
+    /// What the block moved (nil: no new block, only a seal by time of the blocks before).
+    var movements: BlockMovements? = nil
+}
+
+/// The movements of the open batch's blocks as they were committed, so that its seal does
+/// not read them back from the store (after a restart the batch's first blocks are missing
+/// here, and the seal reads them).
+struct PendingMovements {
+    var firstBlock: UInt64?
+    var lastBlock: UInt64 = 0
+    var runs = BlockMovements()
+
+    mutating func add(_ movements: BlockMovements, block: UInt64) {
+        if firstBlock == nil { firstBlock = block } else if block != lastBlock + 1 { return }
+        lastBlock = block
+        runs.deposits += movements.deposits
+        runs.transfers += movements.transfers
+        runs.withdrawals += movements.withdrawals
+    }
+
+    /// The batch's movements in proof order, if every block of `seal` was added.
+    func movements(of seal: BatchSeal) -> [ValueMovement]? {
+        guard firstBlock == seal.firstBlock, lastBlock == seal.lastBlock else { return nil }
+        return runs.deposits + runs.transfers + runs.withdrawals
+    }
 }
 
 /// What the sequencer knows about a batch it closes; the tracker adds the state root.
@@ -61,16 +89,23 @@ actor StateCommitmentTracker {
     }
 
     var leafCount: Int { tree.count }
+    /// The open batch's movements, block by block.
+    private var pending = PendingMovements()
     /// Set while a seal's update runs on its thread (``tree`` is then a placeholder).
     private var applying = false
 
     /// Records that a block was committed; when it closes a batch, updates the tree and
     /// records the batch with its root.
-    func apply(block number: UInt64, sealing seal: BatchSeal?) async throws -> (BatchRecord, SealTiming)? {
+    func apply(
+        block number: UInt64, sealing seal: BatchSeal?, movements blockMovements: BlockMovements? = nil
+    ) async throws -> (BatchRecord, SealTiming)? {
+        if let blockMovements { pending.add(blockMovements, block: number) }
         guard let seal else {
             appliedBlock = number
             return nil
         }
+        let known = pending.movements(of: seal)
+        pending = PendingMovements()
         let randomness = try StoredStateTree.randomness(seed: seed, batch: seal.number)
         let (store, tokens, keyCache) = (self.store, self.tokens, self.keyCache)
         // Moved out, so the background thread holds the only reference and updates it in place.
@@ -87,7 +122,9 @@ actor StateCommitmentTracker {
             () throws -> (TreeUpdate, [(slot: Int, leaf: AccountLeaf)], SealTiming) in
             let clock = ContinuousClock()
             let started = clock.now
-            let operations = try TreeOperations.of(try Self.movements(of: seal, in: store, tokens: tokens), keys: &keyCache.keys)
+            // Debug builds check the handed-over movements against the stored transactions.
+            assert(known == nil || known == (try? Self.movements(of: seal, in: store, tokens: tokens)), "batch \(seal.number)'s movements")
+            let operations = try TreeOperations.of(try known ?? Self.movements(of: seal, in: store, tokens: tokens), keys: &keyCache.keys)
             let read = clock.now
             var randomness = randomness
             do {
@@ -95,7 +132,8 @@ actor StateCommitmentTracker {
                 return (
                     update, written,
                     SealTiming(
-                        reading: read - started, hashing: clock.now - read, leaves: written.count, treeLeaves: box.tree.count)
+                        reading: read - started, hashing: clock.now - read, leaves: written.count, treeLeaves: box.tree.count,
+                        readFromStore: known == nil)
                 )
             } catch {
                 throw NodeError.corruptRecord("batch \(seal.number) does not apply to the state tree: \(error)")
