@@ -104,8 +104,11 @@ struct BenchRun: AsyncParsableCommand {
         if prover != "none", proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
             console.status("proving a batch of \(proverSample) transfers alone, for the prover's rate")
             do {
-                let measured = try ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1, air: .v3)
-                    .measure(transfers: proverSample, progress: { _ in })
+                // The shape the runs sent: transfers among the senders in a state of the run's accounts.
+                var sample = ProofBench(transferCounts: [proverSample], proofRuns: 1, verifyRuns: 1, air: .v3)
+                sample.accounts = sizes.max() ?? accounts
+                sample.pattern = .hot
+                let measured = try sample.measure(transfers: proverSample, progress: { _ in })
                 proverAlone = BenchReport.ProverSample(transfers: proverSample, proveSeconds: measured.proveMedian)
             } catch {
                 // The runs' figures stand without it; say why the prover's rate is missing.
