@@ -71,4 +71,36 @@ import Testing
         // A batch without a root yet is refused with the reason.
         #expect((await ask(twins.a, carol, fixture.carol.address, ChainFixture.eurd, batch: 9)).contains("not sealed"))
     }
+
+    /// Disclosures asked while seals update the tree (which is off the tracker during an update)
+    /// wait for it and are all valid.
+    @Test func disclosuresAskedDuringSealsAreAnsweredFromTheWholeTree() async throws {
+        let twins = try await Twins.make(maxBlocksPerBatch: 1)
+        let side = twins.a
+        let tracker = Task { try await side.chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        typealias M = MemberIsolationTests
+        try await twins.block(
+            a: { [M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000))] },
+            b: { [M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000))] })
+        await side.chain.awaitStateCommitment(through: await side.chain.head.header.number)
+        let carol = twins.carol
+        let asker = Task {
+            var answers = [String]()
+            for _ in 0..<200 {
+                answers.append(await ask(side, carol, side.fixture.carol.address, ChainFixture.eurd, batch: 1))
+            }
+            return answers
+        }
+        for _ in 0..<20 {
+            for raw in [M.pay(side, \.alice, \.bob, 1), M.pay(side, \.bob, \.alice, 2)] { _ = try await side.chain.submit(raw: raw) }
+            try await side.chain.produceBlock()
+        }
+        let answers = await asker.value
+        let root = try #require(try side.chain.batch(number: 1)).stateRoot.hex
+        for answer in answers {
+            let disclosure = try JSONDecoder().decode(BalanceDisclosure.self, from: Data(answer.utf8))
+            #expect(try DisclosureVerifier.path(of: disclosure).0.isValid && disclosure.stateRoot == root)
+        }
+    }
 }

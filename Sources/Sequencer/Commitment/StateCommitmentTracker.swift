@@ -93,6 +93,8 @@ actor StateCommitmentTracker {
     private var pending = PendingMovements()
     /// Set while a seal's update runs on its thread (``tree`` is then a placeholder).
     private var applying = false
+    /// Readers of the tree waiting for the running seal to hand it back.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     /// Records that a block was committed; when it closes a batch, updates the tree and
     /// records the batch with its root.
@@ -115,6 +117,9 @@ actor StateCommitmentTracker {
         defer {
             tree = box.tree
             applying = false
+            // Readers waiting for the tree go before the next seal (their jobs are queued first).
+            for waiter in waiters { waiter.resume() }
+            waiters.removeAll()
         }
         // Reading the batch's transactions, decoding them and hashing the tree all happen on a
         // thread of lowered priority, not on the cooperative pool that serves requests and blocks.
@@ -177,7 +182,7 @@ actor StateCommitmentTracker {
     /// undo their changes along the path, so the batch must be one whose later updates are still
     /// kept (the latest executed on the L1, or newer).
     func path(ofKey key: Goldilocks, batch: UInt64) async throws -> LeafPath? {
-        while applying { try await Task.sleep(for: .milliseconds(2)) }
+        while applying { await withCheckedContinuation { waiters.append($0) } }
         guard batch <= head.batch else {
             throw NodeError.disclosureUnavailable("batch \(batch) has no recorded state root yet (the newest is \(head.batch))")
         }
