@@ -473,8 +473,11 @@ class Harness:
                 self.figures.accepted_unanswered += 1
             del self.maybe[tx_hash]
         waiting = [record for tx_hash, record in self.acked.items() if tx_hash not in self.receipts]
-        deadline = time.time() + timeout
-        while waiting and time.time() < deadline:
+        # Timeouts count polls, not wall time: a machine that pauses processes (a shared one
+        # does) must not turn a pause into a loss.
+        for _ in range(int(timeout / 0.2)):
+            if not waiting:
+                break
             still = []
             for record in waiting:
                 receipt = self.receipt(record)
@@ -550,15 +553,12 @@ class Harness:
     def check_conservation(self, timeout):
         """Totals match the model once every queued deposit is credited (they arrive from the L1)."""
         self.reconcile_deposits()
-        deadline = time.time() + timeout
-        while True:
+        for _ in range(int(timeout / 0.3)):
             found, expected = self.totals(), self.expected_totals()
             if found == expected:
                 return
-            if time.time() > deadline:
-                self.figures.conservation.append({"found": found, "expected": expected})
-                return
             time.sleep(0.3)
+        self.figures.conservation.append({"found": found, "expected": expected})
 
     def reconcile_deposits(self):
         """What the L1 holds is the truth for deposits whose answer a kill cut off."""
@@ -626,8 +626,9 @@ class Harness:
         """Every batch the node sealed ends executed on the L1; stalled if none is executed for `stall_timeout`."""
         status = self.admin("/admin/v1/status")
         sealed = status["batches"]["latestSealed"]
-        progress, executed_count = time.time(), -1
-        while time.time() - progress < stall_timeout:
+        polls_since_progress, executed_count = 0, -1
+        while polls_since_progress < stall_timeout:
+            polls_since_progress += 1
             batches = self.check_l1()
             executed = [b["number"] for b in batches if b["status"] == "executed"]
             if executed != list(range(1, len(executed) + 1)):
@@ -636,7 +637,7 @@ class Harness:
             if len(executed) >= sealed:
                 return
             if len(executed) > executed_count:
-                progress, executed_count = time.time(), len(executed)
+                polls_since_progress, executed_count = 0, len(executed)
             time.sleep(1)
         self.figures.settlement.append(
             f"{sealed} sealed, {self.figures.batches_executed} executed, none more for {stall_timeout} s")
