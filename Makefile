@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run check test client-test bench format reset-devnet clean
+.PHONY: all deps build run check test client-test crash-test bench format reset-devnet clean
 
 all: build
 
@@ -56,6 +56,17 @@ client-test: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
 	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+CRASH_ARGS ?= --node-kills 100 --l1-kills 20 --max-minutes 60
+
+## crash-test: the crash harness at full length (Tests/ClientTests/crash_harness.py): a real node and a separate
+## L1 process SIGKILLed (≥ 100 and ≥ 20 times) under a mixed load, everything acknowledged checked after each
+## restart; prints a summary, fails on any loss. `make test` runs a short version (test_crash.py).
+crash-test: deps
+	$(SWIFT) build --product cloister
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
+	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python crash_harness.py $(CRASH_ARGS)
 
 ## bench: the ordo-one benchmarks (release build, separate build folder); BENCHMARK_TARGET=Name for one
 bench: deps

@@ -81,6 +81,8 @@ public struct NodeConfig: Sendable {
     public var batch: Batch
     public var dataDirectory: String
     public var masterKeyFile: String
+    /// `[storage] fold_interval_blocks`, `index_run_size`: when the store folds and indexes.
+    public var storeThresholds = StoreThresholds()
     public var listenHost: String
     public var listenPort: Int
     /// `[api] policy_refusals_per_minute`: policy refusals one member may provoke before
@@ -229,6 +231,7 @@ public struct NodeConfig: Sendable {
             operatorKeyFile: operatorKeyFile, settlement: settlement, oidc: oidc, policyDirectory: policyDirectory,
             tokens: tokens, accounts: accounts)
         config.syntheticAccounts = synthetic
+        config.storeThresholds = storage.thresholds
         config.policyRefusalsPerMinute = api.policyRefusalsPerMinute
         return config
     }
@@ -340,12 +343,13 @@ extension NodeConfig {
 
     private static func parseStorage(
         _ root: TableReader, _ paths: ConfigPaths
-    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String) {
+    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String, thresholds: StoreThresholds) {
         let storage = try root.table("storage")
         let dataDirectory = paths.resolve(try storage.string("data_dir"))
         let masterKeyFile = paths.resolve(try storage.string("master_key_file"))
+        let thresholds = try StoreThresholds.parse(storage)
         try storage.finish()
-        return (dataDirectory, masterKeyFile)
+        return (dataDirectory, masterKeyFile, thresholds)
     }
 
     private static func parseAPI(

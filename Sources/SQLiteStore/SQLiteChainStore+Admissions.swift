@@ -26,7 +26,7 @@ extension SQLiteChainStore {
                 for (id, sealed) in rows { try insert.execute(arguments: [Data(id), Data(sealed)]) }
             }
         } catch {
-            throw .database("cannot journal \(entries.count) accepted transaction(s): \(error)")
+            throw writeFailure("cannot journal \(entries.count) accepted transaction(s)", error)
         }
     }
 
@@ -48,7 +48,7 @@ extension SQLiteChainStore {
         do {
             try pool.write { db in try Self.deleteAdmissions(ids, db: db) }
         } catch {
-            throw .database("cannot drop journaled transactions: \(error)")
+            throw writeFailure("cannot drop journaled transactions", error)
         }
     }
 

@@ -12,7 +12,7 @@ extension SQLiteChainStore {
         do {
             try pool.write { db in try Self.insertAudit(records, blockNumber: blockNumber, db: db, cipher: recordCipher) }
         } catch {
-            throw .database("cannot append audit records: \(error)")
+            throw writeFailure("cannot append audit records", error)
         }
     }
 
@@ -39,7 +39,7 @@ extension SQLiteChainStore {
                 for (id, sealed) in rows { try upsert.execute(arguments: [Data(id), Data(sealed)]) }
             }
         } catch {
-            throw .database("cannot write metadata: \(error)")
+            throw writeFailure("cannot write metadata", error)
         }
     }
 }

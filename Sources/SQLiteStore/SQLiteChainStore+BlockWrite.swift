@@ -105,10 +105,8 @@ extension SQLiteChainStore {
                 try faultInjector?("commit")
                 return first
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw .database("cannot store block \(block.number): \(error)")
+            throw writeFailure("cannot store block \(block.number)", error)
         }
     }
 

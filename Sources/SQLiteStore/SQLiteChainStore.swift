@@ -26,6 +26,8 @@ import Synchronization
 /// fold cut short by a stop starts again). Hot inserts bind through the C API (`RowWriter`).
 public final class SQLiteChainStore: ChainStore {
     public static let fileName = "chain.sqlite"
+    /// SQLite's durability level for the writer (`PRAGMA synchronous`): 2, FULL.
+    static let synchronous = 2
     static let schemaVersion = 2
 
     public let path: String
@@ -141,6 +143,12 @@ public final class SQLiteChainStore: ChainStore {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets `synchronous = NORMAL` when it puts the writer in WAL mode: a commit then
+            // reaches the WAL but not the disk, and a power cut can take back blocks, receipts and
+            // journaled admissions the node has already answered. FULL syncs the WAL at every
+            // commit: one sync per block and one per admission group (docs/ARCHITECTURE.md,
+            // "What a crash can lose").
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(Self.synchronous)") }
             checkpointer = try Checkpointer(path: path)
         } catch {
             throw .database("cannot open \(path): \(error)")

@@ -59,6 +59,9 @@ import NodeConfiguration
         ("gas_price = 0", "gas_pricee = 0", "chain.gas_pricee", "not a known setting"),
         ("[batch]", "[batches]", "batch", "missing"),
         ("native = \"1000000000000000000000\"     # 1,000", "native = -5 #", "accounts[0].native", "negative"),
+        ("[storage]", "[storage]\nfold_interval_blocks = 0", "storage.fold_interval_blocks", "between 1 and 1000000"),
+        ("[storage]", "[storage]\nindex_run_size = 0", "storage.index_run_size", "between 1 and 16777216"),
+        ("[storage]", "[storage]\nindex_run_size = \"small\"", "storage.index_run_size", "expected an integer"),
     ])
     func brokenConfigNamesFileAndKey(_ mutation: (String, String, String, String)) throws {
         let (original, replacement, key, problem) = mutation
@@ -75,6 +78,15 @@ import NodeConfiguration
             #expect(error.key == key, "\(error)")
             #expect(error.description.contains(problem), "\(error)")
         }
+    }
+
+    /// The store's fold interval and index run size are the production defaults unless set.
+    @Test func storeThresholdsDefaultUnlessSet() throws {
+        let defaults = try NodeConfig.parse(try ConfigDocument.parse(Self.valid, file: "c.toml"), file: "c.toml")
+        #expect(defaults.storeThresholds == NodeConfig.StoreThresholds(foldIntervalBlocks: 256, indexRunSize: 65_536))
+        let text = Self.valid.replacingOccurrences(of: "[storage]", with: "[storage]\nfold_interval_blocks = 3\nindex_run_size = 7")
+        let small = try NodeConfig.parse(try ConfigDocument.parse(text, file: "c.toml"), file: "c.toml")
+        #expect(small.storeThresholds == NodeConfig.StoreThresholds(foldIntervalBlocks: 3, indexRunSize: 7))
     }
 
     /// `batch.max_operations` bounds what a prover must hold; a node that proves nothing closes

@@ -286,6 +286,21 @@ struct StoreFixture {
         #expect(try fixture.rowCount("state") > 0)
     }
 
+    /// Power loss: the writer syncs the WAL at every commit (`synchronous = FULL`, not GRDB's
+    /// NORMAL for WAL), so a block or journaled admission that was answered survives a power cut.
+    @Test func writerSyncsEveryCommitToDisk() throws {
+        let fixture = try StoreFixture()
+        for number in 0..<2 as Range<UInt64> {  // a new file, then the same file reopened
+            let store = try fixture.open()
+            try store.commit(StoreFixture.block(number))
+            let (level, mode) = try store.pool.write { db in
+                (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+            }
+            #expect(level == 2, "synchronous must be FULL (2)")
+            #expect(mode == "wal")
+        }
+    }
+
     /// Blocks are committed to the WAL; the checkpointer copies them into the database file
     /// on its own, with no block write crossing a checkpoint threshold.
     @Test func walIsCopiedIntoTheDatabaseFileInTheBackground() async throws {

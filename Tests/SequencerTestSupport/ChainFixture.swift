@@ -30,7 +30,7 @@ public struct ChainFixture: Sendable {
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
         mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, durableAdmission: Bool = true,
-        maxProofRows: Int? = nil, sameMembersAs other: ChainFixture? = nil
+        maxProofRows: Int? = nil, storageSettings: String = "", sameMembersAs other: ChainFixture? = nil
     ) throws {
         alice = other?.alice ?? PrivateKey.generate()
         bob = other?.bob ?? PrivateKey.generate()
@@ -56,6 +56,7 @@ public struct ChainFixture: Sendable {
             [storage]
             data_dir = "data"
             master_key_file = "master.key"
+            \(storageSettings)
             [api]
             listen = "127.0.0.1:0"
             [admin]
@@ -111,7 +112,8 @@ public struct ChainFixture: Sendable {
     public func openStore(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
         try SQLiteChainStore(
             directory: config.dataDirectory, masterKey: try MasterKey.load(from: keyPath), masterKeyPath: keyPath,
-            faultInjector: faultInjector)
+            faultInjector: faultInjector, indexRunSize: config.storeThresholds.indexRunSize,
+            journalBlockLimit: config.storeThresholds.foldIntervalBlocks)
     }
 
     /// - Parameter metrics: where the chain counts; tests that read metrics pass the shell's `NodeMetrics`.

@@ -20,13 +20,15 @@ import Sequencer
 /// and the proof system (`settlementServices`). A second engine or L1 is a case here.
 public enum NodeRuntime {
     /// Opens the chain's store with the master key (SQLite in `dataDirectory`, or the config's),
-    /// refusing (and touching nothing) when the key is missing or wrong.
+    /// refusing (and touching nothing) when the key is missing or wrong. The store folds and
+    /// indexes at the config's `storeThresholds`.
     public static func openStore(
         config: NodeConfig, masterKeyPath: String, dataDirectory: String? = nil
     ) throws -> any ChainStore {
         let masterKey = try MasterKey.load(from: masterKeyPath)
         return try SQLiteChainStore(
-            directory: dataDirectory ?? config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath)
+            directory: dataDirectory ?? config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath,
+            indexRunSize: config.storeThresholds.indexRunSize, journalBlockLimit: config.storeThresholds.foldIntervalBlocks)
     }
 
     /// Opens the store with the master key, refusing to start (and touching nothing) when it is missing or wrong.
