@@ -119,10 +119,8 @@ extension Chain {
         let windowEntries = windows.takeChanges().map { StateEntry(key: $0.key, value: $0.value) }
 
         let timestampMs = Swift.max(clock(), head.header.timestamp * 1000)
-        let withdrawalsBefore = openContents.withdrawals.count
         let movements = BlockMovements.of(
-            deposits: deposits, executed: selected, receipts: receipts, withdrawals: contents.withdrawals[withdrawalsBefore...],
-            sources: contents.withdrawalSources[withdrawalsBefore...])
+            deposits: deposits, executed: selected, receipts: receipts, withdrawalsOf: contents, from: openContents.withdrawals.count)
         let cost = openBatchCost.adding(movements)
         let proofFull = proofBudgetExhausted(cost, operations: openBatchOperationBound + selected.count + 2 * deposits.count)
         let boundary = batchBoundary(

@@ -98,11 +98,13 @@ struct BlockMovements: Sendable, Equatable {
     var withdrawals: [ValueMovement] = []
 
     /// The movements of a block that consumed `deposits`, executed `executed` with `receipts`,
-    /// and added `withdrawals` (with their `sources`) to its batch.
+    /// and added its batch's withdrawals from index `first` on (`contents`: the batch after it).
     static func of(
         deposits: [Deposit], executed: [AdmittedTransaction], receipts: [ExecutionReceipt],
-        withdrawals: ArraySlice<Withdrawal>, sources: ArraySlice<String>
+        withdrawalsOf contents: BatchContents, from first: Int
     ) -> BlockMovements {
+        let withdrawals = contents.withdrawals[first...]
+        let sources = contents.withdrawalSources[first...]
         var movements = BlockMovements()
         movements.deposits = deposits.map { .deposit(to: $0.recipient, asset: $0.asset, amount: $0.amount) }
         var senders = [String: Address]()
