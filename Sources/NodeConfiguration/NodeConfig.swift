@@ -71,6 +71,8 @@ public struct NodeConfig: Sendable {
     public var batch: Batch
     public var dataDirectory: String
     public var masterKeyFile: String
+    /// `[storage] engine`: where the chain is kept (SQLite in `dataDirectory` by default).
+    public var store: StoreEngine = .sqlite
     public var listenHost: String
     public var listenPort: Int
     /// `[api] policy_refusals_per_minute`: policy refusals one member may provoke before
@@ -217,6 +219,7 @@ public struct NodeConfig: Sendable {
             operatorKeyFile: operatorKeyFile, settlement: settlement, oidc: oidc, policyDirectory: policyDirectory,
             tokens: tokens, accounts: accounts)
         config.syntheticAccounts = synthetic
+        config.store = storage.engine
         config.policyRefusalsPerMinute = api.policyRefusalsPerMinute
         return config
     }
@@ -256,7 +259,7 @@ public struct NodeConfig: Sendable {
 }
 
 /// Relative paths in a config file name places beside the file.
-private struct ConfigPaths {
+struct ConfigPaths {
     let base: String
 
     init(file: String) {
@@ -324,12 +327,13 @@ extension NodeConfig {
 
     private static func parseStorage(
         _ root: TableReader, _ paths: ConfigPaths
-    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String) {
+    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String, engine: StoreEngine) {
         let storage = try root.table("storage")
         let dataDirectory = paths.resolve(try storage.string("data_dir"))
         let masterKeyFile = paths.resolve(try storage.string("master_key_file"))
+        let engine = try PostgresSettings.parseEngine(storage, paths)
         try storage.finish()
-        return (dataDirectory, masterKeyFile)
+        return (dataDirectory, masterKeyFile, engine)
     }
 
     private static func parseAPI(
