@@ -8,7 +8,10 @@
 #   CLOISTER_TEST_POSTGRES_BIN       the server's bin folder (pg_dump, pg_ctl)
 #   CLOISTER_TEST_POSTGRES_DATA      the cluster's data folder
 #   CLOISTER_TEST_POSTGRES_USER      the unprivileged user the server runs as (for pg_ctl)
+#   CLOISTER_TEST_POSTGRES_STATE     STATE, as an absolute path (for halt and resume)
 # `stop STATE` stops the cluster and deletes its folder. Both are safe to repeat.
+# `halt STATE` stops the server but keeps its data; `resume STATE` starts it again on the same port
+# (outage tests).
 set -euo pipefail
 
 command=${1:-}
@@ -55,19 +58,32 @@ start() {
     || { cat "$folder/initdb.log"; exit 1; }
   rm -f "$folder/pwfile"
   port=$(free_port)
-  as_cluster_user "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$folder -c fsync=off -c max_connections=200" \
-    start >/dev/null || { cat "$folder/server.log"; exit 1; }
   mkdir -p "$state"
+  echo "$port" >"$state/port"
+  echo "$folder" >"$state/folder"
+  start_server
   cat >"$state/env" <<EOF
 CLOISTER_TEST_POSTGRES_URL=postgresql://cloister@127.0.0.1:$port/postgres
 CLOISTER_TEST_POSTGRES_PASSWORD=$password
 CLOISTER_TEST_POSTGRES_BIN=$bin
 CLOISTER_TEST_POSTGRES_DATA=$folder/data
 CLOISTER_TEST_POSTGRES_USER=$user
+CLOISTER_TEST_POSTGRES_STATE=$(cd "$state" && pwd)
 EOF
-  echo "$folder" >"$state/folder"
   echo "PostgreSQL test cluster on 127.0.0.1:$port ($folder)"
+}
+
+start_server() {
+  local folder port
+  folder=$(cat "$state/folder")
+  port=$(cat "$state/port")
+  as_cluster_user "$(bin_dir)/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$folder -c fsync=off -c max_connections=200" \
+    start >/dev/null || { cat "$folder/server.log"; exit 1; }
+}
+
+halt_server() {
+  as_cluster_user "$(bin_dir)/pg_ctl" -D "$(cat "$state/folder")/data" -m fast -w stop >/dev/null
 }
 
 stop_cluster() {
@@ -78,12 +94,14 @@ stop_cluster() {
   if [ -d "$folder/data" ] && [ -n "$bin" ]; then
     as_cluster_user "$bin/pg_ctl" -D "$folder/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$folder" "$state/folder" "$state/env"
+  rm -rf "$folder" "$state/folder" "$state/env" "$state/port"
   [ "${1:-}" = quiet ] || echo "PostgreSQL test cluster stopped"
 }
 
 case "$command" in
   start) start ;;
   stop) stop_cluster ;;
-  *) echo "usage: $0 start|stop [STATE_FOLDER]" >&2; exit 2 ;;
+  halt) halt_server ;;
+  resume) start_server ;;
+  *) echo "usage: $0 start|stop|halt|resume [STATE_FOLDER]" >&2; exit 2 ;;
 esac

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Runs postgres-nio's async calls for the store's synchronous methods (`ChainStore` is
 /// synchronous, like SQLite).
@@ -20,7 +19,6 @@ final class BlockingBridge: TaskExecutor, @unchecked Sendable {
     private init() {
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = threadKey
-        thread.threadDictionary[threadKey] = true
         thread.start()
     }
 
@@ -55,12 +53,12 @@ final class BlockingBridge: TaskExecutor, @unchecked Sendable {
     func wait<T: Sendable>(timeout: Duration?, _ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error>? {
         precondition(
             Thread.current.threadDictionary[threadKey] == nil, "a PostgreSQL store was called from its own bridge thread")
-        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
         let task = Task(executorPreference: self) {
             let result: Result<T, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
+            outcome.set(result)
             done.signal()
         }
         if let timeout {
@@ -73,6 +71,24 @@ final class BlockingBridge: TaskExecutor, @unchecked Sendable {
         } else {
             done.wait()
         }
-        return outcome.withLock { $0 }
+        return outcome.get()
+    }
+}
+
+/// The result of one bridged call, set on the bridge thread and read by the waiting caller.
+private final class Outcome<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+
+    func set(_ result: Result<T, any Error>) {
+        lock.lock()
+        self.result = result
+        lock.unlock()
+    }
+
+    func get() -> Result<T, any Error>? {
+        lock.lock()
+        defer { lock.unlock() }
+        return result
     }
 }

@@ -202,7 +202,9 @@ extension PostgresChainStore {
 
     public func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) {
         guard !values.isEmpty else { return }
-        let (ids, sealed) = try sealMetadata(values)
+        let metadata = try sealMetadata(values)
+        let ids = metadata.ids
+        let sealed = metadata.sealed
         let logger = self.logger
         try write("cannot write metadata") { connection in
             try await Self.upsertMetadata(ids: ids, sealed: sealed, connection, logger: logger)
@@ -216,17 +218,17 @@ extension PostgresChainStore {
 
     public func journalAdmissions(_ entries: [(hash: Hash32, raw: [UInt8])]) throws(StoreError) {
         guard !entries.isEmpty else { return }
-        var ids = [ByteBuffer]()
-        var sealed = [ByteBuffer]()
+        var rows = [(id: ByteBuffer, sealed: ByteBuffer)]()
         for entry in entries {
             let id = admissionID(entry.hash)
-            ids.append(ByteBuffer(bytes: id))
-            sealed.append(ByteBuffer(bytes: try cipher.seal(entry.raw, table: "admissions", rowID: id)))
+            rows.append((ByteBuffer(bytes: id), ByteBuffer(bytes: try cipher.seal(entry.raw, table: "admissions", rowID: id))))
         }
+        let ids = rows.map(\.id)
+        let sealed = rows.map(\.sealed)
         let logger = self.logger
         // Not under the write lock: journaling does not wait behind a block write.
         try performTransaction("cannot journal \(entries.count) accepted transaction(s)") { connection in
-            try await connection.query(
+            _ = try await connection.query(
                 """
                 INSERT INTO admissions(id, sealed)
                 SELECT id, sealed FROM UNNEST(\(ids)::bytea[], \(sealed)::bytea[]) WITH ORDINALITY AS t(id, sealed, n) ORDER BY n

@@ -62,7 +62,7 @@ public final class PostgresChainStore: ChainStore {
         configuration.options.minimumConnections = 1
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        configuration.options.keepAliveBehavior = PostgresClient.Configuration.Options.KeepAliveBehavior(frequency: .seconds(15))
         let client = PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoops, backgroundLogger: logger)
         self.client = client
         runTask = BlockingBridge.shared.start { await client.run() }
@@ -77,7 +77,7 @@ public final class PostgresChainStore: ChainStore {
     ) -> Result<[UInt8], StoreError> {
         let outcome = BlockingBridge.shared.wait(timeout: timeout) { () async throws -> [UInt8] in
             let connection = try await PostgresConnection.connect(
-                on: eventLoops.next(), configuration: location.connectionConfiguration, id: 0, logger: logger)
+                on: eventLoops.next(), configuration: try location.connectionConfiguration(), id: 0, logger: logger)
             do {
                 let dataKey = try await PostgresSchema.open(
                     connection, masterKey: masterKey, masterKeyPath: masterKeyPath, database: location.description, logger: logger)
@@ -148,7 +148,8 @@ enum PostgresErrors {
             if let inner { return storeError(inner, doing: doing, database: database) }
         }
         if let error = error as? PSQLError { return storeError(error, doing: doing, database: database) }
-        if let error = error as? ConnectionPoolError {
+        // The pool's own errors (`ConnectionPoolError`, of a module postgres-nio does not export): no connection to lease.
+        if String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError") {
             return .unavailable(database: database, detail: "\(doing): no connection (\(error))")
         }
         if error is CancellationError || error is ChannelError || error is IOError {

@@ -71,11 +71,11 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         socketPath.map { "postgresql://\(user)@\($0)/\(database)" } ?? "postgresql://\(user)@\(host):\(port)/\(database)"
     }
 
-    private func tlsConfiguration() -> PostgresConnection.Configuration.TLS {
+    private func tlsConfiguration() throws -> PostgresConnection.Configuration.TLS {
         switch tls {
         case .disable: return .disable
-        case .prefer: return .prefer(.makeClientConfiguration())
-        case .require: return .require(.makeClientConfiguration())
+        case .prefer: return .prefer(try .init(configuration: .makeClientConfiguration()))
+        case .require: return .require(try .init(configuration: .makeClientConfiguration()))
         }
     }
 
@@ -92,11 +92,11 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 
-    var connectionConfiguration: PostgresConnection.Configuration {
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
         if let socketPath {
             return PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: password, database: database)
         }
         return PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration())
+            host: host, port: port, username: user, password: password, database: database, tls: try tlsConfiguration())
     }
 }

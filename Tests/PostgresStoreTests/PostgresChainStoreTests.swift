@@ -77,9 +77,8 @@ import Testing
         try fixture.open().commit(TestBlocks.block(0))
         try TestPostgres.sql("INSERT INTO schema_version(version) VALUES (2), (3)", database: database)
         let before = try fixture.storedBytes()
-        #expect(throws: StoreError.schemaTooNew(database: try TestPostgres.location(database: database).description, found: 3, supported: 1)) {
-            try fixture.open()
-        }
+        let refusal = StoreError.schemaTooNew(database: try TestPostgres.location(database: database).description, found: 3, supported: 1)
+        #expect(throws: refusal) { try fixture.open() }
         #expect(try fixture.storedBytes() == before)
     }
 
@@ -91,7 +90,7 @@ import Testing
         try store.commit(TestBlocks.block(0, entries: [StateEntry(key: [1], value: [10]), StateEntry(key: [2], value: [20])]))
         #expect(try store.allStateEntries().count == 2)
         try TestPostgres.sql(
-            "UPDATE state SET sealed = (SELECT sealed FROM state ORDER BY id DESC LIMIT 1) WHERE id = (SELECT MIN(id) FROM state)",
+            "UPDATE state SET sealed = (SELECT sealed FROM state ORDER BY id DESC LIMIT 1) WHERE id = (SELECT id FROM state ORDER BY id LIMIT 1)",
             database: database)
         #expect {
             try store.allStateEntries()

@@ -87,9 +87,14 @@ public enum TestPostgres {
         return name
     }
 
-    /// A plain-text dump of `database`, as a backup would hold it.
+    /// A plain-text dump of `database`, as a backup would hold it, without the random
+    /// `\restrict` key lines recent pg_dump releases add (so that equal databases dump equal).
     public static func dump(database: String) throws -> Data {
-        try run("pg_dump", ["--no-owner", "-d", try url(database: database)])
+        let dump = try run("pg_dump", ["--no-owner", "-d", try url(database: database)])
+        let lines = dump.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).filter {
+            !$0.starts(with: Array("\\restrict ".utf8)) && !$0.starts(with: Array("\\unrestrict ".utf8))
+        }
+        return Data(lines.joined(separator: [UInt8(ascii: "\n")]))
     }
 
     public static func location(database: String) throws -> PostgresLocation {
@@ -99,6 +104,7 @@ public enum TestPostgres {
 
 public struct TestPostgresError: Error, CustomStringConvertible {
     public var problem: String
+    public init(problem: String) { self.problem = problem }
     public var description: String { problem }
 }
 
@@ -193,5 +199,19 @@ public enum TestBlocks {
     public static func admission(_ n: Int) -> (hash: Hash32, raw: [UInt8]) {
         let raw = Array("raw transaction number \(n) with a recognisable body".utf8)
         return (Keccak256.hash(raw), raw)
+    }
+}
+
+/// A value shared with `@Sendable` closures and other threads in tests, behind a lock.
+public final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    public init(_ value: Value) { self.value = value }
+
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

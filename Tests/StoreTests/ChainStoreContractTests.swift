@@ -2,7 +2,6 @@ import Foundation
 import Primitives
 import Store
 import StoreTestSupport
-import Synchronization
 import Testing
 
 /// What every `ChainStore` engine guarantees, run against each: SQLite (a real file) and
@@ -65,7 +64,7 @@ import Testing
     @Test(arguments: TestEngine.allCases, ["block", "transactions", "state", "audit", "commit"])
     func faultMidWriteLeavesPreviousBlock(_ engine: TestEngine, stage: String) throws {
         let fixture = try EngineFixture(engine)
-        let armed = Mutex(false)
+        let armed = Locked(false)
         let store = try fixture.open(faultInjector: { current in
             if current == stage, armed.withLock({ $0 }) { throw StoreError.injectedFault(current) }
         })
