@@ -101,11 +101,14 @@ class Node:
         self.database = None
         if self.store == "postgres":
             self.database = create_postgres_database()
-            text = text.replace("[storage]\n", "[storage]\n" + "\n".join([
+            engine = "\n".join([
                 'engine = "postgres"',
                 f'postgres_url = "{postgres_url(self.database)}"',
                 'postgres_password_env = "CLOISTER_TEST_POSTGRES_PASSWORD"',
-            ]) + "\n", 1)
+            ])
+            text, replaced = re.subn(r'^engine = "sqlite".*$', lambda _: engine, text, count=1, flags=re.MULTILINE)
+            if not replaced:
+                text = text.replace("[storage]\n", "[storage]\n" + engine + "\n", 1)
         with open(self.config, "w") as handle:
             handle.write(text)
         self.directory = directory
