@@ -35,7 +35,7 @@ def test_outage_under_light_load_loses_nothing_acknowledged():
         nonce = w3.eth.get_transaction_count(alice.address, "pending")
         acknowledged, refusals, stop = [], [], threading.Event()
         # Everything but the signature is fixed now: while the server is away, only admission is asked.
-        fixed = eurd.functions.transfer(carol.address, 1).build_transaction({"from": alice.address, "nonce": nonce})
+        fixed = eurd.functions.transfer(carol.address, 10_000).build_transaction({"from": alice.address, "nonce": nonce})
 
         def load():
             nonlocal nonce
