@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run check test client-test crash-test bench format reset-devnet clean
+.PHONY: all deps build run check test client-test client-test-postgres pg-outage-check crash-test bench format reset-devnet clean
 
 all: build
 
@@ -42,11 +42,16 @@ check:
 	python3 scripts/check-sizes.py || status=1; \
 	exit $$status
 
-## test: the repository checks first (they fail fast), every Swift test, then the web3.py client tests
+PG_TEST_STATE := .build/pg-test-cluster
+
+## test: the repository checks first (they fail fast), every Swift test, then the web3.py client tests;
+## a throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh) runs for both and is stopped afterwards, also on failure
 test: deps
 	$(MAKE) check
-	$(SWIFT) test
-	$(MAKE) client-test
+	scripts/pg-test-cluster.sh start $(PG_TEST_STATE)
+	@trap 'scripts/pg-test-cluster.sh stop $(PG_TEST_STATE)' EXIT INT TERM; \
+	set -a; . ./$(PG_TEST_STATE)/env; set +a; \
+	$(SWIFT) test && $(MAKE) client-test
 
 VENV := .venv
 
@@ -55,7 +60,21 @@ client-test: deps
 	$(SWIFT) build --product cloister
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
-	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## client-test-postgres: the whole web3.py suite with every node on PostgreSQL (a throwaway cluster of its own)
+client-test-postgres: deps
+	scripts/pg-test-cluster.sh start $(PG_TEST_STATE)
+	@trap 'scripts/pg-test-cluster.sh stop $(PG_TEST_STATE)' EXIT INT TERM; \
+	set -a; . ./$(PG_TEST_STATE)/env; set +a; \
+	CLOISTER_CLIENT_STORE=postgres $(MAKE) client-test
+
+## pg-outage-check: a node on PostgreSQL under a light load while the server stops for 20 s (not part of `make test`)
+pg-outage-check: deps
+	scripts/pg-test-cluster.sh start $(PG_TEST_STATE)
+	@trap 'scripts/pg-test-cluster.sh stop $(PG_TEST_STATE)' EXIT INT TERM; \
+	set -a; . ./$(PG_TEST_STATE)/env; set +a; \
+	CLOISTER_PG_OUTAGE_SECONDS=$${CLOISTER_PG_OUTAGE_SECONDS:-20} $(MAKE) client-test PYTEST_ARGS="-s -k outage"
 
 CRASH_ARGS ?= --node-kills 100 --l1-kills 20 --max-minutes 60
 

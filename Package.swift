@@ -19,6 +19,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
 ]
 
 var targets: [Target] = [
@@ -55,6 +56,16 @@ var targets: [Target] = [
         dependencies: [
             "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]
+    ),
+
+    // MARK: - PostgresStore: the production engine behind `ChainStore` (PostgreSQL via postgres-nio)
+    .target(
+        name: "PostgresStore",
+        dependencies: [
+            "Store", "Primitives", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]
     ),
 
@@ -103,7 +114,8 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "Sequencer", "Settlement", "L1Mock",
+            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement",
+            "L1Mock",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
             .product(name: "Logging", package: "swift-log"),
@@ -211,7 +223,21 @@ var targets: [Target] = [
         name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]
     ),
     .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives"]),
+    // Both engines behind `ChainStore`, fresh per test: a SQLite file, or a database on the PostgreSQL test cluster.
+    .target(
+        name: "StoreTestSupport",
+        dependencies: [
+            "Store", "SQLiteStore", "PostgresStore", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
+        ],
+        path: "Tests/StoreTestSupport"
+    ),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "Primitives", "StoreTestSupport"]),
+    .testTarget(
+        name: "PostgresStoreTests",
+        dependencies: [
+            "PostgresStore", "Store", "Primitives", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
     .testTarget(
         name: "SQLiteStoreTests",
         dependencies: ["SQLiteStore", "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift")]

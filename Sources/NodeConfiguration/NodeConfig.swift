@@ -83,6 +83,8 @@ public struct NodeConfig: Sendable {
     public var masterKeyFile: String
     /// `[storage] fold_interval_blocks`, `index_run_size`: when the store folds and indexes.
     public var storeThresholds = StoreThresholds()
+    /// `[storage] engine`: where the chain is kept (SQLite in `dataDirectory` by default).
+    public var store: StoreEngine = .sqlite
     public var listenHost: String
     public var listenPort: Int
     /// `[api] policy_refusals_per_minute`: policy refusals one member may provoke before
@@ -232,6 +234,7 @@ public struct NodeConfig: Sendable {
             tokens: tokens, accounts: accounts)
         config.syntheticAccounts = synthetic
         config.storeThresholds = storage.thresholds
+        config.store = storage.engine
         config.policyRefusalsPerMinute = api.policyRefusalsPerMinute
         return config
     }
@@ -271,7 +274,7 @@ public struct NodeConfig: Sendable {
 }
 
 /// Relative paths in a config file name places beside the file.
-private struct ConfigPaths {
+struct ConfigPaths {
     let base: String
 
     init(file: String) {
@@ -343,13 +346,14 @@ extension NodeConfig {
 
     private static func parseStorage(
         _ root: TableReader, _ paths: ConfigPaths
-    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String, thresholds: StoreThresholds) {
+    ) throws(ConfigError) -> (dataDirectory: String, masterKeyFile: String, thresholds: StoreThresholds, engine: StoreEngine) {
         let storage = try root.table("storage")
         let dataDirectory = paths.resolve(try storage.string("data_dir"))
         let masterKeyFile = paths.resolve(try storage.string("master_key_file"))
         let thresholds = try StoreThresholds.parse(storage)
+        let engine = try PostgresSettings.parseEngine(storage, paths)
         try storage.finish()
-        return (dataDirectory, masterKeyFile, thresholds)
+        return (dataDirectory, masterKeyFile, thresholds, engine)
     }
 
     private static func parseAPI(

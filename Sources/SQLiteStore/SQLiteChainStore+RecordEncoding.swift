@@ -4,9 +4,7 @@ import Store
 
 extension SQLiteChainStore {
     /// Row id used as associated data for rows keyed by a number (blocks, audit entries).
-    static func blockRowID(_ number: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: number.bigEndian) { Array($0) }
-    }
+    static func blockRowID(_ number: UInt64) -> [UInt8] { RecordLayout.numberRowID(number) }
 
     /// A block's changed entries as one record: their count, then for each a length-prefixed key and value.
     static func encodeJournal(_ entries: [StateEntry]) -> [UInt8] {
@@ -44,14 +42,7 @@ extension SQLiteChainStore {
         return offset == bytes.count ? entries : nil
     }
 
-    static func lengthPrefixed(_ bytes: [UInt8]) -> [UInt8] {
-        withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { Array($0) } + bytes
-    }
+    static func lengthPrefixed(_ bytes: [UInt8]) -> [UInt8] { RecordLayout.stateRecord(key: bytes, value: []) }
 
-    static func splitLengthPrefixed(_ bytes: [UInt8]) -> ([UInt8], [UInt8])? {
-        guard bytes.count >= 4 else { return nil }
-        let length = Int(bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard bytes.count >= 4 + length else { return nil }
-        return (Array(bytes[4..<(4 + length)]), Array(bytes[(4 + length)...]))
-    }
+    static func splitLengthPrefixed(_ bytes: [UInt8]) -> ([UInt8], [UInt8])? { RecordLayout.splitStateRecord(bytes) }
 }

@@ -12,6 +12,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfOrderBlock(expected: UInt64, got: UInt64)
     /// The database could not be opened or written.
     case database(String)
+    /// The database server cannot be reached (down, refusing, or not answering in time); nothing
+    /// was stored by the failed call, and the store reconnects by itself when the server is back.
+    case unavailable(database: String, detail: String)
+    /// The database was written by a newer release: its schema version is above what this build knows.
+    case schemaTooNew(database: String, found: Int, supported: Int)
     /// The cryptographic library failed to derive a key or seal a record; nothing was stored.
     case encryptionFailed(String)
     /// A fault injected by a test.
@@ -30,6 +35,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "a record in \(table) failed authentication (\(detail)): the database was altered or is corrupt"
         case .outOfOrderBlock(let expected, let got): return "block \(got) cannot be stored: the next block is \(expected)"
         case .database(let detail): return "database error: \(detail)"
+        case .unavailable(let database, let detail):
+            return "the database \(database) is unavailable (\(detail)): check that the server runs and accepts this node; "
+                + "the node reconnects by itself when it is back"
+        case .schemaTooNew(let database, let found, let supported):
+            return "\(database) has schema version \(found), newer than this build knows (\(supported)): "
+                + "run the Cloister release that wrote it"
         case .encryptionFailed(let detail):
             return "encryption failed: \(detail); nothing was stored (check the system's OpenSSL)"
         case .injectedFault(let stage): return "injected fault at \(stage)"

@@ -15,6 +15,44 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("CLOISTER_BINARY", os.path.join(ROOT, ".build", "debug", "cloister"))
+# CLOISTER_CLIENT_STORE=postgres runs every node of the suite on PostgreSQL (`make client-test-postgres`):
+# a new database per node on the test cluster of scripts/pg-test-cluster.sh (CLOISTER_TEST_POSTGRES_URL).
+STORE = os.environ.get("CLOISTER_CLIENT_STORE", "sqlite")
+POSTGRES_URL = os.environ.get("CLOISTER_TEST_POSTGRES_URL", "")
+
+
+def postgres_tool(name):
+    return os.path.join(os.environ.get("CLOISTER_TEST_POSTGRES_BIN", "/usr/bin"), name)
+
+
+def postgres_url(database):
+    """The cluster's URL with `database` in place of its own (no password: that is in the environment)."""
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{database}"
+
+
+def postgres_run(tool, *arguments):
+    environment = dict(os.environ, PGPASSWORD=os.environ.get("CLOISTER_TEST_POSTGRES_PASSWORD", ""))
+    return subprocess.run([postgres_tool(tool), *arguments], check=True, capture_output=True, env=environment).stdout
+
+
+def require_postgres():
+    """The cluster's URL; without one, the test fails under CI and is skipped, saying why, elsewhere."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    reason = ("needs the PostgreSQL test cluster: run `make test`/`make client-test-postgres`, or "
+              "`scripts/pg-test-cluster.sh start` and export .build/pg-test-cluster/env")
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but CLOISTER_TEST_POSTGRES_URL is not set: " + reason)
+    pytest.skip(reason)
+
+
+def create_postgres_database():
+    """A new empty database on the test cluster; returns its name."""
+    require_postgres()
+    name = "cloister_client_" + os.urandom(8).hex()
+    postgres_run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", POSTGRES_URL, "-c", f"CREATE DATABASE {name}")
+    return name
 
 
 def read_key(name):
@@ -46,7 +84,7 @@ def wait_for_log(path, pattern, process, timeout=60):
 class Node:
     """A `cloister node` process on a copy of the devnet config, every listener on port 0."""
 
-    def __init__(self, directory, extra_args=(), edits=()):
+    def __init__(self, directory, extra_args=(), edits=(), store=None):
         config_dir = os.path.join(directory, "Config")
         shutil.copytree(os.path.join(ROOT, "Config"), config_dir)
         shutil.copytree(os.path.join(ROOT, "Policies"), os.path.join(directory, "Policies"))
@@ -59,6 +97,18 @@ class Node:
         for old, new in edits:
             assert old in text, old
             text = text.replace(old, new)
+        self.store = store or STORE
+        self.database = None
+        if self.store == "postgres":
+            self.database = create_postgres_database()
+            engine = "\n".join([
+                'engine = "postgres"',
+                f'postgres_url = "{postgres_url(self.database)}"',
+                'postgres_password_env = "CLOISTER_TEST_POSTGRES_PASSWORD"',
+            ])
+            text, replaced = re.subn(r'^engine = "sqlite".*$', lambda _: engine, text, count=1, flags=re.MULTILINE)
+            if not replaced:
+                text = text.replace("[storage]\n", "[storage]\n" + engine + "\n", 1)
         with open(self.config, "w") as handle:
             handle.write(text)
         self.directory = directory
@@ -82,6 +132,10 @@ class Node:
         self.admin_port = int(wait_for_log(self.log_path, r"admin=http://127\.0\.0\.1:(\d+)", self.process).group(1))
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
+
+    def dump(self):
+        """A plain pg_dump of the node's database (a PostgreSQL node only), as a backup holds it."""
+        return postgres_run("pg_dump", "--no-owner", "-d", postgres_url(self.database))
 
     def kill(self):
         """SIGKILL: no graceful shutdown, as a crash."""

@@ -130,6 +130,7 @@ import FoundationNetworking
         #expect(health["status"] as? String == "ok")
         #expect(health["chainId"] as? Int == 271828)
         #expect(health["headBlock"] as? Int == 0)
+        #expect(health["store"] as? String == "sqlite")
         let stateRoot = try #require(health["stateRoot"] as? String)
         #expect(await first.stop() == 0)
         #expect(first.log.contains("node stopped"))

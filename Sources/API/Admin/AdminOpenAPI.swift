@@ -81,7 +81,7 @@ enum AdminOpenAPI {
                     "batches",
                     object([("latestSealed", integer), ("latestStateRoot", hex), ("latestSealedAt", integer), ("open", integer)])
                 ),
-                ("auditHead", hex), ("startedAt", integer), ("uptimeSeconds", number),
+                ("auditHead", hex), ("storeEngine", string), ("startedAt", integer), ("uptimeSeconds", number),
             ])
         ),
         ("Block", object(blockFields)),

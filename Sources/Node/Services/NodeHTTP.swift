@@ -13,6 +13,8 @@ struct HealthResponse: ResponseEncodable {
     let includedSinceStart: UInt64
     let latestBatch: UInt64
     let stateRoot: String
+    /// The store engine: "sqlite" or "postgres".
+    let store: String
 }
 
 /// Builds the node's HTTP application. The JSON-RPC API joins this router with [rpc].
@@ -25,7 +27,8 @@ public enum NodeHTTP {
             return HealthResponse(
                 status: "ok", chainId: chain.config.chain.chainID, policyHash: chain.currentPolicy?.hash.hex,
                 headBlock: head.header.number,
-                pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex)
+                pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex,
+                store: chain.config.store.name)
         }
         return router
     }

@@ -6,6 +6,7 @@ import Policy
 import Primitives
 import Settlement
 import Logging
+import PostgresStore
 import ServiceLifecycle
 import SQLiteStore
 import Store
@@ -19,16 +20,25 @@ import Sequencer
 /// The one place that chooses the node's parts: the store engine (`openStore`), the L1 client
 /// and the proof system (`settlementServices`). A second engine or L1 is a case here.
 public enum NodeRuntime {
-    /// Opens the chain's store with the master key (SQLite in `dataDirectory`, or the config's),
-    /// refusing (and touching nothing) when the key is missing or wrong. The store folds and
-    /// indexes at the config's `storeThresholds`.
+    /// Opens the chain's store with the master key, refusing (and touching nothing) when the key
+    /// is missing or wrong: the one place that chooses the store engine (`[storage] engine`).
+    /// SQLite lives in `dataDirectory` (or the config's) and folds and indexes at the config's
+    /// `storeThresholds`; PostgreSQL at the configured URL, its password read now from its file
+    /// or environment variable.
     public static func openStore(
         config: NodeConfig, masterKeyPath: String, dataDirectory: String? = nil
     ) throws -> any ChainStore {
         let masterKey = try MasterKey.load(from: masterKeyPath)
-        return try SQLiteChainStore(
-            directory: dataDirectory ?? config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath,
-            indexRunSize: config.storeThresholds.indexRunSize, journalBlockLimit: config.storeThresholds.foldIntervalBlocks)
+        switch config.store {
+        case .sqlite:
+            return try SQLiteChainStore(
+                directory: dataDirectory ?? config.dataDirectory, masterKey: masterKey, masterKeyPath: masterKeyPath,
+                indexRunSize: config.storeThresholds.indexRunSize, journalBlockLimit: config.storeThresholds.foldIntervalBlocks)
+        case .postgres(let settings):
+            let location = try PostgresLocation(url: settings.url, password: try settings.readPassword())
+            return try PostgresChainStore(
+                location: location, masterKey: masterKey, masterKeyPath: masterKeyPath, logger: Logger(label: "cloister.store"))
+        }
     }
 
     /// Opens the store with the master key, refusing to start (and touching nothing) when it is missing or wrong.
