@@ -8,6 +8,9 @@ import Primitives
 #else
     import Foundation
 #endif
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The policy loader (`PolicyLoader.load`, as `cloister node` and a policy reload call it)
 /// on any policy directory: the input is the text of up to eight TOML files separated by
@@ -60,7 +63,7 @@ private final class PolicyDirectory: @unchecked Sendable {
     let path: String
 
     private init() {
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
         path = "\(base)/cloister-fuzz-policy-\(getpid())"
         try? FileManager.default.removeItem(atPath: path)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -73,7 +76,7 @@ private final class PolicyDirectory: @unchecked Sendable {
         }
         for (index, contents) in files.enumerated() {
             let name = index < Self.names.count ? Self.names[index] : "extra-\(index).toml"
-            FileManager.default.createFile(atPath: "\(path)/\(name)", contents: Data(contents))
+            _ = FileManager.default.createFile(atPath: "\(path)/\(name)", contents: Data(contents))
         }
     }
 }
