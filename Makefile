@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run check test client-test client-test-postgres pg-outage-check crash-test bench format reset-devnet clean
+.PHONY: all deps build run check test client-test client-test-postgres pg-outage-check crash-test bench fuzz fuzz-corpus sanitize format reset-devnet clean
 
 all: build
 
@@ -92,6 +92,31 @@ bench: deps
 	CLOISTER_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --disable-sandbox benchmark \
 	  $(if $(BENCHMARK_TARGET),--target $(BENCHMARK_TARGET),)
 
+FUZZ_SECONDS ?= 60
+
+## fuzz: the libFuzzer targets of Fuzz/ (release, ASan, .build-fuzz), each for FUZZ_SECONDS in turn
+## (FUZZ_TARGETS="FuzzRLP …" for some, FUZZ_RUNS=N to stop sooner); prints the executions per target
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
+## fuzz-corpus: regenerate the seed corpora in Fuzz/Corpus from ../shared/vectors and the repository
+fuzz-corpus:
+	python3 scripts/fuzz-corpus.py
+
+SANITIZERS ?= address thread
+SANITIZE_FILTER ?=
+
+## sanitize: every Swift test under AddressSanitizer (with LeakSanitizer; .build-asan), then under
+## ThreadSanitizer (.build-tsan); SANITIZERS=thread for one, SANITIZE_FILTER=Suite for some suites
+sanitize: deps
+	@for sanitizer in $(SANITIZERS); do \
+	  scratch=.build-$$(echo $$sanitizer | sed 's/address/asan/;s/thread/tsan/'); \
+	  echo "== swift test --sanitize=$$sanitizer ($$scratch)"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	    $(SWIFT) test --sanitize=$$sanitizer --scratch-path $$scratch $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)',) \
+	    || exit 1; \
+	done
+
 ## format: apply .swift-format to the sources and tests
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks Package.swift
@@ -101,4 +126,4 @@ reset-devnet:
 	rm -rf .data/devnet
 
 clean:
-	rm -rf .build .build-bench
+	rm -rf .build .build-bench .build-fuzz .build-asan .build-tsan .fuzz

@@ -9,6 +9,10 @@ import class Foundation.ProcessInfo
 /// everyday builds do not pay for them. `CLOISTER_BENCHMARKS=1 swift package benchmark`.
 let benchmarksEnabled = ProcessInfo.processInfo.environment["CLOISTER_BENCHMARKS"] == "1"
 
+/// libFuzzer targets for the decoders that face the network (docs/FUZZING.md); `make fuzz`
+/// builds them with `CLOISTER_FUZZ=1` and `-sanitize=fuzzer,address` in `.build-fuzz`.
+let fuzzEnabled = ProcessInfo.processInfo.environment["CLOISTER_FUZZ"] == "1"
+
 var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -313,6 +317,27 @@ if benchmarksEnabled {
             path: "Benchmarks/StarkBenchmarks",
             plugins: [plugin]
         ),
+    ]
+}
+
+if fuzzEnabled {
+    // Each target is an executable whose main.swift hands LLVMFuzzerTestOneInput to
+    // libFuzzer's driver (CFuzzDriver): SwiftPM renames an executable's entry point, so
+    // libFuzzer's own `main` cannot be used.
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name)")
+    }
+    targets += [
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/FuzzSupport"),
+        fuzzTarget("FuzzRLP", ["Primitives"]),
+        fuzzTarget("FuzzTransactions", ["Transactions", "Primitives"]),
+        fuzzTarget("FuzzJSON", ["API"]),
+        fuzzTarget("FuzzJSONRPC", ["API"]),
+        fuzzTarget("FuzzL1Wire", ["Settlement", "Primitives"]),
+        fuzzTarget("FuzzProofEnvelope", ["BatchProof", "Stark", "Settlement"]),
+        fuzzTarget("FuzzPolicy", ["Policy", "Ledger", "Primitives"]),
+        fuzzTarget("FuzzSignIn", ["Auth"]),
     ]
 }
 

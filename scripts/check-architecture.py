@@ -10,7 +10,8 @@
      dependencies; external library names in it are not checked.
 
 Package.swift is read, not run: only the `targets` array literal counts, so the
-benchmark targets appended under CLOISTER_BENCHMARKS=1 are left out.
+benchmark targets appended under CLOISTER_BENCHMARKS=1 and the fuzz targets appended
+under CLOISTER_FUZZ=1 (Fuzz/, docs/FUZZING.md) are left out.
 
 Usage: python3 scripts/check-architecture.py [repository-root]   (default: this script's repository)
 Exit status 0 when all holds, 1 otherwise; one line per problem.

@@ -207,12 +207,7 @@ public enum TransactionCodec {
         if transaction.type != .legacy { output.append(transaction.type.rawValue) }
         RLP.encodeList(into: &output) { out in
             appendSignedFields(transaction, into: &out)
-            if transaction.type == .legacy {
-                let v: UInt64 = transaction.chainID.map { $0 * 2 + 35 } ?? 27
-                RLP.encode(v + UInt64(signature.recoveryID), into: &out)
-            } else {
-                RLP.encode(UInt64(signature.recoveryID), into: &out)
-            }
+            RLP.encode(v(transaction, signature), into: &out)
             RLP.encode(signature.r, into: &out)
             RLP.encode(signature.s, into: &out)
         }
@@ -224,11 +219,19 @@ public enum TransactionCodec {
         let signingHash = Keccak256.hash(signingPayload(transaction))
         let signature = key.sign(messageHash: signingHash)
         let raw = encode(transaction, signature: signature)
-        let v: UInt256 =
-            transaction.type == .legacy
-            ? UInt256((transaction.chainID.map { $0 * 2 + 35 } ?? 27) + UInt64(signature.recoveryID))
-            : UInt256(UInt64(signature.recoveryID))
-        return SignedTransaction(transaction: transaction, signature: signature, v: v, signingHash: signingHash, rawBytes: raw)
+        return SignedTransaction(
+            transaction: transaction, signature: signature, v: v(transaction, signature), signingHash: signingHash,
+            rawBytes: raw)
+    }
+
+    /// The `v` field: the parity for typed transactions; for legacy ones 27/28 unprotected, or
+    /// `chainId × 2 + 35 + parity` (EIP-155), computed in 256 bits: a chain id above
+    /// (2⁶⁴ − 36) / 2, which `decode` accepts, gives a `v` that does not fit 64 bits.
+    private static func v(_ transaction: UnsignedTransaction, _ signature: RecoverableSignature) -> UInt256 {
+        let parity = UInt256(UInt64(signature.recoveryID))
+        guard transaction.type == .legacy else { return parity }
+        guard let chainID = transaction.chainID else { return UInt256(27) + parity }
+        return UInt256(chainID) * UInt256(2) + UInt256(35) + parity
     }
 
     private static func appendSignedFields(_ transaction: UnsignedTransaction, into out: inout [UInt8]) {

@@ -24,17 +24,26 @@ import Transactions
         return directory.appendingPathComponent("cloister")
     }
 
+    /// Runs the binary to its end. Standard error goes to a file, not a second pipe: reading one
+    /// pipe to its end while the child fills the other (a long report on stderr) would deadlock.
     static func run(_ arguments: String...) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let errorPath = temporaryPath("stderr")
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer {
+            try? errorFile.close()
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: errorPath).deletingLastPathComponent().path)
+        }
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = errorFile
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let stderr = try Data(contentsOf: URL(fileURLWithPath: errorPath))
         return Run(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))

@@ -135,4 +135,26 @@ import Transactions
         creation.data = [0, 1]
         #expect(IntrinsicGas.of(creation) == 21_000 + 4 + 16 + 32_000 + 2)
     }
+
+    /// Found by the FuzzTransactions target: `v = 2⁶⁴ + 27` decodes to chain id 2⁶³ − 4, and
+    /// re-encoding computed `chainId × 2 + 35` in 64 bits and trapped.
+    @Test func aLegacyTransactionWhoseVExceeds64BitsReencodesToItsBytes() throws {
+        let raw = bytes(
+            fromHex: "f86a03018255f094b94f5374fce5edbc8e2a8697c15331677e6ebf0b0a8255448901000000000000001ba098ff9212"
+                + "01554726367d2be8c804a7ff89ccf285ebc57dff8ae4c44b9c19ac4aa08887321be575c8095f789dd4c743dfe42c1820f9"
+                + "231f98a962b210e3ac2452a3")
+        let decoded = try TransactionCodec.decode(raw)
+        #expect(decoded.transaction.chainID == UInt64(1) << 63 - 4)
+        #expect(TransactionCodec.encode(decoded.transaction, signature: decoded.signature) == raw)
+    }
+
+    @Test func signingWithTheLargestChainIDGivesAVAbove64BitsThatDecodesAndRecovers() throws {
+        var transaction = Self.sample(.legacy)
+        transaction.chainID = .max
+        let signed = TransactionCodec.sign(transaction, with: Self.key)
+        #expect(signed.v == UInt256(UInt64.max) * UInt256(2) + UInt256(35 + UInt64(signed.signature.recoveryID)))
+        let decoded = try TransactionCodec.decode(signed.rawBytes)
+        #expect(decoded == signed)
+        #expect(try decoded.recoverSender() == Self.key.address)
+    }
 }

@@ -409,7 +409,10 @@ public struct EthereumRPC: Sendable {
         guard transactionIndices.count > 1 else {
             return await JSONRPCServer.answerConcurrently(requests) { await handle($0, caller: caller) }
         }
-        async let others = JSONRPCServer.answerConcurrently(otherIndices.map { requests[$0] }) { await handle($0, caller: caller) }
+        // The other requests are picked out before the async let: capturing `otherIndices` in it
+        // and reading it below is refused as a possible race by the -sanitize=thread build.
+        let otherRequests = otherIndices.map { requests[$0] }
+        async let others = JSONRPCServer.answerConcurrently(otherRequests) { await handle($0, caller: caller) }
         let submitted = await sendRawTransactions(transactionIndices.map { Params(requests[$0].params) }, caller: caller)
         var results = [Result<JSON, RPCError>](repeating: .failure(.internalError("unanswered")), count: requests.count)
         for (index, result) in zip(transactionIndices, submitted) { results[index] = result }
