@@ -47,6 +47,9 @@ public enum ConfigDocument {
     ///   - text: the TOML source.
     ///   - file: the file name used in error messages.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigTable {
+        if let (line, problem) = TableHeaderCheck.firstProblem(in: text) {
+            throw ConfigError(file: file, key: nil, problem: "not valid TOML at line \(line): \(problem)")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
