@@ -145,5 +145,6 @@ extension Chain {
             restored.load(StateChange(key: key, value: try StoredLedgerEntry(encoded: entry.value).value))
         }
         ledger = restored
+        ledgerAheadOfStore = false
     }
 }

@@ -82,12 +82,14 @@ extension Chain {
     /// Executes the executable pending transactions as the next block and persists it in one
     /// storage transaction. Returns nil when nothing is pending.
     ///
-    /// If the write fails, the in-memory ledger is restored from the store and the
-    /// transactions return to the mempool: nothing acknowledged is lost.
+    /// If the write fails, the transactions return to the mempool and the in-memory ledger is
+    /// restored from the store (if the store cannot be read either, no block is produced until
+    /// it can): nothing acknowledged is lost and no block builds on an unstored one.
     @discardableResult
     public func produceBlock() async throws -> SequencedBlock? {
         // One block at a time: the store write below runs off the actor, and admissions go on meanwhile.
         guard !committing else { return nil }
+        if ledgerAheadOfStore { try reloadLedger() }  // throws while the store is still away
         // The block fits the open batch's remaining operation slots (a deposit may take two:
         // its credit and, if policy refuses it, the refund) and its proof budget.
         lastBlockFilledItsBatch = false
@@ -158,10 +160,7 @@ extension Chain {
             // executed state, which is what this block makes durable.
             written = try await Self.assembleAndWrite(assembly, to: store)
         } catch {
-            logger.error("block \(number) could not be stored; its transactions return to the mempool: \(error)")
-            windows = windowsBefore
-            try reloadLedger()
-            mempool.restore(selected)
+            takeBack(block: number, selected, windows: windowsBefore, failure: error)
             throw error
         }
         let block = written.block
@@ -184,6 +183,19 @@ extension Chain {
         committedBlocks.yield(CommittedBlock(number: number, seal: seal, movements: movements))
         if seal != nil { metrics.batchClosed() }
         return block
+    }
+
+    /// Undoes a block whose write failed: its transactions return to the mempool and the
+    /// ledger is read back from the store, or, if it cannot be, marked as ahead of it so that
+    /// no block builds on the unstored one.
+    func takeBack(block number: UInt64, _ selected: [AdmittedTransaction], windows before: TransferWindows, failure: any Error) {
+        logger.error("block \(number) could not be stored; its transactions return to the mempool: \(failure)")
+        windows = before
+        mempool.restore(selected)
+        do { try reloadLedger() } catch {
+            ledgerAheadOfStore = true
+            logger.error("the ledger cannot be read back from the store either; blocks wait until it can: \(error)")
+        }
     }
 
     /// What executing a block's transactions produced.

@@ -44,6 +44,8 @@ public actor Chain {
     var pendingAudit: [AuditEntry] = []
     /// A block is being written; the next waits for it.
     var committing = false
+    /// A block write failed and the ledger could not be read back: it still holds that block.
+    var ledgerAheadOfStore = false
     /// Hash of the newest written audit entry: the next one links to it.
     var auditHead: Hash32 = .zero
     /// Root of the newest recorded batch: what block headers carry as `stateRoot`.

@@ -1,0 +1,70 @@
+import Foundation
+import Primitives
+import Sequencer
+import SequencerTestSupport
+import Store
+import Synchronization
+import Testing
+
+/// A store that can go away: every call fails while `down` is set (as a database server
+/// that stopped), otherwise it forwards to a real SQLite store.
+final class OutageStore: ChainStore {
+    let inner: any ChainStore
+    let down = Mutex(false)
+    init(_ inner: any ChainStore) { self.inner = inner }
+
+    func check() throws(StoreError) {
+        if down.withLock({ $0 }) { throw .unavailable(database: "test", detail: "the server is down") }
+    }
+    func head() throws(StoreError) -> BlockHead? { try check(); return try inner.head() }
+    func commit(_ block: BlockWrite) throws(StoreError) { try check(); try inner.commit(block) }
+    func block(number: UInt64) throws(StoreError) -> [UInt8]? { try check(); return try inner.block(number: number) }
+    func blockNumber(hash: Hash32) throws(StoreError) -> UInt64? { try check(); return try inner.blockNumber(hash: hash) }
+    func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? { try check(); return try inner.transaction(hash: hash) }
+    func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
+        try check()
+        return try inner.transactions(blockNumber: blockNumber)
+    }
+    func allStateEntries() throws(StoreError) -> [StateEntry] { try check(); return try inner.allStateEntries() }
+    func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]] {
+        try check()
+        return try inner.auditRecords(from: from, limit: limit)
+    }
+    func auditRows(from: UInt64, limit: Int) throws(StoreError) -> [AuditRow] { try check(); return try inner.auditRows(from: from, limit: limit) }
+    func lastAuditRow() throws(StoreError) -> AuditRow? { try check(); return try inner.lastAuditRow() }
+    func metadata(_ name: String) throws(StoreError) -> [UInt8]? { try check(); return try inner.metadata(name) }
+    func appendAuditRecords(_ records: [[UInt8]], blockNumber: UInt64) throws(StoreError) {
+        try check()
+        try inner.appendAuditRecords(records, blockNumber: blockNumber)
+    }
+    func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) { try check(); try inner.putMetadata(values) }
+    func derivedSecret(purpose: String) -> [UInt8] { inner.derivedSecret(purpose: purpose) }
+    func journalAdmissions(_ entries: [(hash: Hash32, raw: [UInt8])]) throws(StoreError) {
+        try check()
+        try inner.journalAdmissions(entries)
+    }
+    func admissionJournal() throws(StoreError) -> [(hash: Hash32, raw: [UInt8])] { try check(); return try inner.admissionJournal() }
+    func dropAdmissions(_ hashes: [Hash32]) throws(StoreError) { try check(); try inner.dropAdmissions(hashes) }
+}
+
+@Suite struct StoreOutageTests {
+    /// The block write fails and so does reading the ledger back: the transaction waits in the
+    /// mempool, no block is made on the unstored state, and once the store is back the
+    /// transaction is included exactly once.
+    @Test func aBlockWriteAndLedgerReloadFailingTogetherLoseNothingAndBuildOnNothingUnstored() async throws {
+        let fixture = try ChainFixture()
+        let store = OutageStore(try fixture.openStore())
+        let chain = try await Chain.open(config: fixture.config, store: store, logger: .init(label: "test"))
+        let before = await chain.account(fixture.bob.address).nativeBalance
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 5, nonce: 0))
+        store.down.withLock { $0 = true }
+        await #expect(throws: (any Error).self) { try await chain.produceBlock() }
+        #expect(await chain.pendingCount == 1, "the transaction went back to the mempool")
+        await #expect(throws: (any Error).self) { try await chain.produceBlock() }
+        store.down.withLock { $0 = false }
+        let block = try #require(try await chain.produceBlock())
+        #expect(block.header.number == 1 && block.transactionHashes.count == 1)
+        #expect(await chain.account(fixture.bob.address).nativeBalance == before + 5, "credited once")
+        #expect(try await chain.produceBlock() == nil)
+    }
+}
