@@ -184,7 +184,7 @@ class Harness:
                 # machine a prover at idle priority may get no core at all, and settlement is under test.
                 ("max_blocks = 40", "max_blocks = 30"),
                 ("max_interval_ms = 10000", "max_interval_ms = 3000"),
-                ("max_operations = 1024", "max_operations = 128"),
+                ("max_operations = 4096", "max_operations = 128"),
                 ("prover_background = true", "prover_background = false"),
                 ("poll_interval_ms = 1000", "poll_interval_ms = 200"),
                 # The load's refused transfers are many; the per-member throttle of refusals is not under test.
