@@ -109,6 +109,7 @@ public struct EthereumRPC: Sendable {
         case "eth_sendRawTransaction": return try await sendRawTransaction(params, caller: caller)
         case "cloister_getWithdrawalProof": return try await withdrawalProof(params, caller: caller)
         case "cloister_getBalanceProof": return try await balanceProof(params, caller: caller)
+        case "cloister_getTransactionProof": return try await transactionProof(params, caller: caller)
         default:
             if Self.refusedMethods.contains(request.method) || Self.refusedPrefixes.contains(where: request.method.hasPrefix) {
                 throw RPCError(
