@@ -113,9 +113,19 @@ import Transactions
             case "format": changed.format = "cloister.disclosure/0"
             default: changed.siblings.removeLast()
             }
-            #expect(throws: DisclosureError.self, "\(field) of a \(asset == .zero ? "native" : "token") transfer") {
+            let refusal = #expect(throws: DisclosureError.self, "\(field) of a \(asset == .zero ? "native" : "token") transfer") {
                 try TransactionDisclosureVerifier.verify(changed, l1Record: record)
             }
+            #expect(refusal?.kind == Self.reason(field), "\(field): \(refusal?.message ?? "accepted")")
+        }
+    }
+
+    /// Why a change of `field` is refused: the signed transaction is checked first, then the path.
+    static func reason(_ field: String) -> DisclosureError.Kind {
+        switch field {
+        case "fromSlot", "salt0", "salt2", "sibling", "index", "batch", "operationsCommitment", "siblingCount": .pathMismatch
+        case "format": .malformed
+        default: .transactionMismatch
         }
     }
 
