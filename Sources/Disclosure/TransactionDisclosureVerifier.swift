@@ -32,8 +32,8 @@ public enum TransactionDisclosureVerifier {
             let assetName = asset == .zero ? "the native currency" : "the token at \(asset.checksummed)"
             let when = executedAt.map { " (executed on the L1 at \(Date(timeIntervalSince1970: Double($0) / 1000)))" } ?? ""
             return "\(signer.checksummed) signed transaction \(transactionHash.hex) (nonce \(nonce)) sending \(amount) "
-                + "(smallest unit) of \(assetName) to \(recipient.checksummed) on chain \(chainID); it is operation "
-                + "\(index) of batch \(batch)\(when)"
+                + "(smallest unit) of \(assetName) to \(recipient.checksummed) on chain \(chainID); batch \(batch)\(when) "
+                + "holds this transfer from \(signer.checksummed) as its operation \(index)"
         }
     }
 

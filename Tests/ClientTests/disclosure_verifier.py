@@ -343,8 +343,8 @@ def sentence(facts):
     asset = "the native currency" if int(facts["asset"], 16) == 0 else f"the token at {facts['asset']}"
     if "signer" in facts:
         return (f"{facts['signer']} signed transaction {facts['transactionHash']} sending {facts['amount']} (smallest unit) "
-                f"of {asset} to {facts['to']} on chain {facts['chainId']}; it is operation {facts['index']} "
-                f"of batch {facts['batch']}")
+                f"of {asset} to {facts['to']} on chain {facts['chainId']}; batch {facts['batch']} holds this transfer "
+                f"from {facts['signer']} as its operation {facts['index']}")
     return (f"{facts['holder']} held {facts['balance']} (smallest unit) of {asset} on chain {facts['chainId']} "
             f"as of batch {facts['batch']}")
 

@@ -74,7 +74,7 @@ import Transactions
 
     static let fields = [
         "amount", "from", "to", "asset", "fromKey", "toKey", "assetId", "amountLow", "fromSlot", "kind", "salt0", "salt2",
-        "sibling", "index", "batch", "transaction", "signature", "transactionHash", "chainId", "operationsCommitment",
+        "sibling", "index", "batch", "transaction", "signature", "staleHash", "transactionHash", "chainId", "operationsCommitment",
         "format", "siblingCount",
     ]
 
@@ -101,9 +101,17 @@ import Transactions
             case "index": changed.index = 3
             case "batch": changed.batch = 8
             case "transaction":
-                // Same fields, another nonce: a different (validly signed) transaction.
-                changed.transaction = Hex.encode(try Self.resigned(original.transaction, key: alice))
+                // Another transaction of alice's, validly signed, with its own hash: one more unit.
+                let raw = try Self.resigned(original.transaction, key: alice)
+                changed.transaction = Hex.encode(raw)
+                changed.transactionHash = Keccak256.hash(raw).hex
             case "signature":
+                // One byte of s, with the hash of the changed bytes: another signer, or none.
+                var raw = try Hex.decodeData(original.transaction)
+                raw[raw.count - 5] ^= 0x01
+                changed.transaction = Hex.encode(raw)
+                changed.transactionHash = Keccak256.hash(raw).hex
+            case "staleHash":
                 var raw = try Hex.decodeData(original.transaction)
                 raw[raw.count - 5] ^= 0x01
                 changed.transaction = Hex.encode(raw)
@@ -129,10 +137,14 @@ import Transactions
         }
     }
 
-    /// The same transaction with nonce + 1, signed again by `key`.
+    /// The same transfer of one more unit, signed again by `key`.
     static func resigned(_ text: String, key: PrivateKey) throws -> [UInt8] {
         var unsigned = try TransactionCodec.decode(try Hex.decodeData(text)).transaction
-        unsigned.nonce += 1
+        if unsigned.data.isEmpty {
+            unsigned.value = unsigned.value + 1
+        } else {
+            unsigned.data[67] += 1
+        }
         return TransactionCodec.sign(unsigned, with: key).rawBytes
     }
 
