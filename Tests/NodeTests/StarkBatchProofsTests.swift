@@ -79,6 +79,9 @@ import Sequencer
             #expect(try await l1.batch(number)?.proofAttempts.map(\.accepted) == [true])
             // Executed: no proof needs the batch's tree update again, so it is dropped.
             #expect(throws: NodeError.self) { try chain.treeUpdate(number) }
+            // The operations opening kept with the statement stays, and opens the L1's operations commitment.
+            let opening = try #require(try OperationOpenings.opening(ofBatch: number, in: chain))
+            #expect(Hash32(rpo: opening.path(of: 0).root) == (try await l1.batch(number))?.commitment.operationsCommitment)
         }
         // The prover's pace and what the L1 accepted, for /metrics and `cloister bench`:
         // batch 1 holds two deposits and a transfer, batch 2 two transfers.
