@@ -36,15 +36,16 @@ extension Chain {
     /// batch's consumed deposits, counting the movements of the successful transactions before
     /// it in block order that reach the state tree (``TreeOperations``). Withdrawals come after
     /// them, so the count is the same once the batch is padded. nil while its batch is not sealed.
+    /// Reads the batch's transactions off the actor.
     /// - Throws: ``NodeError/disclosureUnavailable(_:)`` if the transaction moved no value in
     ///   the state tree (it failed, moved nothing, or is a withdrawal).
-    public func operationPlacement(of included: IncludedTransaction) throws -> OperationPlacement? {
+    public nonisolated func operationPlacement(of included: IncludedTransaction) async throws -> OperationPlacement? {
         guard try movesTreeValue(included) else {
             throw NodeError.disclosureUnavailable(
                 "transaction \(included.hash.hex) moved no value in the state tree (it failed, moved nothing, or is a "
                     + "withdrawal): there is no operation to disclose")
         }
-        guard let record = try sealedBatch(containing: included.blockNumber, latest: latestBatch.number),
+        guard let record = try sealedBatch(containing: included.blockNumber, latest: await latestBatch.number),
             let contents = try batchContents(number: record.number)
         else { return nil }
         var index = contents.deposits.count
