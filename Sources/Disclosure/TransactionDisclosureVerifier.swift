@@ -30,7 +30,8 @@ public enum TransactionDisclosureVerifier {
 
         public var sentence: String {
             let assetName = asset == .zero ? "the native currency" : "the token at \(asset.checksummed)"
-            let when = executedAt.map { " (executed on the L1 at \(Date(timeIntervalSince1970: Double($0) / 1000)))" } ?? ""
+            let when =
+                executedAt.map { " (executed on the L1 at \(Date(timeIntervalSince1970: Double($0) / 1000)))" } ?? ""
             return "\(signer.checksummed) signed transaction \(transactionHash.hex) (nonce \(nonce)) sending \(amount) "
                 + "(smallest unit) of \(assetName) to \(recipient.checksummed) on chain \(chainID); batch \(batch)\(when) "
                 + "holds this transfer from \(signer.checksummed) as its operation \(index)"
@@ -54,7 +55,9 @@ public enum TransactionDisclosureVerifier {
     public static func check(_ disclosure: TransactionDisclosure) throws(DisclosureError) -> (Facts, Hash32) {
         guard disclosure.format == BalanceDisclosure.format, disclosure.kind == "transaction" else {
             throw DisclosureError(
-                .malformed, "not a transaction disclosure of format \(BalanceDisclosure.format) (got \(disclosure.format), \(disclosure.kind))")
+                .malformed,
+                "not a transaction disclosure of format \(BalanceDisclosure.format) (got \(disclosure.format), \(disclosure.kind))"
+            )
         }
         let claims = try Claims(disclosure)
         let signed: SignedTransaction
@@ -67,23 +70,32 @@ public enum TransactionDisclosureVerifier {
         }
         guard signed.hash.hex == disclosure.transactionHash.lowercased() else {
             throw DisclosureError(
-                .transactionMismatch, "the transaction's hash is \(signed.hash.hex), not the disclosed \(disclosure.transactionHash)")
+                .transactionMismatch,
+                "the transaction's hash is \(signed.hash.hex), not the disclosed \(disclosure.transactionHash)")
         }
         guard signer == claims.from else {
             throw DisclosureError(
                 .transactionMismatch,
-                "the transaction was signed by \(signer.checksummed), not by the disclosed sender \(claims.from.checksummed)")
+                "the transaction was signed by \(signer.checksummed), not by the disclosed sender \(claims.from.checksummed)"
+            )
         }
         guard signed.transaction.chainID == disclosure.chainId else {
             throw DisclosureError(
                 .transactionMismatch,
-                "the transaction is signed for chain \(signed.transaction.chainID.map(String.init) ?? "none"), not chain \(disclosure.chainId)")
+                "the transaction is signed for chain \(signed.transaction.chainID.map(String.init) ?? "none"), not chain \(disclosure.chainId)"
+            )
         }
         guard let (recipient, asset, amount) = transfer(of: signed.transaction) else {
             throw DisclosureError(
-                .transactionMismatch, "the transaction is neither a native transfer nor an ERC-20 transfer call: it cannot be disclosed")
+                .transactionMismatch,
+                "the transaction is neither a native transfer nor an ERC-20 transfer call: it cannot be disclosed")
         }
-        guard recipient == claims.to, asset == claims.asset, amount == UInt256(words: (UInt64(truncatingIfNeeded: claims.amount), UInt64(truncatingIfNeeded: claims.amount >> 64), 0, 0))
+        guard recipient == claims.to, asset == claims.asset,
+            amount
+                == UInt256(
+                    words: (
+                        UInt64(truncatingIfNeeded: claims.amount), UInt64(truncatingIfNeeded: claims.amount >> 64), 0, 0
+                    ))
         else {
             throw DisclosureError(
                 .transactionMismatch,
@@ -98,7 +110,8 @@ public enum TransactionDisclosureVerifier {
         guard TransactionDisclosure.Operation(operation) == disclosure.operation else {
             throw DisclosureError(
                 .transactionMismatch,
-                "the disclosed operation (kind, keys, asset id, amount limbs) is not the one the signed transaction makes")
+                "the disclosed operation (kind, keys, asset id, amount limbs) is not the one the signed transaction makes"
+            )
         }
         let leaf = OperationsTree.leaf(batchNumber: disclosure.batch, salt: claims.salt, operation: operation)
         let root = OperationsTree.root(fromLeaf: leaf, index: disclosure.index, siblings: claims.siblings)
@@ -110,13 +123,16 @@ public enum TransactionDisclosureVerifier {
         }
         let facts = Facts(
             signer: signer, recipient: recipient, asset: asset, amount: claims.amount, transactionHash: signed.hash,
-            nonce: signed.transaction.nonce, batch: disclosure.batch, index: disclosure.index, chainID: disclosure.chainId,
+            nonce: signed.transaction.nonce, batch: disclosure.batch, index: disclosure.index,
+            chainID: disclosure.chainId,
             executedAt: nil)
         return (facts, claims.commitment)
     }
 
     /// Verifies `disclosure` against `record`, the L1's record of its batch (nil: the L1 has none).
-    public static func verify(_ disclosure: TransactionDisclosure, l1Record record: L1BatchRecord?) throws(DisclosureError) -> Facts {
+    public static func verify(
+        _ disclosure: TransactionDisclosure, l1Record record: L1BatchRecord?
+    ) throws(DisclosureError) -> Facts {
         var (facts, commitment) = try check(disclosure)
         guard let record, record.batchNumber == disclosure.batch else {
             throw DisclosureError(.unknownBatch, "the L1 has no batch \(disclosure.batch)")
@@ -129,7 +145,9 @@ public enum TransactionDisclosureVerifier {
         }
         guard record.status == .executed else {
             throw DisclosureError(
-                .notFinal, "batch \(disclosure.batch) is \(record.status.rawValue) on the L1, not executed: the disclosure is not final yet")
+                .notFinal,
+                "batch \(disclosure.batch) is \(record.status.rawValue) on the L1, not executed: the disclosure is not final yet"
+            )
         }
         facts.executedAt = record.executedAt
         return facts
@@ -158,9 +176,14 @@ public enum TransactionDisclosureVerifier {
                 throw DisclosureError(.malformed, "from, to and asset must be 0x + 40 hex digits")
             }
             guard let amount = UInt128(disclosure.amount), amount < AccountLeaf.balanceBound, amount > 0 else {
-                throw DisclosureError(.malformed, "amount must be a decimal above 0 and below 2^124, got \(disclosure.amount)")
+                throw DisclosureError(
+                    .malformed, "amount must be a decimal above 0 and below 2^124, got \(disclosure.amount)")
             }
-            guard [disclosure.operation.fromSlot, disclosure.operation.toSlot].allSatisfy({ $0 >= 0 && $0 < AccountTree.paddingSlot }) else {
+            guard
+                [disclosure.operation.fromSlot, disclosure.operation.toSlot].allSatisfy({
+                    $0 >= 0 && $0 < AccountTree.paddingSlot
+                })
+            else {
                 throw DisclosureError(.malformed, "the operation's slots must be positions in the state tree")
             }
             let salt = disclosure.salt.compactMap { UInt64($0) }.filter { $0 < Goldilocks.modulus }
@@ -168,14 +191,17 @@ public enum TransactionDisclosureVerifier {
                 throw DisclosureError(.malformed, "salt must be \(OperationsTree.saltCount) decimal field elements")
             }
             let depth = disclosure.siblings.count
-            guard depth <= BatchAIRv3.maximumSlotCount.trailingZeroBitCount, disclosure.index >= 0, disclosure.index < 1 << depth else {
+            guard depth <= BatchAIRv3.maximumSlotCount.trailingZeroBitCount, disclosure.index >= 0,
+                disclosure.index < 1 << depth
+            else {
                 throw DisclosureError(
                     .malformed, "index \(disclosure.index) is not a position in a tree of \(depth) levels")
             }
             var siblings = [RPODigest]()
             for (level, text) in disclosure.siblings.enumerated() {
                 guard let hash = try? Hash32(hex: text), let digest = try? RPODigest(bytes: hash.bytes) else {
-                    throw DisclosureError(.malformed, "sibling \(level) is not an RPO digest (0x + 64 hex digits, canonical words)")
+                    throw DisclosureError(
+                        .malformed, "sibling \(level) is not an RPO digest (0x + 64 hex digits, canonical words)")
                 }
                 siblings.append(digest)
             }

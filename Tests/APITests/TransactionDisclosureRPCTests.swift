@@ -16,7 +16,8 @@ import Testing
     typealias M = MemberIsolationTests
 
     static func ask(_ rpc: EthereumRPC, _ caller: CallerIdentity, _ hash: String) async -> String {
-        let request = RPCRequest(id: .number("1"), method: "cloister_getTransactionProof", params: .array([.string(hash)]))
+        let request = RPCRequest(
+            id: .number("1"), method: "cloister_getTransactionProof", params: .array([.string(hash)]))
         switch await rpc.handle(request, caller: caller) {
         case .success(let value): return String(decoding: value.serialized, as: UTF8.self)
         case .failure(let error): return "error \(error.code): \(error.message)"
@@ -32,9 +33,22 @@ import Testing
         var own = [[String]](repeating: [], count: 2)
         var others = Set<String>()
         try await twins.block(
-            a: { [M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000)), M.pay($0, \.alice, \.bob, M.eurd(500, 37))] },
-            b: { [M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000)), M.pay($0, \.alice, \.bob, M.eurd(900, 13)), M.pay($0, \.bob, \.alice, 1)] })
-        let a2 = [M.native(twins.a, \.bob, \.alice, 9), M.pay(twins.a, \.carol, \.issuer, M.eurd(5)), M.native(twins.a, \.alice, \.carol, 77_777_777)]
+            a: {
+                [
+                    M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000)),
+                    M.pay($0, \.alice, \.bob, M.eurd(500, 37)),
+                ]
+            },
+            b: {
+                [
+                    M.mint($0, to: $0.fixture.carol.address, amount: M.eurd(1_000)),
+                    M.pay($0, \.alice, \.bob, M.eurd(900, 13)), M.pay($0, \.bob, \.alice, 1),
+                ]
+            })
+        let a2 = [
+            M.native(twins.a, \.bob, \.alice, 9), M.pay(twins.a, \.carol, \.issuer, M.eurd(5)),
+            M.native(twins.a, \.alice, \.carol, 77_777_777),
+        ]
         let b2 = [M.pay(twins.b, \.carol, \.issuer, M.eurd(5)), M.native(twins.b, \.alice, \.bob, 12_345_678)]
         try await twins.block(a: { _ in a2 }, b: { _ in b2 })
         own[0] = [Self.hash(a2[1]), Self.hash(a2[2])]
@@ -48,7 +62,8 @@ import Testing
             let proofs = StarkBatchProofs()
             var sideCommitments = [String]()
             for batch in 1...2 as ClosedRange<UInt64> {
-                sideCommitments.append(try await proofs.statement(ofBatch: batch, in: side.chain).operationsCommitment.hex)
+                sideCommitments.append(
+                    try await proofs.statement(ofBatch: batch, in: side.chain).operationsCommitment.hex)
             }
             commitments.append(sideCommitments)
         }
@@ -56,7 +71,9 @@ import Testing
         let fixture = twins.a.fixture
         // Others' transactions: the same answer on both chains, as for a transaction that does not exist.
         // (Her own include the mints to her, the first transaction on each chain.)
-        let mints = try [twins.a, twins.b].map { try #require(try $0.chain.transactions(blockNumber: 1).first).hash.hex }
+        let mints = try [twins.a, twins.b].map {
+            try #require(try $0.chain.transactions(blockNumber: 1).first).hash.hex
+        }
         for hash in try await twins.allTransactionHashes() where !(own[0] + own[1] + mints).contains(hash) {
             let onA = await Self.ask(twins.a.rpc, carol, hash)
             let onB = await Self.ask(twins.b.rpc, carol, hash)
@@ -84,7 +101,9 @@ import Testing
         #expect(await Self.ask(twins.a.rpc, carol, mints[0]).contains("only those can be disclosed"))
         // Every disclosure handed out is audited (who asked, which transaction, which batch; never the amount).
         try await twins.a.chain.produceBlocks(maximumBlocks: 1)
-        let audited = try twins.a.chain.auditLog(from: 0, limit: 10_000).map(\.entry).filter { $0.kind == .disclosureProduced }
+        let audited = try twins.a.chain.auditLog(from: 0, limit: 10_000).map(\.entry).filter {
+            $0.kind == .disclosureProduced
+        }
         #expect(audited.count == 2 && audited.allSatisfy { $0.actor == "carol" && $0.outcome == "transaction" })
         #expect(Set(audited.compactMap(\.transaction)) == Set(own[0]))
         #expect(audited.allSatisfy { $0.detail.contains("batch 2") && !$0.detail.contains("77777777") })
@@ -92,8 +111,11 @@ import Testing
         let auditor = CallerIdentity(name: "auditor", addresses: [], readAll: true)
         for hash in others where try twins.a.chain.transaction(hash: try Hash32(hex: hash)) != nil {
             let answer = await Self.ask(twins.a.rpc, auditor, hash)
-            #expect(try TransactionDisclosureVerifier.check(JSONDecoder().decode(TransactionDisclosure.self, from: Data(answer.utf8))).1.hex
-                == commitments[0][1])
+            #expect(
+                try TransactionDisclosureVerifier.check(
+                    JSONDecoder().decode(TransactionDisclosure.self, from: Data(answer.utf8))
+                ).1.hex
+                    == commitments[0][1])
         }
     }
 
@@ -120,9 +142,11 @@ import Testing
         let fixture = try ChainFixture(maxBlocksPerBatch: 1)
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }
-        let first = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
+        let first = try await chain.submit(
+            raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
         try await chain.produceBlock()
-        let second = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.bob.address, amount: 3, nonce: 1))
+        let second = try await chain.submit(
+            raw: fixture.tokenTransfer(from: fixture.alice, to: fixture.bob.address, amount: 3, nonce: 1))
         try await chain.produceBlock()
         await chain.awaitStateCommitment(through: await chain.head.header.number)
         let statement = try await StarkBatchProofs().statement(ofBatch: 1, in: chain)
@@ -140,7 +164,8 @@ import Testing
         let answer = await Self.ask(afterRestart, alice, first.hex)
         let disclosure = try JSONDecoder().decode(TransactionDisclosure.self, from: Data(answer.utf8))
         let (facts, commitment) = try TransactionDisclosureVerifier.check(disclosure)
-        #expect(commitment == statement.operationsCommitment && facts.amount == 7 && facts.recipient == fixture.bob.address)
+        #expect(
+            commitment == statement.operationsCommitment && facts.amount == 7 && facts.recipient == fixture.bob.address)
         #expect(await Self.ask(afterRestart, alice, second.hex).contains("kept no operations opening"))
     }
 }

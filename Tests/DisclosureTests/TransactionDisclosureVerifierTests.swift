@@ -21,12 +21,15 @@ import Transactions
 
     /// alice's transfer (native or of `token`) at index 2 of batch 7's eight operations, among
     /// others between bob and carol, and the L1's record of batch 7.
-    func fixture(token asset: Address = .zero, status: BatchStatus = .executed) throws -> (TransactionDisclosure, L1BatchRecord) {
+    func fixture(
+        token asset: Address = .zero, status: BatchStatus = .executed
+    ) throws -> (TransactionDisclosure, L1BatchRecord) {
         let amount: UInt256 = 4_998_765_432
         let unsigned: UnsignedTransaction =
             asset == .zero
             ? .dynamicFee(
-                chainID: Self.chainID, nonce: 3, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 21_000, to: bob, value: amount)
+                chainID: Self.chainID, nonce: 3, maxPriorityFeePerGas: 0, maxFeePerGas: 0, gasLimit: 21_000, to: bob,
+                value: amount)
             : .legacy(
                 chainID: Self.chainID, nonce: 3, gasPrice: 0, gasLimit: 100_000, to: asset, value: 0,
                 data: [0xa9, 0x05, 0x9c, 0xbb] + Array(repeating: 0, count: 12) + bob.bytes + amount.bigEndianBytes)
@@ -35,14 +38,16 @@ import Transactions
             BatchOperation(
                 kind: .transfer, from: slots.0, to: slots.1, amount: amount,
                 fromKey: AccountLeaf.key(account: from.bytes, asset: asset.bytes),
-                toKey: AccountLeaf.key(account: to.bytes, asset: asset.bytes), asset: AccountLeaf.assetID(of: asset.bytes))
+                toKey: AccountLeaf.key(account: to.bytes, asset: asset.bytes),
+                asset: AccountLeaf.assetID(of: asset.bytes))
         }
         var operations = [
             operation(bob, carol, 11, slots: (4, 5)), operation(carol, bob, 12, slots: (5, 4)),
             operation(alice.address, bob, 4_998_765_432, slots: (9, 4)), operation(bob, carol, 13, slots: (4, 5)),
         ]
         let padding = BatchOperation(
-            kind: .padding, from: AccountTree.paddingSlot, to: AccountTree.paddingSlot, amount: 0, fromKey: .zero, toKey: .zero,
+            kind: .padding, from: AccountTree.paddingSlot, to: AccountTree.paddingSlot, amount: 0, fromKey: .zero,
+            toKey: .zero,
             asset: .zero)
         operations += Array(repeating: padding, count: 4)
         var randomness = WitnessRandomness.system
@@ -53,11 +58,13 @@ import Transactions
             opening: opening, index: 2)
         let commitment = BatchCommitment(
             batchNumber: 7, previousStateRoot: .zero, newStateRoot: .zero,
-            operationsCommitment: Hash32(rpo: OperationsTree.root(batchNumber: 7, salts: salts, operations: operations)),
+            operationsCommitment: Hash32(
+                rpo: OperationsTree.root(batchNumber: 7, salts: salts, operations: operations)),
             depositCount: 0, firstDepositIndex: 0, depositHash: .zero, withdrawalCount: 0, withdrawalsRoot: .zero,
             policyHash: .zero, auditLogHead: .zero, timestamp: 0, previousBatchHash: .zero)
         let record = L1BatchRecord(
-            commitment: commitment, status: status, committedAt: 1, executedAt: status == .executed ? 2 : nil, proofAttempts: [])
+            commitment: commitment, status: status, committedAt: 1, executedAt: status == .executed ? 2 : nil,
+            proofAttempts: [])
         return (disclosure, record)
     }
 
@@ -73,8 +80,10 @@ import Transactions
     }
 
     static let fields = [
-        "amount", "from", "to", "asset", "fromKey", "toKey", "assetId", "amountLow", "fromSlot", "kind", "salt0", "salt2",
-        "sibling", "index", "batch", "transaction", "signature", "staleHash", "transactionHash", "chainId", "operationsCommitment",
+        "amount", "from", "to", "asset", "fromKey", "toKey", "assetId", "amountLow", "fromSlot", "kind", "salt0",
+        "salt2",
+        "sibling", "index", "batch", "transaction", "signature", "staleHash", "transactionHash", "chainId",
+        "operationsCommitment",
         "format", "siblingCount",
     ]
 
@@ -121,7 +130,9 @@ import Transactions
             case "format": changed.format = "cloister.disclosure/0"
             default: changed.siblings.removeLast()
             }
-            let refusal = #expect(throws: DisclosureError.self, "\(field) of a \(asset == .zero ? "native" : "token") transfer") {
+            let refusal = #expect(
+                throws: DisclosureError.self, "\(field) of a \(asset == .zero ? "native" : "token") transfer"
+            ) {
                 try TransactionDisclosureVerifier.verify(changed, l1Record: record)
             }
             #expect(refusal?.kind == Self.reason(field), "\(field): \(refusal?.message ?? "accepted")")
@@ -131,7 +142,8 @@ import Transactions
     /// Why a change of `field` is refused: the signed transaction is checked first, then the path.
     static func reason(_ field: String) -> DisclosureError.Kind {
         switch field {
-        case "fromSlot", "salt0", "salt2", "sibling", "index", "batch", "operationsCommitment", "siblingCount": .pathMismatch
+        case "fromSlot", "salt0", "salt2", "sibling", "index", "batch", "operationsCommitment", "siblingCount":
+            .pathMismatch
         case "format": .malformed
         default: .transactionMismatch
         }
@@ -150,7 +162,10 @@ import Transactions
 
     @Test func aBatchNotExecutedIsNotFinalAndAnUnknownOneIsRefused() throws {
         let (disclosure, committed) = try fixture(status: .committed)
-        #expect(throws: DisclosureError(.notFinal, "batch 7 is committed on the L1, not executed: the disclosure is not final yet")) {
+        #expect(
+            throws: DisclosureError(
+                .notFinal, "batch 7 is committed on the L1, not executed: the disclosure is not final yet")
+        ) {
             try TransactionDisclosureVerifier.verify(disclosure, l1Record: committed)
         }
         #expect(throws: DisclosureError.self) { try TransactionDisclosureVerifier.verify(disclosure, l1Record: nil) }
@@ -159,9 +174,12 @@ import Transactions
     /// What a later disclosure reads back: the stored form of an opening is the opening, padding included.
     @Test func anOperationsOpeningSurvivesItsStoredForm() throws {
         let operations = [
-            BatchOperation(kind: .deposit, from: 3, to: 3, amount: 5, fromKey: Goldilocks(reducing: 9), toKey: Goldilocks(reducing: 9), asset: .one),
             BatchOperation(
-                kind: .padding, from: AccountTree.paddingSlot, to: AccountTree.paddingSlot, amount: 0, fromKey: .zero, toKey: .zero,
+                kind: .deposit, from: 3, to: 3, amount: 5, fromKey: Goldilocks(reducing: 9),
+                toKey: Goldilocks(reducing: 9), asset: .one),
+            BatchOperation(
+                kind: .padding, from: AccountTree.paddingSlot, to: AccountTree.paddingSlot, amount: 0, fromKey: .zero,
+                toKey: .zero,
                 asset: .zero),
         ]
         let opening = try OperationsOpening(

@@ -8,10 +8,14 @@ extension AdminResources {
     /// An auditor's disclosure of any holding (the admin API admits only `admin_read` or `read_all`).
     func balanceDisclosure(_ query: AdminQuery) async throws -> AdminAnswer {
         guard let holder = try query.address("holder") else { throw AdminFailure.badRequest("holder is required") }
-        guard let assetText = query.string("asset") else { throw AdminFailure.badRequest("asset is required: `native` or a token address") }
+        guard let assetText = query.string("asset") else {
+            throw AdminFailure.badRequest("asset is required: `native` or a token address")
+        }
         let asset = assetText == "native" ? Address.zero : try AdminQuery.address(assetText, name: "asset")
         let batch: UInt64
-        do { batch = try BalanceDisclosures.batch(try query.integer("batch"), chain: chain) } catch BalanceDisclosures.Refusal.nothingExecuted {
+        do { batch = try BalanceDisclosures.batch(try query.integer("batch"), chain: chain) } catch BalanceDisclosures
+            .Refusal.nothingExecuted
+        {
             throw AdminFailure.notFound("no batch is executed on the L1 yet: name a sealed batch")
         }
         do {

@@ -38,13 +38,15 @@ enum TransactionDisclosures {
         case .transfer(let token, let to, let amount): transfer = (to, token, try narrow(amount, hash))
         default:
             throw Refusal.unavailable(
-                "transaction \(hash.hex) is not a native transfer or an ERC-20 transfer call: only those can be disclosed")
+                "transaction \(hash.hex) is not a native transfer or an ERC-20 transfer call: only those can be disclosed"
+            )
         }
         let placement: OperationPlacement
         do {
             guard let placed = try await chain.operationPlacement(of: included) else {
                 throw Refusal.unavailable(
-                    "transaction \(hash.hex) is in block \(included.blockNumber), whose batch is not sealed yet: ask again once it is")
+                    "transaction \(hash.hex) is in block \(included.blockNumber), whose batch is not sealed yet: ask again once it is"
+                )
             }
             placement = placed
         } catch NodeError.disclosureUnavailable(let why) {
@@ -63,10 +65,14 @@ enum TransactionDisclosures {
         }
         await chain.audit(
             AuditEntry(
-                kind: .disclosureProduced, time: UInt64(Date().timeIntervalSince1970 * 1000), block: included.blockNumber,
-                transaction: hash.hex, actor: requester, asset: transfer.asset == .zero ? "native" : transfer.asset.checksummed,
+                kind: .disclosureProduced, time: UInt64(Date().timeIntervalSince1970 * 1000),
+                block: included.blockNumber,
+                transaction: hash.hex, actor: requester,
+                asset: transfer.asset == .zero ? "native" : transfer.asset.checksummed,
                 outcome: "transaction",
-                detail: "transaction disclosure of \(hash.hex) (batch \(placement.batch), operation \(placement.index)) for \(requester)"))
+                detail:
+                    "transaction disclosure of \(hash.hex) (batch \(placement.batch), operation \(placement.index)) for \(requester)"
+            ))
         return disclosure
     }
 

@@ -35,7 +35,9 @@ public struct OperationsOpening: Sendable, Equatable {
     /// Every level of the tree, leaves first.
     public var levels: [[RPODigest]] {
         OperationsTree.levels(
-            leaves: zip(salts, operations).map { OperationsTree.leaf(batchNumber: batchNumber, salt: $0, operation: $1) })
+            leaves: zip(salts, operations).map {
+                OperationsTree.leaf(batchNumber: batchNumber, salt: $0, operation: $1)
+            })
     }
 
     /// The commitment (the root) and the sibling digests of operation `index`, from the leaf level up.
@@ -53,7 +55,9 @@ public struct OperationsOpening: Sendable, Equatable {
     /// then its three salt elements; integers little-endian.
     public var encoded: [UInt8] {
         var out: [UInt8] = [1]
-        func put(_ value: UInt64, _ bytes: Int) { for shift in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) } }
+        func put(_ value: UInt64, _ bytes: Int) {
+            for shift in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
+        }
         put(batchNumber, 8)
         put(UInt64(operations.count), 4)
         for (operation, salt) in zip(operations, salts) {
@@ -63,7 +67,9 @@ public struct OperationsOpening: Sendable, Equatable {
                 out.append(UInt8(operation.kind.rawValue))
                 put(UInt64(operation.from), 4)
                 put(UInt64(operation.to), 4)
-                for element in [operation.amountLow, operation.amountHigh, operation.fromKey, operation.toKey, operation.asset] {
+                for element in [
+                    operation.amountLow, operation.amountHigh, operation.fromKey, operation.toKey, operation.asset,
+                ] {
                     put(element.value, 8)
                 }
             }
@@ -75,13 +81,17 @@ public struct OperationsOpening: Sendable, Equatable {
     public init(decoding bytes: [UInt8]) throws(BatchProofError) {
         var offset = 0
         func take(_ count: Int) throws(BatchProofError) -> UInt64 {
-            guard offset + count <= bytes.count else { throw .invalidStatement("an operations opening record is truncated") }
+            guard offset + count <= bytes.count else {
+                throw .invalidStatement("an operations opening record is truncated")
+            }
             defer { offset += count }
             return (0..<count).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * $1) }
         }
         func element() throws(BatchProofError) -> Goldilocks {
             let value = try take(8)
-            guard value < Goldilocks.modulus else { throw .invalidStatement("an operations opening record holds a non-canonical element") }
+            guard value < Goldilocks.modulus else {
+                throw .invalidStatement("an operations opening record holds a non-canonical element")
+            }
             return Goldilocks(reducing: value)
         }
         guard try take(1) == 1 else { throw .invalidStatement("an operations opening record of an unknown version") }

@@ -27,7 +27,8 @@ public enum OperationOpenings {
         do {
             let opening = try OperationsOpening(decoding: bytes)
             guard opening.batchNumber == number else {
-                throw NodeError.corruptRecord("the operations opening kept for batch \(number) is batch \(opening.batchNumber)'s")
+                throw NodeError.corruptRecord(
+                    "the operations opening kept for batch \(number) is batch \(opening.batchNumber)'s")
             }
             return opening
         } catch let error as BatchProofError {
