@@ -37,7 +37,7 @@ extension AdminResources {
         do {
             guard
                 let disclosure = try await TransactionDisclosures.produce(
-                    hash: hash, chain: chain, tokens: tokenDefinitions, requester: query.caller, maySee: { _ in true })
+                    hash: hash, chain: chain, tokens: tokenDefinitions, requester: query.caller, admits: { _ in true })
             else {
                 throw AdminFailure.notFound("no transaction \(hash.hex) is included")
             }

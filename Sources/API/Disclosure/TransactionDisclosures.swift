@@ -16,22 +16,14 @@ enum TransactionDisclosures {
     }
 
     /// The disclosure of transaction `hash`, audited as produced for `requester`; nil if there
-    /// is no such transaction or `maySee` admits neither its sender nor its recipient (the two
-    /// answers must not differ).
+    /// is no such transaction or `admits` refuses it (the two answers must not differ: the
+    /// member API admits the transactions `MemberView` counts the caller a party to).
     static func produce(
-        hash: Hash32, chain: Chain, tokens: [Address: TokenDefinition], requester: String, maySee: (Address) -> Bool
+        hash: Hash32, chain: Chain, tokens: [Address: TokenDefinition], requester: String,
+        admits: (IncludedTransaction) -> Bool
     ) async throws -> TransactionDisclosure? {
-        guard let included = try chain.transaction(hash: hash) else { return nil }
+        guard let included = try chain.transaction(hash: hash), admits(included) else { return nil }
         let operation = try? OperationDecoder.operation(for: included.signed.transaction, tokens: tokens)
-        let movement = operation.flatMap { ValueMovement.of($0, sender: included.sender) }
-        var parties = [included.sender]
-        switch movement {
-        case .transfer(let from, let to, _, _): parties += [from, to]
-        case .mint(let to, _, _), .deposit(let to, _, _): parties.append(to)
-        case .burn(let from, _, _), .withdrawal(let from, _, _): parties.append(from)
-        case nil: break
-        }
-        guard parties.contains(where: maySee) else { return nil }
         let transfer: (to: Address, asset: Address, amount: UInt128)
         switch operation {
         case .nativeTransfer(let to, let amount): transfer = (to, .zero, try narrow(amount, hash))
