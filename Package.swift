@@ -88,9 +88,12 @@ var targets: [Target] = [
     .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
 
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
-    // Selective disclosure: one holding's path to a batch root, checked against the L1 alone.
-    .target(name: "Disclosure", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
     .target(name: "BatchProof", dependencies: ["Stark", "StateTree", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
+    // Selective disclosure: one holding's path to a batch's state root, or one transaction's operation leaf and its
+    // path to the batch's operations commitment, checked against the L1 alone.
+    .target(
+        name: "Disclosure",
+        dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement", "BatchProof", "Transactions"]),
 
     // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
     .target(
@@ -138,7 +141,7 @@ var targets: [Target] = [
         name: "API",
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
-            "Disclosure", "StateTree",
+            "Disclosure", "StateTree", "BatchProof",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -220,7 +223,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "DisclosureTests",
-        dependencies: ["Disclosure", "StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
+        dependencies: ["Disclosure", "StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement", "BatchProof", "Transactions"]),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
