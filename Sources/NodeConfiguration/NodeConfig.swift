@@ -95,6 +95,8 @@ public struct NodeConfig: Sendable {
     /// The admin and audit API (`/admin/v1/…`, `/metrics`): a separate, read-only listener.
     /// nil when `[admin] listen = "off"`.
     public var adminListen: (host: String, port: Int)?
+    /// `[admin] console…`: the audit console on the admin listener.
+    public var console = ConsoleSettings()
     public var operatorKeyFile: String?
 
     /// Where batches settle: the L1 mock in this process (the default), or a `cloister l1` service.
@@ -212,7 +214,7 @@ public struct NodeConfig: Sendable {
         let batchSection = try parseBatch(root)
         let storage = try parseStorage(root, paths)
         let api = try parseAPI(root)
-        let adminListen = try parseAdmin(root)
+        let (adminListen, console) = try parseAdmin(root)
         let operatorKeyFile = try parseOperator(root, paths)
         let settlement = try parseSettlement(root)
         var batch = batchSection.batch
@@ -236,6 +238,7 @@ public struct NodeConfig: Sendable {
         config.storeThresholds = storage.thresholds
         config.store = storage.engine
         config.policyRefusalsPerMinute = api.policyRefusalsPerMinute
+        config.console = console
         return config
     }
 
@@ -368,16 +371,20 @@ extension NodeConfig {
         return (host, port, policyRefusalsPerMinute)
     }
 
-    /// `[admin] listen`: nil when "off"; 127.0.0.1:8546 when absent.
-    private static func parseAdmin(_ root: TableReader) throws(ConfigError) -> (host: String, port: Int)? {
+    /// `[admin] listen`: nil when "off"; 127.0.0.1:8546 when absent. The console keys beside it.
+    private static func parseAdmin(
+        _ root: TableReader
+    ) throws(ConfigError) -> (listen: (host: String, port: Int)?, console: ConsoleSettings) {
         var adminListen: (host: String, port: Int)? = ("127.0.0.1", 8546)
+        var console = ConsoleSettings()
         if let admin = try root.optionalTable("admin") {
             if let text = try admin.optionalString("listen") {
                 adminListen = text == "off" ? nil : try parseListenAddress(text, reader: admin, key: "listen")
             }
+            console = try ConsoleSettings.parse(admin)
             try admin.finish()
         }
-        return adminListen
+        return (adminListen, console)
     }
 
     private static func parseOperator(_ root: TableReader, _ paths: ConfigPaths) throws(ConfigError) -> String? {

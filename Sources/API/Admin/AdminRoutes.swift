@@ -36,6 +36,7 @@ public enum AdminRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        ConsoleRoutes.install(on: router, chain: chain, authenticator: authenticator, logger: logger)
     }
 
     static func serve(
@@ -103,12 +104,14 @@ public enum AdminRoutes {
     }
 }
 
-/// The admin listener changes nothing: any method but GET (and HEAD) is answered 405.
+/// The admin listener changes nothing: any method but GET (and HEAD) is answered 405, except
+/// the console's sign-in and sign-out forms (a session is the only thing a POST changes).
 struct ReadOnlyMiddleware: RouterMiddleware {
     typealias Context = NodeRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .get || request.method == .head else {
+        let consoleForm = request.method == .post && ConsoleRoutes.postPaths.contains(request.uri.path)
+        guard request.method == .get || request.method == .head || consoleForm else {
             var response = AdminFailure(.methodNotAllowed, "the admin API is read-only: use GET").response
             response.headers[.allow] = "GET"
             return response
