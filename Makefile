@@ -55,11 +55,13 @@ test: deps
 
 VENV := .venv
 
-## client-test: web3.py + eth-account (pinned, in .venv) against `cloister node` on loopback
+## client-test: web3.py + eth-account (pinned, in .venv) against `cloister node` on loopback; the console's
+## browser tests in headless Chromium (Debian's chromium and chromium-driver, installed when missing)
 client-test: deps
 	$(SWIFT) build --product cloister
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
+	scripts/browser-test-deps.sh
 	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## client-test-postgres: the whole web3.py suite with every node on PostgreSQL (a throwaway cluster of its own)

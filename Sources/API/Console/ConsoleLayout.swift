@@ -14,6 +14,8 @@ enum ConsoleLayout {
                 .void("meta", [Attribute("name", "viewport"), Attribute("content", "width=device-width, initial-scale=1")]),
                 .element("title", title + " · Cloister audit console"),
                 .void("link", [Attribute("rel", "stylesheet"), .href(ConsoleLink(["console", "static", "console.css"]))]),
+                // No icon to fetch: a browser's default /favicon.ico request would be a 404 off the console.
+                .void("link", [Attribute("rel", "icon"), Attribute("href", "data:,")]),
             ])
     }
 
