@@ -6,7 +6,8 @@ enum ConsoleStyle {
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #f5f7fa; }
         header { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: .6rem 1.2rem; background: var(--ink); color: #fff; }
-        header a, header button { color: #fff; }
+        header a { color: #fff; }
+        header button { color: var(--ink); background: #fff; border: 1px solid #fff; border-radius: 3px; cursor: pointer; }
         .brand { font-weight: 600; margin: 0; }
         nav ul { display: flex; gap: 1rem; list-style: none; margin: 0; padding: 0; }
         .sign-out { margin-left: auto; display: flex; align-items: center; gap: .5rem; }
