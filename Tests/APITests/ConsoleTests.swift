@@ -53,6 +53,16 @@ import Testing
         }
     }
 
+    /// Submits `raw` and waits until a block includes it (the node's block production runs on its own).
+    func included(_ node: InProcessNode, _ raw: [UInt8]) async throws -> IncludedTransaction? {
+        let hash = try await node.chain.submit(raw: raw)
+        for _ in 0..<500 {
+            if let transaction = try node.chain.transaction(hash: hash) { return transaction }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// Every console response must carry these, whatever its status.
     func expectSecurityHeaders(_ page: ConsoleClient.Page, _ path: String) {
         #expect(page.header("Content-Security-Policy") == ConsoleResponse.contentSecurityPolicy, "CSP on \(path)")
@@ -76,6 +86,10 @@ import Testing
         let page = try await browser.get("/console/transactions")
         #expect(page.status == 200)
         #expect(page.body.contains("Signed in as auditor"))
+        for root in ["/console", "/console/"] {
+            let start = try await browser.get(root)
+            #expect(start.status == 303 && start.header("Location") == "/console/overview", "\(root)")
+        }
     }
 
     @Test func aWrongKeyIsRefusedAndOpensNoSession() async throws {
@@ -227,9 +241,7 @@ import Testing
     @Test func everyPageIsEscapedAndCarriesTheSecurityHeaders() async throws {
         let node = try await start()
         defer { Task { await node.stop() } }
-        _ = try await node.chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
-        try await node.chain.produceBlock()
-        let transaction = try #require(try node.chain.transactions(blockNumber: 1).first)
+        let transaction = try #require(try await included(node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0)))
         let policyHash = try #require(node.chain.currentPolicy?.hash.hex)
         let browser = ConsoleClient(node)
         expectSecurityHeaders(try await browser.get("/console/sign-in"), "/console/sign-in")
@@ -275,8 +287,7 @@ import Testing
     @Test func exportsStreamWithTheSessionAndTheAdminAPIsFilters() async throws {
         let node = try await start()
         defer { Task { await node.stop() } }
-        _ = try await node.chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
-        try await node.chain.produceBlock()
+        _ = try await included(node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
         let browser = ConsoleClient(node)
         _ = try await browser.signIn(Self.auditorKey)
         let csv = try await browser.get("/console/export/transactions?format=csv&member=carol")

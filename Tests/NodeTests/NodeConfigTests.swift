@@ -80,6 +80,27 @@ import NodeConfiguration
         }
     }
 
+    /// The console's session lengths default to 30 minutes idle and 8 hours in all; an idle time
+    /// longer than the session is refused naming the key.
+    @Test func consoleSettingsDefaultAndRefuseAnIdleTimeLongerThanTheSession() throws {
+        func parse(_ admin: String) throws(ConfigError) -> NodeConfig {
+            let text = Self.valid.replacingOccurrences(of: "[admin]\n", with: "[admin]\n" + admin + "\n")
+            return try NodeConfig.parse(try ConfigDocument.parse(text, file: "c.toml"), file: "c.toml")
+        }
+        let defaults = try parse("")
+        #expect(defaults.console == ConsoleSettings())
+        #expect(defaults.console.enabled && defaults.console.idleMinutes == 30 && defaults.console.sessionHours == 8)
+        #expect(!defaults.console.secureCookie)
+        let set = try parse("console_idle_minutes = 5\nconsole_session_hours = 1\nconsole_secure_cookie = true\nconsole = false")
+        #expect(set.console.idleMinutes == 5 && set.console.sessionHours == 1 && set.console.secureCookie && !set.console.enabled)
+        do {
+            _ = try parse("console_idle_minutes = 120\nconsole_session_hours = 1")
+            Issue.record("an idle time longer than the session was accepted")
+        } catch {
+            #expect(error.description.contains("admin.console_idle_minutes"), "\(error)")
+        }
+    }
+
     /// The store's fold interval and index run size are the production defaults unless set.
     @Test func storeThresholdsDefaultUnlessSet() throws {
         let defaults = try NodeConfig.parse(try ConfigDocument.parse(Self.valid, file: "c.toml"), file: "c.toml")
