@@ -250,7 +250,8 @@ import Testing
             "/console/overview", "/console/transactions", "/console/transactions?member=\(ConsoleLink.encode(Self.hostileName))",
             "/console/transactions/\(transaction.hash.hex)", "/console/policy", "/console/policy/\(policyHash)",
             "/console/policy/\(policyHash)?compare=\(policyHash)", "/console/no-such-page", "/console/static/console.css",
-            "/console/transactions?from_block=x",
+            "/console/transactions?from_block=x", "/console/batches", "/console/accounts", "/console/tokens", "/console/audit",
+            "/console/audit?kind=admin-read", "/console/audit/verify",
         ]
         for path in pages {
             let page = try await browser.get(path)
@@ -261,6 +262,10 @@ import Testing
                 #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path) shows the member name as text")
             }
         }
+        let accounts = try await browser.get("/console/accounts")
+        #expect(accounts.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "accounts show bob's member name as text")
+        let chainCheck = try await browser.get("/console/audit/verify")
+        #expect(chainCheck.body.contains("every entry links to the one before"), "\(chainCheck.body)")
         let policyPage = try await browser.get("/console/policy")
         #expect(policyPage.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         let detail = try await browser.get("/console/transactions/\(transaction.hash.hex)")

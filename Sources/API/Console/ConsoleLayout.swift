@@ -4,6 +4,10 @@ enum ConsoleLayout {
         ("Overview", ConsoleLink(["console", "overview"])),
         ("Transactions", ConsoleLink(["console", "transactions"])),
         ("Policy", ConsoleLink(["console", "policy"])),
+        ("Batches", ConsoleLink(["console", "batches"])),
+        ("Accounts", ConsoleLink(["console", "accounts"])),
+        ("Tokens", ConsoleLink(["console", "tokens"])),
+        ("Audit log", ConsoleLink(["console", "audit"])),
     ]
 
     static func head(_ title: String) -> HTML {

@@ -8,6 +8,11 @@ enum ConsolePages {
         ConsolePage(path: "/console/transactions/:hash") { try await ConsoleTransactions.detail($0) },
         ConsolePage(path: "/console/policy") { try await ConsolePolicy.inForce($0) },
         ConsolePage(path: "/console/policy/:hash") { try await ConsolePolicy.version($0) },
+        ConsolePage(path: "/console/batches") { try await ConsoleRecords.batches($0) },
+        ConsolePage(path: "/console/accounts") { try await ConsoleRecords.accounts($0) },
+        ConsolePage(path: "/console/tokens") { try await ConsoleRecords.tokens($0) },
+        ConsolePage(path: "/console/audit") { try await ConsoleAudit.list($0) },
+        ConsolePage(path: "/console/audit/verify") { try await ConsoleAudit.verify($0) },
     ]
 
     static let notFound = ConsolePage(path: "/console/**") { _ in

@@ -37,6 +37,7 @@ enum ConsoleStyle {
         .figures strong { display: block; font-size: 1.3rem; }
         svg { background: var(--paper); border: 1px solid var(--line); max-width: 100%; height: auto; }
         svg .bar { fill: var(--accent); } svg .axis { stroke: var(--muted); } svg text { fill: var(--muted); font-size: 11px; }
+        ul.plain { list-style: none; margin: 0; padding: 0; }
         .diff-added { background: #e6f4ea; } .diff-removed { background: #fce8e6; }
         """
 }
