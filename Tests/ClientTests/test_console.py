@@ -209,6 +209,30 @@ def test_auditor_opens_every_page_and_follows_a_refusal_to_its_rule(browser, con
     assert_clean(browser, "policy diff")
 
 
+def test_auditor_opens_the_record_pages_and_checks_the_audit_chain(browser, console_node, chain_activity):
+    from selenium.webdriver.common.by import By
+
+    # The devnet seals a batch within 10 s of a transaction and commits it to the embedded L1.
+    for _ in range(600):
+        status, batches = console_node.admin_get("/admin/v1/batches", console_node.auditor_token)
+        if any(batch["status"] in ("committed", "proven", "executed") for batch in batches["items"]):
+            break
+        time.sleep(0.1)
+    sign_in_as(browser, console_node, console_node.auditor_token)
+    for label, name in (("Batches", "batches"), ("Accounts", "accounts"), ("Tokens", "tokens"), ("Audit log", "audit")):
+        follow(browser, browser.find_element(By.LINK_TEXT, label))
+        assert browser.find_element(By.TAG_NAME, "h1").text == label
+        assert browser.find_elements(By.CSS_SELECTOR, "table th[scope=col]"), name
+        shoot(browser, console_node, name)
+        assert_clean(browser, name)
+    open_page(browser, console_node, "/console/audit")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Check the hash chain against the L1"))
+    result = browser.find_element(By.TAG_NAME, "main").text
+    assert "verified: every entry links to the one before, and the head committed on the L1" in result, result
+    shoot(browser, console_node, "audit-chain")
+    assert_clean(browser, "audit chain")
+
+
 def test_auditor_pages_through_transactions_and_downloads_an_export(browser, console_node, chain_activity):
     from selenium.webdriver.common.by import By
 
