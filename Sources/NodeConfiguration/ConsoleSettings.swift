@@ -24,7 +24,8 @@ public struct ConsoleSettings: Sendable, Equatable {
         guard settings.idleMinutes <= settings.sessionHours * 60 else {
             throw admin.error(
                 "console_idle_minutes",
-                "is \(settings.idleMinutes), longer than console_session_hours (\(settings.sessionHours) h): make it shorter")
+                "is \(settings.idleMinutes), longer than console_session_hours (\(settings.sessionHours) h): make it shorter"
+            )
         }
         return settings
     }

@@ -1,8 +1,9 @@
 import Foundation
 import NodeTestSupport
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A browser stand-in for the console tests: keeps its own cookies, never follows redirects
@@ -36,7 +37,8 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
     init(_ node: InProcessNode) { base = "http://127.0.0.1:\(node.adminPort)" }
 
     func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
         completionHandler: @escaping (URLRequest?) -> Void
     ) { completionHandler(nil) }
 
@@ -48,7 +50,8 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
     func post(_ path: String, _ fields: [(String, String)], headers: [String: String] = [:]) async throws -> Page {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(
+            separator: "&")
         var headers = headers
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return try await send(path, method: "POST", body: Data(body.utf8), headers: headers)
@@ -60,25 +63,33 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
         request.httpBody = body
         request.httpShouldHandleCookies = false
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if !cookies.isEmpty { request.setValue(cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie") }
+        if !cookies.isEmpty {
+            request.setValue(
+                cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie")
+        }
         let (data, response) = try await session.data(for: request)
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
         let setCookies = (fields.first { $0.key.lowercased() == "set-cookie" }?.value).map(Self.splitSetCookie) ?? []
         for line in setCookies {
-            let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let pair = line.split(separator: ";")[0].split(
+                separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(pair[0])
             let value = pair.count > 1 ? String(pair[1]) : ""
             if value.isEmpty || line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
-        return Page(status: http.statusCode, headers: fields, setCookies: setCookies, body: String(decoding: data, as: UTF8.self))
+        return Page(
+            status: http.statusCode, headers: fields, setCookies: setCookies,
+            body: String(decoding: data, as: UTF8.self))
     }
 
     /// Foundation joins repeated `Set-Cookie` headers with ", "; our cookies carry no commas
     /// (no `Expires`), so a split at ", " followed by a cookie name restores them.
     static func splitSetCookie(_ joined: String) -> [String] {
-        joined.components(separatedBy: ", cloister_").enumerated().map { $0.offset == 0 ? $0.element : "cloister_" + $0.element }
+        joined.components(separatedBy: ", cloister_").enumerated().map {
+            $0.offset == 0 ? $0.element : "cloister_" + $0.element
+        }
     }
 
     /// Opens the sign-in form and submits `credential` with the form's token.
@@ -86,6 +97,7 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
         let form = try await get("/console/sign-in" + (next.map { "?next=" + $0 } ?? ""))
         let token = try #require(form.hiddenField("form_token"))
         return try await post(
-            "/console/sign-in", [("form_token", token), ("credential", credential), ("next", form.hiddenField("next") ?? "")])
+            "/console/sign-in",
+            [("form_token", token), ("credential", credential), ("next", form.hiddenField("next") ?? "")])
     }
 }

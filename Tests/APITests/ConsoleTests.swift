@@ -44,7 +44,8 @@ import Testing
             asset = "EURD"
             max = "1000"
             """
-        return try PolicyFiles.compile(["policy.toml": members + roles], into: fixture.directory + "/" + folder, tokens: fixture.config.tokens)
+        return try PolicyFiles.compile(
+            ["policy.toml": members + roles], into: fixture.directory + "/" + folder, tokens: fixture.config.tokens)
     }
 
     func start() async throws -> InProcessNode {
@@ -81,7 +82,9 @@ import Testing
         #expect(signedIn.status == 303)
         #expect(signedIn.header("Location") == "/console/transactions")
         let cookie = try #require(signedIn.setCookies.first { $0.hasPrefix(ConsoleRoutes.sessionCookie + "=") })
-        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] { #expect(cookie.contains(attribute), "\(cookie)") }
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+            #expect(cookie.contains(attribute), "\(cookie)")
+        }
         #expect(!cookie.contains("Secure"), "the admin listener speaks plain HTTP unless console_secure_cookie is set")
         let page = try await browser.get("/console/transactions")
         #expect(page.status == 200)
@@ -144,7 +147,11 @@ import Testing
             let browser = ConsoleClient(node)
             let form = try await browser.get("/console/sign-in")
             let signedIn = try await browser.post(
-                "/console/sign-in", [("form_token", try #require(form.hiddenField("form_token"))), ("credential", Self.auditorKey), ("next", next)])
+                "/console/sign-in",
+                [
+                    ("form_token", try #require(form.hiddenField("form_token"))), ("credential", Self.auditorKey),
+                    ("next", next),
+                ])
             #expect(signedIn.status == 303)
             #expect(signedIn.header("Location") == "/console/overview", "next=\(next)")
         }
@@ -156,12 +163,15 @@ import Testing
         let node = try await start()
         defer { Task { await node.stop() } }
         let browser = ConsoleClient(node)
-        for path in ["/console/overview", "/console/transactions?member=alice", "/console/policy", "/console/no-such-page",
-            "/console/export/transactions?format=csv"]
-        {
+        for path in [
+            "/console/overview", "/console/transactions?member=alice", "/console/policy", "/console/no-such-page",
+            "/console/export/transactions?format=csv",
+        ] {
             let page = try await browser.get(path)
             #expect(page.status == 303, "\(path)")
-            #expect(page.header("Location")?.hasPrefix("/console/sign-in?next=") == true, "\(path): \(page.header("Location") ?? "")")
+            #expect(
+                page.header("Location")?.hasPrefix("/console/sign-in?next=") == true,
+                "\(path): \(page.header("Location") ?? "")")
             expectSecurityHeaders(page, path)
         }
     }
@@ -182,7 +192,9 @@ import Testing
         // The old cookie, replayed, is worth nothing.
         let replay = ConsoleClient(node)
         _ = try await replay.get("/console/sign-in")
-        let page = try await replay.send("/console/overview", method: "GET", body: nil, headers: ["Cookie": "\(ConsoleRoutes.sessionCookie)=\(session)"])
+        let page = try await replay.send(
+            "/console/overview", method: "GET", body: nil,
+            headers: ["Cookie": "\(ConsoleRoutes.sessionCookie)=\(session)"])
         #expect(page.status == 303)
     }
 
@@ -232,7 +244,8 @@ import Testing
         #expect(try await browser.get("/console/overview").status == 200)
         // Other methods stay refused on console paths.
         for method in ["PUT", "DELETE", "PATCH"] {
-            #expect(try await browser.send("/console/overview", method: method, body: Data(), headers: [:]).status == 405)
+            #expect(
+                try await browser.send("/console/overview", method: method, body: Data(), headers: [:]).status == 405)
         }
     }
 
@@ -241,16 +254,21 @@ import Testing
     @Test func everyPageIsEscapedAndCarriesTheSecurityHeaders() async throws {
         let node = try await start()
         defer { Task { await node.stop() } }
-        let transaction = try #require(try await included(node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0)))
+        let transaction = try #require(
+            try await included(
+                node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0)))
         let policyHash = try #require(node.chain.currentPolicy?.hash.hex)
         let browser = ConsoleClient(node)
         expectSecurityHeaders(try await browser.get("/console/sign-in"), "/console/sign-in")
         _ = try await browser.signIn(Self.auditorKey)
         let pages = [
-            "/console/overview", "/console/transactions", "/console/transactions?member=\(ConsoleLink.encode(Self.hostileName))",
+            "/console/overview", "/console/transactions",
+            "/console/transactions?member=\(ConsoleLink.encode(Self.hostileName))",
             "/console/transactions/\(transaction.hash.hex)", "/console/policy", "/console/policy/\(policyHash)",
-            "/console/policy/\(policyHash)?compare=\(policyHash)", "/console/no-such-page", "/console/static/console.css",
-            "/console/transactions?from_block=x", "/console/batches", "/console/accounts", "/console/tokens", "/console/audit",
+            "/console/policy/\(policyHash)?compare=\(policyHash)", "/console/no-such-page",
+            "/console/static/console.css",
+            "/console/transactions?from_block=x", "/console/batches", "/console/accounts", "/console/tokens",
+            "/console/audit",
             "/console/audit?kind=admin-read", "/console/audit/verify",
         ]
         for path in pages {
@@ -259,17 +277,21 @@ import Testing
             expectSecurityHeaders(page, path)
             #expect(!page.body.contains("<script"), "\(path) holds a script element")
             if path.hasPrefix("/console/transactions") && page.status == 200 && !path.contains("member=") {
-                #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path) shows the member name as text")
+                #expect(
+                    page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "\(path) shows the member name as text"
+                )
             }
         }
         let accounts = try await browser.get("/console/accounts")
-        #expect(accounts.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "accounts show bob's member name as text")
+        #expect(
+            accounts.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "accounts show bob's member name as text")
         let chainCheck = try await browser.get("/console/audit/verify")
         #expect(chainCheck.body.contains("every entry links to the one before"), "\(chainCheck.body)")
         let policyPage = try await browser.get("/console/policy")
         #expect(policyPage.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         let detail = try await browser.get("/console/transactions/\(transaction.hash.hex)")
-        #expect(detail.body.contains("href=\"/console/policy/\(policyHash)\""), "the decision links to its policy version")
+        #expect(
+            detail.body.contains("href=\"/console/policy/\(policyHash)\""), "the decision links to its policy version")
     }
 
     @Test func everyPageViewIsAnAdminReadAuditEntry() async throws {
@@ -281,18 +303,22 @@ import Testing
         _ = try await browser.get("/console/transactions?limit=3")
         try await node.chain.produceBlock()
         let entries = try node.chain.auditEntries()
-        let read = try #require(entries.first { $0.kind == .adminRead && $0.detail.contains("/console/transactions?limit=3") })
+        let read = try #require(
+            entries.first { $0.kind == .adminRead && $0.detail.contains("/console/transactions?limit=3") })
         #expect(read.actor == "auditor")
         #expect(read.outcome == "allow")
-        let anonymous = try #require(entries.first { $0.kind == .adminRead && $0.detail.contains("GET /console/policy ") })
+        let anonymous = try #require(
+            entries.first { $0.kind == .adminRead && $0.detail.contains("GET /console/policy ") })
         #expect(anonymous.outcome == "unauthenticated")
-        #expect(entries.contains { $0.kind == .loginSucceeded && $0.actor == "auditor" && $0.detail.contains("console") })
+        #expect(
+            entries.contains { $0.kind == .loginSucceeded && $0.actor == "auditor" && $0.detail.contains("console") })
     }
 
     @Test func exportsStreamWithTheSessionAndTheAdminAPIsFilters() async throws {
         let node = try await start()
         defer { Task { await node.stop() } }
-        _ = try await included(node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
+        _ = try await included(
+            node, fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 7, nonce: 0))
         let browser = ConsoleClient(node)
         _ = try await browser.signIn(Self.auditorKey)
         let csv = try await browser.get("/console/export/transactions?format=csv&member=carol")
@@ -307,7 +333,9 @@ import Testing
     }
 
     @Test func htmlTextAndAttributesAreEscapedAndLinksStayOnTheListener() {
-        let fragment = HTML.element("a", [.href(ConsoleLink(["console", "transactions", "\"><script>"], query: [("member", "a&b")]))], "<b>&'\"")
+        let fragment = HTML.element(
+            "a", [.href(ConsoleLink(["console", "transactions", "\"><script>"], query: [("member", "a&b")]))], "<b>&'\""
+        )
         let document = HTML.document(fragment)
         #expect(document.contains("&lt;b&gt;&amp;&#39;&quot;"))
         #expect(document.contains("href=\"/console/transactions/%22%3E%3Cscript%3E?member=a%26b\""))

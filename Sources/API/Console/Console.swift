@@ -32,45 +32,58 @@ struct Console: Sendable {
         do throws(AuthError) {
             try await rateLimiter.check(source: source)
         } catch {
-            return await refuseSignIn(request, source: source, status: .tooManyRequests, message: error.description, record: false)
+            return await refuseSignIn(
+                request, source: source, status: .tooManyRequests, message: error.description, record: false)
         }
         if let refusal = crossSiteRefusal(request) {
             return await refuseSignIn(request, source: source, status: .forbidden, message: refusal, record: true)
         }
         guard let body = try? await request.body.collect(upTo: 16_384) else {
-            return await refuseSignIn(request, source: source, status: .contentTooLarge, message: "the form is too large", record: true)
+            return await refuseSignIn(
+                request, source: source, status: .contentTooLarge, message: "the form is too large", record: true)
         }
         let form = ConsoleQuery.form(body)
-        guard let cookie = ConsoleResponse.cookieValue(ConsoleRoutes.signInCookie, in: request), let field = form["form_token"],
+        guard let cookie = ConsoleResponse.cookieValue(ConsoleRoutes.signInCookie, in: request),
+            let field = form["form_token"],
             ConsoleSessions.sameSecret(cookie, field)
         else {
             return await refuseSignIn(
                 request, source: source, status: .forbidden,
-                message: "this sign-in form has expired or did not come from this console: reload the page and sign in again",
+                message:
+                    "this sign-in form has expired or did not come from this console: reload the page and sign in again",
                 record: true)
         }
         let credential = (form["credential"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !credential.isEmpty else {
             return await refuseSignIn(
-                request, source: source, status: .badRequest, message: "enter an API key or a token from 'cloister auth login'", record: false)
+                request, source: source, status: .badRequest,
+                message: "enter an API key or a token from 'cloister auth login'", record: false)
         }
         let caller: CallerIdentity
         switch await authenticator.authenticate(authorization: "Bearer " + credential, source: source) {
         case .success(let identity): caller = identity
         case .failure(let failure):
-            return await refuseSignIn(request, source: source, status: .unauthorized, message: failure.message, record: true)
+            return await refuseSignIn(
+                request, source: source, status: .unauthorized, message: failure.message, record: true)
         }
         guard caller.mayReadAdmin else {
-            await audit(.loginFailed, actor: caller.name, outcome: "deny", detail: "console sign-in from \(source) refused: lacks admin_read")
+            await audit(
+                .loginFailed, actor: caller.name, outcome: "deny",
+                detail: "console sign-in from \(source) refused: lacks admin_read")
             return ConsoleResponse.html(ConsoleLayout.refusal(member: caller.name), status: .forbidden)
         }
         await rateLimiter.recordSuccess(source: source)
+        // A new session every sign-in (no fixation); one this browser held before is ended.
+        if let previous = ConsoleResponse.cookieValue(ConsoleRoutes.sessionCookie, in: request) {
+            await sessions.close(previous)
+        }
         let (token, _) = await sessions.open(for: caller)
         await audit(.loginSucceeded, actor: caller.name, outcome: "allow", detail: "console sign-in from \(source)")
         return ConsoleResponse.redirect(
             to: ConsoleQuery.safeReturnPath(form["next"]),
             cookies: [
-                ConsoleResponse.cookie(ConsoleRoutes.sessionCookie, token, maxAge: Int(sessions.maxLifetime), secure: secureCookie),
+                ConsoleResponse.cookie(
+                    ConsoleRoutes.sessionCookie, token, maxAge: Int(sessions.maxLifetime), secure: secureCookie),
                 ConsoleResponse.cookie(ConsoleRoutes.signInCookie, "", maxAge: 0, secure: secureCookie),
             ])
     }
@@ -80,7 +93,8 @@ struct Console: Sendable {
     ) async -> Response {
         if record {
             await rateLimiter.recordFailure(source: source)
-            await audit(.loginFailed, actor: nil, outcome: "deny", detail: "console sign-in from \(source) refused: \(message)")
+            await audit(
+                .loginFailed, actor: nil, outcome: "deny", detail: "console sign-in from \(source) refused: \(message)")
             logger.notice("console sign-in refused", metadata: ["source": "\(source)", "reason": "\(message)"])
         }
         return await signInForm(request, message: message, status: status)
@@ -88,15 +102,19 @@ struct Console: Sendable {
 
     func signOut(_ request: Request) async -> Response {
         let clear = ConsoleResponse.cookie(ConsoleRoutes.sessionCookie, "", maxAge: 0, secure: secureCookie)
-        guard let token = ConsoleResponse.cookieValue(ConsoleRoutes.sessionCookie, in: request), let session = await sessions.use(token)
+        guard let token = ConsoleResponse.cookieValue(ConsoleRoutes.sessionCookie, in: request),
+            let session = await sessions.use(token)
         else { return ConsoleResponse.redirect(to: ConsoleRoutes.signInPath, cookies: [clear]) }
         let form = (try? await request.body.collect(upTo: 4_096)).map(ConsoleQuery.form) ?? [:]
-        guard crossSiteRefusal(request) == nil, let field = form["form_token"], ConsoleSessions.sameSecret(field, session.formToken)
+        guard crossSiteRefusal(request) == nil, let field = form["form_token"],
+            ConsoleSessions.sameSecret(field, session.formToken)
         else {
             let view = ConsoleView(
-                title: "Sign-out refused", content: [.element("p", "This sign-out did not come from this console's own form.")],
+                title: "Sign-out refused",
+                content: [.element("p", "This sign-out did not come from this console's own form.")],
                 status: .forbidden)
-            return ConsoleResponse.html(ConsoleLayout.page(view, caller: session.caller, formToken: session.formToken), status: .forbidden)
+            return ConsoleResponse.html(
+                ConsoleLayout.page(view, caller: session.caller, formToken: session.formToken), status: .forbidden)
         }
         await sessions.close(token)
         return ConsoleResponse.redirect(to: ConsoleRoutes.signInPath, cookies: [clear])
@@ -122,7 +140,8 @@ struct Console: Sendable {
 
     /// The session behind the request's cookie, with its caller re-checked against the policy in force.
     func session(_ request: Request) async -> (token: String, session: ConsoleSessions.Session)? {
-        guard let token = ConsoleResponse.cookieValue(ConsoleRoutes.sessionCookie, in: request), let session = await sessions.use(token)
+        guard let token = ConsoleResponse.cookieValue(ConsoleRoutes.sessionCookie, in: request),
+            let session = await sessions.use(token)
         else { return nil }
         return (token, session)
     }
@@ -159,19 +178,23 @@ struct Console: Sendable {
         do {
             let values = try ConsoleQuery.values(request)
             view = try await page.render(
-                ConsolePageRequest(chain: chain, resources: resources, caller: caller, query: values, pathValues: pathValues))
+                ConsolePageRequest(
+                    chain: chain, resources: resources, caller: caller, query: values, pathValues: pathValues))
         } catch let failure as AdminFailure {
             outcome = "invalid"
-            view = ConsoleView(title: "Cannot show this", content: [.element("p", [.class("error")], failure.message)], count: 0)
+            view = ConsoleView(
+                title: "Cannot show this", content: [.element("p", [.class("error")], failure.message)], count: 0)
             view.status = failure.status
         } catch {
             outcome = "error"
             view = ConsoleView(
-                title: "Cannot show this", content: [.element("p", [.class("error")], "the node could not read its records: \(error)")],
+                title: "Cannot show this",
+                content: [.element("p", [.class("error")], "the node could not read its records: \(error)")],
                 count: 0, status: .internalServerError)
         }
         await audit(.adminRead, actor: caller.name, outcome: outcome, count: view.count, detail: detail)
-        return ConsoleResponse.html(ConsoleLayout.page(view, caller: caller, formToken: session.formToken), status: view.status)
+        return ConsoleResponse.html(
+            ConsoleLayout.page(view, caller: caller, formToken: session.formToken), status: view.status)
     }
 
     // MARK: - Exports
@@ -182,7 +205,8 @@ struct Console: Sendable {
         let name = context.parameters.get("name") ?? ""
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let source = context.remoteAddress?.ipAddress ?? "unknown"
-        guard let route = AdminCatalog.routes.first(where: { $0.path == "\(AdminCatalog.prefix)/exports/\(name)" }) else {
+        guard let route = AdminCatalog.routes.first(where: { $0.path == "\(AdminCatalog.prefix)/exports/\(name)" })
+        else {
             return await serve(ConsolePages.notFound, request: request, context: context)
         }
         guard let (_, session) = await session(request), let caller = currentCaller(session) else {
@@ -190,33 +214,45 @@ struct Console: Sendable {
             return await serve(ConsolePages.notFound, request: request, context: context)
         }
         do {
-            let query = try ConsoleQuery.adminQuery(route: route, values: try ConsoleQuery.values(request), pathValues: [:])
-            guard case .stream(let export) = try await route.handler(resources, query) else { throw AdminFailure.notFound(name) }
+            let query = try ConsoleQuery.adminQuery(
+                route: route, values: try ConsoleQuery.values(request), pathValues: [:])
+            guard case .stream(let export) = try await route.handler(resources, query) else {
+                throw AdminFailure.notFound(name)
+            }
             let chain = self.chain
             let body = ResponseBody { writer in
                 let count = try await export.write(&writer)
                 try await writer.finish(nil)
                 await chain.audit(
                     AuditEntry(
-                        kind: .adminRead, time: UInt64(Date().timeIntervalSince1970 * 1000), actor: caller.name, outcome: "allow",
+                        kind: .adminRead, time: UInt64(Date().timeIntervalSince1970 * 1000), actor: caller.name,
+                        outcome: "allow",
                         count: count, detail: "GET \(target) from \(source) (console export)"))
             }
             return ConsoleResponse.secured(
                 Response(
                     status: .ok,
-                    headers: [.contentType: export.contentType, .contentDisposition: "attachment; filename=\"\(export.fileName)\""],
+                    headers: [
+                        .contentType: export.contentType,
+                        .contentDisposition: "attachment; filename=\"\(export.fileName)\"",
+                    ],
                     body: body))
         } catch {
             let message = (error as? AdminFailure)?.message ?? "the node could not read its records: \(error)"
-            await audit(.adminRead, actor: caller.name, outcome: "invalid", detail: "GET \(target) from \(source) (console export)")
-            let view = ConsoleView(title: "Cannot export this", content: [.element("p", [.class("error")], message)], count: 0)
-            return ConsoleResponse.html(ConsoleLayout.page(view, caller: caller, formToken: session.formToken), status: .badRequest)
+            await audit(
+                .adminRead, actor: caller.name, outcome: "invalid",
+                detail: "GET \(target) from \(source) (console export)")
+            let view = ConsoleView(
+                title: "Cannot export this", content: [.element("p", [.class("error")], message)], count: 0)
+            return ConsoleResponse.html(
+                ConsoleLayout.page(view, caller: caller, formToken: session.formToken), status: .badRequest)
         }
     }
 
     func audit(_ kind: AuditEntry.Kind, actor: String?, outcome: String, count: Int? = nil, detail: String) async {
         await chain.audit(
             AuditEntry(
-                kind: kind, time: UInt64(Date().timeIntervalSince1970 * 1000), actor: actor, outcome: outcome, count: count, detail: detail))
+                kind: kind, time: UInt64(Date().timeIntervalSince1970 * 1000), actor: actor, outcome: outcome,
+                count: count, detail: detail))
     }
 }

@@ -20,7 +20,8 @@ enum ConsoleAudit {
         let rows: [[HTML]] = items.map { entry in
             let transaction = entry["transaction"]?.stringValue
             return [
-                .text(text(entry["sequence"])), ConsoleComponents.time(milliseconds: ConsoleComponents.integer(entry["time"])),
+                .text(text(entry["sequence"])),
+                ConsoleComponents.time(milliseconds: ConsoleComponents.integer(entry["time"])),
                 .text(text(entry["kind"])), .text(text(entry["actor"])),
                 .element("span", [.class(text(entry["outcome"]))], text(entry["outcome"])), .text(text(entry["rule"])),
                 transaction.map(ConsoleComponents.transactionLink) ?? .text("—"), .text(text(entry["detail"])),
@@ -28,20 +29,30 @@ enum ConsoleAudit {
         }
         var content: [HTML] = [
             filterForm(request.query),
-            .element("p", [ConsoleComponents.link("Check the hash chain against the L1", ConsoleLink(["console", "audit", "verify"]))]),
+            .element(
+                "p",
+                [
+                    ConsoleComponents.link(
+                        "Check the hash chain against the L1", ConsoleLink(["console", "audit", "verify"]))
+                ]),
             ConsoleComponents.table(
-                caption: "Audit entries in order", headers: ["Sequence", "Time", "Kind", "Actor", "Outcome", "Rule", "Transaction", "Detail"],
+                caption: "Audit entries in order",
+                headers: ["Sequence", "Time", "Kind", "Actor", "Outcome", "Rule", "Transaction", "Detail"],
                 rows: rows, empty: "No entry matches in the range read."),
         ]
         content.append(
-            ConsoleRecords.pager("audit", query: request.query, next: page["nextCursor"]?.stringValue, first: "0", firstLabel: "Oldest entries"))
+            ConsoleRecords.pager(
+                "audit", query: request.query, next: page["nextCursor"]?.stringValue, first: "0",
+                firstLabel: "Oldest entries"))
         return ConsoleView(title: "Audit log", content: content, count: items.count)
     }
 
     static func filterForm(_ query: [String: String]) -> HTML {
         let kinds = [("", "any")] + AuditEntry.Kind.allCases.map { ($0.rawValue, $0.rawValue) }
         let options = kinds.map { value, label in
-            HTML.element("option", [Attribute("value", value)] + (query["kind"] == value ? [Attribute(flag: "selected")] : []), label)
+            HTML.element(
+                "option", [Attribute("value", value)] + (query["kind"] == value ? [Attribute(flag: "selected")] : []),
+                label)
         }
         func number(_ name: String, _ label: String) -> HTML {
             .element(
@@ -50,13 +61,22 @@ enum ConsoleAudit {
                     .text(label),
                     .void(
                         "input",
-                        [Attribute("type", "number"), Attribute("min", "0"), .id("filter-" + name), Attribute("name", name), Attribute("value", query[name] ?? "")]),
+                        [
+                            Attribute("type", "number"), Attribute("min", "0"), .id("filter-" + name),
+                            Attribute("name", name), Attribute("value", query[name] ?? ""),
+                        ]),
                 ])
         }
         return .element(
-            "form", [.class("filters"), Attribute("method", "get"), Attribute("action", "/console/audit"), Attribute("role", "search")],
+            "form",
             [
-                .element("label", [Attribute("for", "filter-kind")], [.text("Kind"), .element("select", [.id("filter-kind"), Attribute("name", "kind")], options)]),
+                .class("filters"), Attribute("method", "get"), Attribute("action", "/console/audit"),
+                Attribute("role", "search"),
+            ],
+            [
+                .element(
+                    "label", [Attribute("for", "filter-kind")],
+                    [.text("Kind"), .element("select", [.id("filter-kind"), Attribute("name", "kind")], options)]),
                 number("from_time", "From (unix seconds)"), number("to_time", "To (unix seconds)"),
                 .element("button", [Attribute("type", "submit")], "Filter"),
             ])
@@ -88,7 +108,8 @@ enum ConsoleAudit {
         var committedAt: UInt64?
         var cursor: String? = "0"
         walk: while let next = cursor {
-            let page = try await ConsolePages.json(request, "listAuditEntries", values: ["cursor": next, "limit": "1000"])
+            let page = try await ConsolePages.json(
+                request, "listAuditEntries", values: ["cursor": next, "limit": "1000"])
             for entry in page["items"]?.arrayValue ?? [] {
                 let sequence = ConsoleComponents.integer(entry["sequence"]) ?? .max
                 guard sequence == expected else {
@@ -96,7 +117,8 @@ enum ConsoleAudit {
                     break walk
                 }
                 guard entry["previous"]?.stringValue == previous else {
-                    problem = "entry \(sequence) does not link to entry \(expected == 0 ? "(start)" : String(expected - 1))"
+                    problem =
+                        "entry \(sequence) does not link to entry \(expected == 0 ? "(start)" : String(expected - 1))"
                     break walk
                 }
                 previous = ConsoleComponents.text(entry["hash"])
@@ -120,7 +142,11 @@ enum ConsoleAudit {
                 ))
             pairs.append(("Committed head", ConsoleComponents.code(committed.head)))
         } else {
-            pairs.append(("Result", .element("strong", "every entry links to the one before; no batch is on the L1 yet to compare with")))
+            pairs.append(
+                (
+                    "Result",
+                    .element("strong", "every entry links to the one before; no batch is on the L1 yet to compare with")
+                ))
         }
         return ConsoleView(title: "Audit chain", content: [ConsoleComponents.details(pairs)], count: Int(expected))
     }
@@ -130,8 +156,11 @@ enum ConsoleAudit {
         let latest = await request.chain.latestBatch.number
         var number = latest
         while number > 0 {
-            let batch = try await ConsolePages.json(request, "getBatch", values: [:], pathValues: ["number": String(number)])
-            if ["committed", "proven", "executed"].contains(ConsoleComponents.text(batch["status"])), let head = batch["auditHead"]?.stringValue {
+            let batch = try await ConsolePages.json(
+                request, "getBatch", values: [:], pathValues: ["number": String(number)])
+            if ["committed", "proven", "executed"].contains(ConsoleComponents.text(batch["status"])),
+                let head = batch["auditHead"]?.stringValue
+            {
                 return (number, head)
             }
             number -= 1

@@ -18,12 +18,18 @@ enum ConsoleChart {
                 .element(
                     "rect",
                     [
-                        .class("bar"), Attribute("x", number(left + Double(index) * step + 1)), Attribute("y", number(height - bottom - barHeight)),
+                        .class("bar"), Attribute("x", number(left + Double(index) * step + 1)),
+                        Attribute("y", number(height - bottom - barHeight)),
                         Attribute("width", number(step - 2)), Attribute("height", number(barHeight)),
                     ], [.element("title", String(format: "%.2f per second", value))]))
         }
         parts.append(
-            .void("line", [.class("axis"), Attribute("x1", number(left)), Attribute("y1", number(height - bottom)), Attribute("x2", number(width)), Attribute("y2", number(height - bottom))]))
+            .void(
+                "line",
+                [
+                    .class("axis"), Attribute("x1", number(left)), Attribute("y1", number(height - bottom)),
+                    Attribute("x2", number(width)), Attribute("y2", number(height - bottom)),
+                ]))
         parts.append(.element("text", [Attribute("x", "2"), Attribute("y", "14")], String(format: "%.1f/s", peak)))
         parts.append(.element("text", [Attribute("x", "2"), Attribute("y", number(height - bottom))], "0"))
         parts.append(.element("text", [Attribute("x", number(left)), Attribute("y", number(height - 4))], "older"))
@@ -31,8 +37,10 @@ enum ConsoleChart {
         return .element(
             "svg",
             [
-                Attribute("xmlns", "http://www.w3.org/2000/svg"), Attribute("viewBox", "0 0 \(number(width)) \(number(height))"),
-                Attribute("width", number(width)), Attribute("height", number(height)), Attribute("role", "img"), Attribute("aria-label", label),
+                Attribute("xmlns", "http://www.w3.org/2000/svg"),
+                Attribute("viewBox", "0 0 \(number(width)) \(number(height))"),
+                Attribute("width", number(width)), Attribute("height", number(height)), Attribute("role", "img"),
+                Attribute("aria-label", label),
             ], parts)
     }
 

@@ -6,7 +6,8 @@ enum ConsoleComponents {
     /// A table with a caption and column headers (`th scope="col"`).
     static func table(caption: String, headers: [String], rows: [[HTML]], empty: String = "Nothing to show.") -> HTML {
         guard !rows.isEmpty else { return .element("p", [.class("empty")], empty) }
-        let head = HTML.element("thead", [.element("tr", headers.map { .element("th", [Attribute("scope", "col")], $0) })])
+        let head = HTML.element(
+            "thead", [.element("tr", headers.map { .element("th", [Attribute("scope", "col")], $0) })])
         let body = HTML.element("tbody", rows.map { cells in .element("tr", cells.map { .element("td", [$0]) }) })
         return .element("div", [.class("table")], [.element("table", [.element("caption", caption), head, body])])
     }
@@ -54,6 +55,8 @@ enum ConsoleComponents {
     }
 
     static func policyLink(_ hash: String, rule: String? = nil) -> HTML {
-        .element("a", [.href(ConsoleLink(["console", "policy", hash], fragment: rule.map { "rule-" + $0 }))], [code(rule ?? hash)])
+        .element(
+            "a", [.href(ConsoleLink(["console", "policy", hash], fragment: rule.map { "rule-" + $0 }))],
+            [code(rule ?? hash)])
     }
 }

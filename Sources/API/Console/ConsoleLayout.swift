@@ -10,14 +10,20 @@ enum ConsoleLayout {
         ("Audit log", ConsoleLink(["console", "audit"])),
     ]
 
+    /// The first stop for the Tab key: straight past the navigation to the page's content.
+    static let skipLink = HTML.element("a", [.href(.anchor("main")), .class("skip")], "Skip to content")
+
     static func head(_ title: String) -> HTML {
         .element(
             "head",
             [
                 .void("meta", [Attribute("charset", "utf-8")]),
-                .void("meta", [Attribute("name", "viewport"), Attribute("content", "width=device-width, initial-scale=1")]),
+                .void(
+                    "meta",
+                    [Attribute("name", "viewport"), Attribute("content", "width=device-width, initial-scale=1")]),
                 .element("title", title + " · Cloister audit console"),
-                .void("link", [Attribute("rel", "stylesheet"), .href(ConsoleLink(["console", "static", "console.css"]))]),
+                .void(
+                    "link", [Attribute("rel", "stylesheet"), .href(ConsoleLink(["console", "static", "console.css"]))]),
                 // No icon to fetch: a browser's default /favicon.ico request would be a 404 off the console.
                 .void("link", [Attribute("rel", "icon"), Attribute("href", "data:,")]),
             ])
@@ -29,7 +35,9 @@ enum ConsoleLayout {
         let signOut = HTML.element(
             "form", [Attribute("method", "post"), Attribute("action", ConsoleRoutes.signOutPath), .class("sign-out")],
             [
-                .void("input", [Attribute("type", "hidden"), Attribute("name", "form_token"), Attribute("value", formToken)]),
+                .void(
+                    "input",
+                    [Attribute("type", "hidden"), Attribute("name", "form_token"), Attribute("value", formToken)]),
                 .element("span", "Signed in as \(caller.name)"), .text(" "),
                 .element("button", [Attribute("type", "submit")], "Sign out"),
             ])
@@ -40,13 +48,16 @@ enum ConsoleLayout {
                 .element("nav", [Attribute("aria-label", "Console")], [.element("ul", links)]), signOut,
             ])
         let main = HTML.element("main", [.id("main")], [.element("h1", view.title)] + view.content)
-        return HTML.document(.element("html", [Attribute("lang", "en")], [head(view.title), .element("body", [header, main])]))
+        return HTML.document(
+            .element(
+                "html", [Attribute("lang", "en")], [head(view.title), .element("body", [skipLink, header, main])]))
     }
 
     /// A page for someone not signed in (sign-in, refusal).
     static func bare(_ title: String, _ content: [HTML]) -> String {
         let main = HTML.element(
-            "main", [.id("main"), .class("narrow")], [.element("p", [.class("brand")], "Cloister audit console"), .element("h1", title)] + content)
+            "main", [.id("main"), .class("narrow")],
+            [.element("p", [.class("brand")], "Cloister audit console"), .element("h1", title)] + content)
         return HTML.document(.element("html", [Attribute("lang", "en")], [head(title), .element("body", [main])]))
     }
 
@@ -62,8 +73,12 @@ enum ConsoleLayout {
             .element(
                 "form", [Attribute("method", "post"), Attribute("action", ConsoleRoutes.signInPath)],
                 [
-                    .void("input", [Attribute("type", "hidden"), Attribute("name", "form_token"), Attribute("value", formToken)]),
-                    .void("input", [Attribute("type", "hidden"), Attribute("name", "next"), Attribute("value", returnPath)]),
+                    .void(
+                        "input",
+                        [Attribute("type", "hidden"), Attribute("name", "form_token"), Attribute("value", formToken)]),
+                    .void(
+                        "input",
+                        [Attribute("type", "hidden"), Attribute("name", "next"), Attribute("value", returnPath)]),
                     .element("label", [Attribute("for", "credential")], "API key or sign-in token"),
                     .void(
                         "input",
@@ -84,7 +99,8 @@ enum ConsoleLayout {
                     "p", [.class("error"), Attribute("role", "alert")],
                     "Member \(member) lacks admin_read and read_all: the audit console is for auditors and the operator's "
                         + "compliance team. Ask the operator for a role that grants admin_read."),
-                .element("p", [.element("a", [.href(ConsoleLink(["console", "sign-in"]))], "Sign in as someone else")]),
+                .element(
+                    "p", [.element("a", [.href(ConsoleLink(["console", "sign-in"]))], "Sign in as someone else")]),
             ])
     }
 }

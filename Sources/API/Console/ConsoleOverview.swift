@@ -15,7 +15,9 @@ enum ConsoleOverview {
         let status = try await ConsolePages.json(request, "getStatus", values: [:])
         let now = UInt64(Date().timeIntervalSince1970)
         var content = [figures(status)]
-        content.append(try await batchesSection(request, latest: ConsoleComponents.integer(status["batches"]?["latestSealed"]) ?? 0))
+        content.append(
+            try await batchesSection(
+                request, latest: ConsoleComponents.integer(status["batches"]?["latestSealed"]) ?? 0))
         content.append(policySection(status["policy"]))
         content.append(try await refusalsSection(request, now: now))
         content.append(try await throughputSection(request, now: now))
@@ -58,14 +60,20 @@ enum ConsoleOverview {
         let waiting = batches.filter { (ConsoleComponents.integer($0["number"]) ?? 0) > executedNumber }
         let oldest = waiting.first.flatMap { ConsoleComponents.integer($0["sealedAt"]) }
         let nowMilliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
-        let lag = oldest.map { "\(waiting.count) batches; the oldest sealed \((nowMilliseconds - min($0, nowMilliseconds)) / 1000) s ago" }
+        let lag = oldest.map {
+            "\(waiting.count) batches; the oldest sealed \((nowMilliseconds - min($0, nowMilliseconds)) / 1000) s ago"
+        }
         return ConsoleComponents.section(
             "Batches on the L1",
             [
                 ConsoleComponents.table(
-                    caption: "The last \(batches.count) batches by L1 state", headers: ["L1 state", "Batches"], rows: rows),
+                    caption: "The last \(batches.count) batches by L1 state", headers: ["L1 state", "Batches"],
+                    rows: rows),
                 ConsoleComponents.details([
-                    ("Newest executed on the L1", .text(lastExecuted.map { ConsoleComponents.text($0["number"]) } ?? "none")),
+                    (
+                        "Newest executed on the L1",
+                        .text(lastExecuted.map { ConsoleComponents.text($0["number"]) } ?? "none")
+                    ),
                     ("Proof lag", .text(lag ?? "none: every sealed batch is executed")),
                 ]),
             ])
@@ -73,13 +81,15 @@ enum ConsoleOverview {
 
     static func policySection(_ policy: JSON?) -> HTML {
         guard let policy, let hash = policy["hash"]?.stringValue else {
-            return ConsoleComponents.section("Policy in force", [.element("p", "None: this chain runs without a policy.")])
+            return ConsoleComponents.section(
+                "Policy in force", [.element("p", "None: this chain runs without a policy.")])
         }
         return ConsoleComponents.section(
             "Policy in force",
             [
                 ConsoleComponents.details([
-                    ("Hash", ConsoleComponents.policyLink(hash)), ("Since block", .text(ConsoleComponents.text(policy["fromBlock"]))),
+                    ("Hash", ConsoleComponents.policyLink(hash)),
+                    ("Since block", .text(ConsoleComponents.text(policy["fromBlock"]))),
                     ("Put in force", ConsoleComponents.time(milliseconds: ConsoleComponents.integer(policy["since"]))),
                 ])
             ])
@@ -92,21 +102,29 @@ enum ConsoleOverview {
         var pages = 0
         while let next = cursor, pages < pageBudget {
             let page = try await ConsolePages.json(
-                request, "listDecisions", values: ["cursor": next, "limit": "1000", "outcome": "deny", "from_time": String(since)])
-            for item in page["items"]?.arrayValue ?? [] { counts[ConsoleComponents.text(item["rule"]), default: 0] += 1 }
+                request, "listDecisions",
+                values: ["cursor": next, "limit": "1000", "outcome": "deny", "from_time": String(since)])
+            for item in page["items"]?.arrayValue ?? [] {
+                counts[ConsoleComponents.text(item["rule"]), default: 0] += 1
+            }
             cursor = page["nextCursor"]?.stringValue
             pages += 1
         }
         let policyHash = await request.chain.policyHistory.current?.hash
-        let rows = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map { rule, count -> [HTML] in
+        let rows = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map {
+            rule, count -> [HTML] in
             [policyHash.map { ConsoleComponents.policyLink($0, rule: rule) } ?? .text(rule), .text(String(count))]
         }
         var content = [
             ConsoleComponents.table(
-                caption: "Policy refusals since \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(since))))",
+                caption:
+                    "Policy refusals since \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(since))))",
                 headers: ["Rule", "Refusals"], rows: rows, empty: "No refusal in the last hour.")
         ]
-        if cursor != nil { content.append(.element("p", "More refusals than one overview reads: these are the first ones of the hour.")) }
+        if cursor != nil {
+            content.append(
+                .element("p", "More refusals than one overview reads: these are the first ones of the hour."))
+        }
         return ConsoleComponents.section("Refusals by rule, last hour", content)
     }
 
@@ -146,6 +164,10 @@ enum ConsoleOverview {
         let rates = buckets.map { Double($0) / Double(width) }
         return ConsoleComponents.section(
             "Transactions per second, last \(chartMinutes) minutes",
-            [ConsoleChart.bars(rates, label: "Transactions per second in \(width)-second steps over the last \(chartMinutes) minutes")])
+            [
+                ConsoleChart.bars(
+                    rates,
+                    label: "Transactions per second in \(width)-second steps over the last \(chartMinutes) minutes")
+            ])
     }
 }

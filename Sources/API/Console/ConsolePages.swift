@@ -33,7 +33,9 @@ enum ConsolePages {
     }
 
     /// Runs an admin route's resource function for the console and returns its JSON document.
-    static func json(_ request: ConsolePageRequest, _ name: String, values: [String: String], pathValues: [String: String] = [:])
+    static func json(
+        _ request: ConsolePageRequest, _ name: String, values: [String: String], pathValues: [String: String] = [:]
+    )
         async throws -> JSON
     {
         let route = route(name)

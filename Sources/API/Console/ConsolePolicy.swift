@@ -6,14 +6,17 @@ enum ConsolePolicy {
         let history = try await ConsolePages.json(request, "listPolicyHistory", values: [:])
         var content = [historySection(history, current: policy["hash"]?.stringValue)]
         content += document(policy)
-        return ConsoleView(title: "Policy in force", content: content, count: 1 + (history["items"]?.arrayValue?.count ?? 0))
+        return ConsoleView(
+            title: "Policy in force", content: content, count: 1 + (history["items"]?.arrayValue?.count ?? 0))
     }
 
     static func version(_ request: ConsolePageRequest) async throws -> ConsoleView {
-        let policy = try await ConsolePages.json(request, "getPolicyByHash", values: [:], pathValues: request.pathValues)
+        let policy = try await ConsolePages.json(
+            request, "getPolicyByHash", values: [:], pathValues: request.pathValues)
         var content: [HTML] = []
         if let other = request.query["compare"] {
-            let older = try await ConsolePages.json(request, "getPolicyByHash", values: [:], pathValues: ["hash": other])
+            let older = try await ConsolePages.json(
+                request, "getPolicyByHash", values: [:], pathValues: ["hash": other])
             content.append(ConsoleComponents.section("Changes from \(other)", difference(from: older, to: policy)))
         } else {
             let history = try await ConsolePages.json(request, "listPolicyHistory", values: [:])
@@ -35,7 +38,8 @@ enum ConsolePolicy {
             if index > 0, let previous = items[index - 1]["hash"]?.stringValue {
                 cells.append(
                     ConsoleComponents.link(
-                        "Changes from the version before", ConsoleLink(["console", "policy", hash], query: [("compare", previous)])))
+                        "Changes from the version before",
+                        ConsoleLink(["console", "policy", hash], query: [("compare", previous)])))
             } else {
                 cells.append(.text(hash == current ? "in force" : "—"))
             }
@@ -43,7 +47,11 @@ enum ConsolePolicy {
         }
         return ConsoleComponents.section(
             "History",
-            [ConsoleComponents.table(caption: "Every policy put in force on this chain", headers: ["Policy hash", "From block", "Since", "Compare"], rows: rows)])
+            [
+                ConsoleComponents.table(
+                    caption: "Every policy put in force on this chain",
+                    headers: ["Policy hash", "From block", "Since", "Compare"], rows: rows)
+            ])
     }
 
     /// The policy's hash, rules (each with an anchor `rule-<id>`), members and roles.
@@ -61,7 +69,8 @@ enum ConsolePolicy {
             return .element(
                 "tr",
                 [
-                    .element("th", [Attribute("scope", "row")] + anchor, [ConsoleComponents.code(id)]), .element("td", text(rule["asset"])),
+                    .element("th", [Attribute("scope", "row")] + anchor, [ConsoleComponents.code(id)]),
+                    .element("td", text(rule["asset"])),
                     .element("td", text(rule["description"])),
                 ])
         }
@@ -72,14 +81,23 @@ enum ConsolePolicy {
                     "table",
                     [
                         .element("caption", "Rules"),
-                        .element("thead", [.element("tr", ["Rule", "Asset", "What it checks"].map { .element("th", [Attribute("scope", "col")], $0) })]),
+                        .element(
+                            "thead",
+                            [
+                                .element(
+                                    "tr",
+                                    ["Rule", "Asset", "What it checks"].map {
+                                        .element("th", [Attribute("scope", "col")], $0)
+                                    })
+                            ]),
                         .element("tbody", ruleRows),
                     ])
             ])
         let members = (policy["members"]?.arrayValue ?? []).map { member -> [HTML] in
             [
                 .text(text(member["name"])), .text(text(member["organisation"])),
-                .text((member["roles"]?.arrayValue ?? []).map { text($0) }.joined(separator: ", ")), .text(text(member["kycTier"])),
+                .text((member["roles"]?.arrayValue ?? []).map { text($0) }.joined(separator: ", ")),
+                .text(text(member["kycTier"])),
                 .text(text(member["jurisdiction"])), .text(text(member["status"])),
                 .join((member["addresses"]?.arrayValue ?? []).map { ConsoleComponents.code(text($0)) }),
             ]
@@ -90,7 +108,8 @@ enum ConsolePolicy {
                 "Members",
                 [
                     ConsoleComponents.table(
-                        caption: "Members", headers: ["Name", "Organisation", "Roles", "KYC tier", "Jurisdiction", "Status", "Addresses"],
+                        caption: "Members",
+                        headers: ["Name", "Organisation", "Roles", "KYC tier", "Jurisdiction", "Status", "Addresses"],
                         rows: members)
                 ]),
         ]
@@ -114,14 +133,27 @@ enum ConsolePolicy {
             let after = keyed(newer[list], key: key)
             for name in Set(before.keys).union(after.keys).sorted() {
                 switch (before[name], after[name]) {
-                case (nil, let now?): rows.append([.text(kind), .text(name), .element("span", [.class("diff-added")], "added"), .text(now)])
-                case (let was?, nil): rows.append([.text(kind), .text(name), .element("span", [.class("diff-removed")], "removed"), .text(was)])
+                case (nil, let now?):
+                    rows.append([
+                        .text(kind), .text(name), .element("span", [.class("diff-added")], "added"), .text(now),
+                    ])
+                case (let was?, nil):
+                    rows.append([
+                        .text(kind), .text(name), .element("span", [.class("diff-removed")], "removed"), .text(was),
+                    ])
                 case (let was?, let now?) where was != now:
-                    rows.append([.text(kind), .text(name), .text("changed"), .join([.element("del", was), .element("ins", now)])])
+                    rows.append([
+                        .text(kind), .text(name), .text("changed"),
+                        .join([.element("del", was), .element("ins", now)]),
+                    ])
                 default: break
                 }
             }
         }
-        return [ConsoleComponents.table(caption: "Differences", headers: ["Kind", "Name", "Change", "Record"], rows: rows, empty: "The two versions are the same.")]
+        return [
+            ConsoleComponents.table(
+                caption: "Differences", headers: ["Kind", "Name", "Change", "Record"], rows: rows,
+                empty: "The two versions are the same.")
+        ]
     }
 }

@@ -25,10 +25,16 @@ enum ConsoleRecords {
         var content = [
             ConsoleComponents.table(
                 caption: "Sealed batches: public commitment fields and the L1's record",
-                headers: ["Batch", "Blocks", "Sealed", "L1 state", "State root", "Audit head", "Policy", "Deposits / withdrawals"],
+                headers: [
+                    "Batch", "Blocks", "Sealed", "L1 state", "State root", "Audit head", "Policy",
+                    "Deposits / withdrawals",
+                ],
                 rows: rows)
         ]
-        content.append(pager("batches", query: request.query, next: page["nextCursor"]?.stringValue, first: "0", firstLabel: "Oldest batches"))
+        content.append(
+            pager(
+                "batches", query: request.query, next: page["nextCursor"]?.stringValue, first: "0",
+                firstLabel: "Oldest batches"))
         return ConsoleView(title: "Batches", content: content, count: items.count)
     }
 
@@ -44,7 +50,8 @@ enum ConsoleRecords {
                 return .element("li", text(balance["symbol"]) + ": " + text(balance["balance"]) + frozen)
             }
             return [
-                ConsoleComponents.code(text(account["address"])), .text(text(account["member"])), .text(text(account["organisation"])),
+                ConsoleComponents.code(text(account["address"])), .text(text(account["member"])),
+                .text(text(account["organisation"])),
                 .text(text(account["kycTier"])), .text(text(account["jurisdiction"])), .text(text(account["status"])),
                 .text(text(account["nonce"])), .element("ul", [.class("plain")], balances),
             ]
@@ -52,9 +59,14 @@ enum ConsoleRecords {
         var content = [
             ConsoleComponents.table(
                 caption: "Accounts with their balances per asset (base units)",
-                headers: ["Address", "Member", "Organisation", "KYC tier", "Jurisdiction", "Status", "Nonce", "Balances"], rows: rows)
+                headers: [
+                    "Address", "Member", "Organisation", "KYC tier", "Jurisdiction", "Status", "Nonce", "Balances",
+                ], rows: rows)
         ]
-        content.append(pager("accounts", query: request.query, next: page["nextCursor"]?.stringValue, first: nil, firstLabel: "First page"))
+        content.append(
+            pager(
+                "accounts", query: request.query, next: page["nextCursor"]?.stringValue, first: nil,
+                firstLabel: "First page"))
         return ConsoleView(title: "Accounts", content: content, count: items.count)
     }
 
@@ -64,7 +76,8 @@ enum ConsoleRecords {
         let text = { (value: JSON?) in ConsoleComponents.text(value) }
         let rows: [[HTML]] = items.map { token in
             [
-                .text(text(token["symbol"])), .text(text(token["name"])), ConsoleComponents.code(text(token["address"])),
+                .text(text(token["symbol"])), .text(text(token["name"])),
+                ConsoleComponents.code(text(token["address"])),
                 .text(text(token["decimals"])), .text(text(token["totalSupply"])), .text(text(token["supplyCap"])),
                 .text(text(token["holderCount"])), .text(text(token["paused"])),
             ]
@@ -76,14 +89,24 @@ enum ConsoleRecords {
     }
 
     /// "First page" (or `first`) and "Next page" links that keep the page's other query values.
-    static func pager(_ page: String, query: [String: String], next: String?, first: String?, firstLabel: String) -> HTML {
+    static func pager(
+        _ page: String, query: [String: String], next: String?, first: String?, firstLabel: String
+    ) -> HTML {
         let kept = query.filter { $0.key != "cursor" }.sorted { $0.key < $1.key }
         var links: [HTML] = []
         if query["cursor"] != nil || first != nil {
-            links.append(ConsoleComponents.link(firstLabel, ConsoleLink(["console", page], query: kept + (first.map { [("cursor", $0)] } ?? []))))
+            links.append(
+                ConsoleComponents.link(
+                    firstLabel, ConsoleLink(["console", page], query: kept + (first.map { [("cursor", $0)] } ?? []))))
         }
         if let next {
-            links.append(.element("a", [.href(ConsoleLink(["console", page], query: kept + [("cursor", next)])), Attribute("rel", "next")], "Next page"))
+            links.append(
+                .element(
+                    "a",
+                    [
+                        .href(ConsoleLink(["console", page], query: kept + [("cursor", next)])),
+                        Attribute("rel", "next"),
+                    ], "Next page"))
         }
         return .element("nav", [.class("pages"), Attribute("aria-label", "Pages")], links)
     }

@@ -29,7 +29,8 @@ enum ConsoleResponse {
 
     static func html(_ document: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
         var response = Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: document)))
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: document)))
         for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return secured(response)
     }

@@ -30,17 +30,22 @@ enum ConsoleRoutes {
         let console = Console(
             chain: chain, resources: AdminResources(chain: chain), authenticator: authenticator,
             sessions: ConsoleSessions(
-                idleTimeout: TimeInterval(settings.idleMinutes * 60), maxLifetime: TimeInterval(settings.sessionHours * 3600)),
+                idleTimeout: TimeInterval(settings.idleMinutes * 60),
+                maxLifetime: TimeInterval(settings.sessionHours * 3600)),
             rateLimiter: LoginRateLimiter(), secureCookie: settings.secureCookie, logger: logger)
         router.get(RouterPath(signInPath)) { request, _ in await console.signInForm(request) }
         router.post(RouterPath(signInPath)) { request, context in await console.signIn(request, context: context) }
         router.post(RouterPath(signOutPath)) { request, _ in await console.signOut(request) }
         router.get("/console/static/console.css") { _, _ in
             ConsoleResponse.secured(
-                Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css))))
+                Response(
+                    status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css))))
         }
         for page in ConsolePages.all {
-            router.get(RouterPath(page.path)) { request, context in await console.serve(page, request: request, context: context) }
+            router.get(RouterPath(page.path)) { request, context in
+                await console.serve(page, request: request, context: context)
+            }
         }
         router.get("/console/export/:name") { request, context in await console.export(request, context: context) }
         router.get("/console") { _, _ in ConsoleResponse.redirect(to: "/console/overview") }
@@ -68,7 +73,8 @@ struct ConsolePageRequest: Sendable {
 
     /// The admin query for `route`: the same names and validation as the admin API.
     func adminQuery(_ route: AdminRoute, extra: [String: String] = [:]) throws(AdminFailure) -> AdminQuery {
-        try ConsoleQuery.adminQuery(route: route, values: query.merging(extra) { _, new in new }, pathValues: pathValues)
+        try ConsoleQuery.adminQuery(
+            route: route, values: query.merging(extra) { _, new in new }, pathValues: pathValues)
     }
 }
 
@@ -83,12 +89,15 @@ struct ConsoleView: Sendable {
 enum ConsoleQuery {
     /// Builds an `AdminQuery` for `route` from form values: empty values are dropped (a blank
     /// filter field), names the route does not take are refused as the admin API refuses them.
-    static func adminQuery(route: AdminRoute, values: [String: String], pathValues: [String: String]) throws(AdminFailure) -> AdminQuery {
+    static func adminQuery(
+        route: AdminRoute, values: [String: String], pathValues: [String: String]
+    ) throws(AdminFailure) -> AdminQuery {
         var selected: [String: String] = [:]
         let names = Set(route.parameters.filter { $0.location == .query }.map(\.name))
         for (name, value) in values where !value.isEmpty {
             guard names.contains(name) else {
-                throw .badRequest("unknown filter '\(name)'; this page takes: " + names.sorted().joined(separator: ", "))
+                throw .badRequest(
+                    "unknown filter '\(name)'; this page takes: " + names.sorted().joined(separator: ", "))
             }
             selected[name] = value
         }
@@ -127,7 +136,8 @@ enum ConsoleQuery {
     /// another site (`//host`), a backslash trick, or the sign-in page itself.
     static func safeReturnPath(_ value: String?) -> String {
         guard let value, value.hasPrefix("/console/"), !value.contains("//"), !value.contains("\\"),
-            !value.hasPrefix(ConsoleRoutes.signInPath), value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+            !value.hasPrefix(ConsoleRoutes.signInPath),
+            value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
         else { return "/console/overview" }
         return value
     }

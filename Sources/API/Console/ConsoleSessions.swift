@@ -24,7 +24,8 @@ actor ConsoleSessions {
     private var sessions: [String: Session] = [:]
 
     init(
-        idleTimeout: TimeInterval, maxLifetime: TimeInterval, capacity: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init
+        idleTimeout: TimeInterval, maxLifetime: TimeInterval, capacity: Int = 10_000,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.idleTimeout = idleTimeout
         self.maxLifetime = maxLifetime
@@ -66,7 +67,8 @@ actor ConsoleSessions {
     var count: Int { sessions.count }
 
     private func isExpired(_ session: Session, at time: Date) -> Bool {
-        time.timeIntervalSince(session.lastSeen) >= idleTimeout || time.timeIntervalSince(session.created) >= maxLifetime
+        time.timeIntervalSince(session.lastSeen) >= idleTimeout
+            || time.timeIntervalSince(session.created) >= maxLifetime
     }
 
     private func removeExpired(at time: Date) {

@@ -8,6 +8,8 @@ enum ConsoleStyle {
         header { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: .6rem 1.2rem; background: var(--ink); color: #fff; }
         header a { color: #fff; }
         header button { color: var(--ink); background: #fff; border: 1px solid #fff; border-radius: 3px; cursor: pointer; }
+        .skip { position: absolute; left: -999px; top: 0; background: #fff; color: var(--ink); padding: .4rem .8rem; }
+        .skip:focus { left: .5rem; z-index: 1; }
         .brand { font-weight: 600; margin: 0; }
         nav ul { display: flex; gap: 1rem; list-style: none; margin: 0; padding: 0; }
         .sign-out { margin-left: auto; display: flex; align-items: center; gap: .5rem; }

@@ -20,7 +20,8 @@ enum ConsoleTransactions {
         content.append(
             ConsoleComponents.table(
                 caption: "Transactions in chain order",
-                headers: ["Block", "Time", "Hash", "Member", "Sender", "Operation", "Amount", "Receipt", "Decision"], rows: rows,
+                headers: ["Block", "Time", "Hash", "Member", "Sender", "Operation", "Amount", "Receipt", "Decision"],
+                rows: rows,
                 empty: "No transaction matches these filters in the range read."))
         var pages: [HTML] = []
         let kept = request.query.filter { $0.key != "cursor" }.sorted { $0.key < $1.key }
@@ -30,10 +31,16 @@ enum ConsoleTransactions {
         if let next = page["nextCursor"]?.stringValue {
             pages.append(
                 .element(
-                    "a", [.href(ConsoleLink(["console", "transactions"], query: kept + [("cursor", next)])), Attribute("rel", "next")],
+                    "a",
+                    [
+                        .href(ConsoleLink(["console", "transactions"], query: kept + [("cursor", next)])),
+                        Attribute("rel", "next"),
+                    ],
                     "Next page"))
         }
-        if !pages.isEmpty { content.append(.element("nav", [.class("pages"), Attribute("aria-label", "Pages")], pages)) }
+        if !pages.isEmpty {
+            content.append(.element("nav", [.class("pages"), Attribute("aria-label", "Pages")], pages))
+        }
         content.append(exportLinks(request.query))
         return ConsoleView(title: "Transactions", content: content, count: items.count)
     }
@@ -42,15 +49,21 @@ enum ConsoleTransactions {
         let operation = item["operation"]
         let decision = item["decision"]
         let status = ConsoleComponents.text(item["receipt"]?["status"])
-        var decisionCell = HTML.element("span", [.class(ConsoleComponents.text(decision?["outcome"]))], ConsoleComponents.text(decision?["outcome"]))
+        var decisionCell = HTML.element(
+            "span", [.class(ConsoleComponents.text(decision?["outcome"]))], ConsoleComponents.text(decision?["outcome"])
+        )
         if let rule = decision?["rule"]?.stringValue, let hash = decision?["policyHash"]?.stringValue {
             decisionCell = .join([decisionCell, .text(" "), ConsoleComponents.policyLink(hash, rule: rule)])
         }
         return [
-            .text(ConsoleComponents.text(item["blockNumber"])), ConsoleComponents.time(seconds: ConsoleComponents.integer(item["timestamp"])),
-            ConsoleComponents.transactionLink(ConsoleComponents.text(item["hash"])), .text(ConsoleComponents.text(item["member"])),
-            ConsoleComponents.code(ConsoleComponents.text(item["from"])), .text(ConsoleComponents.text(operation?["name"])),
-            .text(ConsoleComponents.text(operation?["amount"])), .element("span", [.class(status)], status), decisionCell,
+            .text(ConsoleComponents.text(item["blockNumber"])),
+            ConsoleComponents.time(seconds: ConsoleComponents.integer(item["timestamp"])),
+            ConsoleComponents.transactionLink(ConsoleComponents.text(item["hash"])),
+            .text(ConsoleComponents.text(item["member"])),
+            ConsoleComponents.code(ConsoleComponents.text(item["from"])),
+            .text(ConsoleComponents.text(operation?["name"])),
+            .text(ConsoleComponents.text(operation?["amount"])), .element("span", [.class(status)], status),
+            decisionCell,
         ]
     }
 
@@ -63,21 +76,31 @@ enum ConsoleTransactions {
                     .void(
                         "input",
                         [
-                            Attribute("type", filter.type), .id("filter-" + filter.name), Attribute("name", filter.name),
+                            Attribute("type", filter.type), .id("filter-" + filter.name),
+                            Attribute("name", filter.name),
                             Attribute("value", query[filter.name] ?? ""),
                         ] + (filter.type == "number" ? [Attribute("min", "0")] : [])),
                 ])
         }
         let outcomes = [("", "any"), ("success", "success"), ("failed", "failed")].map { value, label in
-            HTML.element("option", [Attribute("value", value)] + (query["outcome"] == value ? [Attribute(flag: "selected")] : []), label)
+            HTML.element(
+                "option",
+                [Attribute("value", value)] + (query["outcome"] == value ? [Attribute(flag: "selected")] : []), label)
         }
         fields.append(
             .element(
                 "label", [Attribute("for", "filter-outcome")],
-                [.text("Outcome"), .element("select", [.id("filter-outcome"), Attribute("name", "outcome")], outcomes)]))
+                [
+                    .text("Outcome"),
+                    .element("select", [.id("filter-outcome"), Attribute("name", "outcome")], outcomes),
+                ]))
         fields.append(.element("button", [Attribute("type", "submit")], "Filter"))
         return .element(
-            "form", [.class("filters"), Attribute("method", "get"), Attribute("action", "/console/transactions"), Attribute("role", "search")],
+            "form",
+            [
+                .class("filters"), Attribute("method", "get"), Attribute("action", "/console/transactions"),
+                Attribute("role", "search"),
+            ],
             fields)
     }
 
@@ -88,13 +111,21 @@ enum ConsoleTransactions {
                 "li",
                 [
                     .element(
-                        "a", [.href(ConsoleLink(["console", "export", "transactions"], query: [("format", format)] + carried)), Attribute("download", "")],
+                        "a",
+                        [
+                            .href(
+                                ConsoleLink(
+                                    ["console", "export", "transactions"], query: [("format", format)] + carried)),
+                            Attribute("download", ""),
+                        ],
                         "Export as \(label)")
                 ])
         }
         var content: [HTML] = [.element("ul", links)]
         if query["outcome"] != nil {
-            content.append(.element("p", "Exports hold every transaction of the range and sender filters; the outcome is a column."))
+            content.append(
+                .element(
+                    "p", "Exports hold every transaction of the range and sender filters; the outcome is a column."))
         }
         return ConsoleComponents.section("Export", content)
     }
@@ -115,9 +146,12 @@ enum ConsoleTransactions {
             ])
         ]
         if case .object(let fields)? = item["operation"] {
-            content.append(ConsoleComponents.section("Operation", [ConsoleComponents.details(fields.map { ($0.0, .text(text($0.1))) })]))
+            content.append(
+                ConsoleComponents.section(
+                    "Operation", [ConsoleComponents.details(fields.map { ($0.0, .text(text($0.1))) })]))
         } else {
-            content.append(ConsoleComponents.section("Operation", [.element("p", "Not a ledger operation the node decodes.")]))
+            content.append(
+                ConsoleComponents.section("Operation", [.element("p", "Not a ledger operation the node decodes.")]))
         }
         let receipt = item["receipt"]
         content.append(
@@ -126,7 +160,8 @@ enum ConsoleTransactions {
                 [
                     ConsoleComponents.details([
                         ("Status", .element("span", [.class(text(receipt?["status"]))], text(receipt?["status"]))),
-                        ("Gas used", .text(text(receipt?["gasUsed"]))), ("Revert reason", .text(text(receipt?["revertReason"]))),
+                        ("Gas used", .text(text(receipt?["gasUsed"]))),
+                        ("Revert reason", .text(text(receipt?["revertReason"]))),
                         ("Logs", .text(text(receipt?["logCount"]))),
                     ])
                 ]))
@@ -142,7 +177,11 @@ enum ConsoleTransactions {
         if let rule = decision?["rule"]?.stringValue {
             pairs.append(("Rule", policyHash.map { ConsoleComponents.policyLink($0, rule: rule) } ?? .text(rule)))
         }
-        pairs.append(("Policy in force", policyHash.map { ConsoleComponents.policyLink($0) } ?? .text("none: this chain runs without a policy")))
+        pairs.append(
+            (
+                "Policy in force",
+                policyHash.map { ConsoleComponents.policyLink($0) } ?? .text("none: this chain runs without a policy")
+            ))
         return ConsoleComponents.section("Policy decision", [ConsoleComponents.details(pairs)])
     }
 
@@ -150,16 +189,20 @@ enum ConsoleTransactions {
     static func batchSection(_ request: ConsolePageRequest, block: UInt64?) async throws -> HTML {
         let latest = await request.chain.latestBatch.number
         guard let block, let record = try request.chain.sealedBatch(containing: block, latest: latest) else {
-            return ConsoleComponents.section("Batch", [.element("p", "Not sealed into a batch yet: its batch is still open.")])
+            return ConsoleComponents.section(
+                "Batch", [.element("p", "Not sealed into a batch yet: its batch is still open.")])
         }
-        let batch = try await ConsolePages.json(request, "getBatch", values: [:], pathValues: ["number": String(record.number)])
+        let batch = try await ConsolePages.json(
+            request, "getBatch", values: [:], pathValues: ["number": String(record.number)])
         let text = { (value: JSON?) in ConsoleComponents.text(value) }
         return ConsoleComponents.section(
             "Batch",
             [
                 ConsoleComponents.details([
-                    ("Batch", .text(text(batch["number"]))), ("Blocks", .text(text(batch["firstBlock"]) + "–" + text(batch["lastBlock"]))),
-                    ("L1 state", .element("strong", text(batch["status"]))), ("State root", ConsoleComponents.code(text(batch["stateRoot"]))),
+                    ("Batch", .text(text(batch["number"]))),
+                    ("Blocks", .text(text(batch["firstBlock"]) + "–" + text(batch["lastBlock"]))),
+                    ("L1 state", .element("strong", text(batch["status"]))),
+                    ("State root", ConsoleComponents.code(text(batch["stateRoot"]))),
                     ("Operations commitment", ConsoleComponents.code(text(batch["operationsCommitment"]))),
                     ("Sealed", ConsoleComponents.time(milliseconds: ConsoleComponents.integer(batch["sealedAt"]))),
                 ])

@@ -92,7 +92,8 @@ struct Attribute: Sendable {
 }
 
 /// A link to a path on the admin listener with an optional query and fragment, each part
-/// percent-encoded. It always starts with `/`, so it can only lead to this listener.
+/// percent-encoded. It always starts with `/` (or `#`, within the page), so it can only lead
+/// to this listener.
 struct ConsoleLink: Sendable, Equatable {
     let url: String
 
@@ -102,17 +103,25 @@ struct ConsoleLink: Sendable, Equatable {
     init(_ segments: [String], query: [(String, String)] = [], fragment: String? = nil) {
         var url = "/" + segments.map(Self.encode).joined(separator: "/")
         let pairs = query.filter { !$0.1.isEmpty }
-        if !pairs.isEmpty { url += "?" + pairs.map { Self.encode($0.0) + "=" + Self.encode($0.1) }.joined(separator: "&") }
+        if !pairs.isEmpty {
+            url += "?" + pairs.map { Self.encode($0.0) + "=" + Self.encode($0.1) }.joined(separator: "&")
+        }
         if let fragment { url += "#" + Self.encode(fragment) }
         self.url = url
     }
+
+    private init(url: String) { self.url = url }
+
+    /// A link to an element of the same page (`#main`).
+    static func anchor(_ id: String) -> ConsoleLink { ConsoleLink(url: "#" + encode(id)) }
 
     /// Unreserved characters (RFC 3986) pass; everything else is percent-encoded.
     static func encode(_ value: String) -> String {
         var out = ""
         for byte in value.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
