@@ -22,6 +22,10 @@ import Testing
 
     init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 2) }
 
+    init(adminSettings: String) throws {
+        fixture = try ChainFixture(maxBlocksPerBatch: 2, adminSettings: adminSettings)
+    }
+
     func policy(auditorRoles: [String] = ["auditor"], folder: String = "policy") throws -> CompiledPolicy {
         let members = PolicyFiles.members(
             [.bankA, .init("audit-co", "Audit Co")],
@@ -49,7 +53,11 @@ import Testing
     }
 
     func start() async throws -> InProcessNode {
-        try await InProcessNode.start(fixture, policy: try policy()) { routers, chain in
+        try await Self.start(fixture, policy: try policy())
+    }
+
+    static func start(_ fixture: ChainFixture, policy: CompiledPolicy) async throws -> InProcessNode {
+        try await InProcessNode.start(fixture, policy: policy) { routers, chain in
             MemberAPI.install(on: routers.member, admin: routers.admin, chain: chain, logger: .init(label: "api"))
         }
     }
@@ -93,6 +101,28 @@ import Testing
             let start = try await browser.get(root)
             #expect(start.status == 303 && start.header("Location") == "/console/overview", "\(root)")
         }
+    }
+
+    @Test func theCookieIsSecureWhenTheConsoleIsServedOverTLS() async throws {
+        let suite = try ConsoleTests(adminSettings: "console_secure_cookie = true")
+        let node = try await suite.start()
+        defer { Task { await node.stop() } }
+        let browser = ConsoleClient(node)
+        let signedIn = try await browser.signIn(Self.auditorKey)
+        let cookie = try #require(signedIn.setCookies.first { $0.hasPrefix(ConsoleRoutes.sessionCookie + "=") })
+        #expect(cookie.hasSuffix("; Secure"), "\(cookie)")
+    }
+
+    @Test func aNodeWithTheConsoleOffServesNoConsole() async throws {
+        let suite = try ConsoleTests(adminSettings: "console = false")
+        let node = try await suite.start()
+        defer { Task { await node.stop() } }
+        let browser = ConsoleClient(node)
+        for path in ["/console/sign-in", "/console/overview"] {
+            #expect(try await browser.get(path).status == 404, "\(path)")
+        }
+        #expect(try await browser.post("/console/sign-in", [("credential", Self.auditorKey)]).status == 404)
+        #expect(try await node.admin("/admin/v1/status", token: Self.auditorKey).status == 200)
     }
 
     @Test func aWrongKeyIsRefusedAndOpensNoSession() async throws {

@@ -30,7 +30,7 @@ public struct ChainFixture: Sendable {
     public init(
         maxBlocksPerBatch: Int = 2, maxBatchIntervalMs: Int = 600_000, maxBatchOperations: Int = 1_024,
         mempoolMaxTransactions: Int? = nil, maxSealedAwaitingRoot: Int? = nil, durableAdmission: Bool = true,
-        maxProofRows: Int? = nil, storageSettings: String = "", sameMembersAs other: ChainFixture? = nil
+        maxProofRows: Int? = nil, storageSettings: String = "", adminSettings: String = "", sameMembersAs other: ChainFixture? = nil
     ) throws {
         alice = other?.alice ?? PrivateKey.generate()
         bob = other?.bob ?? PrivateKey.generate()
@@ -61,6 +61,7 @@ public struct ChainFixture: Sendable {
             listen = "127.0.0.1:0"
             [admin]
             listen = "127.0.0.1:0"
+            \(adminSettings)
             [[tokens]]
             address = "\(Self.eurd.hex)"
             symbol = "EURD"
