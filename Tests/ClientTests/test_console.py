@@ -262,6 +262,26 @@ def test_auditor_pages_through_transactions_and_downloads_an_export(browser, con
     assert len(rows) == 1 + 5
 
 
+def test_keyboard_alone_signs_in_and_moves_between_pages(browser, console_node):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(browser, console_node, "/console/sign-in")
+    assert browser.switch_to.active_element.get_attribute("id") == "credential", "the field has the focus"
+    ActionChains(browser).send_keys(console_node.auditor_token + Keys.ENTER).perform()
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("/console/overview"))
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.text == "Skip to content"
+    ActionChains(browser).send_keys(Keys.TAB, Keys.TAB).perform()
+    assert browser.switch_to.active_element.text == "Transactions"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("/console/transactions"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Transactions"
+
+
 def test_sign_out_ends_the_session(browser, console_node):
     from selenium.webdriver.common.by import By
 
