@@ -299,7 +299,8 @@ import Testing
             "/console/static/console.css",
             "/console/transactions?from_block=x", "/console/batches", "/console/accounts", "/console/tokens",
             "/console/audit",
-            "/console/audit?kind=admin-read", "/console/audit/verify",
+            "/console/audit?kind=admin-read", "/console/audit/verify", "/console/decisions",
+            "/console/decisions?rule=eurd-max-transfer&outcome=deny",
         ]
         for path in pages {
             let page = try await browser.get(path)
@@ -322,6 +323,29 @@ import Testing
         let detail = try await browser.get("/console/transactions/\(transaction.hash.hex)")
         #expect(
             detail.body.contains("href=\"/console/policy/\(policyHash)\""), "the decision links to its policy version")
+    }
+
+    @Test func aRefusalAtAdmissionIsListedUnderItsRuleAndCountedOnTheOverview() async throws {
+        let node = try await start()
+        defer { Task { await node.stop() } }
+        await #expect(throws: AdmissionError.self) {
+            try await node.chain.submit(
+                raw: fixture.tokenTransfer(
+                    from: fixture.alice, to: fixture.carol.address, amount: 5_000_000_000, nonce: 0))
+        }
+        try await node.chain.produceBlock()
+        let browser = ConsoleClient(node)
+        _ = try await browser.signIn(Self.auditorKey)
+        let refusals = try await browser.get("/console/decisions?rule=eurd-max-transfer&outcome=deny")
+        #expect(refusals.status == 200)
+        #expect(refusals.body.contains(fixture.alice.address.checksummed))
+        let allowed = try await browser.get("/console/decisions?rule=eurd-max-transfer&outcome=allow")
+        #expect(!allowed.body.contains(fixture.alice.address.checksummed))
+        let overview = try await browser.get("/console/overview")
+        #expect(overview.body.contains("/console/decisions?rule=eurd-max-transfer&amp;outcome=deny"))
+        #expect(
+            overview.body.contains(
+                "href=\"/console/policy/\(try #require(node.chain.currentPolicy?.hash.hex))#rule-eurd-max-transfer\""))
     }
 
     @Test func everyPageViewIsAnAdminReadAuditEntry() async throws {

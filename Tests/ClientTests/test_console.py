@@ -219,9 +219,11 @@ def test_auditor_opens_the_record_pages_and_checks_the_audit_chain(browser, cons
             break
         time.sleep(0.1)
     sign_in_as(browser, console_node, console_node.auditor_token)
-    for label, name in (("Batches", "batches"), ("Accounts", "accounts"), ("Tokens", "tokens"), ("Audit log", "audit")):
+    pages = (("Decisions", "Policy decisions", "decisions"), ("Batches", "Batches", "batches"),
+             ("Accounts", "Accounts", "accounts"), ("Tokens", "Tokens", "tokens"), ("Audit log", "Audit log", "audit"))
+    for label, title, name in pages:
         follow(browser, browser.find_element(By.LINK_TEXT, label))
-        assert browser.find_element(By.TAG_NAME, "h1").text == label
+        assert browser.find_element(By.TAG_NAME, "h1").text == title
         assert browser.find_elements(By.CSS_SELECTOR, "table th[scope=col]"), name
         shoot(browser, console_node, name)
         assert_clean(browser, name)

@@ -47,6 +47,85 @@ enum ConsoleAudit {
         return ConsoleView(title: "Audit log", content: content, count: items.count)
     }
 
+    /// Policy decisions (`listDecisions`): every allow and deny with its rule, filtered as the API filters.
+    static func decisions(_ request: ConsolePageRequest) async throws -> ConsoleView {
+        var values = request.query
+        values["limit"] = values["limit"] ?? String(pageSize)
+        let page = try await ConsolePages.json(request, "listDecisions", values: values)
+        let items = page["items"]?.arrayValue ?? []
+        let text = { (value: JSON?) in ConsoleComponents.text(value) }
+        let rows: [[HTML]] = items.map { entry in
+            [
+                .text(text(entry["sequence"])),
+                ConsoleComponents.time(milliseconds: ConsoleComponents.integer(entry["time"])),
+                ConsoleComponents.code(text(entry["actor"])), .text(text(entry["asset"])),
+                .element("span", [.class(text(entry["outcome"]))], text(entry["outcome"])), .text(text(entry["rule"])),
+                entry["transaction"]?.stringValue.map(ConsoleComponents.transactionLink) ?? .text("—"),
+                .text(text(entry["detail"])),
+            ]
+        }
+        let fields: [(name: String, label: String)] = [
+            ("member", "Member"), ("address", "Sender address"), ("rule", "Rule"),
+            ("asset", "Asset (native or address)"),
+        ]
+        var inputs: [HTML] = fields.map { field in
+            .element(
+                "label", [Attribute("for", "filter-" + field.name)],
+                [
+                    .text(field.label),
+                    .void(
+                        "input",
+                        [
+                            Attribute("type", "text"), .id("filter-" + field.name), Attribute("name", field.name),
+                            Attribute("value", request.query[field.name] ?? ""),
+                        ]),
+                ])
+        }
+        let outcomes = [("", "any"), ("allow", "allow"), ("deny", "deny")].map { value, label in
+            HTML.element(
+                "option",
+                [Attribute("value", value)] + (request.query["outcome"] == value ? [Attribute(flag: "selected")] : []),
+                label)
+        }
+        inputs.append(
+            .element(
+                "label", [Attribute("for", "filter-outcome")],
+                [
+                    .text("Outcome"),
+                    .element("select", [.id("filter-outcome"), Attribute("name", "outcome")], outcomes),
+                ]))
+        inputs.append(.element("button", [Attribute("type", "submit")], "Filter"))
+        let form = HTML.element(
+            "form",
+            [
+                .class("filters"), Attribute("method", "get"), Attribute("action", "/console/decisions"),
+                Attribute("role", "search"),
+            ],
+            inputs)
+        let exportQuery = ["member", "address", "rule", "asset", "outcome", "from_time", "to_time"].compactMap { name in
+            request.query[name].map { (name, $0) }
+        }
+        let content: [HTML] = [
+            form,
+            ConsoleComponents.table(
+                caption: "Policy decisions in order",
+                headers: ["Sequence", "Time", "Sender", "Asset", "Outcome", "Rule", "Transaction", "Detail"],
+                rows: rows,
+                empty: "No decision matches in the range read."),
+            ConsoleRecords.pager(
+                "decisions", query: request.query, next: page["nextCursor"]?.stringValue, first: nil,
+                firstLabel: "First page"),
+            .element(
+                "p",
+                [
+                    ConsoleComponents.link(
+                        "Export these decisions as CSV",
+                        ConsoleLink(["console", "export", "decisions"], query: [("format", "csv")] + exportQuery))
+                ]),
+        ]
+        return ConsoleView(title: "Policy decisions", content: content, count: items.count)
+    }
+
     static func filterForm(_ query: [String: String]) -> HTML {
         let kinds = [("", "any")] + AuditEntry.Kind.allCases.map { ($0.rawValue, $0.rawValue) }
         let options = kinds.map { value, label in

@@ -3,6 +3,7 @@ enum ConsoleLayout {
     static let navigation: [(label: String, link: ConsoleLink)] = [
         ("Overview", ConsoleLink(["console", "overview"])),
         ("Transactions", ConsoleLink(["console", "transactions"])),
+        ("Decisions", ConsoleLink(["console", "decisions"])),
         ("Policy", ConsoleLink(["console", "policy"])),
         ("Batches", ConsoleLink(["console", "batches"])),
         ("Accounts", ConsoleLink(["console", "accounts"])),

@@ -113,7 +113,14 @@ enum ConsoleOverview {
         let policyHash = await request.chain.policyHistory.current?.hash
         let rows = counts.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map {
             rule, count -> [HTML] in
-            [policyHash.map { ConsoleComponents.policyLink($0, rule: rule) } ?? .text(rule), .text(String(count))]
+            [
+                policyHash.map { ConsoleComponents.policyLink($0, rule: rule) } ?? .text(rule),
+                ConsoleComponents.link(
+                    String(count),
+                    ConsoleLink(
+                        ["console", "decisions"],
+                        query: [("rule", rule), ("outcome", "deny"), ("from_time", String(since))])),
+            ]
         }
         var content = [
             ConsoleComponents.table(

@@ -11,6 +11,7 @@ enum ConsolePages {
         ConsolePage(path: "/console/batches") { try await ConsoleRecords.batches($0) },
         ConsolePage(path: "/console/accounts") { try await ConsoleRecords.accounts($0) },
         ConsolePage(path: "/console/tokens") { try await ConsoleRecords.tokens($0) },
+        ConsolePage(path: "/console/decisions") { try await ConsoleAudit.decisions($0) },
         ConsolePage(path: "/console/audit") { try await ConsoleAudit.list($0) },
         ConsolePage(path: "/console/audit/verify") { try await ConsoleAudit.verify($0) },
     ]
