@@ -40,6 +40,7 @@ var targets: [Target] = [
 
     // MARK: - Primitives: encodings and cryptography every other part stands on
     .target(name: "Locking"),
+    .target(name: "CMemory"),
     .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL", "Locking"]),
     .target(name: "Transactions", dependencies: ["Primitives"]),
 
@@ -123,6 +124,7 @@ var targets: [Target] = [
         name: "Node",
         dependencies: [
             "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement", "Locking",
+            "CMemory",
             "L1Mock",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
