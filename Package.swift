@@ -39,7 +39,9 @@ var targets: [Target] = [
     ),
 
     // MARK: - Primitives: encodings and cryptography every other part stands on
-    .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL"]),
+    .target(name: "Locking"),
+    .target(name: "CMemory"),
+    .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL", "Locking"]),
     .target(name: "Transactions", dependencies: ["Primitives"]),
 
     // MARK: - Ledger: accounts, assets, operations, the pure state transition
@@ -58,7 +60,7 @@ var targets: [Target] = [
     .target(
         name: "SQLiteStore",
         dependencies: [
-            "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
+            "Store", "Primitives", "Locking", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
@@ -77,12 +79,12 @@ var targets: [Target] = [
     .target(name: "NodeConfiguration", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
-    .target(name: "StarkMath"),
+    .target(name: "StarkMath", dependencies: ["Locking"]),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
-    .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
+    .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives", "Locking"]),
 
     // MARK: - Settlement: what goes public (batch commitments, bridge hashes), the L1 client protocol, the verifier seam
     .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
@@ -113,7 +115,7 @@ var targets: [Target] = [
         name: "Sequencer",
         dependencies: [
             "Primitives", "Transactions", "Ledger", "ConfigFiles", "Policy", "NodeConfiguration", "Store", "StarkMath",
-            "StarkCrypto", "StateTree", "Settlement", .product(name: "Logging", package: "swift-log"),
+            "StarkCrypto", "StateTree", "Settlement", "Locking", .product(name: "Logging", package: "swift-log"),
         ]
     ),
 
@@ -121,7 +123,8 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement",
+            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement", "Locking",
+            "CMemory",
             "L1Mock",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
@@ -141,7 +144,7 @@ var targets: [Target] = [
         name: "API",
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
-            "Disclosure", "StateTree", "BatchProof",
+            "Disclosure", "StateTree", "BatchProof", "Locking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

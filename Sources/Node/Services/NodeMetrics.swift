@@ -1,5 +1,5 @@
 import Prometheus
-import Synchronization
+import Locking
 import Sequencer
 
 /// The node's Prometheus metrics, served at `/metrics` on the admin listener.
@@ -139,7 +139,7 @@ public final class NodeMetrics: SequencerMetrics {
         var outcome: String
     }
 
-    private let requestSeries = Mutex<[RequestSeries: (count: Counter, latency: DurationHistogram)]>([:])
+    private let requestSeries = Locked<[RequestSeries: (count: Counter, latency: DurationHistogram)]>([:])
 
     private func makeRequestSeries(_ key: RequestSeries) -> (count: Counter, latency: DurationHistogram) {
         let series = (
