@@ -124,11 +124,21 @@ def open_page(driver, node, path):
 
 def follow(driver, element):
     """Clicks a link or button and waits until the page it leads to has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(element))
+
+    def replaced(_):
+        # Chromium reports an element of a page it has left either as stale or, while the new
+        # document is being attached, as "does not belong to the document".
+        try:
+            element.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+
+    WebDriverWait(driver, 30).until(replaced)
 
 
 def sign_in_as(driver, node, credential):
