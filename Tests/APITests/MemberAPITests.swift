@@ -37,8 +37,19 @@ import Transactions
         let response = try await send(
             fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: amount, nonce: 0), token: "alice-token")
         let hash = try #require(response["result"] as? String, "\(response)")
-        try await node.chain.produceBlock()
+        try await awaitIncluded(try Hash32(hex: hash))
         return hash
+    }
+
+    /// Produces blocks until `hash` is in one. The node's own block production runs too: it may
+    /// have taken the transaction and still be writing its block when a block produced here finds
+    /// the mempool empty, so one `produceBlock()` does not promise inclusion on a slow machine.
+    func awaitIncluded(_ hash: Hash32) async throws {
+        for _ in 0..<250 where try node.chain.transaction(hash: hash) == nil {
+            try await node.chain.produceBlock()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try node.chain.transaction(hash: hash) != nil, "transaction \(hash.hex) was never included")
     }
 
     @Test func requestWithoutOrWithBadTokenIs401BeforeAnyJSONRPC() async throws {
@@ -205,7 +216,7 @@ import Transactions
         let raw = fixture.tokenTransfer(from: fixture.alice, to: fixture.carol.address, amount: 7, nonce: 0)
         let response = try await send(raw, token: "alice-token")
         #expect(response["result"] as? String == Keccak256.hash(raw).hex)
-        try await node.chain.produceBlock()
+        try await awaitIncluded(Keccak256.hash(raw))
         let receipt = try #require(try await node.rpc("eth_getTransactionReceipt", [Keccak256.hash(raw).hex], token: "alice-token")["result"] as? [String: Any])
         let log = try #require((receipt["logs"] as? [[String: Any]])?.first)
         #expect((log["topics"] as? [String])?.first == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
