@@ -13,17 +13,18 @@ and executed. Every `--check-minutes` it pauses the load and runs the crash harn
 acknowledged transaction has a receipt, receipts and block hashes unchanged, the head monotone,
 native total and EURD supply conserved, each batch committed, proven and executed once on the L1).
 At the end: settlement must catch up, `cloister audit verify` must pass on the stopped node's data
-directory, and the growth limits must hold between the sample at one third of the run (the warm-up
-is over: caches, pools and SQLite's page cache are full) and the end:
+directory, and the growth limits must hold between the middle third of the run (the warm-up is
+over: caches, pools and SQLite's page cache are full) and the last third, by their medians (a
+sample taken while a proof runs holds its working memory, one between proofs does not):
 
 * the node's resident memory grows by at most 25 % + 64 MiB (the chain itself grows, but what the
   node keeps in memory must not grow with it);
-* its open file descriptors by at most 16;
-* the proof backlog (sealed minus executed batches) at the end is at most twice that at one third
-  plus 4 batches.
+* its open file descriptors by at most 16 (the last sample against the first of the middle third);
+* the proof backlog (sealed minus executed batches) at most doubles, plus 4 batches.
 """
 import argparse
 import os
+import statistics
 import shutil
 import subprocess
 import sys
@@ -78,34 +79,48 @@ class Soak:
                  f"{sample['acknowledged']} acknowledged; batches {sample['sealed']} sealed, {sample['executed']} executed")
         return sample
 
+    def windows(self):
+        """The samples of the middle third (warm: caches, pools and SQLite's page cache are full)
+        and of the last third of the run."""
+        third = len(self.samples) // 3
+        return self.samples[third:2 * third], self.samples[2 * third:]
+
     def check_growth(self):
-        """The limits of the module docstring, between the sample at one third and the last."""
-        if len(self.samples) < 3:
+        """The limits of the module docstring, between the middle and the last third of the run.
+        Memory and backlog are compared by their medians over each third: a sample taken while a
+        proof runs holds its working memory (hundreds of MB), one taken between proofs does not."""
+        if len(self.samples) < 6:
             self.problems.append(f"only {len(self.samples)} samples: the run was too short to judge growth")
             return
-        warm, last = self.samples[len(self.samples) // 3], self.samples[-1]
-        if last["rss"] > warm["rss"] * 1.25 + 64 * MIB:
-            self.problems.append(
-                f"node memory grew from {warm['rss'] / MIB:.1f} MiB at {warm['seconds']:.0f} s to {last['rss'] / MIB:.1f} MiB")
-        if last["fds"] > warm["fds"] + 16:
-            self.problems.append(f"open file descriptors grew from {warm['fds']} to {last['fds']}")
-        backlog = lambda sample: sample["sealed"] - sample["executed"]  # noqa: E731
-        if backlog(last) > 2 * backlog(warm) + 4:
-            self.problems.append(f"the proof backlog grew from {backlog(warm)} to {backlog(last)} batches")
+        warm, last = self.windows()
+        median = lambda window, key: statistics.median(sample[key] for sample in window)  # noqa: E731
+        if median(last, "rss") > median(warm, "rss") * 1.25 + 64 * MIB:
+            self.problems.append(f"node memory grew: median {median(warm, 'rss') / MIB:.1f} MiB in the middle third, "
+                                 f"{median(last, 'rss') / MIB:.1f} MiB in the last")
+        if last[-1]["fds"] > warm[0]["fds"] + 16:
+            self.problems.append(f"open file descriptors grew from {warm[0]['fds']} to {last[-1]['fds']}")
+        for window in (warm, last):
+            for sample in window:
+                sample["backlog"] = sample["sealed"] - sample["executed"]
+        if median(last, "backlog") > 2 * median(warm, "backlog") + 4:
+            self.problems.append(f"the proof backlog grew: median {median(warm, 'backlog')} batches in the middle third, "
+                                 f"{median(last, 'backlog')} in the last")
 
     def summary(self):
         first, last = self.samples[0], self.samples[-1]
         peak = max(self.samples, key=lambda sample: sample["rss"])
         minutes = (last["seconds"] - first["seconds"]) / 60 or 1
-        warm = self.samples[len(self.samples) // 3]
+        middle, final = self.windows()
+        rss = lambda window: statistics.median(s["rss"] for s in window) / MIB if window else 0  # noqa: E731
+        backlog = lambda window: statistics.median(s["sealed"] - s["executed"] for s in window) if window else 0  # noqa: E731
         return "\n".join([
             f"soak: {last['seconds'] / 60:.1f} min, {len(self.samples)} samples, {self.harness.figures.checks} checks",
             f"acknowledged {last['acknowledged']} ({(last['acknowledged'] - first['acknowledged']) / minutes / 60:.1f} /s), "
             f"head {last['head']}, batches sealed {last['sealed']}, executed {last['executed']}",
-            f"node memory: {first['rss'] / MIB:.1f} MiB first, {warm['rss'] / MIB:.1f} MiB at one third, "
-            f"{last['rss'] / MIB:.1f} MiB last, peak {peak['rss'] / MIB:.1f} MiB at {peak['seconds']:.0f} s",
-            f"node file descriptors: {first['fds']} first, {warm['fds']} at one third, {last['fds']} last; "
-            f"threads {first['threads']} → {last['threads']}",
+            f"node memory: {first['rss'] / MIB:.1f} MiB first, median {rss(middle):.1f} MiB in the middle third and "
+            f"{rss(final):.1f} MiB in the last, peak {peak['rss'] / MIB:.1f} MiB at {peak['seconds']:.0f} s",
+            f"proof backlog (sealed - executed): median {backlog(middle)} batches in the middle third, {backlog(final)} in the last",
+            f"node file descriptors: {first['fds']} first, {last['fds']} last; threads {first['threads']} → {last['threads']}",
             f"L1 memory: {first['l1_rss'] / MIB:.1f} MiB first, {last['l1_rss'] / MIB:.1f} MiB last",
             f"problems: {len(self.problems)}" + "".join(f"\n  {problem}" for problem in self.problems),
             self.harness.figures.summary(),
