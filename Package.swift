@@ -92,6 +92,19 @@ var targets: [Target] = [
     .target(name: "Disclosure", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
     .target(name: "BatchProof", dependencies: ["Stark", "StateTree", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
 
+    // MARK: - ProverJobs: a batch's proving job (codec, sealed with the prover key) and the `cloister prover` worker
+    .target(
+        name: "ProverJobs",
+        dependencies: [
+            "BatchProof", "Stark", "StateTree", "Settlement", "Primitives", "PostgresStore", "Store",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]
+    ),
+
     // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
     .target(
         name: "L1Mock",
@@ -119,7 +132,7 @@ var targets: [Target] = [
         name: "Node",
         dependencies: [
             "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement",
-            "L1Mock",
+            "L1Mock", "ProverJobs",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
             .product(name: "Logging", package: "swift-log"),
@@ -165,6 +178,8 @@ var targets: [Target] = [
             "L1Mock",
             "Stark",
             "BatchProof",
+            "ProverJobs",
+            "PostgresStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -240,6 +255,14 @@ var targets: [Target] = [
         name: "PostgresStoreTests",
         dependencies: [
             "PostgresStore", "Store", "Primitives", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+        ]
+    ),
+    .testTarget(
+        name: "ProverJobsTests",
+        dependencies: [
+            "ProverJobs", "PostgresStore", "StoreTestSupport", "BatchProof", "StateTree", "Settlement", "StarkMath", "StarkCrypto",
+            "Primitives", "Store", .product(name: "Logging", package: "swift-log"),
         ]
     ),
     .testTarget(

@@ -32,13 +32,19 @@ public actor StarkBatchProofs: BatchProofSystem {
     let background: Bool
     private var seed: [UInt8]?
     private var witnesses: [UInt64: BatchWitnessV3] = [:]
+    /// Keep each statement's witness until the batch is proven here; off when workers prove.
+    let keepsWitnesses: Bool
 
-    /// - Parameter background: build witnesses and prove on threads of idle priority
+    /// - Parameters:
+    ///   - background: build witnesses and prove on threads of idle priority
     ///   (`SCHED_IDLE`, every core), so block production and the API keep the cores whenever
     ///   they need them; otherwise proofs use every core at normal priority.
-    public init(options: ProofOptions = .default, background: Bool = false) {
+    ///   - keepsWitnesses: keep each statement's witness for the proof (false when `cloister
+    ///     prover` workers prove: this instance then only makes statements).
+    public init(options: ProofOptions = .default, background: Bool = false, keepsWitnesses: Bool = true) {
         self.options = options
         self.background = background
+        self.keepsWitnesses = keepsWitnesses
     }
 
     public nonisolated var name: String { "stark (cloister.batch.v3 STARK over the state tree)" }
@@ -96,7 +102,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             background
             ? try await BackgroundThread.run(name: "cloister-witness", priority: .idle) { try Parallelism.atLowPriority(build) }
             : try build()
-        witnesses[number] = witness
+        if keepsWitnesses { witnesses[number] = witness }
         return witness
     }
 
