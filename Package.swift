@@ -284,7 +284,7 @@ var targets: [Target] = [
             "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof", "StateTree",
-            "SQLiteStore",
+            "SQLiteStore", "PostgresStore", "ProverJobs", "StoreTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]

@@ -14,7 +14,7 @@ extension NodeMetrics {
         proverQueueState.withLock { $0 = status }
         for (state, count) in [("waiting", status.waiting), ("running", status.running), ("done", status.done), ("failed", status.failed)] {
             registry.makeGauge(
-                descriptor: Self.name("prover_jobs", "jobs", "Prover queue jobs by state (prover = external)"), labels: [("state", state)]
+                descriptor: Self.name("prover_queue", "jobs", "Prover queue jobs by state (prover = external)"), labels: [("state", state)]
             ).set(Double(count))
         }
         registry.makeGauge(
