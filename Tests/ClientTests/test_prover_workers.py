@@ -18,7 +18,7 @@ from eth_account import Account
 
 from conftest import BINARY, Node, postgres_run, postgres_url, read_key, require_postgres, wait_for_log
 from test_postgres import assert_no_plaintext
-from test_web3 import CHAIN_ID, ERC20_ABI, EURD, connect
+from test_web3 import CHAIN_ID, ERC20_ABI, EURD, connect, sign_in
 
 LEASE = "2s"
 BOB = "0xb45f739e9BaC48192cf8d17E03E6D216356d94D6"
@@ -141,6 +141,8 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
 
         health = json.loads(urllib.request.urlopen(node.url + "/health", timeout=10).read())
         assert {w["worker"] for w in health["proverQueue"]["workers"]} >= {"prover-a", "prover-b"}
+        status, body = node.admin_get("/admin/v1/status", sign_in(node, read_key("auditor")))
+        assert status == 200 and body["proverQueue"]["done"] >= 2, body
         metrics = urllib.request.urlopen(a.metrics_url, timeout=10).read().decode()
         assert "cloister_prover_jobs_proved_total" in metrics
 
@@ -177,6 +179,13 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
         assert any(s1 < f2 and s2 < f1 for s1, f1 in by_worker["prover-a"] for s2, f2 in by_worker["prover-b"]), \
             f"the workers' proving intervals never overlap: {by_worker}"
         assert_no_plaintext(dump, AMOUNTS)
+
+        # SIGTERM: the worker stops cleanly and signs off.
+        a.stop()
+        assert a.process.returncode == 0 and "prover worker stopped" in a.text()
+        wait_until(lambda: [w["worker"] for w in json.loads(urllib.request.urlopen(
+            node.url + "/health", timeout=10).read())["proverQueue"]["workers"]] == ["prover-b"], 30,
+            "the stopped worker gone from /health, the killed one still listed")
     except BaseException:
         for path in [node.log_path] + [worker.log_path for worker in workers]:
             with open(path) as handle:
