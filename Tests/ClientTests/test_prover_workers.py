@@ -130,9 +130,13 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
         claimed = wait_until(lambda: sql(node.database, "SELECT batch FROM prover_jobs WHERE state = 'running' "
                                                         "AND worker = 'prover-b'"), 120, "prover-b proving a batch")
         killed_batch = int(claimed[0][0])
+        wait_until(lambda: killed_batch in b.batches("proving batch"), 30, "prover-b logging its claim")
         b.process.send_signal(signal.SIGKILL)
         b.process.wait(timeout=30)
-        assert killed_batch in b.batches("proving batch") and killed_batch not in b.proven()
+        # Killed in the middle of the proof: the job is still running under b's (now dead) lease.
+        assert sql(node.database, f"SELECT state, worker FROM prover_jobs WHERE batch = {killed_batch}") == \
+            [["running", "prover-b"]]
+        assert killed_batch not in b.proven()
 
         # A dump while jobs exist, sealed witnesses among them, holds none of them in the clear.
         dump = node.dump()

@@ -131,6 +131,14 @@ import Testing
         #expect(try await queue.status().workers.map(\.worker) == ["w"])
         try await queue.retireWitnesses(upTo: 1)
         #expect(try await queue.claim(worker: "w", lease: .seconds(30), maxAttempts: 3)?.sealedWitness == [])
+        // Executed batches' rows are kept for inspection, the last `keeping` of them.
+        for batch: UInt64 in 2...4 {
+            try await queue.enqueue(batch: batch, sealedWitness: Self.witness(batch))
+            let claim = try #require(try await queue.claim(worker: "w", lease: .seconds(30), maxAttempts: 3))
+            #expect(try await queue.complete(claim, worker: "w", proof: [1]))
+        }
+        try await queue.retireWitnesses(upTo: 4, keeping: 2)
+        #expect(try await queue.jobs(from: 0).map(\.batch) == [1, 3, 4])  // 1 is running, not done: kept
     }
 
     /// A worker started on a database the node has not migrated is told what to do.

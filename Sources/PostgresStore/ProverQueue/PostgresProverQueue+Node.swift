@@ -76,12 +76,18 @@ extension PostgresProverQueue {
         }
     }
 
-    /// Drops the sealed witnesses of batches up to `batch` (executed on the L1: never proven again).
-    public func retireWitnesses(upTo batch: UInt64) async throws(StoreError) {
+    /// Drops the sealed witnesses of batches up to `batch` (executed on the L1: never proven
+    /// again), and the rows of all but the last `keeping` of them (kept for inspection), so the
+    /// table and the status query stay small however long the chain runs.
+    public func retireWitnesses(upTo batch: UInt64, keeping: UInt64 = 1_000) async throws(StoreError) {
         let logger = self.logger
         try await run("dropping executed witnesses") { client in
             try await client.query(
                 "UPDATE prover_jobs SET witness = NULL WHERE batch <= \(Int64(batch)) AND witness IS NOT NULL", logger: logger)
+            if batch > keeping {
+                try await client.query(
+                    "DELETE FROM prover_jobs WHERE batch <= \(Int64(batch - keeping)) AND state = 'done'", logger: logger)
+            }
         }
     }
 
