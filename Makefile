@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsecp256k1-dev libsqlite3-dev libssl-dev pkg-config python3-venv
 BENCHMARK_TARGET ?=
 
-.PHONY: all deps build run check test client-test client-test-postgres pg-outage-check crash-test bench fuzz fuzz-corpus sanitize format reset-devnet clean
+.PHONY: all deps build run check test client-test client-test-postgres pg-outage-check crash-test soak bench fuzz fuzz-corpus sanitize format reset-devnet clean
 
 all: build
 
@@ -86,6 +86,17 @@ crash-test: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
 	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/debug/cloister ../../$(VENV)/bin/python crash_harness.py $(CRASH_ARGS)
+
+SOAK_MINUTES ?= 30
+
+## soak: a real node and a separate L1 under the crash harness's mixed load for SOAK_MINUTES (release build),
+## nothing killed: memory, file descriptors and the proof backlog must stop growing, every periodic check and
+## `audit verify` pass (Tests/ClientTests/soak.py). `make test` runs a short version (test_soak.py).
+soak: deps
+	$(SWIFT) build -c release --product cloister
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/ClientTests/requirements.txt
+	cd Tests/ClientTests && CLOISTER_BINARY=$(CURDIR)/.build/release/cloister ../../$(VENV)/bin/python soak.py --minutes $(SOAK_MINUTES)
 
 ## bench: the ordo-one benchmarks (release build, separate build folder); BENCHMARK_TARGET=Name for one
 bench: deps

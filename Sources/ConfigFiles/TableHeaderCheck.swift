@@ -10,7 +10,8 @@ enum TableHeaderCheck {
     /// The first malformed header as (line, problem), or nil.
     static func firstProblem(in text: String) -> (line: Int, problem: String)? {
         let bytes = Array(text.utf8)
-        var index = 0
+        // toml++ skips a UTF-8 byte order mark, so a header right after one starts a line too.
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1
         var depth = 0  // brackets and braces of values
         var lineStart = true

@@ -8,6 +8,8 @@ import Testing
     @Test(arguments: [
         "[?a]\nx = 1\n", "[a b]\n", "[]\n", "[[a]\n", "[a]x = 1\n", "[a.]\n", "[.a]\n", "[a..b]\n", "x = 1\n  [ \"open\n",
         "[[?sanctions]]\n", "[a]]\n",
+        // After a byte order mark (FuzzPolicy: toml++ skips it and asserted on the header).
+        "\u{FEFF}[# Compliance]\n", "\u{FEFF}[?a]\n",
     ])
     func aMalformedHeaderIsAConfigErrorNotACrash(_ text: String) {
         #expect(throws: ConfigError.self) { try ConfigDocument.parse(text, file: "p.toml") }
@@ -23,6 +25,7 @@ import Testing
         "t = { a = [1, [2]] }\n[u]\n",
         "s = \"a \\\" [?x] b\"\n[t]\n",
         "# [?commented out]\n[t]\n",
+        "\u{FEFF}[t]\nx = 1\n",
     ])
     func validTOMLStillParses(_ text: String) throws {
         _ = try ConfigDocument.parse(text, file: "p.toml")

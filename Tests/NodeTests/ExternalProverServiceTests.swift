@@ -59,6 +59,10 @@ import Testing
             await chain.awaitStateCommitment(through: await chain.head.header.number)
         }
         #expect(await chain.latestBatch.number == 2)
+        // The node's statements with external proving keep no witness: workers rebuild them.
+        let statements = StarkBatchProofs(keepsWitnesses: false)
+        _ = try await statements.statement(ofBatch: 2, in: chain)
+        #expect(await statements.keptWitnessCount == 0)
 
         try await external.step()  // nothing committed yet: nothing enqueued
         #expect(try await queue.jobs(from: 0).isEmpty)

@@ -154,6 +154,29 @@ import Sequencer
         #expect(try await StarkBatchProofs().genesisStateRoot(of: otherChain) != genesis)
     }
 
+    @Test func committedBatchesWaitingForTheirProofsKeepFewWitnessesInMemory() async throws {
+        let chain = try await fixture.openChain()
+        let tracker = Task { try await chain.runStateCommitment() }
+        defer { tracker.cancel() }
+        let proofs = StarkBatchProofs()
+        let batches = UInt64(StarkBatchProofs.keptWitnessLimit + 3)
+        for nonce in 0..<batches {
+            _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: nonce))
+            try await block(chain)
+        }
+        // Every batch is committed (its statement made, its witness built); none is proven yet.
+        let l1 = L1MockClient(engine: try openL1(genesis: try await proofs.genesisStateRoot(of: chain)), operatorKey: operatorKey)
+        let driver = SettlementService(
+            batches: chain, l1: l1, proofSystem: proofs, interval: .milliseconds(10), logger: Logger(label: "test"))
+        try await driver.step()
+        #expect(try chain.lastCommittedBatch() == batches)
+        #expect(await proofs.keptWitnessCount == StarkBatchProofs.keptWitnessLimit)
+        // The last batch's witness was not kept: it is rebuilt for its proof, which the L1 takes.
+        let proof = try await proofs.prove(batch: batches, in: chain)
+        try StarkBatchVerifier().verify(proof: proof, commitment: try #require(try await l1.batch(batches)).commitment)
+        #expect(await proofs.keptWitnessCount == StarkBatchProofs.keptWitnessLimit)
+    }
+
     @Test func aBatchThatChangesNoLeafIsProvenAndSettledLikeAnyOther() async throws {
         let chain = try await fixture.openChain()
         let tracker = Task { try await chain.runStateCommitment() }

@@ -32,8 +32,16 @@ public actor StarkBatchProofs: BatchProofSystem {
     let background: Bool
     private var seed: [UInt8]?
     private var witnesses: [UInt64: BatchWitnessV3] = [:]
-    /// Keep each statement's witness until the batch is proven here; off when workers prove.
+    /// Keep statements' witnesses until the batch is proven here; off when workers prove.
     let keepsWitnesses: Bool
+    /// How many witnesses are kept between a statement and its proof: the lowest-numbered, which
+    /// are proven next. While proofs lag, batches keep being committed; keeping every witness
+    /// made the node's memory grow with the backlog (a soak found it). A batch whose witness was
+    /// not kept has it rebuilt from its stored tree update when it is proven.
+    package static let keptWitnessLimit = 4
+
+    /// How many witnesses are kept now (for tests).
+    package var keptWitnessCount: Int { witnesses.count }
 
     /// - Parameters:
     ///   - background: build witnesses and prove on threads of idle priority
@@ -103,6 +111,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             ? try await BackgroundThread.run(name: "cloister-witness", priority: .idle) { try Parallelism.atLowPriority(build) }
             : try build()
         if keepsWitnesses { witnesses[number] = witness }
+        while witnesses.count > Self.keptWitnessLimit, let highest = witnesses.keys.max() { witnesses[highest] = nil }
         return witness
     }
 

@@ -1,0 +1,172 @@
+"""The soak (issue #29): a real `cloister node` settling on a separate `cloister l1` under the crash
+harness's mixed load for a long time with nothing killed, watched for what only time shows: memory
+or file descriptors that keep growing, settlement falling behind, a check that starts failing.
+
+`make soak` runs 30 minutes (SOAK_MINUTES); test_soak.py runs a short version inside `make test`
+so that the script itself cannot rot. Run by hand:
+
+    CLOISTER_BINARY=.build/debug/cloister .venv/bin/python Tests/ClientTests/soak.py --minutes 30
+
+Every `--sample-seconds` it records the node's and the L1's resident memory (VmRSS), the node's
+open file descriptors and threads, the head, the acknowledged transactions and the batches sealed
+and executed. Every `--check-minutes` it pauses the load and runs the crash harness's checks (every
+acknowledged transaction has a receipt, receipts and block hashes unchanged, the head monotone,
+native total and EURD supply conserved, each batch committed, proven and executed once on the L1).
+At the end: settlement must catch up, `cloister audit verify` must pass on the stopped node's data
+directory, and the growth limits must hold between the sample at one third of the run (the warm-up
+is over: caches, pools and SQLite's page cache are full) and the end:
+
+* the node's resident memory grows by at most 25 % + 64 MiB (the chain itself grows, but what the
+  node keeps in memory must not grow with it);
+* its open file descriptors by at most 16;
+* the proof backlog (sealed minus executed batches) at the end is at most twice that at one third
+  plus 4 batches.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from conftest import BINARY  # noqa: E402
+from crash_harness import Harness, get_json  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+def process_figures(pid):
+    """Resident memory (bytes), open file descriptors and threads of a running process."""
+    figures = {"rss": 0, "fds": 0, "threads": 0}
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    figures["rss"] = int(line.split()[1]) * 1024
+                elif line.startswith("Threads:"):
+                    figures["threads"] = int(line.split()[1])
+        figures["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        pass
+    return figures
+
+
+class Soak:
+    def __init__(self, harness, log):
+        self.harness = harness
+        self.log = log
+        self.samples = []
+        self.started = time.time()
+        self.problems = []
+
+    def sample(self):
+        node = process_figures(self.harness.node.process.pid)
+        l1 = process_figures(self.harness.l1.process.pid)
+        status = self.harness.admin("/admin/v1/status")
+        l1_status = get_json(self.harness.l1.url + "/status")
+        sample = {
+            "seconds": time.time() - self.started, "rss": node["rss"], "fds": node["fds"], "threads": node["threads"],
+            "l1_rss": l1["rss"], "head": status["headBlock"]["number"], "acknowledged": self.harness.figures.acknowledged,
+            "sealed": status["batches"]["latestSealed"], "executed": int(l1_status["lastExecuted"]),
+        }
+        self.samples.append(sample)
+        self.log(f"[{sample['seconds']:5.0f} s] node {sample['rss'] / MIB:6.1f} MiB, {sample['fds']} fds, "
+                 f"{sample['threads']} threads; L1 {sample['l1_rss'] / MIB:5.1f} MiB; head {sample['head']}; "
+                 f"{sample['acknowledged']} acknowledged; batches {sample['sealed']} sealed, {sample['executed']} executed")
+        return sample
+
+    def check_growth(self):
+        """The limits of the module docstring, between the sample at one third and the last."""
+        if len(self.samples) < 3:
+            self.problems.append(f"only {len(self.samples)} samples: the run was too short to judge growth")
+            return
+        warm, last = self.samples[len(self.samples) // 3], self.samples[-1]
+        if last["rss"] > warm["rss"] * 1.25 + 64 * MIB:
+            self.problems.append(
+                f"node memory grew from {warm['rss'] / MIB:.1f} MiB at {warm['seconds']:.0f} s to {last['rss'] / MIB:.1f} MiB")
+        if last["fds"] > warm["fds"] + 16:
+            self.problems.append(f"open file descriptors grew from {warm['fds']} to {last['fds']}")
+        backlog = lambda sample: sample["sealed"] - sample["executed"]  # noqa: E731
+        if backlog(last) > 2 * backlog(warm) + 4:
+            self.problems.append(f"the proof backlog grew from {backlog(warm)} to {backlog(last)} batches")
+
+    def summary(self):
+        first, last = self.samples[0], self.samples[-1]
+        peak = max(self.samples, key=lambda sample: sample["rss"])
+        minutes = (last["seconds"] - first["seconds"]) / 60 or 1
+        warm = self.samples[len(self.samples) // 3]
+        return "\n".join([
+            f"soak: {last['seconds'] / 60:.1f} min, {len(self.samples)} samples, {self.harness.figures.checks} checks",
+            f"acknowledged {last['acknowledged']} ({(last['acknowledged'] - first['acknowledged']) / minutes / 60:.1f} /s), "
+            f"head {last['head']}, batches sealed {last['sealed']}, executed {last['executed']}",
+            f"node memory: {first['rss'] / MIB:.1f} MiB first, {warm['rss'] / MIB:.1f} MiB at one third, "
+            f"{last['rss'] / MIB:.1f} MiB last, peak {peak['rss'] / MIB:.1f} MiB at {peak['seconds']:.0f} s",
+            f"node file descriptors: {first['fds']} first, {warm['fds']} at one third, {last['fds']} last; "
+            f"threads {first['threads']} → {last['threads']}",
+            f"L1 memory: {first['l1_rss'] / MIB:.1f} MiB first, {last['l1_rss'] / MIB:.1f} MiB last",
+            f"problems: {len(self.problems)}" + "".join(f"\n  {problem}" for problem in self.problems),
+            self.harness.figures.summary(),
+        ])
+
+
+def audit_verify(node):
+    result = subprocess.run(
+        [BINARY, "audit", "verify", "--config", node.config, "--data-dir", node.data_dir, "--master-key", node.master_key],
+        capture_output=True, text=True, timeout=600)
+    return None if result.returncode == 0 else (result.stdout + result.stderr)[-500:]
+
+
+def run(minutes, seed, sample_seconds=30, check_minutes=5, directory=None, settle_timeout=300, log=print):
+    """Runs the soak; returns (Soak, Figures). Problems found are in `soak.problems` and `figures.losses()`."""
+    own = directory is None
+    directory = directory or tempfile.mkdtemp(prefix="cloister-soak-")
+    os.makedirs(directory, exist_ok=True)
+    harness = Harness(directory, seed, log=log)
+    soak = Soak(harness, log)
+    try:
+        harness.start_load()
+        deadline = soak.started + minutes * 60
+        next_check = soak.started + check_minutes * 60
+        while time.time() < deadline:
+            soak.sample()
+            time.sleep(max(0.0, min(sample_seconds, deadline - time.time())))
+            if time.time() >= next_check and time.time() < deadline:
+                harness.check()
+                next_check += check_minutes * 60
+        soak.sample()
+        soak.check_growth()
+        harness.stop_load()
+        harness.check(sample=10**9)
+        harness.await_settlement(settle_timeout)
+        harness.node.stop()
+        failure = audit_verify(harness.node)
+        if failure:
+            harness.figures.audit_failures.append(failure)
+    finally:
+        harness.stopping.set()
+        harness.close()
+        if own:
+            shutil.rmtree(directory, ignore_errors=True)
+    log(soak.summary())
+    return soak, harness.figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--sample-seconds", type=float, default=30)
+    parser.add_argument("--check-minutes", type=float, default=5)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--keep", help="keep the run's files in this folder")
+    arguments = parser.parse_args()
+    soak, figures = run(arguments.minutes, arguments.seed, arguments.sample_seconds, arguments.check_minutes,
+                        directory=arguments.keep, log=lambda line: print(line, flush=True))
+    failed = soak.problems or any(figures.losses().values())
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
