@@ -115,24 +115,31 @@ final class BenchPostgres: @unchecked Sendable {
     }
 
     /// Runs a program (as `user` through runuser when given) and fails with its output when it fails.
+    ///
+    /// posix_spawn and waitpid, not Foundation's `Process`: on Linux that waits for every holder
+    /// of a descriptor it gives the child, and `pg_ctl start` leaves the server holding them.
     static func run(_ program: String, _ arguments: [String], as user: String? = nil, environment: [String: String]? = nil) throws {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw CommandFailure("cannot run \(program): \(error)") }
-        let text = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let argv = (user.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [program] + arguments
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let variables = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var cArguments = argv.map { strdup($0) } + [nil]
+        var cEnvironment = variables.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments + cEnvironment { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, &cEnvironment)
+        guard spawned == 0 else { throw CommandFailure("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // Exited normally with status 0 (WIFEXITED && WEXITSTATUS == 0).
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
+            let text = FileManager.default.contents(atPath: outputPath) ?? Data()
             throw CommandFailure("\(program) \(arguments.joined(separator: " ")) failed:\n" + String(decoding: text, as: UTF8.self))
         }
     }
