@@ -123,7 +123,7 @@ sanitize: deps
 	@for sanitizer in $(SANITIZERS); do \
 	  scratch=.build-$$(echo $$sanitizer | sed 's/address/asan/;s/thread/tsan/'); \
 	  echo "== swift test --sanitize=$$sanitizer ($$scratch)"; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	  CLOISTER_SANITIZER=$$sanitizer LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
 	    $(SWIFT) test --sanitize=$$sanitizer --scratch-path $$scratch $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)',) \
 	    || exit 1; \
 	done

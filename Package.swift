@@ -39,7 +39,8 @@ var targets: [Target] = [
     ),
 
     // MARK: - Primitives: encodings and cryptography every other part stands on
-    .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL"]),
+    .target(name: "Locking"),
+    .target(name: "Primitives", dependencies: ["CSecp256k1", "COpenSSL", "Locking"]),
     .target(name: "Transactions", dependencies: ["Primitives"]),
 
     // MARK: - Ledger: accounts, assets, operations, the pure state transition
@@ -58,7 +59,7 @@ var targets: [Target] = [
     .target(
         name: "SQLiteStore",
         dependencies: [
-            "Store", "Primitives", .product(name: "GRDB", package: "GRDB.swift"),
+            "Store", "Primitives", "Locking", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
@@ -77,26 +78,29 @@ var targets: [Target] = [
     .target(name: "NodeConfiguration", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
-    .target(name: "StarkMath"),
+    .target(name: "StarkMath", dependencies: ["Locking"]),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)
-    .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
+    .target(name: "Stark", dependencies: ["StarkMath", "StarkCrypto", "Primitives", "Locking"]),
 
     // MARK: - Settlement: what goes public (batch commitments, bridge hashes), the L1 client protocol, the verifier seam
     .target(name: "Settlement", dependencies: ["Primitives", "StarkMath", "StarkCrypto"]),
 
     // MARK: - BatchProof: the batch AIR (transfers on the RPO account tree), witness, prover, verifier
-    // Selective disclosure: one holding's path to a batch root, checked against the L1 alone.
-    .target(name: "Disclosure", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
     .target(name: "BatchProof", dependencies: ["Stark", "StateTree", "StarkMath", "StarkCrypto", "Primitives", "Settlement"]),
+    // Selective disclosure: one holding's path to a batch's state root, or one transaction's operation leaf and its
+    // path to the batch's operations commitment, checked against the L1 alone.
+    .target(
+        name: "Disclosure",
+        dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement", "BatchProof", "Transactions"]),
 
     // MARK: - ProverJobs: a batch's proving job (codec, sealed with the prover key) and the `cloister prover` worker
     .target(
         name: "ProverJobs",
         dependencies: [
-            "BatchProof", "Stark", "StateTree", "Settlement", "Primitives", "PostgresStore", "Store",
+            "BatchProof", "Stark", "StateTree", "Settlement", "Primitives", "PostgresStore", "Store", "Locking",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -123,7 +127,7 @@ var targets: [Target] = [
         name: "Sequencer",
         dependencies: [
             "Primitives", "Transactions", "Ledger", "ConfigFiles", "Policy", "NodeConfiguration", "Store", "StarkMath",
-            "StarkCrypto", "StateTree", "Settlement", .product(name: "Logging", package: "swift-log"),
+            "StarkCrypto", "StateTree", "Settlement", "Locking", .product(name: "Logging", package: "swift-log"),
         ]
     ),
 
@@ -131,7 +135,7 @@ var targets: [Target] = [
     .target(
         name: "Node",
         dependencies: [
-            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement",
+            "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement", "Locking",
             "L1Mock", "ProverJobs",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
@@ -151,7 +155,7 @@ var targets: [Target] = [
         name: "API",
         dependencies: [
             "Node", "Sequencer", "NodeConfiguration", "Ledger", "Policy", "Auth", "Primitives", "Transactions", "Settlement",
-            "Disclosure", "StateTree",
+            "Disclosure", "StateTree", "BatchProof", "Locking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -235,7 +239,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "DisclosureTests",
-        dependencies: ["Disclosure", "StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement"]),
+        dependencies: ["Disclosure", "StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement", "BatchProof", "Transactions"]),
     .testTarget(name: "StateTreeTests", dependencies: ["StateTree", "StarkCrypto", "StarkMath", "TestSupport"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Transactions", "Primitives", "TestSupport"]),
     .testTarget(
@@ -287,6 +291,7 @@ var targets: [Target] = [
             "SQLiteStore", "PostgresStore", "ProverJobs", "StoreTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
         ]
     ),
     .testTarget(name: "AuthTests", dependencies: ["Auth", "Primitives", .product(name: "JWTKit", package: "jwt-kit")]),

@@ -3,6 +3,9 @@ public struct DisclosureError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Kind: String, Sendable {
         /// The document is not a disclosure this verifier reads (format, field syntax).
         case malformed
+        /// A transaction disclosure's signed transaction does not verify, or is not the
+        /// disclosed signer's transfer of the disclosed amount and asset to the disclosed recipient.
+        case transactionMismatch
         /// The disclosed facts do not reach the root the disclosure names.
         case pathMismatch
         /// The root is not the one the L1 holds for that batch.

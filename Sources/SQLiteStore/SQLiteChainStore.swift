@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Primitives
 import Store
-import Synchronization
+import Locking
 
 /// The embedded store: one SQLite file in WAL mode through GRDB's `DatabasePool` (one
 /// writer, concurrent readers), every record sealed by `RecordCipher`.
@@ -46,7 +46,7 @@ public final class SQLiteChainStore: ChainStore {
     /// Waiting entries beyond which a block folds everything at once (a genesis of a million
     /// accounts is written straight to `state`, not journaled).
     let journalEntryLimit: Int
-    let waiting = Mutex(WaitingWrites())
+    let waiting = Locked(WaitingWrites())
     /// Sorts runs and computes folds' lookup ids off the block path.
     let preparation = PreparationThreads()
     private let checkpointer: Checkpointer

@@ -1,6 +1,6 @@
 import Foundation
 import Ledger
-import Synchronization
+import Locking
 import Logging
 import Policy
 import Primitives

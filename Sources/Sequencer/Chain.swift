@@ -1,6 +1,6 @@
 import Foundation
 import Ledger
-import Synchronization
+import Locking
 import Logging
 import Policy
 import Primitives
@@ -148,7 +148,7 @@ public actor Chain {
     var pausedForStateCommitment = false
     /// The newest block whose changes the account tree holds, with its batch (if it closed one) recorded.
     var stateCommitmentBlock: UInt64?
-    nonisolated let policyInForce = Mutex<CompiledPolicy?>(nil)
+    nonisolated let policyInForce = Locked<CompiledPolicy?>(nil)
 
     static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }

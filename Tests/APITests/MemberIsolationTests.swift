@@ -187,6 +187,7 @@ import Sequencer
             rows.append(("eth_getTransactionByHash", .array([.string(hash)])))
             rows.append(("eth_getTransactionReceipt", .array([.string(hash)])))
             rows.append(("cloister_getWithdrawalProof", .array([.string(hash)])))
+            rows.append(("cloister_getTransactionProof", .array([.string(hash)])))
         }
         return rows
     }

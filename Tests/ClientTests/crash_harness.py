@@ -167,7 +167,8 @@ class Figures:
 
 
 class Harness:
-    def __init__(self, directory, seed, fold_interval=8, index_run_size=64, log=print):
+    def __init__(self, directory, seed, fold_interval=8, index_run_size=64, max_operations=128, seal_interval_ms=3000,
+                 max_blocks=30, log=print):
         self.random = random.Random(seed)
         self.log = log
         self.figures = Figures()
@@ -182,9 +183,9 @@ class Harness:
                 ("block_interval_ms = 250", "block_interval_ms = 100"),
                 # Small batches, sealed every few seconds, proven at normal priority: on a shared
                 # machine a prover at idle priority may get no core at all, and settlement is under test.
-                ("max_blocks = 40", "max_blocks = 30"),
-                ("max_interval_ms = 10000", "max_interval_ms = 3000"),
-                ("max_operations = 4096", "max_operations = 128"),
+                ("max_blocks = 40", f"max_blocks = {max_blocks}"),
+                ("max_interval_ms = 10000", f"max_interval_ms = {seal_interval_ms}"),
+                ("max_operations = 4096", f"max_operations = {max_operations}"),
                 ("prover_background = true", "prover_background = false"),
                 ("poll_interval_ms = 1000", "poll_interval_ms = 200"),
                 # The load's refused transfers are many; the per-member throttle of refusals is not under test.

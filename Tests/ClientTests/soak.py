@@ -124,7 +124,10 @@ def run(minutes, seed, sample_seconds=30, check_minutes=5, directory=None, settl
     own = directory is None
     directory = directory or tempfile.mkdtemp(prefix="cloister-soak-")
     os.makedirs(directory, exist_ok=True)
-    harness = Harness(directory, seed, log=log)
+    # Batches as a deployment seals them (about every 10 s: 100 blocks of 100 ms, up to 1,024
+    # operations), not the crash harness's every 3 s: the soak judges whether settlement keeps up,
+    # so the prover must be able to.
+    harness = Harness(directory, seed, max_operations=1024, seal_interval_ms=10_000, max_blocks=100, log=log)
     soak = Soak(harness, log)
     try:
         harness.start_load()

@@ -60,7 +60,10 @@ import FoundationXML
         // would be due after the end stops at once instead of waiting past it (a whole further
         // interval or more would be the bug; less is a loaded machine's scheduling).
         let sending = try #require(report["sending_seconds"] as? Double)
-        #expect(sending < 3.5, "sending went on until \(sending) s of a 3 s run")
+        // Under a sanitizer (`make sanitize` sets CLOISTER_SANITIZER) one request alone can take
+        // longer than an interval, so only a much later stop counts there.
+        let slack = ProcessInfo.processInfo.environment["CLOISTER_SANITIZER"] == nil ? 0.5 : 3.0
+        #expect(sending < 3 + slack, "sending went on until \(sending) s of a 3 s run")
 
         let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")

@@ -9,6 +9,7 @@ import Settlement
 import Testing
 import L1Mock
 import Sequencer
+import StateTree
 
 /// The node's real proof system: batches committed with the proof tree's roots, proven with
 /// the batch AIR, verified by the L1 mock's STARK verifier and by anyone afterwards.
@@ -50,12 +51,12 @@ import Sequencer
         _ = try await anyone.deposit(recipient: fixture.alice.address, asset: ChainFixture.eurd, amount: 1_500_000, sender: l1Sender)
         _ = try await anyone.deposit(recipient: fixture.carol.address, asset: .zero, amount: 77, sender: l1Sender)
         try await driver.step()  // the node takes the deposits from the L1
-        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
+        let native = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 7, nonce: 0))
         try await block(chain)
         // Batch 2: alice withdraws EURD, bob pays carol.
         let withdrawal = try await chain.submit(
             raw: fixture.tokenTransfer(from: fixture.alice, to: Bridge.address, amount: 250_000, nonce: 1))
-        _ = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.bob, to: fixture.carol.address, amount: 3, nonce: 0))
+        let token = try await chain.submit(raw: fixture.tokenTransfer(from: fixture.bob, to: fixture.carol.address, amount: 3, nonce: 0))
         try await block(chain)
         #expect(await chain.latestBatch.number == 2)
         #expect(try chain.transaction(hash: withdrawal)?.receipt.succeeded == true)
@@ -79,7 +80,23 @@ import Sequencer
             #expect(try await l1.batch(number)?.proofAttempts.map(\.accepted) == [true])
             // Executed: no proof needs the batch's tree update again, so it is dropped.
             #expect(throws: NodeError.self) { try chain.treeUpdate(number) }
+            // The operations opening kept with the statement stays, and opens the L1's operations commitment.
+            let opening = try #require(try OperationOpenings.opening(ofBatch: number, in: chain))
+            #expect(Hash32(rpo: opening.path(of: 0).root) == (try await l1.batch(number))?.commitment.operationsCommitment)
         }
+        // A transfer's place among its batch's operations comes after the batch's deposits, and a withdrawal
+        // before it does not count (withdrawals follow the padding): [deposit, deposit, alice→bob], [bob→carol, …].
+        for (hash, sender, asset, batch, index) in [
+            (native, fixture.alice.address, Address.zero, UInt64(1), 2), (token, fixture.bob.address, ChainFixture.eurd, 2, 0),
+        ] {
+            let included = try #require(try chain.transaction(hash: hash))
+            let placement = try #require(try await chain.operationPlacement(of: included))
+            #expect(placement.batch == batch && placement.index == index)
+            let operation = try #require(try OperationOpenings.opening(ofBatch: batch, in: chain)).operations[index]
+            #expect(operation.kind == .transfer && operation.fromKey == AccountLeaf.key(account: sender.bytes, asset: asset.bytes))
+        }
+        let withdrawn = try #require(try chain.transaction(hash: withdrawal))
+        await #expect(throws: NodeError.self) { try await chain.operationPlacement(of: withdrawn) }
         // The prover's pace and what the L1 accepted, for /metrics and `cloister bench`:
         // batch 1 holds two deposits and a transfer, batch 2 two transfers.
         let metrics = String(decoding: chain.nodeMetrics.exposition(), as: UTF8.self)

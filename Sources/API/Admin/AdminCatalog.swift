@@ -166,6 +166,13 @@ public enum AdminCatalog {
             schema: "BalanceDisclosure"
         ) { try await $0.balanceDisclosure($1) },
         AdminRoute(
+            name: "getTransactionDisclosure", path: "\(prefix)/disclosures/transaction/{hash}",
+            summary: "A selective disclosure of one transaction (a native transfer or an ERC-20 transfer call) in a batch "
+                + "committed to the L1: the signed transaction and its operation leaf's path to the batch's operations "
+                + "commitment, checkable against the L1 alone (docs/DISCLOSURE.md); audited as produced.",
+            parameters: [.path("hash", hash, "Transaction hash.")], schema: "TransactionDisclosure"
+        ) { try await $0.transactionDisclosure($1) },
+        AdminRoute(
             name: "listAuditEntries", path: "\(prefix)/audit",
             summary: "The hash-chained audit log in order: every decision, refusal, policy load, login and admin read.",
             parameters: [cursor, limit, .query("kind", auditKinds, "Only entries of this kind."), fromTime, toTime],

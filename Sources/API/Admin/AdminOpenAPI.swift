@@ -193,6 +193,21 @@ enum AdminOpenAPI {
             ])
         ),
         (
+            "TransactionDisclosure",
+            object([
+                ("format", string), ("kind", string), ("chainId", integer), ("batch", integer), ("operationsCommitment", hex),
+                ("transactionHash", hex), ("transaction", hex), ("from", hex), ("to", hex), ("asset", hex), ("amount", string),
+                (
+                    "operation",
+                    object([
+                        ("kind", string), ("fromSlot", integer), ("toSlot", integer), ("amountLow", string),
+                        ("amountHigh", string), ("fromKey", string), ("toKey", string), ("assetId", string),
+                    ])
+                ),
+                ("salt", array(string)), ("index", integer), ("siblings", array(hex)),
+            ])
+        ),
+        (
             "AuditEntry",
             object([
                 ("sequence", integer), ("hash", hex), ("previous", nullable(hex)), ("kind", string), ("time", integer),

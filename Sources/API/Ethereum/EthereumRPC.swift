@@ -52,7 +52,7 @@ public struct EthereumRPC: Sendable {
         "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_accounts", "eth_feeHistory", "eth_getBlockByNumber",
         "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber", "eth_getBalance", "eth_getTransactionCount",
         "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getLogs", "eth_call", "eth_estimateGas",
-        "eth_sendRawTransaction", "cloister_getWithdrawalProof", "cloister_getBalanceProof",
+        "eth_sendRawTransaction", "cloister_getWithdrawalProof", "cloister_getBalanceProof", "cloister_getTransactionProof",
     ]
 
     /// Methods never offered: signing on the node, node internals, subscriptions over HTTP.
@@ -109,6 +109,7 @@ public struct EthereumRPC: Sendable {
         case "eth_sendRawTransaction": return try await sendRawTransaction(params, caller: caller)
         case "cloister_getWithdrawalProof": return try await withdrawalProof(params, caller: caller)
         case "cloister_getBalanceProof": return try await balanceProof(params, caller: caller)
+        case "cloister_getTransactionProof": return try await transactionProof(params, caller: caller)
         default:
             if Self.refusedMethods.contains(request.method) || Self.refusedPrefixes.contains(where: request.method.hasPrefix) {
                 throw RPCError(

@@ -1,7 +1,7 @@
 import Ledger
 import Node
 import Primitives
-import Synchronization
+import Locking
 import Transactions
 import Sequencer
 
@@ -244,7 +244,7 @@ final class BlockViewCache: Sendable {
         var number: UInt64
     }
 
-    private let entries = Mutex<[Key: MemberView.Summary]>([:])
+    private let entries = Locked<[Key: MemberView.Summary]>([:])
     let capacity: Int
 
     init(capacity: Int = 16_384) { self.capacity = capacity }

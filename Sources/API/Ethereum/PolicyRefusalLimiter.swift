@@ -1,6 +1,6 @@
 import Foundation
 import Node
-import Synchronization
+import Locking
 
 /// Bounds how many policy refusals one member may provoke before execution per minute
 /// (`[api] policy_refusals_per_minute`).
@@ -14,7 +14,7 @@ final class PolicyRefusalLimiter: Sendable {
     let perMinute: Int
     private let window: TimeInterval = 60
     private let clock: @Sendable () -> Date
-    private let refusals = Mutex<[String: [Date]]>([:])
+    private let refusals = Locked<[String: [Date]]>([:])
 
     init(perMinute: Int, clock: @escaping @Sendable () -> Date = Date.init) {
         self.perMinute = perMinute

@@ -15,7 +15,7 @@ struct DisclosureCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a disclosure file against the L1's public record of its batch; no node is asked.")
 
-        @Argument(help: "The disclosure (JSON, as cloister_getBalanceProof returned it).")
+        @Argument(help: "The disclosure (JSON, as cloister_getBalanceProof or cloister_getTransactionProof returned it).")
         var file: String
 
         @Option(name: .customLong("l1"), help: "URL of the L1 (a `cloister l1` service or a node's embedded one).")
@@ -26,22 +26,35 @@ struct DisclosureCommand: AsyncParsableCommand {
                 throw CommandFailure("--l1 \(url): give the L1's URL, e.g. http://127.0.0.1:8547")
             }
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)") }
-            let disclosure: BalanceDisclosure
-            do { disclosure = try JSONDecoder().decode(BalanceDisclosure.self, from: data) } catch {
-                print("REFUSED: \(file) is not a balance disclosure (\(BalanceDisclosure.format)): \(error)")
-                throw ExitCode(1)
-            }
-            let record: L1BatchRecord?
-            do { record = try await HTTPL1Client(baseURL: base, operatorKey: nil).batch(disclosure.batch) } catch {
-                throw CommandFailure("cannot read batch \(disclosure.batch) from the L1 at \(url): \(error.message)")
-            }
+            /// Only the kind is read first: each kind is then decoded strictly.
+            struct Kind: Decodable { var kind: String? }
+            let kind = (try? JSONDecoder().decode(Kind.self, from: data))?.kind
             do {
-                let facts = try DisclosureVerifier.verify(disclosure, l1Record: record)
-                print("VERIFIED: \(facts.sentence)")
-                print("checked against the L1 at \(url): batch \(facts.batch) is executed and its state root is the disclosed one")
-            } catch {
+                if kind == "transaction" {
+                    let disclosure = try JSONDecoder().decode(TransactionDisclosure.self, from: data)
+                    let facts = try TransactionDisclosureVerifier.verify(disclosure, l1Record: try await l1Batch(disclosure.batch, base))
+                    print("VERIFIED: \(facts.sentence)")
+                    print(
+                        "checked against the L1 at \(url): batch \(facts.batch) is executed and its operations commitment "
+                            + "holds this operation; the signature is \(facts.signer.checksummed)'s")
+                } else {
+                    let disclosure = try JSONDecoder().decode(BalanceDisclosure.self, from: data)
+                    let facts = try DisclosureVerifier.verify(disclosure, l1Record: try await l1Batch(disclosure.batch, base))
+                    print("VERIFIED: \(facts.sentence)")
+                    print("checked against the L1 at \(url): batch \(facts.batch) is executed and its state root is the disclosed one")
+                }
+            } catch let error as DisclosureError {
                 print("REFUSED (\(error.kind.rawValue)): \(error.message)")
                 throw ExitCode(1)
+            } catch let error as DecodingError {
+                print("REFUSED: \(file) is not a disclosure of format \(BalanceDisclosure.format) (kind \(kind ?? "none")): \(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        func l1Batch(_ number: UInt64, _ base: URL) async throws -> L1BatchRecord? {
+            do { return try await HTTPL1Client(baseURL: base, operatorKey: nil).batch(number) } catch {
+                throw CommandFailure("cannot read batch \(number) from the L1 at \(url): \(error.message)")
             }
         }
     }

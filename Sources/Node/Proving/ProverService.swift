@@ -85,7 +85,8 @@ public struct ProverService: Service {
                     logger.error("cannot prove batch", metadata: ["batch": "\(batch)", "reason": "\(error)"])
                     if firstError == nil { firstError = error }
                 }
-                if firstError == nil { _ = start() }
+                // A shutdown waits for the proofs under way, not for the whole backlog.
+                if firstError == nil, !Task.isShuttingDownGracefully, !Task.isCancelled { _ = start() }
             }
         }
         if let firstError { throw firstError }

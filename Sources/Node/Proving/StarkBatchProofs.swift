@@ -110,6 +110,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             background
             ? try await BackgroundThread.run(name: "cloister-witness", priority: .idle) { try Parallelism.atLowPriority(build) }
             : try build()
+        try OperationOpenings.keep(witness, in: batches)  // for transaction disclosures, before the statement goes out
         if keepsWitnesses { witnesses[number] = witness }
         while witnesses.count > Self.keptWitnessLimit, let highest = witnesses.keys.max() { witnesses[highest] = nil }
         return witness

@@ -1,6 +1,6 @@
 import PostgresStore
 import Prometheus
-import Synchronization
+import Locking
 import Sequencer
 
 /// The node's Prometheus metrics, served at `/metrics` on the admin listener.
@@ -24,7 +24,7 @@ public final class NodeMetrics: SequencerMetrics {
     private let transactionsProven: Counter
     private let proofLag: Gauge
     /// The prover queue as last read (`prover = "external"` only), for `/health` and the admin status.
-    let proverQueueState = Mutex<ProverQueueStatus?>(nil)
+    let proverQueueState = Locked<ProverQueueStatus?>(nil)
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
@@ -142,7 +142,7 @@ public final class NodeMetrics: SequencerMetrics {
         var outcome: String
     }
 
-    private let requestSeries = Mutex<[RequestSeries: (count: Counter, latency: DurationHistogram)]>([:])
+    private let requestSeries = Locked<[RequestSeries: (count: Counter, latency: DurationHistogram)]>([:])
 
     private func makeRequestSeries(_ key: RequestSeries) -> (count: Counter, latency: DurationHistogram) {
         let series = (

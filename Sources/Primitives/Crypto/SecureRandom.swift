@@ -1,5 +1,5 @@
 import COpenSSL
-import Synchronization
+import Locking
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -49,7 +49,7 @@ public enum SecureRandom {
         pool.withLock { pool in pool.take(into: buffer) }
     }
 
-    private static let pool = Mutex(RandomPool())
+    private static let pool = Locked(RandomPool())
 
     private struct RandomPool {
         static let size = 4_096

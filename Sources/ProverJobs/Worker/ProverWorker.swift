@@ -1,10 +1,10 @@
 import Foundation
+import Locking
 import Logging
 import PostgresStore
 import ServiceLifecycle
 import Stark
 import Store
-import Synchronization
 
 /// What a `cloister prover` worker is told on its command line.
 public struct ProverWorkerSettings: Sendable {
@@ -43,8 +43,8 @@ public final class ProverWorker: Service {
     let logger: Logger
     public let metrics: ProverWorkerMetrics
     /// Where the current attempt's outcome arrives; nil between attempts.
-    private let current = Mutex<AsyncStream<AttemptEvent>.Continuation?>(nil)
-    private let stopping = Atomic<Bool>(false)
+    private let current = Locked<AsyncStream<AttemptEvent>.Continuation?>(nil)
+    private let stopping = Locked(false)
 
     enum AttemptEvent: Sendable {
         case proved(Result<[UInt8], ProverJobError>)
@@ -73,14 +73,14 @@ public final class ProverWorker: Service {
         try await withGracefulShutdownHandler {
             try await loop()
         } onGracefulShutdown: { [self] in
-            stopping.store(true, ordering: .sequentiallyConsistent)
+            stopping.withLock { $0 = true }
             current.withLock { _ = $0?.yield(.stopping) }
         }
         try? await queue.signOff(worker: settings.worker)
         logger.info("prover worker stopped", metadata: ["worker": "\(settings.worker)"])
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) || Task.isCancelled }
+    private var isStopping: Bool { stopping.withLock { $0 } || Task.isCancelled }
 
     private func loop() async throws {
         var lastHeartbeat = ContinuousClock.now - settings.lease

@@ -1,7 +1,7 @@
 import Dispatch
 import Primitives
 import Store
-import Synchronization
+import Locking
 
 /// Group commit of accepted transactions to the store's admission journal.
 ///
@@ -21,7 +21,7 @@ final class AdmissionJournal: Sendable {
     }
 
     private let store: any ChainStore
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let queue = DispatchQueue(label: "cloister.admission-journal")
 
     init(store: any ChainStore) { self.store = store }

@@ -1,5 +1,5 @@
 import StarkMath
-import Synchronization
+import Locking
 
 // MARK: - Auxiliary segment
 
@@ -41,7 +41,7 @@ extension ConstraintChecker {
         guard constraintCount > 0 else { return }
         let periodic = air.periodicColumns
         let rowCount = air.traceLength - 1
-        let firstFailures = Mutex<[(row: Int, constraint: Int)]>([])
+        let firstFailures = Locked<[(row: Int, constraint: Int)]>([])
         let columns = main.columns
         let minimumChunk = max(1024, rowCount / Parallelism.maximumChunkCountForCallers)
         Parallelism.automatic.forEachChunk(count: rowCount, minimumChunk: minimumChunk) { rows in

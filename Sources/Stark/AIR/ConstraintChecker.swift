@@ -1,5 +1,5 @@
 import StarkMath
-import Synchronization
+import Locking
 
 /// Evaluates an AIR on a trace row by row and reports the first broken constraint.
 ///
@@ -45,7 +45,7 @@ public enum ConstraintChecker {
         // and the earliest (row, constraint) over all chunks is reported, exactly as a
         // row-by-row scan would.
         let chunkCount = Parallelism.maximumChunkCountForCallers
-        let firstFailures = Mutex<[(row: Int, constraint: Int)]>([])
+        let firstFailures = Locked<[(row: Int, constraint: Int)]>([])
         let columns = trace.columns
         // Periodic columns flattened, so the loop reads plain pointers.
         var periodicFlat = [Goldilocks]()

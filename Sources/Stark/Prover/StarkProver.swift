@@ -1,7 +1,7 @@
 import Primitives
 import StarkCrypto
 import StarkMath
-import Synchronization
+import Locking
 
 /// Makes zero-knowledge STARK proofs for any ``AIR``.
 ///
@@ -417,7 +417,7 @@ struct ProverRun<E: FieldElement> {
         let batch = 1 << 14
         var start: UInt64 = 0
         while true {
-            let found = Mutex<UInt64>(.max)
+            let found = Locked<UInt64>(.max)
             let base = start
             Parallelism.automatic.forEachChunk(count: batch, minimumChunk: batch / 8) { range in
                 for offset in range {

@@ -1,6 +1,6 @@
 import Foundation
 
-import Synchronization
+import Locking
 
 /// Runs work on a thread of its own at a lowered priority (``ThreadPriority``), so that under
 /// load the kernel gives the cores to blocks and requests first.
@@ -33,7 +33,7 @@ public enum BackgroundThread {
 final class ContinuationRelay: Sendable {
     static let shared = ContinuationRelay()
 
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let pending = Locked<[@Sendable () -> Void]>([])
     private let ready = DispatchSemaphore(value: 0)
 
     private init() {

@@ -1,4 +1,5 @@
 import Dispatch
+import Locking
 import Synchronization
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ final class LowPriorityWorkers: Sendable {
     static let priority = ThreadPriority.idle
 
     private let helperCount: Int
-    private let queue = Mutex<[Job]>([])
+    private let queue = Locked<[Job]>([])
     private let available = DispatchSemaphore(value: 0)
 
     /// One participation in one bulk operation: pull chunks until none are left, then leave
