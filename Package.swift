@@ -97,6 +97,19 @@ var targets: [Target] = [
         name: "Disclosure",
         dependencies: ["StateTree", "StarkCrypto", "StarkMath", "Primitives", "Settlement", "BatchProof", "Transactions"]),
 
+    // MARK: - ProverJobs: a batch's proving job (codec, sealed with the prover key) and the `cloister prover` worker
+    .target(
+        name: "ProverJobs",
+        dependencies: [
+            "BatchProof", "Stark", "StateTree", "Settlement", "Primitives", "PostgresStore", "Store", "Locking",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]
+    ),
+
     // MARK: - L1Mock: the L1 settlement mock (its store, HTTP service, `cloister l1`, the in-process client)
     .target(
         name: "L1Mock",
@@ -125,7 +138,7 @@ var targets: [Target] = [
         dependencies: [
             "Primitives", "Ledger", "Policy", "NodeConfiguration", "Store", "SQLiteStore", "PostgresStore", "Sequencer", "Settlement", "Locking",
             "CMemory",
-            "L1Mock",
+            "L1Mock", "ProverJobs",
             "BatchProof",
             "Stark", "StarkCrypto", "StarkMath", "StateTree",
             .product(name: "Logging", package: "swift-log"),
@@ -171,6 +184,8 @@ var targets: [Target] = [
             "L1Mock",
             "Stark",
             "BatchProof",
+            "ProverJobs",
+            "PostgresStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -246,6 +261,14 @@ var targets: [Target] = [
         name: "PostgresStoreTests",
         dependencies: [
             "PostgresStore", "Store", "Primitives", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+        ]
+    ),
+    .testTarget(
+        name: "ProverJobsTests",
+        dependencies: [
+            "ProverJobs", "PostgresStore", "StoreTestSupport", "BatchProof", "StateTree", "Settlement", "StarkMath", "StarkCrypto",
+            "Primitives", "Store", .product(name: "Logging", package: "swift-log"),
         ]
     ),
     .testTarget(
@@ -267,7 +290,7 @@ var targets: [Target] = [
             "Node", "Sequencer", "NodeConfiguration", "L1Mock", "Store", "Ledger", "Policy", "ConfigFiles", "Primitives", "Transactions",
             "Settlement", "TestSupport", "NodeTestSupport",
             "BatchProof", "StateTree",
-            "SQLiteStore",
+            "SQLiteStore", "PostgresStore", "ProverJobs", "StoreTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -9,7 +9,7 @@ struct Cloister: AsyncParsableCommand {
         commandName: "cloister",
         abstract: "A private, permissioned chain node with encrypted state and validity proofs.",
         version: version,
-        subcommands: [NodeCommand.self, KeysCommand.self, TxCommand.self, AuthCommand.self, PolicyCommand.self, AuditCommand.self, BenchCommand.self, L1Command.self, ProofCommand.self, VerifyCommand.self, DisclosureCommand.self]
+        subcommands: [NodeCommand.self, KeysCommand.self, TxCommand.self, AuthCommand.self, PolicyCommand.self, AuditCommand.self, BenchCommand.self, L1Command.self, ProofCommand.self, VerifyCommand.self, DisclosureCommand.self, ProverCommand.self]
     )
 }
 

@@ -138,7 +138,17 @@ public struct NodeConfig: Sendable {
             case stark
             /// No proofs: batches are committed and stay so (tests of other parts).
             case none
+            /// STARK proofs made by `cloister prover` workers from the job queue in the chain's
+            /// PostgreSQL database (`[storage] engine = "postgres"` only); the node enqueues one
+            /// job per committed batch, sealed with `prover_key_file`, and collects the proofs.
+            case external
         }
+
+        /// The key prover jobs are sealed with (`prover = "external"`; `cloister keys new-prover`).
+        public var proverKeyFile: String?
+
+        /// Whether the batches are proven (in the node or by workers), so their size is bounded by the prover.
+        public var proves: Bool { enabled && prover != .none }
 
         public init(l1: L1, pollInterval: Duration, enabled: Bool = true, prover: Prover = .stark, proverWorkers: Int = 1) {
             self.l1 = l1
@@ -216,9 +226,9 @@ public struct NodeConfig: Sendable {
         let api = try parseAPI(root)
         let (adminListen, console) = try parseAdmin(root)
         let operatorKeyFile = try parseOperator(root, paths)
-        let settlement = try parseSettlement(root)
+        let settlement = try parseSettlement(root, paths, engine: storage.engine)
         var batch = batchSection.batch
-        let proven = settlement.enabled && settlement.prover == .stark
+        let proven = settlement.proves
         batch.maxOperations = try batchSection.maxOperations(proven: proven)
         batch.maxProofRows = proven ? batchSection.requestedMaxProofRows ?? Batch.defaultMaxProofRows : nil
         let policyDirectory = try parsePolicy(root, paths)
@@ -397,7 +407,9 @@ extension NodeConfig {
     }
 
     /// `[settlement]`; without it, settlement is off.
-    private static func parseSettlement(_ root: TableReader) throws(ConfigError) -> SettlementConfig {
+    private static func parseSettlement(
+        _ root: TableReader, _ paths: ConfigPaths, engine: StoreEngine
+    ) throws(ConfigError) -> SettlementConfig {
         var settlement = SettlementConfig(l1: .embedded(listen: nil), pollInterval: .seconds(1), enabled: false)
         if let table = try root.optionalTable("settlement") {
             let l1 = try table.optionalString("l1") ?? "embedded"
@@ -416,10 +428,15 @@ extension NodeConfig {
             }
             if let prover = try table.optionalString("prover") {
                 guard let value = SettlementConfig.Prover(rawValue: prover) else {
-                    throw table.error("prover", "'\(prover)' must be \"stark\" (validity proofs) or \"none\" (batches stay committed)")
+                    throw table.error(
+                        "prover",
+                        "'\(prover)' must be \"stark\" (validity proofs made by the node), \"external\" (made by "
+                            + "`cloister prover` workers) or \"none\" (batches stay committed)")
                 }
                 settlement.prover = value
             }
+            settlement.proverKeyFile = try table.optionalString("prover_key_file").map(paths.resolve)
+            try checkExternalProving(settlement, table, engine: engine)
             if let workers = try table.optionalInteger("prover_workers") {
                 guard (1...16).contains(workers) else {
                     throw table.error("prover_workers", "\(workers) must be between 1 and 16 (batches proven at once)")
@@ -430,6 +447,31 @@ extension NodeConfig {
             try table.finish()
         }
         return settlement
+    }
+
+    /// `prover = "external"` needs the PostgreSQL store (the job queue lives in its database) and
+    /// the prover key; `prover_key_file` means nothing without it.
+    private static func checkExternalProving(
+        _ settlement: SettlementConfig, _ table: TableReader, engine: StoreEngine
+    ) throws(ConfigError) {
+        guard settlement.prover == .external else {
+            if settlement.proverKeyFile != nil {
+                throw table.error("prover_key_file", "is set but prover is not \"external\"; set prover = \"external\" or remove it")
+            }
+            return
+        }
+        guard case .postgres = engine else {
+            throw table.error(
+                "prover",
+                "\"external\" leaves proving to `cloister prover` workers, which take their jobs from the chain's "
+                    + "PostgreSQL database: set [storage] engine = \"postgres\", or use prover = \"stark\" to prove in the node")
+        }
+        guard settlement.proverKeyFile != nil else {
+            throw table.error(
+                "prover_key_file",
+                "is required with prover = \"external\": the key jobs are sealed with (create it with "
+                    + "`cloister keys new-prover FILE` and give the workers the same file)")
+        }
     }
 
     private static func parsePolicy(_ root: TableReader, _ paths: ConfigPaths) throws(ConfigError) -> String? {

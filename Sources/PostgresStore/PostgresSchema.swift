@@ -26,7 +26,33 @@ enum PostgresSchema {
             "CREATE TABLE audit(seq bigint PRIMARY KEY, block_number bigint NOT NULL, sealed bytea NOT NULL)",
             "CREATE TABLE node_meta(id bytea PRIMARY KEY, sealed bytea NOT NULL)",
             "CREATE TABLE admissions(seq bigserial PRIMARY KEY, id bytea NOT NULL UNIQUE, sealed bytea NOT NULL)",
-        ]
+        ],
+        // 2: the prover job queue (`PostgresProverQueue`): one job per committed batch, its witness
+        // sealed with the prover key (never plaintext), the proof (public) once a worker made it.
+        [
+            """
+            CREATE TABLE prover_jobs(
+                batch bigint PRIMARY KEY,
+                state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'running', 'done', 'failed')),
+                witness bytea,
+                attempts integer NOT NULL DEFAULT 0,
+                worker text,
+                lease_expires timestamptz,
+                heartbeat timestamptz,
+                proof bytea,
+                failure text,
+                collected boolean NOT NULL DEFAULT false,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                started_at timestamptz,
+                finished_at timestamptz,
+                updated_at timestamptz NOT NULL DEFAULT now())
+            """,
+            "CREATE INDEX prover_jobs_by_state ON prover_jobs(state, batch)",
+            """
+            CREATE TABLE prover_workers(
+                id text PRIMARY KEY, heartbeat timestamptz NOT NULL, batch bigint, started_at timestamptz NOT NULL DEFAULT now())
+            """,
+        ],
     ]
 
     static var version: Int { migrations.count }
@@ -85,6 +111,24 @@ enum PostgresSchema {
         let wrapped = ByteBuffer(bytes: try RecordCipher.wrap(dataKey: dataKey, with: masterKey))
         try await connection.query("INSERT INTO meta(name, value) VALUES ('data_key', \(wrapped))", logger: logger)
         return dataKey
+    }
+
+    /// The schema version of a database, without migrating it (a prover worker, which holds no
+    /// master key, only reads the version the node left).
+    static func currentVersion(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var exists = false
+        for try await value in try await connection.query("SELECT to_regclass('schema_version') IS NOT NULL", logger: logger)
+            .decode(Bool.self)
+        {
+            exists = value
+        }
+        guard exists else { return 0 }
+        for try await value in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_version", logger: logger)
+            .decode(Int.self)
+        {
+            return value
+        }
+        return 0
     }
 
     private static func wrappedDataKey(_ connection: PostgresConnection, logger: Logger) async throws -> [UInt8]? {

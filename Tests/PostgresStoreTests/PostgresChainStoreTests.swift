@@ -66,7 +66,7 @@ import Testing
         let database = try #require(fixture.database)
         _ = try fixture.open()
         _ = try fixture.open()
-        #expect(try TestPostgres.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", database: database) == "1")
+        #expect(try TestPostgres.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", database: database) == "1,2")
         #expect(try TestPostgres.sql("SELECT COUNT(*) FROM meta", database: database) == "1")
     }
 
@@ -75,9 +75,9 @@ import Testing
         let fixture = try EngineFixture(.postgres)
         let database = try #require(fixture.database)
         try fixture.open().commit(TestBlocks.block(0))
-        try TestPostgres.sql("INSERT INTO schema_version(version) VALUES (2), (3)", database: database)
+        try TestPostgres.sql("INSERT INTO schema_version(version) VALUES (3), (4)", database: database)
         let before = try fixture.storedBytes()
-        let refusal = StoreError.schemaTooNew(database: try TestPostgres.location(database: database).description, found: 3, supported: 1)
+        let refusal = StoreError.schemaTooNew(database: try TestPostgres.location(database: database).description, found: 4, supported: 2)
         #expect(throws: refusal) { try fixture.open() }
         #expect(try fixture.storedBytes() == before)
     }

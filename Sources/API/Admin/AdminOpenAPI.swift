@@ -25,6 +25,13 @@ enum AdminOpenAPI {
         return .object(fields)
     }
 
+    /// The prover queue of a node whose batches `cloister prover` workers prove.
+    static let proverQueue = object([
+        ("waiting", integer), ("running", integer), ("done", integer), ("failed", integer),
+        ("oldestWaitingSeconds", nullable(number)),
+        ("workers", array(object([("worker", string), ("secondsSinceHeartbeat", number), ("batch", nullable(integer))]))),
+    ])
+
     static func array(_ items: JSON) -> JSON { .object([("type", .string("array")), ("items", items)]) }
     static func ref(_ name: String) -> JSON { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
 
@@ -81,7 +88,8 @@ enum AdminOpenAPI {
                     "batches",
                     object([("latestSealed", integer), ("latestStateRoot", hex), ("latestSealedAt", integer), ("open", integer)])
                 ),
-                ("auditHead", hex), ("storeEngine", string), ("startedAt", integer), ("uptimeSeconds", number),
+                ("auditHead", hex), ("storeEngine", string), ("proverQueue", nullable(proverQueue)), ("startedAt", integer),
+                ("uptimeSeconds", number),
             ])
         ),
         ("Block", object(blockFields)),

@@ -48,6 +48,7 @@ struct AdminResources: Sendable {
             ),
             ("auditHead", .string(auditHead.hex)),
             ("storeEngine", .string(chain.config.store.name)),
+            ("proverQueue", Self.proverQueue(chain.nodeMetrics.proverQueueStatus)),
             ("startedAt", .integer(UInt64(chain.startedAt.timeIntervalSince1970 * 1000))),
             ("uptimeSeconds", .number(String(format: "%.3f", uptime))),
         ])

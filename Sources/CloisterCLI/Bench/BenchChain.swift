@@ -33,7 +33,7 @@ struct BenchChain: Sendable {
         /// `embedded_listen` of an embedded L1 mock, with the operator key file; nil: no settlement.
         var embeddedL1: (listen: String, operatorKeyFile: String)?
         /// "background" (the default) proves every batch on every core at idle priority, "stark" at normal priority,
-        /// "none" leaves them committed.
+        /// "none" leaves them committed, "external" leaves them to `cloister prover` workers (`--provers N`).
         var prover = "background"
         /// The chain's `block_interval_ms`; batches close after 10 s of blocks whatever it is.
         var blockIntervalMilliseconds = 100
@@ -41,6 +41,8 @@ struct BenchChain: Sendable {
         var batchOperations: Int?
         /// The chain's `durable_admission` (journal accepted transactions before answering).
         var durableAdmission = true
+        /// Extra `[storage]` lines (`--store postgres`: the engine and its database).
+        var storage: [String] = []
     }
 
     /// Writes `cloister.toml`, `policy/`, `master.key` and `api.key` into `dir` (which must not hold them yet).
@@ -78,6 +80,7 @@ struct BenchChain: Sendable {
             [storage]
             data_dir = "data"
             master_key_file = "master.key"
+            \(listen.storage.joined(separator: "\n"))
             [api]
             listen = "\(listen.api)"
             [admin]
@@ -92,8 +95,9 @@ struct BenchChain: Sendable {
                 l1 = "embedded"
                 embedded_listen = "\(l1.listen)"
                 poll_interval_ms = 1000
-                prover = "\(listen.prover == "none" ? "none" : "stark")"
+                prover = "\(["none", "external"].contains(listen.prover) ? listen.prover : "stark")"
                 prover_background = \(listen.prover == "background")
+                \(listen.prover == "external" ? "prover_key_file = \"prover.key\"" : "")
                 [operator]
                 key_file = "\(l1.operatorKeyFile)"
 

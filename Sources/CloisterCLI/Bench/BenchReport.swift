@@ -13,8 +13,11 @@ struct BenchResult: Sendable {
     let metricsBefore: [String: Double]
     let metricsAfter: [String: Double]
     let nodePeakMemory: Int
-    /// The bench's `--prover`: background, stark or none.
+    /// The bench's `--prover`: background, stark or none; external with `--provers N`.
     var prover = "background"
+    /// The node's store engine (`--store`) and the `cloister prover` processes beside it (`--provers`).
+    var store = "sqlite"
+    var provers = 0
 
     var baseline: LoadDriver.Snapshot { state.baseline ?? series.first! }
     var final: LoadDriver.Snapshot { series.last ?? baseline }
@@ -163,6 +166,11 @@ struct BenchReport {
     /// What the proof figures mean, for the JSON and the summary.
     func proofsNote(_ run: BenchResult) -> String {
         guard run.prover != "none" else { return "prover = none: batches are committed, never proven (the sequencer alone)" }
+        if run.prover == "external" {
+            return "proofs made by \(run.provers) `cloister prover` process(es) from the PostgreSQL queue, on the same cores as the "
+                + "node and this load generator: the sustained line is their proven rate (a fleet on machines of its own adds "
+                + "about one machine's proving rate per worker)"
+        }
         guard let (capacity, source) = proverCapacity(run) else {
             return "no proof finished during the run: the prover runs at idle priority, so a load that takes both cores leaves it none; run at a --rate below flat out, or see `cloister proof bench`"
         }
@@ -188,7 +196,10 @@ struct BenchReport {
         lines.append("cloister bench: \(settings.rate.map { "\(Int($0)) transfers/s" } ?? "flat out") for \(f(settings.duration, 1)) s, "
             + "\(settings.connections) keep-alive connections, \(settings.batch) transfer(s) per request, \(first.members) senders, "
             + "a block every \(settings.blockIntervalMilliseconds) ms, prover "
-            + (first.prover == "background" ? "stark at idle priority" : first.prover == "stark" ? "stark at normal priority" : "none"))
+            + (first.prover == "background"
+                ? "stark at idle priority" : first.prover == "stark" ? "stark at normal priority"
+                : first.prover == "external" ? "\(first.provers) `cloister prover` process(es) on the same machine" : "none")
+            + ", store \(first.store)")
         lines.append("machine: \(cores) cores shared by the node, its embedded L1 mock and this load generator")
         lines.append(
             "secp256k1 recovery bound: \(f(bound.oneCore)) /s on one core, \(f(bound.twoCores)) /s on two "
@@ -287,7 +298,7 @@ struct BenchReport {
                 "executed_per_minute": number(run.perMinute(run.l1Executed)),
             ] as [String: Any],
             "proven_tps": number(run.provenTPS), "steady_proven_tps": number(run.steadyProven?.tps), "proof_lag_seconds": number(run.proofLagSeconds),
-            "prover": run.prover, "proofs_made": run.proofsMade, "prover_capacity_tps": number(proverCapacity(run)?.tps),
+            "prover": run.prover, "store": run.store, "provers": run.provers, "proofs_made": run.proofsMade, "prover_capacity_tps": number(proverCapacity(run)?.tps),
             "prover_capacity_source": proverCapacity(run)?.source ?? NSNull(),
             "unproven_batches": run.unprovenBatches, "proofs": proofsNote(run),
             "peak_memory_bytes": ["node_and_embedded_l1_mock": run.nodePeakMemory, "l1_mock_separately": NSNull()] as [String: Any],

@@ -6,6 +6,7 @@ import Node
 import Primitives
 
 import NodeConfiguration
+import ProverJobs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,6 +48,13 @@ struct BenchRun: AsyncParsableCommand {
     var durableAdmission: Bool = true
     @Option(help: "The benchmark chain's block interval, e.g. 100ms (shorter: lower latency, more blocks).")
     var blockInterval: String = "50ms"
+    @Option(help: "The node's store: sqlite (a file in its folder) or postgres (--database, or a throwaway cluster of its own).")
+    var store: String = "sqlite"
+    @Option(help: "With --store postgres: a server whose role may create databases (a new one per run), postgresql://USER@HOST:PORT/DB.")
+    var database: String?
+    @Option(help: "With --database: the environment variable holding its password.") var passwordEnv: String?
+    @Option(help: "Prove with this many `cloister prover` processes beside the node (prover = external; needs --store postgres).")
+    var provers: Int = 0
 
     func run() async throws {
         let seconds = try Self.parseDuration(duration)
@@ -58,6 +66,12 @@ struct BenchRun: AsyncParsableCommand {
         guard ["stark", "background", "none"].contains(prover) else {
             throw CommandFailure("--prover must be stark, background or none")
         }
+        guard ["sqlite", "postgres"].contains(store), (0...16).contains(provers), provers == 0 || store == "postgres",
+            database == nil || store == "postgres"
+        else { throw CommandFailure("--store is sqlite or postgres; --provers (0 to 16) and --database need --store postgres") }
+        let postgres = store == "postgres" ? try BenchPostgres.open(url: database, passwordEnvironment: passwordEnv) : nil
+        defer { postgres?.stop() }
+        let prover = provers > 0 ? "external" : self.prover
         guard (0...4_096).contains(proverSample) else { throw CommandFailure("--prover-sample must be 0 to 4096 transfers") }
         if let batchOperations, !NodeConfig.Batch.maxOperationsRange.contains(batchOperations) {
             throw CommandFailure("--batch-operations must be 4 to 4096")
@@ -90,7 +104,7 @@ struct BenchRun: AsyncParsableCommand {
                     rate: rate > 0 ? Double(rate) : nil, duration: seconds, connections: connections, batch: batch,
                     sampleEvery: every, blockIntervalMilliseconds: blockMilliseconds, apiKey: chain.apiKey, senders: members),
                 keep: keep.map { sizes.count > 1 ? "\($0)/accounts-\(size)" : $0 }, prover: prover, batchOperations: batchOperations,
-                durableAdmission: durableAdmission, console: console)
+                durableAdmission: durableAdmission, postgres: postgres, provers: provers, console: console)
             runs.append(result)
         }
         // Timed again after the runs: a shared host's speed drifts over minutes, and the
@@ -101,7 +115,7 @@ struct BenchRun: AsyncParsableCommand {
         // the prover sustains: one batch proved by itself, on the now idle machine.
         let benchPeakMemory = ProcessMemory.read(pid: getpid()).peak  // before the prover's working set
         var proverAlone: BenchReport.ProverSample?
-        if prover != "none", proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
+        if !["none", "external"].contains(prover), proverSample > 0, runs.contains(where: { $0.proverCapacityTPS == nil }) {
             console.status("proving a batch of \(proverSample) transfers alone, for the prover's rate")
             do {
                 // The shape the runs sent: transfers among the senders in a state of the run's accounts.
@@ -135,7 +149,7 @@ struct BenchRun: AsyncParsableCommand {
     static func runOnce(
         chain: BenchChain, transactions: [[UInt8]], accounts: Int, members: Int, binary: String,
         settings: LoadDriver.Settings, keep: String?, prover: String = "background", batchOperations: Int? = nil,
-        durableAdmission: Bool = true, console: Console
+        durableAdmission: Bool = true, postgres: BenchPostgres? = nil, provers: Int = 0, console: Console
     ) async throws -> BenchResult {
         let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("cloister-bench-\(UUID().uuidString)").path
         guard !FileManager.default.fileExists(atPath: dir + "/cloister.toml") else {
@@ -147,12 +161,16 @@ struct BenchRun: AsyncParsableCommand {
         defer { if keep == nil && succeeded { try? FileManager.default.removeItem(atPath: dir) } }
         do { _ = try KeyFile.create(at: dir + "/operator.key") } catch { throw CommandFailure("operator key: \(error)") }
         let synthetic = max(0, accounts - members - 1)
+        let database = try postgres?.createDatabase()
+        if provers > 0 {
+            do { _ = try ProverKey.create(at: dir + "/prover.key") } catch { throw CommandFailure(error.description) }
+        }
         try chain.write(
             dir: dir,
             listen: .init(
                 api: "127.0.0.1:0", admin: "127.0.0.1:0", embeddedL1: (listen: "127.0.0.1:0", operatorKeyFile: "operator.key"),
                 prover: prover, blockIntervalMilliseconds: settings.blockIntervalMilliseconds, batchOperations: batchOperations,
-                durableAdmission: durableAdmission),
+                durableAdmission: durableAdmission, storage: database.map { postgres?.storageLines(database: $0) ?? [] } ?? []),
             syntheticAccounts: synthetic, relayerReadAll: true)
 
         console.status("starting a node with \(accounts) accounts (\(synthetic) synthetic) in \(dir)")
@@ -161,6 +179,10 @@ struct BenchRun: AsyncParsableCommand {
         let started = DispatchTime.now()
         let ports = try await node.waitForPorts(timeout: 120 + Double(accounts) / 2_000)
         let startupSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        // Started once the node listens: its store has created the queue's tables by then.
+        let proverChildren = try ProverChildren(
+            count: provers, binary: binary, database: database ?? "", passwordVariable: postgres?.passwordVariable, dir: dir)
+        defer { proverChildren.stop() }
 
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         var senders = [BenchConnection]()
@@ -191,7 +213,7 @@ struct BenchRun: AsyncParsableCommand {
         return BenchResult(
             accounts: accounts, members: members, synthetic: synthetic, settings: settings, startupSeconds: startupSeconds,
             state: driverState, series: series, metricsBefore: before, metricsAfter: after, nodePeakMemory: memory.peak,
-            prover: prover)
+            prover: prover, store: postgres == nil ? "sqlite" : "postgres", provers: provers)
     }
 
     /// What the driver counted, copied off its event loop.

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Primitives
+import ProverJobs
 import Store
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create and inspect secp256k1 key files.",
-        subcommands: [New.self, ShowAddress.self, NewMaster.self]
+        abstract: "Create and inspect key files: secp256k1 keys, the master key, the prover key.",
+        subcommands: [New.self, ShowAddress.self, NewMaster.self, NewProver.self]
     )
 
     struct New: ParsableCommand {
@@ -39,6 +40,28 @@ struct KeysCommand: ParsableCommand {
             do {
                 _ = try MasterKey.create(at: file)
                 print("master key written to \(file)")
+            } catch {
+                throw CommandFailure(error.description)
+            }
+        }
+    }
+
+    struct NewProver: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new-prover",
+            abstract: "Write a new prover key (seals the witnesses of prover jobs) to FILE, mode 0600.",
+            discussion: """
+                The node (`[settlement] prover_key_file`) and every `cloister prover` worker need the same file. \
+                It opens the witnesses of the batches in the job queue, nothing else.
+                """)
+
+        @Argument(help: "Path of the prover key file to create; an existing file is never overwritten.")
+        var file: String
+
+        func run() throws {
+            do {
+                let key = try ProverKey.create(at: file)
+                print("prover key \(key.id) written to \(file)")
             } catch {
                 throw CommandFailure(error.description)
             }

@@ -44,7 +44,9 @@ struct NodeCommand: AsyncParsableCommand {
             guard let url = URL(string: l1), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw CommandFailure("--l1 \(l1): give the URL of a `cloister l1` service, e.g. http://127.0.0.1:8547")
             }
-            nodeConfig.settlement = NodeConfig.SettlementConfig(l1: .remote(url), pollInterval: nodeConfig.settlement.pollInterval)
+            // The L1 moves; the prover and the rest of [settlement] stay as configured.
+            nodeConfig.settlement.l1 = .remote(url)
+            nodeConfig.settlement.enabled = true
         }
         do {
             let oidc: OIDCVerifier? = if let settings = nodeConfig.oidc { try await OIDCSetup.verifier(settings) } else { nil }

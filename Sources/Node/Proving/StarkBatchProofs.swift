@@ -33,6 +33,8 @@ public actor StarkBatchProofs: BatchProofSystem {
     let background: Bool
     private var seed: [UInt8]?
     private var witnesses: [UInt64: BatchWitnessV3] = [:]
+    /// Keep statements' witnesses until the batch is proven here; off when workers prove.
+    let keepsWitnesses: Bool
     /// How many witnesses are kept between a statement and its proof: the lowest-numbered, which
     /// are proven next. While proofs lag, batches keep being committed; keeping every witness
     /// made the node's memory grow with the backlog (a soak found it). A batch whose witness was
@@ -42,12 +44,16 @@ public actor StarkBatchProofs: BatchProofSystem {
     /// How many witnesses are kept now (for tests).
     package var keptWitnessCount: Int { witnesses.count }
 
-    /// - Parameter background: build witnesses and prove on threads of idle priority
+    /// - Parameters:
+    ///   - background: build witnesses and prove on threads of idle priority
     ///   (`SCHED_IDLE`, every core), so block production and the API keep the cores whenever
     ///   they need them; otherwise proofs use every core at normal priority.
-    public init(options: ProofOptions = .default, background: Bool = false) {
+    ///   - keepsWitnesses: keep each statement's witness for the proof (false when `cloister
+    ///     prover` workers prove: this instance then only makes statements).
+    public init(options: ProofOptions = .default, background: Bool = false, keepsWitnesses: Bool = true) {
         self.options = options
         self.background = background
+        self.keepsWitnesses = keepsWitnesses
     }
 
     public nonisolated var name: String { "stark (cloister.batch.v3 STARK over the state tree)" }
@@ -115,7 +121,7 @@ public actor StarkBatchProofs: BatchProofSystem {
             ? try await BackgroundThread.run(name: "cloister-witness", priority: .idle) { try Parallelism.atLowPriority(build) }
             : try build()
         try OperationOpenings.keep(witness, in: batches)  // for transaction disclosures, before the statement goes out
-        witnesses[number] = witness
+        if keepsWitnesses { witnesses[number] = witness }
         while witnesses.count > Self.keptWitnessLimit, let highest = witnesses.keys.max() { witnesses[highest] = nil }
         return witness
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PostgresStore
 import Sequencer
 
 /// `GET /health`: liveness and where the chain stands (no private data).
@@ -15,6 +16,9 @@ struct HealthResponse: ResponseEncodable {
     let stateRoot: String
     /// The store engine: "sqlite" or "postgres".
     let store: String
+    /// The prover queue (waiting, running, done and failed jobs, the oldest waiting job's age,
+    /// each worker's last heartbeat); absent unless `cloister prover` workers prove.
+    let proverQueue: ProverQueueStatus?
 }
 
 /// Builds the node's HTTP application. The JSON-RPC API joins this router with [rpc].
@@ -28,7 +32,7 @@ public enum NodeHTTP {
                 status: "ok", chainId: chain.config.chain.chainID, policyHash: chain.currentPolicy?.hash.hex,
                 headBlock: head.header.number,
                 pendingTransactions: await chain.pendingCount, includedSinceStart: await chain.includedSinceStart, latestBatch: batch.number, stateRoot: batch.stateRoot.hex,
-                store: chain.config.store.name)
+                store: chain.config.store.name, proverQueue: chain.nodeMetrics.proverQueueStatus)
         }
         return router
     }

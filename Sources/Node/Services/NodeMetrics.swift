@@ -1,3 +1,4 @@
+import PostgresStore
 import Prometheus
 import Locking
 import Sequencer
@@ -22,6 +23,8 @@ public final class NodeMetrics: SequencerMetrics {
     private let provingSeconds: Counter
     private let transactionsProven: Counter
     private let proofLag: Gauge
+    /// The prover queue as last read (`prover = "external"` only), for `/health` and the admin status.
+    let proverQueueState = Locked<ProverQueueStatus?>(nil)
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),

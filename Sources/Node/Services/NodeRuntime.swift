@@ -7,6 +7,7 @@ import Primitives
 import Settlement
 import Logging
 import PostgresStore
+import ProverJobs
 import ServiceLifecycle
 import SQLiteStore
 import Store
@@ -115,6 +116,8 @@ public enum NodeRuntime {
         let proofSystem: any BatchProofSystem =
             switch config.settlement.prover {
             case .stark: StarkBatchProofs(background: config.settlement.proverBackground)
+            // Statements only: the witnesses are built again, from sealed jobs, by the workers.
+            case .external: StarkBatchProofs(background: config.settlement.proverBackground, keepsWitnesses: false)
             case .none: NoBatchProofs()
             }
         // The L1 accepts batch 1 only from this root; a separate `cloister l1` pins it with
@@ -142,7 +145,10 @@ public enum NodeRuntime {
             SettlementService(
                 batches: chain, l1: client, proofSystem: proofSystem, interval: config.settlement.pollInterval, logger: logger,
                 metrics: chain.nodeMetrics))
-        if config.settlement.prover != .none {
+        if config.settlement.prover == .external {
+            services.append(try await externalProver(chain: chain, config: config, logger: logger))
+        }
+        if config.settlement.prover == .stark {
             services.append(
                 ProverService(
                     batches: chain, system: proofSystem, workers: config.settlement.proverWorkers,
@@ -155,6 +161,22 @@ public enum NodeRuntime {
                 ])
         }
         return services
+    }
+
+    /// The enqueuer and collector of `prover = "external"`: the prover queue in the chain's
+    /// PostgreSQL database (created by the store's migrations) and the key jobs are sealed with.
+    static func externalProver(chain: Chain, config: NodeConfig, logger: Logger) async throws -> ExternalProverService {
+        guard case .postgres(let settings) = config.store, let keyFile = config.settlement.proverKeyFile else {
+            throw NodeError.settlement("prover = \"external\" needs [storage] engine = \"postgres\" and [settlement] prover_key_file")
+        }
+        let key = try ProverKey.load(from: keyFile)
+        let location = try PostgresLocation(url: settings.url, password: try settings.readPassword())
+        let queue = try await PostgresProverQueue.connect(location: location, logger: Logger(label: "cloister.prover-queue"))
+        logger.info(
+            "batch prover", metadata: ["system": "external: `cloister prover` workers", "queue": "\(location)", "prover_key": "\(key.id)"])
+        return ExternalProverService(
+            batches: chain, queue: queue, key: key, interval: config.settlement.pollInterval, logger: logger,
+            metrics: chain.nodeMetrics)
     }
 
     public static func run(

@@ -30,17 +30,32 @@ public struct WitnessRandomness: Sendable {
     /// Values derived from `seed` (secret, at least 16 bytes) and `label` (public, one per
     /// use: the same seed and label always give the same sequence).
     public static func seeded(_ seed: [UInt8], label: String) throws(AccountTreeError) -> WitnessRandomness {
+        try derived(fromKey: try derivedKey(seed, label: label))
+    }
+
+    /// The 32-byte key behind ``seeded(_:label:)`` for one label: what a prover outside the node
+    /// needs for one batch. It is a one-way function of the seed, so holding it reveals neither
+    /// the seed nor any other label's key.
+    public static func derivedKey(_ seed: [UInt8], label: String) throws(AccountTreeError) -> [UInt8] {
         guard seed.count >= minimumSeedBytes else {
             throw .invalidSeed(byteCount: seed.count, minimum: minimumSeedBytes)
         }
         let tag = Array("cloister.batch-witness.v1".utf8)
         let labelBytes = Array(label.utf8)
         // Key = H(tag ‖ len(seed) ‖ seed ‖ label): lengths keep (seed, label) pairs apart.
-        let key = SHA256.hash(
+        return SHA256.hash(
             tag + withUnsafeBytes(of: UInt64(seed.count).bigEndian) { Array($0) } + seed + labelBytes
         ).bytes
+    }
+
+    /// The same sequence as ``seeded(_:label:)`` from its ``derivedKey(_:label:)``.
+    public static func derived(fromKey key: [UInt8]) throws(AccountTreeError) -> WitnessRandomness {
+        guard key.count == derivedKeyBytes else { throw .invalidSeed(byteCount: key.count, minimum: derivedKeyBytes) }
         return WitnessRandomness(.seeded(key: key))
     }
+
+    /// The length of ``derivedKey(_:label:)``.
+    public static let derivedKeyBytes = 32
 
     /// A uniformly distributed field element (rejection sampling of 64-bit words).
     public mutating func nextElement() -> Goldilocks {

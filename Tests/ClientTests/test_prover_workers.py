@@ -1,0 +1,204 @@
+"""A node on PostgreSQL with `prover = "external"` and two `cloister prover` processes (issue 28,
+must-show 2): both prove batches, their proving overlaps, every batch reaches `executed` on the L1
+in order; a worker SIGKILLed in the middle of a proof loses its job to the other once its lease
+expires, and nothing is executed twice. A `pg_dump` taken while jobs exist holds no witness in the
+clear."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+from eth_account import Account
+
+from conftest import BINARY, Node, postgres_run, postgres_url, read_key, require_postgres, wait_for_log
+from test_postgres import assert_no_plaintext
+from test_web3 import CHAIN_ID, ERC20_ABI, EURD, connect, sign_in
+
+LEASE = "2s"
+BOB = "0xb45f739e9BaC48192cf8d17E03E6D216356d94D6"
+AMOUNTS = [2_718_281, 1_414_213, 1_732_050]
+
+
+class Worker:
+    """A `cloister prover` process with its own log."""
+
+    def __init__(self, directory, name, database, key):
+        self.name = name
+        self.log_path = os.path.join(directory, f"prover-{name}.log")
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [BINARY, "prover", "--database", postgres_url(database), "--prover-key", key,
+             "--password-env", "CLOISTER_TEST_POSTGRES_PASSWORD", "--lease", LEASE, "--max-attempts", "3",
+             "--worker-id", name, "--metrics-port", "0"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=directory)
+        self.metrics_url = wait_for_log(self.log_path, r"metrics=(http://127\.0\.0\.1:\d+/metrics)", self.process).group(1)
+
+    def text(self):
+        with open(self.log_path) as handle:
+            return handle.read()
+
+    def batches(self, message, extra=""):
+        """The batch numbers of this worker's log lines with `message` (and `extra`, if given)."""
+        return [int(re.search(r"\bbatch=(\d+)", line).group(1)) for line in self.text().splitlines()
+                if line.endswith(message) and extra in line]
+
+    def proven(self):
+        return self.batches("batch proven")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.log.close()
+
+
+class Sender(threading.Thread):
+    """`count` transfers alice → bob, one a second: with max_interval_ms = 400, a batch each."""
+
+    def __init__(self, node, count):
+        super().__init__(daemon=True)
+        self.node = node
+        self.count = count
+        self.stopping = threading.Event()
+        self.sent = 0
+
+    def run(self):
+        alice = Account.from_key(read_key("alice"))
+        w3 = connect(self.node, alice.key)
+        token = w3.eth.contract(address=EURD, abi=ERC20_ABI)
+        nonce = w3.eth.get_transaction_count(alice.address, "pending")
+        while not self.stopping.is_set() and self.sent < self.count:
+            tx = token.functions.transfer(BOB, AMOUNTS[self.sent % len(AMOUNTS)]).build_transaction(
+                {"chainId": CHAIN_ID, "nonce": nonce + self.sent, "gas": 100_000, "maxFeePerGas": 0,
+                 "maxPriorityFeePerGas": 0})
+            w3.eth.send_raw_transaction(alice.sign_transaction(tx).raw_transaction)
+            self.sent += 1
+            self.stopping.wait(1.0)
+
+    def finish(self):
+        self.stopping.set()
+        self.join(timeout=30)
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def sql(database, statement):
+    output = postgres_run("psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
+                          "-d", postgres_url(database), "-c", statement)
+    return [line.split("|") for line in output.decode().splitlines() if line]
+
+
+def l1_cli(l1_url, *args):
+    result = subprocess.run([BINARY, "l1", *args, "--l1", l1_url], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
+    require_postgres()
+    directory = tempfile.mkdtemp(prefix="cloister-provers-")
+    key = os.path.join(directory, "prover.key")
+    subprocess.run([BINARY, "keys", "new-prover", key], check=True, capture_output=True)
+    node = Node(directory, store="postgres", edits=[
+        ('prover = "stark"', f'prover = "external"\nprover_key_file = "{key}"'),
+        ("max_interval_ms = 10000", "max_interval_ms = 400"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")])
+    workers = []
+    sender = None
+    try:
+        l1_url = wait_for_log(node.log_path, r"l1=(http://127\.0\.0\.1:\d+)", node.process).group(1)
+        workers = [Worker(directory, name, node.database, key) for name in ("prover-a", "prover-b")]
+        a, b = workers
+        sender = Sender(node, 8)
+        sender.start()
+
+        # Both workers prove; then b is killed while it holds a job it has not finished.
+        wait_until(lambda: a.proven() and b.proven(), 120, "a proof from each worker")
+        claimed = wait_until(lambda: sql(node.database, "SELECT batch FROM prover_jobs WHERE state = 'running' "
+                                                        "AND worker = 'prover-b'"), 120, "prover-b proving a batch")
+        killed_batch = int(claimed[0][0])
+        wait_until(lambda: killed_batch in b.batches("proving batch"), 30, "prover-b logging its claim")
+        b.process.send_signal(signal.SIGKILL)
+        b.process.wait(timeout=30)
+        # Killed in the middle of the proof: the job is still running under b's (now dead) lease.
+        assert sql(node.database, f"SELECT state, worker FROM prover_jobs WHERE batch = {killed_batch}") == \
+            [["running", "prover-b"]]
+        assert killed_batch not in b.proven()
+
+        # A dump while jobs exist, sealed witnesses among them, holds none of them in the clear.
+        dump = node.dump()
+        jobs = dump.split(b"COPY public.prover_jobs", 1)[1].split(b"\n\\.", 1)[0]
+        assert b"\\\\x01" in jobs, "the dump was taken without a sealed witness in it"
+
+        health = json.loads(urllib.request.urlopen(node.url + "/health", timeout=10).read())
+        assert {w["worker"] for w in health["proverQueue"]["workers"]} >= {"prover-a", "prover-b"}
+        status, body = node.admin_get("/admin/v1/status", sign_in(node, read_key("auditor")))
+        assert status == 200 and body["proverQueue"]["done"] >= 2, body
+        metrics = urllib.request.urlopen(a.metrics_url, timeout=10).read().decode()
+        assert "cloister_prover_jobs_proved_total" in metrics
+
+        # The killed worker's job is claimed again once its lease expired, by a, and proven.
+        wait_until(lambda: killed_batch in a.batches("proving batch", "reclaimed_from=prover-b"), 60,
+                   "the killed worker's job claimed again")
+        wait_until(lambda: killed_batch in a.proven(), 120, "the killed worker's batch proven by the other")
+        sender.finish()
+        sealed = wait_until(lambda: sql(node.database, "SELECT max(batch) FROM prover_jobs")[0][0], 30, "jobs")
+        last = int(sealed)
+        wait_until(lambda: len(l1_cli(l1_url, "batches")) >= last
+                   and all(b["status"] == "executed" for b in l1_cli(l1_url, "batches")), 240,
+                   "every batch executed on the L1")
+
+        batches = l1_cli(l1_url, "batches")
+        assert [b["number"] for b in batches] == list(range(1, len(batches) + 1))
+        events = l1_cli(l1_url, "events")
+        for kind in ("committed", "proven", "executed"):
+            numbers = [e.get("batchNumber", e.get("batch")) for e in events if e["kind"] == kind]
+            assert sorted(numbers) == sorted(set(numbers)), f"a batch was {kind} twice: {numbers}"
+        executed = [e.get("batchNumber", e.get("batch")) for e in events if e["kind"] == "executed"]
+        assert executed == sorted(executed), "batches executed out of order"
+
+        rows = sql(node.database, "SELECT batch, state, worker, attempts, "
+                                  "extract(epoch FROM started_at), extract(epoch FROM finished_at) "
+                                  "FROM prover_jobs WHERE batch <= %d ORDER BY batch" % last)
+        assert all(row[1] == "done" for row in rows), rows
+        killed = [row for row in rows if int(row[0]) == killed_batch][0]
+        assert killed[2] == "prover-a" and int(killed[3]) == 2, killed
+        by_worker = {}
+        for row in rows:
+            by_worker.setdefault(row[2], []).append((float(row[4]), float(row[5])))
+        assert set(by_worker) == {"prover-a", "prover-b"}, by_worker
+        assert any(s1 < f2 and s2 < f1 for s1, f1 in by_worker["prover-a"] for s2, f2 in by_worker["prover-b"]), \
+            f"the workers' proving intervals never overlap: {by_worker}"
+        assert_no_plaintext(dump, AMOUNTS)
+
+        # SIGTERM: the worker stops cleanly and signs off.
+        a.stop()
+        assert a.process.returncode == 0 and "prover worker stopped" in a.text()
+        wait_until(lambda: [w["worker"] for w in json.loads(urllib.request.urlopen(
+            node.url + "/health", timeout=10).read())["proverQueue"]["workers"]] == ["prover-b"], 30,
+            "the stopped worker gone from /health, the killed one still listed")
+    except BaseException:
+        for path in [node.log_path] + [worker.log_path for worker in workers]:
+            with open(path) as handle:
+                print(f"--- {path}:\n" + handle.read()[-3000:])
+        raise
+    finally:
+        if sender:
+            sender.finish()
+        for worker in workers:
+            worker.stop()
+        node.stop()
+        shutil.rmtree(directory, ignore_errors=True)
