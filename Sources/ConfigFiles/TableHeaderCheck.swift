@@ -3,8 +3,9 @@
 /// headers (`[?a]`, found by the FuzzPolicy target) instead of reporting an error, and a node
 /// that reloads an operator's mistyped policy file must refuse it, not stop.
 ///
-/// Only headers are checked here; everything else is left to the parser. The scan skips
-/// comments, strings (basic, literal and their multi-line forms) and the brackets of array
+/// Only headers and date/time values are checked here (toml++ also asserted on a malformed time,
+/// `2027-01-01Tl0:00:00Z`, found by FuzzPolicy); everything else is left to the parser. The scan
+/// skips comments, strings (basic, literal and their multi-line forms) and the brackets of array
 /// and inline-table values, so a `[` is a header only at the start of a line outside them.
 enum TableHeaderCheck {
     /// The first malformed header as (line, problem), or nil.
@@ -14,6 +15,8 @@ enum TableHeaderCheck {
         var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1
         var depth = 0  // brackets and braces of values
+        var openers: [UInt8] = []  // the `[` and `{` of the values being read, innermost last
+        var expectsValue = false  // after `=`, or after `[` or `,` inside an array value
         var lineStart = true
         func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
         while index < bytes.count {
@@ -22,6 +25,7 @@ enum TableHeaderCheck {
             case UInt8(ascii: "\n"):
                 line += 1
                 lineStart = true
+                if depth == 0 { expectsValue = false }
                 index += 1
                 continue
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
@@ -50,6 +54,7 @@ enum TableHeaderCheck {
                     }
                     index += 1
                 }
+                expectsValue = false
                 lineStart = false
                 continue
             case UInt8(ascii: "[") where lineStart && depth == 0:
@@ -58,11 +63,33 @@ enum TableHeaderCheck {
                 continue
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
+                openers.append(byte)
+                expectsValue = byte == UInt8(ascii: "[")
+                lineStart = false
+                index += 1
+                continue
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 depth = max(0, depth - 1)
+                _ = openers.popLast()
+            case UInt8(ascii: "="):
+                expectsValue = true
+                lineStart = false
+                index += 1
+                continue
+            case UInt8(ascii: ","):
+                expectsValue = openers.last == UInt8(ascii: "[")
+                lineStart = false
+                index += 1
+                continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where expectsValue:
+                if let problem = DateTimeCheck.problem(in: bytes, at: &index) { return (line, problem) }
+                expectsValue = false
+                lineStart = false
+                continue
             default:
                 break
             }
+            expectsValue = false
             lineStart = false
             index += 1
         }

@@ -10,6 +10,9 @@ import Testing
         "[[?sanctions]]\n", "[a]]\n",
         // After a byte order mark (FuzzPolicy: toml++ skips it and asserted on the header).
         "\u{FEFF}[# Compliance]\n", "\u{FEFF}[?a]\n",
+        // A malformed date or time value (FuzzPolicy: toml++ asserted in parse_time).
+        "until = 9101-01-01Tl0:00:00Z\n", "t = 07:3x:00\n", "d = 2027-1-01\n", "d = 2027-01-01T07:32:00+01\n",
+        "a = [2027-01-01T0:00:00Z]\n", "t = { at = 2027-01-01Tx }\n", "d = 2027-01-01T07:32:00Zjunk\n",
     ])
     func aMalformedHeaderIsAConfigErrorNotACrash(_ text: String) {
         #expect(throws: ConfigError.self) { try ConfigDocument.parse(text, file: "p.toml") }
@@ -26,6 +29,9 @@ import Testing
         "s = \"a \\\" [?x] b\"\n[t]\n",
         "# [?commented out]\n[t]\n",
         "\u{FEFF}[t]\nx = 1\n",
+        "d = 1979-05-27T07:32:00Z\nl = 1979-05-27T07:32:00.999999-07:00\ns = 1979-05-27 07:32:00\n",
+        "day = 1979-05-27\nt = 07:32:00\nu = 00:32:00.5\na = [1979-05-27, 07:32:00, 1, 2.5, -3]\n",
+        "1979-05-27 = 1\nn = 1_000\nh = 0xff\nf = 6.626e-34\nt = { 2020-01-01 = 2020-01-01 }\n",
     ])
     func validTOMLStillParses(_ text: String) throws {
         _ = try ConfigDocument.parse(text, file: "p.toml")
