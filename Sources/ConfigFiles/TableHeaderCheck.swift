@@ -3,8 +3,9 @@
 /// headers (`[?a]`, found by the FuzzPolicy target) instead of reporting an error, and a node
 /// that reloads an operator's mistyped policy file must refuse it, not stop.
 ///
-/// Only headers and date/time values are checked here (toml++ also asserted on a malformed time,
-/// `2027-01-01Tl0:00:00Z`, found by FuzzPolicy); everything else is left to the parser. The scan
+/// Only headers, date/time values and the pairing of value brackets are checked here (toml++ also
+/// asserted on a malformed time, `2027-01-01Tl0:00:00Z`, and on a `}` inside an array, both found
+/// by FuzzPolicy); everything else is left to the parser. The scan
 /// skips comments, strings (basic, literal and their multi-line forms) and the brackets of array
 /// and inline-table values, so a `[` is a header only at the start of a line outside them.
 enum TableHeaderCheck {
@@ -69,6 +70,10 @@ enum TableHeaderCheck {
                 index += 1
                 continue
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                // toml++ asserted on a `}` inside an array (FuzzPolicy: `x = [1, }]`).
+                if let opener = openers.last, (opener == UInt8(ascii: "[")) != (byte == UInt8(ascii: "]")) {
+                    return (line, "a `\(Character(Unicode.Scalar(byte)))` closes a `\(Character(Unicode.Scalar(opener)))`")
+                }
                 depth = max(0, depth - 1)
                 _ = openers.popLast()
             case UInt8(ascii: "="):

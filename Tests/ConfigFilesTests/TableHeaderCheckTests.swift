@@ -13,6 +13,8 @@ import Testing
         // A malformed date or time value (FuzzPolicy: toml++ asserted in parse_time).
         "until = 9101-01-01Tl0:00:00Z\n", "t = 07:3x:00\n", "d = 2027-1-01\n", "d = 2027-01-01T07:32:00+01\n",
         "a = [2027-01-01T0:00:00Z]\n", "t = { at = 2027-01-01Tx }\n", "d = 2027-01-01T07:32:00Zjunk\n",
+        // A `}` inside an array (FuzzPolicy: toml++ asserted in parse_value), and the converse.
+        "x = [1, }]\n", "x = [}\n", "x = { a = ] }\n",
     ])
     func aMalformedHeaderIsAConfigErrorNotACrash(_ text: String) {
         #expect(throws: ConfigError.self) { try ConfigDocument.parse(text, file: "p.toml") }
