@@ -12,6 +12,7 @@ extension SQLiteChainStore {
         let firstSequence = try write(block, sealed)
         // Only what is now in the file changes what waits in memory.
         settleWaitingWrites(after: block, sealed, firstSequence: firstSequence)
+        settleAdmissions(sealed.settledAdmissions)
     }
 
     /// A block's records sealed and its lookup ids computed, with the slices of a run or fold
@@ -101,7 +102,6 @@ extension SQLiteChainStore {
 
                 let upsertMetadata = try RowWriter(db, sql: "INSERT OR REPLACE INTO node_meta(id, sealed) VALUES (?, ?)")
                 for (id, value) in sealed.metadata { try upsertMetadata.insert(.blob(id), .blob(value)) }
-                try Self.deleteAdmissions(sealed.settledAdmissions, db: db)
                 try faultInjector?("commit")
                 return first
             }

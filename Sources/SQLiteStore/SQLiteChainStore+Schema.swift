@@ -16,7 +16,6 @@ extension SQLiteChainStore {
                 CREATE TABLE node_meta(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
                 """)
         try createSchema2Tables(db)
-        try db.execute(sql: admissionsTableSQL)
         try db.execute(
             sql: "INSERT INTO meta(name, value) VALUES ('schema_version', ?), ('data_key', ?), ('indexed_through', ?)",
             arguments: [Data(String(schemaVersion).utf8), Data(wrappedDataKey), Data("0".utf8)])
@@ -40,7 +39,6 @@ extension SQLiteChainStore {
     func upgradeSchema() throws(StoreError) {
         do {
             try pool.write { db in
-                try db.execute(sql: Self.admissionsTableSQL)
                 let version = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'schema_version'")
                     .map { String(decoding: $0, as: UTF8.self) }
                 switch version {

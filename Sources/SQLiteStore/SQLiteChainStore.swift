@@ -26,12 +26,16 @@ import Locking
 /// fold cut short by a stop starts again). Hot inserts bind through the C API (`RowWriter`).
 public final class SQLiteChainStore: ChainStore {
     public static let fileName = "chain.sqlite"
+    /// The admission journal's own file beside it (`AdmissionFile`).
+    public static let admissionFileName = AdmissionFile.fileName
     /// SQLite's durability level for the writer (`PRAGMA synchronous`): 2, FULL.
     static let synchronous = 2
     static let schemaVersion = 2
 
     public let path: String
     let pool: DatabasePool
+    /// The admission journal's own file (`AdmissionFile`).
+    let admissions: AdmissionFile
     let cipher: RecordCipher
     /// Test hook: called at each stage of a block write, inside the storage transaction.
     let faultInjector: (@Sendable (String) throws -> Void)?
@@ -153,12 +157,14 @@ public final class SQLiteChainStore: ChainStore {
         } catch {
             throw .database("cannot open \(path): \(error)")
         }
+        admissions = try AdmissionFile(directory: directory)
         if let wrapped {
             guard let dataKey = RecordCipher.unwrap(wrapped, with: masterKey) else {
                 throw .wrongMasterKey(path: masterKeyPath, database: path)
             }
             cipher = try RecordCipher(dataKey: dataKey)
             try upgradeSchema()
+            try moveAdmissionsTable()
             try loadWaitingWrites()
         } else {
             let dataKey = SecureRandom.bytes(32)

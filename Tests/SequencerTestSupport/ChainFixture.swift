@@ -109,6 +109,8 @@ public struct ChainFixture: Sendable {
     }
 
     public var databasePath: String { config.dataDirectory + "/" + SQLiteChainStore.fileName }
+    /// The SQLite store's admission journal (a file of its own).
+    public var admissionJournalPath: String { config.dataDirectory + "/" + SQLiteChainStore.admissionFileName }
 
     public func openStore(faultInjector: (@Sendable (String) throws -> Void)? = nil) throws -> SQLiteChainStore {
         try SQLiteChainStore(

@@ -70,7 +70,7 @@ import Transactions
         // Make the journal fail: its table is gone.
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        let raw = try DatabaseQueue(path: fixture.databasePath, configuration: configuration)
+        let raw = try DatabaseQueue(path: fixture.admissionJournalPath, configuration: configuration)
         try await raw.write { db in try db.execute(sql: "DROP TABLE admissions") }
         try raw.close()
         await #expect(throws: AdmissionError.self) {

@@ -131,6 +131,8 @@ public final class EngineFixture: Sendable {
     }
 
     public var sqlitePath: String { directory + "/data/" + SQLiteChainStore.fileName }
+    /// The SQLite engine's admission journal (its own file).
+    public var admissionsPath: String { directory + "/data/" + SQLiteChainStore.admissionFileName }
 
     public func open(
         masterKey: MasterKey? = nil, masterKeyPath: String? = nil, faultInjector: (@Sendable (String) throws -> Void)? = nil
@@ -148,18 +150,48 @@ public final class EngineFixture: Sendable {
     }
 
     /// What the engine keeps, as an attacker with the files or a backup would see it: the SQLite
-    /// file and its WAL, or a plain `pg_dump` of the database.
+    /// files (chain and admission journal) and their WALs, or a plain `pg_dump` of the database.
     public func storedBytes() throws -> Data {
         switch engine {
         case .sqlite:
             var contents = Data()
-            for suffix in ["", "-wal"] {
-                if let data = FileManager.default.contents(atPath: sqlitePath + suffix) { contents.append(data) }
+            for path in [sqlitePath, admissionsPath] {
+                for suffix in ["", "-wal"] {
+                    if let data = FileManager.default.contents(atPath: path + suffix) { contents.append(data) }
+                }
             }
             return contents
         case .postgres:
             return try TestPostgres.dump(database: database!)
         }
+    }
+
+    /// SQLite only: puts the admission journal back where releases before its own file kept it,
+    /// an `admissions` table in chain.sqlite, as such a release would have left it.
+    public func moveAdmissionJournalIntoChainFile() throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let journal = try DatabaseQueue(path: admissionsPath, configuration: configuration)
+        let rows = try journal.read { db in try Row.fetchAll(db, sql: "SELECT id, sealed FROM admissions ORDER BY seq") }
+        try journal.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: admissionsPath + suffix) }
+        let chain = try DatabaseQueue(path: sqlitePath, configuration: configuration)
+        defer { try? chain.close() }
+        try chain.write { db in
+            try db.execute(sql: "CREATE TABLE admissions(seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, sealed BLOB NOT NULL)")
+            for row in rows {
+                try db.execute(sql: "INSERT INTO admissions(id, sealed) VALUES (?, ?)", arguments: [row["id"], row["sealed"]])
+            }
+        }
+    }
+
+    /// SQLite only: whether chain.sqlite has a table of this name.
+    public func chainFileHasTable(_ name: String) throws -> Bool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let chain = try DatabaseQueue(path: sqlitePath, configuration: configuration)
+        defer { try? chain.close() }
+        return try chain.read { db in try db.tableExists(name) }
     }
 
     /// Rows in a table both engines name alike (`blocks`, `audit`, `admissions`, `node_meta`).
@@ -168,7 +200,7 @@ public final class EngineFixture: Sendable {
         case .sqlite:
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
-            let queue = try DatabaseQueue(path: sqlitePath, configuration: configuration)
+            let queue = try DatabaseQueue(path: table == "admissions" ? admissionsPath : sqlitePath, configuration: configuration)
             defer { try? queue.close() }
             return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
         case .postgres:
