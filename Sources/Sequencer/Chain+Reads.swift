@@ -93,6 +93,12 @@ extension Chain {
         return try SequencedBlock(encoded: payload)
     }
 
+    /// A stored block's header, hash and transaction count, without its transaction hashes.
+    public nonisolated func blockSummary(number: UInt64) throws -> SequencedBlock.Summary? {
+        guard let payload = try store.block(number: number) else { return nil }
+        return try SequencedBlock.summary(encoded: payload)
+    }
+
     /// The full policy with this hash, as it was put in force on this chain.
     public nonisolated func policyOverview(hash: Hash32) throws -> PolicyOverview? {
         guard let bytes = try store.metadata(PolicyHistory.overviewKey(hash)) else { return nil }

@@ -1,0 +1,86 @@
+import Foundation
+import NodeTestSupport
+import Primitives
+import Sequencer
+import Testing
+
+@testable import API
+
+/// The admin API's list requests do bounded work on a long chain: a transaction filter that
+/// matches little stops after its scan budget with a cursor, and a block list reads no
+/// transaction hashes (docs/CONSOLE.md, "Page times").
+@Suite(.serialized) struct AdminScanBudgetTests {
+    let fixture: ChainFixture
+
+    init() throws { fixture = try ChainFixture(maxBlocksPerBatch: 2) }
+
+    /// Five transfers of bob's, one block each.
+    func chainOfFiveTransfers() async throws -> InProcessNode {
+        let node = try await InProcessNode.start(fixture, policy: nil, apiRoutes: { _, _ in })
+        for nonce in 0..<5 as Range<UInt64> {
+            _ = try await node.chain.submit(
+                raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce))
+            try await node.chain.produceBlock()
+        }
+        return node
+    }
+
+    /// Every page from the start, following cursors: (items per page).
+    func pages(_ resources: AdminResources, _ filters: [String: String]) async throws -> [[JSON]] {
+        var pages: [[JSON]] = []
+        var cursor: String?
+        repeat {
+            var values = filters
+            values["cursor"] = cursor
+            guard case .json(let page, _) = try await resources.transactions(AdminQuery(values: values)) else {
+                Issue.record("listTransactions streamed")
+                return pages
+            }
+            pages.append(page["items"]?.arrayValue ?? [])
+            cursor = page["nextCursor"]?.stringValue
+        } while cursor != nil && pages.count < 100
+        return pages
+    }
+
+    @Test func aFilterMatchingNothingStopsAtTheScanBudgetWithACursorUntilTheChainIsRead() async throws {
+        let node = try await chainOfFiveTransfers()
+        defer { Task { await node.stop() } }
+        var resources = AdminResources(chain: node.chain)
+        resources.transactionScanBudget = 2
+        let failed = try await pages(resources, ["outcome": "failed"])
+        #expect(failed.allSatisfy { $0.isEmpty })
+        // Blocks 0…5 hold five transactions, two read per page at most: at least three pages.
+        #expect(failed.count >= 3)
+
+        let all = try await pages(resources, [:])
+        let hashes = all.flatMap { $0 }.compactMap { $0["hash"]?.stringValue }
+        #expect(hashes.count == 5)
+        #expect(Set(hashes).count == 5)
+        #expect(all.count >= 3)
+
+        resources.transactionScanBudget = AdminResources.defaultTransactionScanBudget
+        let unbounded = try await pages(resources, ["outcome": "failed"])
+        #expect(unbounded.count == 1)
+    }
+
+    @Test func aBlockListCountsTransactionsLikeTheBlockItself() async throws {
+        let node = try await chainOfFiveTransfers()
+        defer { Task { await node.stop() } }
+        let resources = AdminResources(chain: node.chain)
+        guard case .json(let list, _) = try await resources.blocks(AdminQuery(values: ["limit": "100"])) else {
+            Issue.record("listBlocks streamed")
+            return
+        }
+        let items = list["items"]?.arrayValue ?? []
+        #expect(items.count == 6)
+        for item in items {
+            guard case .number(let text) = item["number"], let number = UInt64(text) else {
+                Issue.record("a block without a number: \(item)")
+                continue
+            }
+            let block = try #require(try node.chain.block(number: number))
+            #expect(item["transactionCount"] == .integer(block.transactionHashes.count))
+            #expect(item["hash"]?.stringValue == block.hash.hex)
+        }
+    }
+}
