@@ -35,11 +35,23 @@ extension Chain {
     public var writtenAuditHead: Hash32 { auditHead }
 
     /// Audit rows with their sequence numbers and decoded entries, in commit order.
+    /// Entries decoded before come from `auditEntries`; the store is read from the first one
+    /// not cached.
     public nonisolated func auditLog(from: UInt64, limit: Int) throws -> [(sequence: UInt64, entry: AuditEntry, hash: Hash32)] {
-        try store.auditRows(from: from, limit: limit).map { row in
-            let bytes = try row.plaintext.get()
-            return (row.sequence, try AuditEntry(encoded: bytes), AuditEntry.link(of: bytes))
+        guard limit > 0 else { return [] }
+        let end = from.addingReportingOverflow(UInt64(limit))
+        let cached = auditEntries.prefix(from..<(end.overflow ? .max : end.partialValue)).map {
+            (sequence: $0.0, entry: $0.1.entry, hash: $0.1.hash)
         }
+        guard cached.count < limit else { return cached }
+        let rest = try store.auditRows(from: from + UInt64(cached.count), limit: limit - cached.count).map { row in
+            let bytes = try row.plaintext.get()
+            let entry = try AuditEntry(encoded: bytes)
+            let hash = AuditEntry.link(of: bytes)
+            auditEntries.insert((entry, hash), at: row.sequence)
+            return (sequence: row.sequence, entry: entry, hash: hash)
+        }
+        return cached + rest
     }
 
     /// The first block whose timestamp (seconds) is at or after `time`, searching blocks 0...`head`;
@@ -49,7 +61,7 @@ extension Chain {
         var high = head + 1
         while low < high {
             let middle = low + (high - low) / 2
-            guard let block = try block(number: middle) else { throw NodeError.corruptRecord("block \(middle) is missing") }
+            guard let block = try blockSummary(number: middle) else { throw NodeError.corruptRecord("block \(middle) is missing") }
             if block.header.timestamp < time { low = middle + 1 } else { high = middle }
         }
         return low
@@ -95,8 +107,11 @@ extension Chain {
 
     /// A stored block's header, hash and transaction count, without its transaction hashes.
     public nonisolated func blockSummary(number: UInt64) throws -> SequencedBlock.Summary? {
+        if let cached = blockSummaries[number] { return cached }
         guard let payload = try store.block(number: number) else { return nil }
-        return try SequencedBlock.summary(encoded: payload)
+        let summary = try SequencedBlock.summary(encoded: payload)
+        blockSummaries.insert(summary, at: number)
+        return summary
     }
 
     /// The full policy with this hash, as it was put in force on this chain.

@@ -149,6 +149,9 @@ public actor Chain {
     /// The newest block whose changes the account tree holds, with its batch (if it closed one) recorded.
     var stateCommitmentBlock: UInt64?
     nonisolated let policyInForce = Locked<CompiledPolicy?>(nil)
+    /// Decoded block summaries and audit entries the read API asked for (`RecordCache`).
+    nonisolated let blockSummaries = RecordCache<SequencedBlock.Summary>(capacity: 32_768)
+    nonisolated let auditEntries = RecordCache<(entry: AuditEntry, hash: Hash32)>(capacity: 131_072)
 
     static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }
