@@ -1,3 +1,4 @@
+import Foundation
 import SequencerTestSupport
 import Testing
 
@@ -35,5 +36,19 @@ import Testing
         #expect(first.map(\.hash) == again.map(\.hash))
         #expect(first.map(\.entry) == again.map(\.entry))
         #expect(middle.map(\.sequence) == Array(first.map(\.sequence).dropFirst().prefix(2)))
+    }
+
+    @Test func warmingReadsTheRecentBlocksAndAuditEntriesIntoTheCaches() async throws {
+        let fixture = try ChainFixture()
+        let chain = try await fixture.openChain()
+        for _ in 0..<3 { try await chain.produceBlock() }
+        let head = await chain.head.header.number
+        let log = try fixture.openStore().auditRows(from: 0, limit: 1_000)
+        #expect(chain.blockSummaries[head] == nil)
+        await chain.warmReadCaches(nowSeconds: UInt64(Date().timeIntervalSince1970) + 60)
+        #expect(chain.blockSummaries[head]?.hash == (try chain.block(number: head))?.hash)
+        #expect(chain.auditEntries[try #require(log.last).sequence] != nil)
+        #expect(try chain.firstAuditSequence(atOrAfterMilliseconds: 0) == 0)
+        #expect(try chain.firstAuditSequence(atOrAfterMilliseconds: .max) == UInt64(log.count))
     }
 }

@@ -97,7 +97,7 @@ enum ConsoleOverview {
 
     static func refusalsSection(_ request: ConsolePageRequest, now: UInt64) async throws -> HTML {
         let since = now - 3600
-        var cursor: String? = String(try firstAuditSequence(request, atOrAfterMilliseconds: since * 1000))
+        var cursor: String? = String(try request.chain.firstAuditSequence(atOrAfterMilliseconds: since * 1000))
         var counts: [String: Int] = [:]
         var pages = 0
         while let next = cursor, pages < pageBudget {
@@ -133,22 +133,6 @@ enum ConsoleOverview {
                 .element("p", "More refusals than one overview reads: these are the first ones of the hour."))
         }
         return ConsoleComponents.section("Refusals by rule, last hour", content)
-    }
-
-    /// The first audit sequence number whose entry is at or after `time` (entries are appended
-    /// in time order): an exponential probe for the end of the log, then a binary search.
-    static func firstAuditSequence(_ request: ConsolePageRequest, atOrAfterMilliseconds time: UInt64) throws -> UInt64 {
-        func entry(_ sequence: UInt64) throws -> (sequence: UInt64, time: UInt64)? {
-            try request.chain.auditLog(from: sequence, limit: 1).first.map { ($0.sequence, $0.entry.time) }
-        }
-        var high: UInt64 = 1
-        while let found = try entry(high), found.time < time { high = found.sequence * 2 + 1 }
-        var low: UInt64 = 0
-        while low < high {
-            let middle = low + (high - low) / 2
-            if let found = try entry(middle), found.time < time { low = found.sequence + 1 } else { high = middle }
-        }
-        return low
     }
 
     static func throughputSection(_ request: ConsolePageRequest, now: UInt64) async throws -> HTML {

@@ -184,6 +184,8 @@ public enum NodeRuntime {
         routes: @Sendable (NodeRouters, Chain) -> Void = { _, _ in }
     ) async throws {
         let chain = try await openChain(config: config, masterKeyPath: masterKeyPath, logger: logger)
+        // The console's first overview after a start reads from warm caches (docs/CONSOLE.md, "Page times").
+        Task.detached(priority: .background) { await chain.warmReadCaches(nowSeconds: UInt64(Date().timeIntervalSince1970)) }
         let group = ServiceGroup(
             configuration: .init(
                 services: try await services(
