@@ -59,6 +59,7 @@ import Testing
         Case("a = \"tab\\\"\n", 1, 5, "a string is not closed on its line"),
         Case("a = \"\"\"x\"\"\"\"\"\"\n", 1, 14, "expected the end of the line after a value, found `\"`"),
         Case("a = '''x''''''\n", 1, 14, "expected the end of the line after a value, found `'`"),
+        Case("s = \"\"\"three: \"\"\".\"\"\"\n", 1, 18, "expected the end of the line after a value, found `.`"),
         // Control characters and newlines
         Case("a = \"x\u{0}y\"\n", 1, 7, "a string holds the control character U+0000"),
         Case("a = 'x\u{7F}y'\n", 1, 7, "a string holds the control character U+007F"),
@@ -160,6 +161,12 @@ import Testing
         Case("a = []\n[[a]]\n", 2, 1, "`a` is a static array (`a = [ … ]`); [[a]] cannot append to it"),
         Case("a = [{ b = 1 }]\n[[a]]\n", 2, 1, "cannot append to it"),
         Case("a = [1]\n[a.b]\n", 2, 2, "`a` is a static array, not a table"),
+        Case(
+            "[[fruits]]\nname = \"apple\"\n[[fruits.varieties]]\nname = \"red delicious\"\n[fruits.varieties]\n", 5, 1,
+            "`fruits.varieties` is an array of tables ([[fruits.varieties]]); [fruits.varieties] cannot define it"),
+        Case(
+            "[[fruits]]\n[fruits.physical]\ncolor = \"red\"\n[[fruits.physical]]\n", 4, 1,
+            "`fruits.physical` is already a table; [[fruits.physical]] cannot make it an array of tables"),
         Case("[[a]]\nb = 1\n[[a]]\nb = 1\nb = 2\n", 5, 1, "the key `a.b` is defined twice"),
         Case("[[a]]\nb.c = 1\n[a.b]\n", 3, 1, "the table `a.b` was already defined by dotted keys"),
         Case("[[a]]\n[a.b]\n[a.b]\n", 3, 1, "the table [a.b] is defined twice"),

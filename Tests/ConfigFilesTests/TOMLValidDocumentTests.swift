@@ -59,6 +59,21 @@ import Testing
             text: "a = \"\"\"\"\"x\"\"\"\"\"\nb = '''''y'''''\nc = \"\"\"\"\"\"\n",
             expected: table(["a": .string("\"\"x\"\""), "b": .string("''y''"), "c": .string("")])),
         Case(
+            name: "the spec's quotation-mark examples in multi-line strings",
+            text: #"""
+                str5 = """Here are three quotation marks: ""\"."""
+                str7 = """"This," she said, "is just a pointless statement.""""
+                quot15 = '''Here are fifteen quotation marks: """""""""""""""'''
+                str = ''''That,' she said, 'is still pointless.''''
+
+                """#,
+            expected: table([
+                "str5": .string("Here are three quotation marks: \"\"\"."),
+                "str7": .string("\"This,\" she said, \"is just a pointless statement.\""),
+                "quot15": .string("Here are fifteen quotation marks: " + String(repeating: "\"", count: 15)),
+                "str": .string("'That,' she said, 'is still pointless.'"),
+            ])),
+        Case(
             name: "multi-line literal string keeps escapes and newlines as written",
             text: "s = '''\nfirst \\n\n  second\n'''\n",
             expected: table(["s": .string("first \\n\n  second\n")])),
