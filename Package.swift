@@ -17,7 +17,6 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-    .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
@@ -47,8 +46,8 @@ var targets: [Target] = [
     // MARK: - Ledger: accounts, assets, operations, the pure state transition
     .target(name: "Ledger", dependencies: ["Primitives", "Transactions"]),
 
-    // MARK: - Strict typed reading of the operator's TOML files (Config/, Policies/)
-    .target(name: "ConfigFiles", dependencies: ["Primitives", .product(name: "TOMLKit", package: "TOMLKit")]),
+    // MARK: - Strict typed reading of the operator's TOML files (Config/, Policies/), with our own TOML 1.0 reader
+    .target(name: "ConfigFiles", dependencies: ["Primitives"]),
 
     // MARK: - Policy: access and compliance rules from Policies/, compiled for fast decisions
     .target(name: "Policy", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),

@@ -1,9 +1,10 @@
-import TOMLKit
+// Foundation, not FoundationEssentials: FileHandle (see `ConfigDocument.load`).
+import Foundation
 
 /// A parsed configuration document as plain Sendable values.
 ///
-/// TOMLKit's tables are reference types over a C++ parser; converting once at load time
-/// keeps the rest of the node free of them and lets a loaded config cross threads.
+/// What `ConfigDocument` reads a TOML document into: values only, so that a loaded config
+/// crosses threads and compares with `==`.
 public indirect enum ConfigValue: Sendable, Equatable {
     case string(String)
     case integer(Int)
@@ -41,26 +42,29 @@ public struct ConfigTable: Sendable, Equatable {
     public subscript(key: String) -> ConfigValue? { entries[key] }
 }
 
-/// Parses TOML text into a `ConfigTable`.
+/// Parses TOML text into a `ConfigTable`, with the strict TOML 1.0 reader `TOMLParser`.
 public enum ConfigDocument {
     /// - Parameters:
     ///   - text: the TOML source.
     ///   - file: the file name used in error messages.
+    /// - Throws: `ConfigError` naming the file, the line and column and what is wrong, for any text
+    ///   that is not valid TOML 1.0.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigTable {
-        if let (line, problem) = TableHeaderCheck.firstProblem(in: text) {
-            throw ConfigError(file: file, key: nil, problem: "not valid TOML at line \(line): \(problem)")
-        }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Parses UTF-8 bytes; bytes that are not UTF-8 are refused with where they are.
+    public static func parse(bytes: [UInt8], file: String) throws(ConfigError) -> ConfigTable {
+        if let offset = UTF8Check.firstInvalidOffset(in: bytes) {
             throw ConfigError(
                 file: file, key: nil,
-                problem: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
-        } catch {
-            throw ConfigError(file: file, key: nil, problem: "not valid TOML: \(error)")
+                problem: TOMLSyntaxError(offset: offset, "the file is not UTF-8 text").problem(in: bytes))
         }
-        return convert(table)
+        do {
+            return try TOMLParser.parse(bytes)
+        } catch {
+            throw ConfigError(file: file, key: nil, problem: error.problem(in: bytes))
+        }
     }
 
     /// Reads and parses a file.
@@ -76,35 +80,6 @@ public enum ConfigDocument {
         } catch {
             throw ConfigError(file: path, key: nil, problem: "cannot be read (\(error.localizedDescription))")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(file: path, key: nil, problem: "is not UTF-8 text")
-        }
-        return try parse(text, file: path)
-    }
-
-    static func convert(_ table: TOMLTable) -> ConfigTable {
-        var entries = [String: ConfigValue]()
-        var keys = [String]()
-        for key in table.keys {
-            guard let value = table[key] else { continue }
-            keys.append(key)
-            entries[key] = convert(value)
-        }
-        return ConfigTable(entries: entries, keys: keys)
-    }
-
-    static func convert(_ value: TOMLValueConvertible) -> ConfigValue {
-        switch value.type {
-        case .table: return .table(convert(value.table!))
-        case .array: return .array(value.array!.map { convert($0) })
-        case .string: return .string(value.string!)
-        case .int: return .integer(value.int!)
-        case .double: return .float(value.double!)
-        case .bool: return .boolean(value.bool!)
-        default: return .dateTime(value.tomlValue.debugDescription)
-        }
+        return try parse(bytes: [UInt8](bytes), file: path)
     }
 }
-
-// Foundation, not FoundationEssentials: FileHandle (see `ConfigDocument.load`).
-import Foundation

@@ -79,17 +79,16 @@ import FoundationNetworking
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    /// Found by the FuzzPolicy target (docs/FUZZING.md, open finding): toml++ inside TOMLKit
-    /// 0.6.0 asserts in `parse_key` on a table header that starts with a character a key cannot
-    /// start with, and the process aborts (status 134) instead of refusing the file; a node
-    /// reloading such a policy file would stop. Remove `withKnownIssue` once it is refused.
+    /// Found by the FuzzPolicy target (docs/FUZZING.md, finding 5): toml++ inside TOMLKit 0.6.0
+    /// asserted in `parse_key` on a table header that starts with a character a key cannot start
+    /// with, and the process aborted (status 134) instead of refusing the file; a node reloading
+    /// such a policy file would have stopped. The TOML reader is now our own (`TOMLParser`).
     @Test func aPolicyFileWithAnInvalidTableHeaderIsRefusedNotACrash() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let policies = CLITests.temporaryPath("policies")
         try FileManager.default.createDirectory(atPath: policies, withIntermediateDirectories: true)
         try "[?sanctions]\nlist = \"x.toml\"\n".write(toFile: policies + "/compliance.toml", atomically: true, encoding: .utf8)
         let run = try CLITests.run("policy", "check", policies, "--config", root.appendingPathComponent("Config/cloister.toml").path)
-        // toml++ (inside TOMLKit) aborts on `[?…]`; ConfigDocument checks headers before it parses.
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stderr.contains("compliance.toml") && run.stderr.contains("line 1"), "\(run.stderr)")
     }

@@ -105,17 +105,27 @@ enum PeriodText {
 
 /// Dates for lock-ups: a TOML offset date-time (`2026-01-01T00:00:00Z`) or a date (`2026-01-01`,
 /// meaning midnight UTC), or the same text as a string. A string without an offset is refused:
-/// its instant would depend on the node's time zone. (A bare TOML local date-time reaches us
-/// from the TOML reader already marked UTC, so it reads as UTC on every node alike.)
+/// its instant would depend on the node's time zone. A bare TOML local date-time
+/// (`2026-01-01T00:00:00`, no quotes) reads as UTC, so it is the same instant on every node, as
+/// it was when TOMLKit, the TOML reader before `TOMLParser`, marked it UTC itself.
 enum DateText {
     static func unixSeconds(_ value: ConfigValue) -> Result<UInt64, ValueProblem> {
         switch value {
-        case .dateTime(let text), .string(let text): return unixSeconds(text)
+        case .dateTime(let text): return unixSeconds(isLocalDateTime(text) ? text + "Z" : text)
+        case .string(let text): return unixSeconds(text)
         default:
             return .failure(
                 "expected a date-time such as 2026-01-01T00:00:00Z or a date such as 2026-01-01, found \(value.kindName)"
             )
         }
+    }
+
+    /// A TOML date-time (the reader has checked it) with a time but no `Z` or offset after it.
+    static func isLocalDateTime(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 19 else { return false }
+        let zone: Set<UInt8> = [UInt8(ascii: "Z"), UInt8(ascii: "z"), UInt8(ascii: "+"), UInt8(ascii: "-")]
+        return !bytes[19...].contains(where: zone.contains)
     }
 
     static func unixSeconds(_ text: String) -> Result<UInt64, ValueProblem> {
