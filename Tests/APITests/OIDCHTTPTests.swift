@@ -82,4 +82,61 @@ struct MemberClaims: JWTPayload {
             try await OIDCSetup.verifier(NodeConfig.OIDC(jwks: "http://127.0.0.1:9/jwks.json", issuer: Self.issuer, audience: Self.audience))
         }
     }
+
+    @Test func anAuditorSignsInToTheConsoleWithAJWTAndAMemberWithoutAdminReadIsRefused() async throws {
+        let fixture = try ChainFixture()
+        let auditor = PrivateKey.generate()
+        let key = ES256PrivateKey()
+        let parameters = try #require(key.parameters)
+        let jwks = """
+            {"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "k1", "x": "\(parameters.x)", "y": "\(parameters.y)"}]}
+            """
+        let members = PolicyFiles.members(
+            [.bankA, .init("audit-co", "Audit Co")],
+            [
+                .init("alice", address: fixture.alice.address, extra: "oidc_subject = \"alice@bank-a.example\""),
+                .init(
+                    "auditor", address: auditor.address, organisation: "audit-co", roles: ["auditor"], kycTier: 1,
+                    extra: "oidc_subject = \"auditor@audit-co.example\""),
+            ])
+        let roles = """
+            [role.trader]
+            grants = [{ asset = "EURD", ops = ["transfer", "read"] }]
+            [role.auditor]
+            system = ["read_all", "admin_read"]
+            """
+        let policy = try PolicyFiles.compile(
+            ["members.toml": members + roles], into: fixture.directory + "/policy", tokens: fixture.config.tokens)
+        let provider = try await InProcessNode.start(try ChainFixture()) { router, _ in
+            router.get("/jwks.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: jwks)))
+            }
+        }
+        defer { Task { await provider.stop() } }
+        let verifier = try await OIDCSetup.verifier(
+            NodeConfig.OIDC(jwks: "http://127.0.0.1:\(provider.port)/jwks.json", issuer: Self.issuer, audience: Self.audience))
+        let node = try await InProcessNode.start(fixture, policy: policy) { routers, chain in
+            MemberAPI.install(on: routers.member, admin: routers.admin, chain: chain, logger: .init(label: "api"), oidc: verifier)
+        }
+        defer { Task { await node.stop() } }
+        let signer = JWTKeyCollection()
+        await signer.add(ecdsa: key, kid: "k1")
+        func token(_ subject: String) async throws -> String {
+            try await signer.sign(
+                MemberClaims(
+                    iss: Self.issuer, sub: subject, aud: AudienceClaim(value: [Self.audience]),
+                    exp: ExpirationClaim(value: Date().addingTimeInterval(300)), iat: IssuedAtClaim(value: Date().addingTimeInterval(-5))),
+                kid: "k1")
+        }
+
+        let auditorBrowser = ConsoleClient(node)
+        let signedIn = try await auditorBrowser.signIn(try await token("auditor@audit-co.example"))
+        #expect(signedIn.status == 303)
+        let overview = try await auditorBrowser.get("/console/overview")
+        #expect(overview.status == 200)
+        #expect(overview.body.contains("Signed in as auditor"))
+
+        #expect(try await ConsoleClient(node).signIn(try await token("alice@bank-a.example")).status == 403)
+        #expect(try await ConsoleClient(node).signIn(try await token("mallory@bank-a.example")).status == 401)
+    }
 }
