@@ -20,12 +20,9 @@ import Testing
         for nonce in 0..<5 as Range<UInt64> {
             let raw = try fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce)
             let hash = try await node.chain.submit(raw: raw)
-            // Each in a block of its own: the next is sent only once this one is stored (the node's
-            // own block timer may hold a block in the making).
-            for _ in 0..<500 where try node.chain.transaction(hash: hash) == nil {
-                try await node.chain.produceBlock()
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            // Each in a block of its own: the next is sent only once this one is stored.
+            let stored = try await node.produceBlocksUntilStored(hash)
+            try #require(stored, "transfer \(nonce) was not stored within two minutes")
         }
         return node
     }

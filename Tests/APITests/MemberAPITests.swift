@@ -41,15 +41,10 @@ import Transactions
         return hash
     }
 
-    /// Produces blocks until `hash` is in one. The node's own block production runs too: it may
-    /// have taken the transaction and still be writing its block when a block produced here finds
-    /// the mempool empty, so one `produceBlock()` does not promise inclusion on a slow machine.
+    /// Produces blocks until `hash` is in one (see `InProcessNode.produceBlocksUntilStored`).
     func awaitIncluded(_ hash: Hash32) async throws {
-        for _ in 0..<250 where try node.chain.transaction(hash: hash) == nil {
-            try await node.chain.produceBlock()
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(try node.chain.transaction(hash: hash) != nil, "transaction \(hash.hex) was never included")
+        let stored = try await node.produceBlocksUntilStored(hash)
+        #expect(stored, "transaction \(hash.hex) was never included")
     }
 
     @Test func requestWithoutOrWithBadTokenIs401BeforeAnyJSONRPC() async throws {
@@ -198,8 +193,10 @@ import Transactions
         // an answer waits for the admission journal's write, so the mempool count is a race; on a
         // slow machine, under ThreadSanitizer, that block may still be being written, and the
         // refusals' audit entries are written with the block after it.)
-        for _ in 0..<50 where try node.chain.transaction(hash: Keccak256.hash(second)) == nil
-            || !(try node.chain.auditEntries().contains { $0.kind == .admissionRefused })
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try node.chain.transaction(hash: Keccak256.hash(second)) == nil
+            || !(try node.chain.auditEntries().contains { $0.kind == .admissionRefused }),
+            ContinuousClock.now < deadline
         {
             try await node.chain.produceBlock()
             try await Task.sleep(for: .milliseconds(20))

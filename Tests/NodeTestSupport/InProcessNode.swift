@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Node
 import Policy
+import Primitives
 import ServiceLifecycle
 import Sequencer
 #if canImport(FoundationNetworking)
@@ -59,6 +60,22 @@ public final class InProcessNode: @unchecked Sendable {
     public func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+    }
+
+    /// Produces blocks until the transaction `hash` is stored, for at most `limit`; true when it is.
+    /// The node's own block production runs too: it may have taken the transaction and still be
+    /// writing its block when a block produced here finds the mempool empty, and production
+    /// pauses while sealed batches wait for the state tree, which takes seconds on a busy CI
+    /// machine. So one `produceBlock()` promises nothing; a deadline rather than a count of tries.
+    @discardableResult
+    public func produceBlocksUntilStored(_ hash: Hash32, within limit: Duration = .seconds(120)) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while try chain.transaction(hash: hash) == nil {
+            guard ContinuousClock.now < deadline else { return false }
+            try await chain.produceBlock()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
     }
 
     public struct HTTPResult: Sendable {
