@@ -246,7 +246,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PolicyTests", dependencies: ["Policy", "Ledger", "ConfigFiles", "Primitives", "Transactions", "TestSupport"]
     ),
-    .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives"]),
+    .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles", "Primitives", "TestSupport"]),
     // Both engines behind `ChainStore`, fresh per test: a SQLite file, or a database on the PostgreSQL test cluster.
     .target(
         name: "StoreTestSupport",

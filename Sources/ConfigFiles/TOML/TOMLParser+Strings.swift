@@ -2,83 +2,53 @@
 extension TOMLParser {
     /// `"…"` with escapes, on one line.
     mutating func parseBasicString() throws(TOMLSyntaxError) -> String {
-        let start = position
-        position += 1
-        var text: [UInt8] = []
-        while true {
-            guard let byte = peek() else { throw error("a string is not closed (expected `\"`)", at: start) }
-            switch byte {
-            case UInt8(ascii: "\""):
-                position += 1
-                return String(decoding: text, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                try parseEscape(into: &text)
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw error("a string is not closed on its line (a multi-line string starts with `\"\"\"`)", at: start)
-            default:
-                try appendStringByte(byte, to: &text)
-            }
-        }
+        try parseString(quote: UInt8(ascii: "\""), multiline: false)
     }
 
     /// `'…'`, no escapes, on one line.
     mutating func parseLiteralString() throws(TOMLSyntaxError) -> String {
-        let start = position
-        position += 1
-        var text: [UInt8] = []
-        while true {
-            guard let byte = peek() else { throw error("a string is not closed (expected `'`)", at: start) }
-            switch byte {
-            case UInt8(ascii: "'"):
-                position += 1
-                return String(decoding: text, as: UTF8.self)
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw error("a string is not closed on its line (a multi-line string starts with `'''`)", at: start)
-            default:
-                try appendStringByte(byte, to: &text)
-            }
-        }
+        try parseString(quote: UInt8(ascii: "'"), multiline: false)
     }
 
     /// `"""…"""`: escapes, newlines (CRLF read as LF), a newline right after the opening
     /// delimiter dropped, and a line-ending backslash that trims the whitespace after it.
     mutating func parseMultilineBasicString() throws(TOMLSyntaxError) -> String {
-        let start = position
-        position += 3
-        _ = try consumeNewline()
-        var text: [UInt8] = []
-        while true {
-            guard let byte = peek() else {
-                throw error("a multi-line string is not closed (expected `\"\"\"`)", at: start)
-            }
-            switch byte {
-            case UInt8(ascii: "\""):
-                if closeMultilineString(quote: byte, into: &text) { return String(decoding: text, as: UTF8.self) }
-            case UInt8(ascii: "\\"):
-                if try !skipLineEndingBackslash() { try parseEscape(into: &text) }
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                _ = try consumeNewline()
-                text.append(UInt8(ascii: "\n"))
-            default:
-                try appendStringByte(byte, to: &text)
-            }
-        }
+        try parseString(quote: UInt8(ascii: "\""), multiline: true)
     }
 
     /// `'''…'''`: no escapes, newlines (CRLF read as LF), a newline right after the opening dropped.
     mutating func parseMultilineLiteralString() throws(TOMLSyntaxError) -> String {
+        try parseString(quote: UInt8(ascii: "'"), multiline: true)
+    }
+
+    /// The one scanner behind the four kinds: a basic string (`"`) reads escapes, a literal
+    /// (`'`) none; a multi-line one (opened by three quotes) may span lines.
+    private mutating func parseString(quote: UInt8, multiline: Bool) throws(TOMLSyntaxError) -> String {
         let start = position
-        position += 3
-        _ = try consumeNewline()
+        let basic = quote == UInt8(ascii: "\"")
+        let delimiter = String(repeating: Character(Unicode.Scalar(quote)), count: multiline ? 3 : 1)
+        position += multiline ? 3 : 1
+        if multiline { _ = try consumeNewline() }
         var text: [UInt8] = []
         while true {
             guard let byte = peek() else {
-                throw error("a multi-line string is not closed (expected `'''`)", at: start)
+                throw error("a \(multiline ? "multi-line " : "")string is not closed (expected `\(delimiter)`)", at: start)
             }
             switch byte {
-            case UInt8(ascii: "'"):
+            case quote:
+                guard multiline else {
+                    position += 1
+                    return String(decoding: text, as: UTF8.self)
+                }
                 if closeMultilineString(quote: byte, into: &text) { return String(decoding: text, as: UTF8.self) }
+            case UInt8(ascii: "\\") where basic:
+                if multiline, try skipLineEndingBackslash() { break }
+                try parseEscape(into: &text)
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                guard multiline else {
+                    let opening = String(repeating: delimiter, count: 3)
+                    throw error("a string is not closed on its line (a multi-line string starts with `\(opening)`)", at: start)
+                }
                 _ = try consumeNewline()
                 text.append(UInt8(ascii: "\n"))
             default:
