@@ -74,12 +74,16 @@ extension Chain {
     /// Reads the block summaries of the last `blockSeconds` and the audit entries of the last
     /// `auditSeconds` into the read caches: what the console's overview reads on every view, so
     /// that the first view after a start is as quick as the next. Run in the background at start.
+    /// At most the newest half of each cache's capacity is read: the cache keeps no more.
     public nonisolated func warmReadCaches(nowSeconds: UInt64, blockSeconds: UInt64 = 600, auditSeconds: UInt64 = 3600) async {
         do {
             let head = await self.head.header.number
             var number = try firstBlock(atOrAfter: nowSeconds - min(nowSeconds, blockSeconds), head: head)
+            number = max(number, Self.newestHalf(of: blockSummaries.capacity, before: head + 1))
             while number <= head, try blockSummary(number: number) != nil { number += 1 }
             var sequence = try firstAuditSequence(atOrAfterMilliseconds: (nowSeconds - min(nowSeconds, auditSeconds)) * 1000)
+            let auditEnd = try firstAuditSequence(atOrAfterMilliseconds: .max)
+            sequence = max(sequence, Self.newestHalf(of: auditEntries.capacity, before: auditEnd))
             while true {
                 let read = try auditLog(from: sequence, limit: 1_000)
                 guard let last = read.last else { break }
@@ -89,6 +93,9 @@ extension Chain {
             logger.notice("read caches not warmed", metadata: ["reason": "\(error)"])
         }
     }
+
+    /// The first number of the newest `capacity / 2` numbers below `end`.
+    static func newestHalf(of capacity: Int, before end: UInt64) -> UInt64 { end - min(end, UInt64(capacity / 2)) }
 
     /// The first block whose timestamp (seconds) is at or after `time`, searching blocks 0...`head`;
     /// `head + 1` when every block is older.

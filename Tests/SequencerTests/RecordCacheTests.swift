@@ -51,4 +51,11 @@ import Testing
         #expect(try chain.firstAuditSequence(atOrAfterMilliseconds: 0) == 0)
         #expect(try chain.firstAuditSequence(atOrAfterMilliseconds: .max) == UInt64(log.count))
     }
+
+    @Test func warmingStartsNoEarlierThanTheNewestHalfACacheKeeps() {
+        #expect(Chain.newestHalf(of: 32_768, before: 100_000) == 100_000 - 16_384)
+        #expect(Chain.newestHalf(of: 32_768, before: 16_384) == 0)
+        #expect(Chain.newestHalf(of: 32_768, before: 5) == 0)
+        #expect(Chain.newestHalf(of: 4, before: 0) == 0)
+    }
 }
