@@ -8,7 +8,7 @@ import Testing
 
 /// A browser stand-in for the console tests: keeps its own cookies, never follows redirects
 /// (so a test sees each 303 and its `Location`), and sends forms as a browser does.
-final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+final class ConsoleClient: @unchecked Sendable {
     struct Page {
         var status: Int
         var headers: [String: String]
@@ -25,22 +25,29 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
         }
     }
 
-    let base: String
-    private(set) var cookies: [String: String] = [:]
-    private lazy var session: URLSession = {
+    /// Refuses every redirect. Stateless, so one session serves every client: a session holds its
+    /// delegate until invalidated, and a session per client that was its own delegate was a
+    /// reference cycle LeakSanitizer reported at exit.
+    private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest,
+            completionHandler: @escaping (URLRequest?) -> Void
+        ) { completionHandler(nil) }
+    }
+
+    /// No cookie store (each client keeps its own cookies) and no redirects followed.
+    private static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
-        return URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+        return URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
     }()
 
-    init(_ node: InProcessNode) { base = "http://127.0.0.1:\(node.adminPort)" }
+    let base: String
+    private(set) var cookies: [String: String] = [:]
 
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest,
-        completionHandler: @escaping (URLRequest?) -> Void
-    ) { completionHandler(nil) }
+    init(_ node: InProcessNode) { base = "http://127.0.0.1:\(node.adminPort)" }
 
     func get(_ path: String, headers: [String: String] = [:]) async throws -> Page {
         try await send(path, method: "GET", body: nil, headers: headers)
@@ -67,7 +74,7 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
             request.setValue(
                 cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie")
         }
-        let (data, response) = try await session.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }

@@ -172,6 +172,8 @@ class Harness:
         self.random = random.Random(seed)
         self.log = log
         self.figures = Figures()
+        # Called with each acknowledged transaction's record (the soak's receipt-latency probe).
+        self.acknowledged_listener = None
         self.l1 = L1(directory)
         node_directory = os.path.join(directory, "node")
         os.makedirs(node_directory)
@@ -234,7 +236,7 @@ class Harness:
         transaction = dict(transaction, nonce=self.nonces[member], chainId=CHAIN_ID)
         signed = Account.sign_transaction(transaction, self.keys[member])
         tx_hash = "0x" + signed.hash.hex().removeprefix("0x")
-        record = {"hash": tx_hash, "member": member, "nonce": self.nonces[member], "effect": effect}
+        record = {"hash": tx_hash, "member": member, "nonce": self.nonces[member], "effect": effect, "sent": time.time()}
         try:
             answer = self.rpc(member, "eth_sendRawTransaction", ["0x" + signed.raw_transaction.hex().removeprefix("0x")])
         except DOWN:
@@ -254,6 +256,8 @@ class Harness:
         self.acked[tx_hash] = record
         self.figures.acknowledged += 1
         self.nonces[member] += 1
+        if self.acknowledged_listener:
+            self.acknowledged_listener(record)
         return tx_hash
 
     def native(self, member, to, amount, kind="native"):

@@ -8,8 +8,9 @@ so that the script itself cannot rot. Run by hand:
     CLOISTER_BINARY=.build/debug/cloister .venv/bin/python Tests/ClientTests/soak.py --minutes 30
 
 Every `--sample-seconds` it records the node's and the L1's resident memory (VmRSS), the node's
-open file descriptors and threads, the head, the acknowledged transactions and the batches sealed
-and executed. Every `--check-minutes` it pauses the load and runs the crash harness's checks (every
+open file descriptors and threads, the head, the acknowledged transactions, the batches sealed
+and executed, and the p99 receipt latency of the window (one acknowledged transaction in ten is
+followed from its send to the first poll, every 50 ms, that finds its receipt). Every `--check-minutes` it pauses the load and runs the crash harness's checks (every
 acknowledged transaction has a receipt, receipts and block hashes unchanged, the head monotone,
 native total and EURD supply conserved, each batch committed, proven and executed once on the L1).
 At the end: settlement must catch up, `cloister audit verify` must pass on the stopped node's data
@@ -20,15 +21,18 @@ sample taken while a proof runs holds its working memory, one between proofs doe
 * the node's resident memory grows by at most 25 % + 64 MiB (the chain itself grows, but what the
   node keeps in memory must not grow with it);
 * its open file descriptors by at most 16 (the last sample against the first of the middle third);
-* the proof backlog (sealed minus executed batches) at most doubles, plus 4 batches.
+* the proof backlog (sealed minus executed batches) at most doubles, plus 4 batches;
+* the p99 receipt latency at most doubles, plus 500 ms (the medians of the windows' p99s).
 """
 import argparse
 import os
+import queue
 import statistics
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,6 +59,63 @@ def process_figures(pid):
     return figures
 
 
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
+
+
+class ReceiptProbe:
+    """Receipt latency as a member's client sees it: one acknowledged transaction in `every`,
+    from the moment it was sent to the first poll (every `poll_seconds`) that finds its receipt."""
+
+    def __init__(self, harness, every=10, poll_seconds=0.05):
+        self.harness = harness
+        self.every = every
+        self.poll_seconds = poll_seconds
+        self.offered = 0
+        self.incoming = queue.Queue()
+        self.lock = threading.Lock()
+        self.latencies = []
+        self.stopping = threading.Event()
+        harness.acknowledged_listener = self.offer
+        self.thread = threading.Thread(target=self.follow, daemon=True)
+        self.thread.start()
+
+    def offer(self, record):
+        self.offered += 1
+        if self.offered % self.every == 0:
+            self.incoming.put(record)
+
+    def follow(self):
+        pending = []
+        while not self.stopping.is_set():
+            while not self.incoming.empty():
+                pending.append(self.incoming.get())
+            waiting = []
+            for record in pending:
+                try:
+                    found = self.harness.receipt(record)
+                except Exception:  # noqa: BLE001 - a slow answer is retried at the next poll
+                    found = None
+                if found:
+                    with self.lock:
+                        self.latencies.append(time.time() - record["sent"])
+                else:
+                    waiting.append(record)
+            pending = waiting
+            time.sleep(self.poll_seconds)
+
+    def take(self):
+        """The latencies (seconds) measured since the last call."""
+        with self.lock:
+            taken, self.latencies = self.latencies, []
+        return taken
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=30)
+
+
 class Soak:
     def __init__(self, harness, log):
         self.harness = harness
@@ -62,6 +123,7 @@ class Soak:
         self.samples = []
         self.started = time.time()
         self.problems = []
+        self.probe = ReceiptProbe(harness)
 
     def sample(self):
         node = process_figures(self.harness.node.process.pid)
@@ -73,10 +135,15 @@ class Soak:
             "l1_rss": l1["rss"], "head": status["headBlock"]["number"], "acknowledged": self.harness.figures.acknowledged,
             "sealed": status["batches"]["latestSealed"], "executed": int(l1_status["lastExecuted"]),
         }
+        latencies = self.probe.take()
+        sample["receipts"] = len(latencies)
+        sample["p99"] = percentile(latencies, 0.99)
         self.samples.append(sample)
         self.log(f"[{sample['seconds']:5.0f} s] node {sample['rss'] / MIB:6.1f} MiB, {sample['fds']} fds, "
                  f"{sample['threads']} threads; L1 {sample['l1_rss'] / MIB:5.1f} MiB; head {sample['head']}; "
-                 f"{sample['acknowledged']} acknowledged; batches {sample['sealed']} sealed, {sample['executed']} executed")
+                 f"{sample['acknowledged']} acknowledged; batches {sample['sealed']} sealed, {sample['executed']} executed; "
+                 + (f"receipt p99 {sample['p99'] * 1000:.0f} ms ({sample['receipts']} followed)" if sample["p99"] is not None
+                    else "no receipt followed"))
         return sample
 
     def windows(self):
@@ -105,6 +172,18 @@ class Soak:
         if median(last, "backlog") > 2 * median(warm, "backlog") + 4:
             self.problems.append(f"the proof backlog grew: median {median(warm, 'backlog')} batches in the middle third, "
                                  f"{median(last, 'backlog')} in the last")
+        warm_p99, last_p99 = self.p99_medians()
+        if warm_p99 is not None and last_p99 is not None and last_p99 > 2 * warm_p99 + 0.5:
+            self.problems.append(f"receipt latency grew: median p99 {warm_p99 * 1000:.0f} ms in the middle third, "
+                                 f"{last_p99 * 1000:.0f} ms in the last")
+
+    def p99_medians(self):
+        """The median of the windows' p99 receipt latencies (seconds) in the middle and the last third."""
+        def median(window):
+            values = [sample["p99"] for sample in window if sample.get("p99") is not None]
+            return statistics.median(values) if values else None
+        warm, last = self.windows()
+        return median(warm), median(last)
 
     def summary(self):
         first, last = self.samples[0], self.samples[-1]
@@ -120,11 +199,22 @@ class Soak:
             f"node memory: {first['rss'] / MIB:.1f} MiB first, median {rss(middle):.1f} MiB in the middle third and "
             f"{rss(final):.1f} MiB in the last, peak {peak['rss'] / MIB:.1f} MiB at {peak['seconds']:.0f} s",
             f"proof backlog (sealed - executed): median {backlog(middle)} batches in the middle third, {backlog(final)} in the last",
+            self.latency_summary(),
             f"node file descriptors: {first['fds']} first, {last['fds']} last; threads {first['threads']} → {last['threads']}",
             f"L1 memory: {first['l1_rss'] / MIB:.1f} MiB first, {last['l1_rss'] / MIB:.1f} MiB last",
             f"problems: {len(self.problems)}" + "".join(f"\n  {problem}" for problem in self.problems),
             self.harness.figures.summary(),
         ])
+
+
+    def latency_summary(self):
+        warm, last = self.p99_medians()
+        p99s = [sample["p99"] for sample in self.samples if sample.get("p99") is not None]
+        if not p99s:
+            return "receipt latency: no receipt followed"
+        ms = lambda value: "n/a" if value is None else f"{value * 1000:.0f} ms"  # noqa: E731
+        return (f"receipt latency p99 per window: median {ms(warm)} in the middle third, {ms(last)} in the last, "
+                f"highest {ms(max(p99s))} ({sum(sample.get('receipts', 0) for sample in self.samples)} receipts followed)")
 
 
 def audit_verify(node):
@@ -156,6 +246,7 @@ def run(minutes, seed, sample_seconds=30, check_minutes=5, directory=None, settl
                 next_check += check_minutes * 60
         soak.sample()
         soak.check_growth()
+        soak.probe.stop()
         harness.stop_load()
         harness.check(sample=10**9)
         harness.await_settlement(settle_timeout)
@@ -164,6 +255,7 @@ def run(minutes, seed, sample_seconds=30, check_minutes=5, directory=None, settl
         if failure:
             harness.figures.audit_failures.append(failure)
     finally:
+        soak.probe.stop()
         harness.stopping.set()
         harness.close()
         if own:

@@ -5,17 +5,15 @@ change is refused by both, and a disclosure of a batch the L1 has not executed i
 import copy
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import tomllib
 
 from eth_account import Account
 from web3 import Web3
 
 import disclosure_verifier
-from conftest import BINARY, ROOT, Node, read_key
-from test_settlement import AMOUNTS, L1, send_transfers, wait_until
+from conftest import BINARY, ROOT, read_key
+from test_settlement import AMOUNTS, NodeOnL1, send_transfers, wait_until
 from test_web3 import EURD, ERC20_ABI, connect, sign_in
 
 BOB = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
@@ -90,16 +88,9 @@ def scan_for_other_accounts(document, holder, rpo):
 
 
 def test_a_balance_disclosure_is_verified_from_the_l1_alone_and_every_changed_field_is_refused():
-    directory = tempfile.mkdtemp(prefix="cloister-disclosure-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
-    )
-    rpo = disclosure_verifier.RPO.load()
-    try:
+    with NodeOnL1("cloister-disclosure-") as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
+        rpo = disclosure_verifier.RPO.load()
         alice = Account.from_key(read_key("alice"))
         send_transfers(node, 3, BOB, AMOUNTS)
         w3 = connect(node, read_key("alice"))
@@ -146,27 +137,13 @@ def test_a_balance_disclosure_is_verified_from_the_l1_alone_and_every_changed_fi
             assert code == 1 and "REFUSED" in output, f"{name}: {output}"
             facts, reason = python_verify(changed, l1, rpo)
             assert facts is None and reason, f"{name} was accepted by the Python verifier"
-    finally:
-        if node.process.poll() is None:
-            node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_a_disclosure_of_a_batch_the_l1_has_not_executed_is_refused_as_not_final():
-    directory = tempfile.mkdtemp(prefix="cloister-disclosure-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    # Without a prover, batches are committed on the L1 and never executed.
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200"),
-               ('prover = "stark"', 'prover = "none"')],
-    )
-    rpo = disclosure_verifier.RPO.load()
-    try:
+    with NodeOnL1("cloister-disclosure-", edits=[('prover = "stark"', 'prover = "none"')]) as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
+        # Without a prover, batches are committed on the L1 and never executed.
+        rpo = disclosure_verifier.RPO.load()
         alice = Account.from_key(read_key("alice"))
         send_transfers(node, 2, BOB, AMOUNTS)
         w3 = connect(node, read_key("alice"))
@@ -181,8 +158,3 @@ def test_a_disclosure_of_a_batch_the_l1_has_not_executed_is_refused_as_not_final
             json.dump(document, handle)
         code, output = cli_verify(path, l1)
         assert code == 1 and "not executed" in output, output
-    finally:
-        node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)

@@ -66,6 +66,39 @@ class L1:
         return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
+class NodeOnL1:
+    """A node (`cloister node --l1 URL`) on an L1 mock process of its own, in one temporary directory,
+    settling every `interval_ms` with the L1 polled every 200 ms, so a test sees batches within seconds.
+    A context manager: on leaving, whichever of the two still runs is stopped and the directory removed."""
+
+    def __init__(self, prefix, interval_ms=500, edits=()):
+        self.directory = tempfile.mkdtemp(prefix=prefix)
+        self.node = None
+        self.l1 = None
+        try:
+            self.l1 = L1(self.directory)
+            node_directory = os.path.join(self.directory, "node")
+            os.makedirs(node_directory)
+            self.node = Node(node_directory, extra_args=["--l1", self.l1.url], edits=[
+                ("max_interval_ms = 10000", f"max_interval_ms = {interval_ms}"),
+                ("poll_interval_ms = 1000", "poll_interval_ms = 200"), *edits])
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+    def close(self):
+        for process in (self.node, self.l1):
+            if process is not None and process.process.poll() is None:
+                process.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 def send_transfers(node, count, to, amounts):
     w3 = connect(node, read_key("alice"))
     alice = Account.from_key(read_key("alice"))
@@ -97,15 +130,8 @@ def sealed_batches(node, token):
 
 
 def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
-    directory = tempfile.mkdtemp(prefix="cloister-settlement-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
-    )
-    try:
+    with NodeOnL1("cloister-settlement-") as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
         auditor = sign_in(node, read_key("auditor"))
         bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
 
@@ -167,26 +193,14 @@ def test_two_processes_settle_every_batch_once_through_l1_and_node_restarts():
         for secret in secrets:
             assert secret not in stored, f"{secret!r} found in the L1 database"
             assert secret.lower() not in outputs, f"{secret!r} found in the L1 API output"
-    finally:
-        node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_deposits_transfers_and_withdrawals_are_proven_executed_verified_by_anyone_and_paid_out():
     """Issue #10's end to end: the node proves every batch with the STARK prover, the `cloister l1`
     process verifies and executes them, `cloister verify` re-checks them from the L1 alone, and a
     withdrawal is finalised on the L1 with its Merkle proof."""
-    directory = tempfile.mkdtemp(prefix="cloister-proofs-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
-    )
-    try:
+    with NodeOnL1("cloister-proofs-") as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
         alice = Account.from_key(read_key("alice"))
         bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
         w3 = connect(node, read_key("alice"))
@@ -238,11 +252,6 @@ def test_deposits_transfers_and_withdrawals_are_proven_executed_verified_by_anyo
         verified = [line for line in lines if line.endswith(": verified")]
         assert len(verified) >= claim["batch"], result.stdout
         assert "REFUSED" not in result.stdout
-    finally:
-        node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def node_roots(node, token):
@@ -290,16 +299,9 @@ def test_sigkill_during_seals_and_proofs_leaves_header_batch_and_l1_roots_in_agr
     is being proven; after every restart every transaction whose hash was answered executes, the block
     headers, the stored batch roots and the L1's roots are the same tree's, and settlement goes on
     until every sealed batch is executed on the L1."""
-    directory = tempfile.mkdtemp(prefix="cloister-kill-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 200"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
-    )
-    bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
-    try:
+    with NodeOnL1("cloister-kill-", interval_ms=200) as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
+        bob = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
         auditor = sign_in(node, read_key("auditor"))
         send_transfers(node, 2, bob, AMOUNTS)
         wait_until(lambda: sealed_batches(node, auditor) >= 1, what="a first sealed batch")
@@ -337,8 +339,3 @@ def test_sigkill_during_seals_and_proofs_leaves_header_batch_and_l1_roots_in_agr
         events = l1.cli("events")
         assert len([e for e in events if e["kind"] == "committed"]) == len(on_l1), "a batch was committed twice"
         assert int(committed.group(1)) in [b["number"] for b in on_l1]
-    finally:
-        node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)

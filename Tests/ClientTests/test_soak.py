@@ -13,6 +13,8 @@ def test_a_short_soak_samples_checks_and_loses_nothing():
     assert len(soak.samples) >= 5
     assert soak.samples[-1]["acknowledged"] > 0 and soak.samples[-1]["head"] > 0
     assert all(sample["rss"] > 0 and sample["fds"] > 0 for sample in soak.samples)
+    followed = [sample for sample in soak.samples if sample["receipts"]]
+    assert followed and all(0 < sample["p99"] < 120 for sample in followed), soak.samples
     assert figures.checks >= 3
     found = {name: items for name, items in figures.losses().items() if items}
     assert not found, f"seed {seed}: {found}"

@@ -6,9 +6,7 @@ the answer for a transaction that does not exist, and a disclosure holds nothing
 import copy
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import tomllib
 
 from eth_account import Account
@@ -16,8 +14,8 @@ from eth_hash.auto import keccak
 from web3 import Web3
 
 import disclosure_verifier
-from conftest import BINARY, ROOT, Node, read_key
-from test_settlement import L1, wait_until
+from conftest import BINARY, ROOT, read_key
+from test_settlement import NodeOnL1, wait_until
 from test_web3 import CHAIN_ID, EURD, ERC20_ABI, connect, sign_in
 
 BOB = Web3.to_checksum_address("0xb45f739e9BaC48192cf8d17E03E6D216356d94D6")
@@ -114,16 +112,9 @@ def scan_for_bystanders(document, parties, rpo):
 
 
 def test_a_transaction_disclosure_is_verified_from_the_l1_alone_and_every_changed_field_is_refused():
-    directory = tempfile.mkdtemp(prefix="cloister-tx-disclosure-")
-    l1 = L1(directory)
-    node_directory = os.path.join(directory, "node")
-    os.makedirs(node_directory)
-    node = Node(
-        node_directory, extra_args=["--l1", l1.url],
-        edits=[("max_interval_ms = 10000", "max_interval_ms = 500"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")],
-    )
-    rpo = disclosure_verifier.RPO.load()
-    try:
+    with NodeOnL1("cloister-tx-disclosure-") as chain:
+        directory, l1, node = chain.directory, chain.l1, chain.node
+        rpo = disclosure_verifier.RPO.load()
         alice = Account.from_key(read_key("alice"))
         w3 = connect(node, read_key("alice"))
         nonce = w3.eth.get_transaction_count(alice.address, "pending")
@@ -199,12 +190,6 @@ def test_a_transaction_disclosure_is_verified_from_the_l1_alone_and_every_change
                 assert code == 1 and "REFUSED" in output, f"{name}: {output}"
                 facts, reason = python_verify(changed, l1, rpo)
                 assert facts is None and reason, f"{name} was accepted by the Python verifier"
-    finally:
-        if node.process.poll() is None:
-            node.stop()
-        if l1.process.poll() is None:
-            l1.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def read_address(name):

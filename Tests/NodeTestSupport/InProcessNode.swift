@@ -62,20 +62,26 @@ public final class InProcessNode: @unchecked Sendable {
         _ = try? await task.value
     }
 
-    /// Produces blocks until the transaction `hash` is stored, for at most `limit`; true when it is.
+    /// Produces blocks until the transaction `hash` is stored and the chain's head has reached its
+    /// block, for at most `limit`; true when both hold.
     /// The node's own block production runs too: it may have taken the transaction and still be
     /// writing its block when a block produced here finds the mempool empty, and production
     /// pauses while sealed batches wait for the state tree, which takes seconds on a busy CI
     /// machine. So one `produceBlock()` promises nothing; a deadline rather than a count of tries.
+    /// A stored block's transactions can be read by hash a moment before `head` moves to it, so
+    /// a list up to the head waits for both.
     @discardableResult
     public func produceBlocksUntilStored(_ hash: Hash32, within limit: Duration = .seconds(120)) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
-        while try chain.transaction(hash: hash) == nil {
-            guard ContinuousClock.now < deadline else { return false }
-            try await chain.produceBlock()
+        while ContinuousClock.now < deadline {
+            if let stored = try chain.transaction(hash: hash) {
+                if await chain.head.header.number >= stored.blockNumber { return true }
+            } else {
+                try await chain.produceBlock()
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return true
+        return false
     }
 
     public struct HTTPResult: Sendable {
