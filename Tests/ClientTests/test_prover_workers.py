@@ -2,7 +2,7 @@
 must-show 2): both prove batches, their proving overlaps, every batch reaches `executed` on the L1
 in order; a worker SIGKILLed in the middle of a proof loses its job to the other once its lease
 expires, and nothing is executed twice. A `pg_dump` taken while jobs exist holds no witness in the
-clear."""
+clear. A job that failed is put back by an operator with `cloister prover retry`."""
 import json
 import os
 import re
@@ -28,13 +28,13 @@ AMOUNTS = [2_718_281, 1_414_213, 1_732_050]
 class Worker:
     """A `cloister prover` process with its own log."""
 
-    def __init__(self, directory, name, database, key):
+    def __init__(self, directory, name, database, key, max_attempts=3):
         self.name = name
         self.log_path = os.path.join(directory, f"prover-{name}.log")
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [BINARY, "prover", "--database", postgres_url(database), "--prover-key", key,
-             "--password-env", "CLOISTER_TEST_POSTGRES_PASSWORD", "--lease", LEASE, "--max-attempts", "3",
+             "--password-env", "CLOISTER_TEST_POSTGRES_PASSWORD", "--lease", LEASE, "--max-attempts", str(max_attempts),
              "--worker-id", name, "--metrics-port", "0"],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=directory)
         self.metrics_url = wait_for_log(self.log_path, r"metrics=(http://127\.0\.0\.1:\d+/metrics)", self.process).group(1)
@@ -198,6 +198,66 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
     finally:
         if sender:
             sender.finish()
+        for worker in workers:
+            worker.stop()
+        node.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def prover_cli(database, *args):
+    return subprocess.run([BINARY, "prover", *args, "--database", postgres_url(database),
+                           "--password-env", "CLOISTER_TEST_POSTGRES_PASSWORD"], capture_output=True, text=True, timeout=60)
+
+
+def test_a_failed_job_put_back_with_prover_retry_is_proven_and_executed():
+    """Batch 1's sealed witness is damaged in the database (one bit), so a worker fails its job on its
+    only attempt and settlement waits there. With the damage undone (the cause fixed),
+    `cloister prover retry --batch 1` puts the job back (and refuses a job that has not failed, or
+    none), and a worker proves it: the batch is executed on the L1."""
+    require_postgres()
+    directory = tempfile.mkdtemp(prefix="cloister-prover-retry-")
+    key = os.path.join(directory, "prover.key")
+    subprocess.run([BINARY, "keys", "new-prover", key], check=True, capture_output=True)
+    node = Node(directory, store="postgres", edits=[
+        ('prover = "stark"', f'prover = "external"\nprover_key_file = "{key}"'),
+        ("max_interval_ms = 10000", "max_interval_ms = 400"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")])
+    workers = []
+    try:
+        l1_url = wait_for_log(node.log_path, r"l1=(http://127\.0\.0\.1:\d+)", node.process).group(1)
+        sender = Sender(node, 1)
+        sender.run()
+        wait_until(lambda: sql(node.database, "SELECT state FROM prover_jobs WHERE batch = 1") == [["waiting"]], 60,
+                   "batch 1's job enqueued")
+        # XOR with 64 flips one bit of the ciphertext; the same statement again undoes it.
+        flip = ("UPDATE prover_jobs SET witness = set_byte(witness, length(witness) / 2, "
+                "get_byte(witness, length(witness) / 2) # 64) WHERE batch = 1")
+        sql(node.database, flip)
+        workers.append(Worker(directory, "first", node.database, key, max_attempts=1))
+        wait_until(lambda: sql(node.database, "SELECT state FROM prover_jobs WHERE batch = 1") == [["failed"]], 120,
+                   "batch 1's job failed on its damaged witness")
+        workers[0].stop()
+        sql(node.database, flip)
+        wait_until(lambda: "a prover job failed" in open(node.log_path).read(), 30, "the node reporting the failed job")
+
+        refused = prover_cli(node.database, "retry", "--batch", "99")
+        assert refused.returncode != 0 and "no prover job for batch 99" in refused.stderr, refused
+        retried = prover_cli(node.database, "retry", "--batch", "1")
+        assert retried.returncode == 0 and "waits again" in retried.stdout, retried
+        again = prover_cli(node.database, "retry", "--batch", "1")
+        assert again.returncode != 0 and "waiting, not failed" in again.stderr, again
+        [[state, attempts, failure]] = sql(node.database, "SELECT state, attempts, failure FROM prover_jobs WHERE batch = 1")
+        assert state == "waiting" and attempts == "0" and failure.startswith("put back by an operator after: "), failure
+
+        workers.append(Worker(directory, "second", node.database, key))
+        wait_until(lambda: 1 in workers[1].proven(), 120, "batch 1 proven once put back")
+        wait_until(lambda: any(b["number"] == 1 and b["status"] == "executed" for b in l1_cli(l1_url, "batches")), 120,
+                   "batch 1 executed on the L1")
+    except BaseException:
+        for path in [node.log_path] + [worker.log_path for worker in workers]:
+            with open(path) as handle:
+                print(f"--- {path}:\n" + handle.read()[-3000:])
+        raise
+    finally:
         for worker in workers:
             worker.stop()
         node.stop()

@@ -92,6 +92,28 @@ import Testing
         #expect(try await queue.status().failed == 1)
     }
 
+    /// An operator puts a failed job back: it is claimed again with fresh attempts, its last
+    /// failure still readable; a job that has not failed is left alone.
+    @Test func aFailedJobPutBackIsClaimedAgainWithFreshAttempts() async throws {
+        let (queue, _) = try await Self.queue()
+        try await queue.enqueue(batch: 1, sealedWitness: Self.witness(1))
+        try await queue.enqueue(batch: 2, sealedWitness: Self.witness(2))
+        let claim = try #require(try await queue.claim(worker: "w", lease: .seconds(30), maxAttempts: 1))
+        #expect(claim.batch == 1)
+        #expect(try await queue.fail(claim, worker: "w", reason: "out of memory", maxAttempts: 1) == .failed)
+        #expect(try await queue.retryFailed(batch: 2) == false)
+        #expect(try await queue.retryFailed(batch: 9) == false)
+
+        #expect(try await queue.retryFailed(batch: 1))
+        #expect(try await queue.retryFailed(batch: 1) == false)
+        let job = try #require(try await queue.jobs(from: 1).first)
+        #expect(job.state == .waiting && job.attempts == 0)
+        #expect(job.failure == "put back by an operator after: out of memory")
+        let again = try #require(try await queue.claim(worker: "w", lease: .seconds(30), maxAttempts: 1))
+        #expect(again.batch == 1 && again.attempt == 1)
+        #expect(try await queue.status().failed == 0)
+    }
+
     /// Workers lost on every attempt: the job whose last lease expired is failed, not claimed a
     /// fourth time, and says why.
     @Test func leaseExpiredOnTheLastAttemptFailsTheJob() async throws {

@@ -77,7 +77,9 @@ public struct ExternalProverService: Service {
                         "a prover job failed: the batch waits until the job is put back (docs/DEPLOY.md)",
                         metadata: ["batch": "\(number)", "attempts": "\(job.attempts)", "reason": "\(job.failure ?? "")"])
                 }
-            case .waiting, .running: break
+            case .waiting, .running:
+                // Put back by an operator: a new failure is reported again.
+                reportedFailures.remove(number)
             }
         }
         if final > 0 { try await queue.retireWitnesses(upTo: final) }

@@ -76,6 +76,25 @@ extension PostgresProverQueue {
         }
     }
 
+    /// Puts a failed job back to waiting with its attempts reset (an operator's `cloister prover
+    /// retry`, once the cause is fixed: settlement waits at a failed batch). The last failure stays
+    /// readable in `failure`. False when the batch has no failed job (none, or not failed).
+    public func retryFailed(batch: UInt64) async throws(StoreError) -> Bool {
+        let logger = self.logger
+        return try await run("putting a failed prover job back") { client in
+            let rows = try await client.query(
+                """
+                UPDATE prover_jobs SET state = 'waiting', attempts = 0, worker = NULL, lease_expires = NULL,
+                    failure = 'put back by an operator after: ' || COALESCE(failure, 'no reason recorded'),
+                    started_at = NULL, finished_at = NULL, updated_at = now()
+                WHERE batch = \(Int64(batch)) AND state = 'failed'
+                RETURNING batch
+                """, logger: logger)
+            for try await _ in rows.decode(Int64.self) { return true }
+            return false
+        }
+    }
+
     /// Drops the sealed witnesses of batches up to `batch` (executed on the L1: never proven
     /// again), and the rows of all but the last `keeping` of them (kept for inspection), so the
     /// table and the status query stay small however long the chain runs.
