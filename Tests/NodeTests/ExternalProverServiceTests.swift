@@ -24,7 +24,7 @@ import Testing
     static func queue() async throws -> PostgresProverQueue {
         let engine = try EngineFixture(.postgres)
         _ = try engine.open()
-        return try await PostgresProverQueue.connect(location: try TestPostgres.location(database: try #require(engine.database)))
+        return try await TestPostgres.queue(database: try #require(engine.database))
     }
 
     /// What a worker does, with a marked test proof instead of a STARK (`AcceptMarkedProofsForTests`).

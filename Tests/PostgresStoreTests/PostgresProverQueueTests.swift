@@ -15,8 +15,7 @@ import Testing
     static func queue(_ fixture: EngineFixture? = nil) async throws -> (PostgresProverQueue, EngineFixture) {
         let fixture = try fixture ?? EngineFixture(.postgres)
         _ = try fixture.open()
-        let location = try TestPostgres.location(database: try #require(fixture.database))
-        return (try await PostgresProverQueue.connect(location: location), fixture)
+        return (try await TestPostgres.queue(database: try #require(fixture.database)), fixture)
     }
 
     static func witness(_ batch: UInt64) -> [UInt8] { Array("sealed witness of batch \(batch)".utf8) }
@@ -167,7 +166,7 @@ import Testing
     @Test func queueOnADatabaseWithoutTheQueueIsRefused() async throws {
         let database = try TestPostgres.createDatabase()
         await #expect {
-            _ = try await PostgresProverQueue.connect(location: try TestPostgres.location(database: database))
+            _ = try await TestPostgres.queue(database: database)
         } throws: { error in
             guard case StoreError.database(let message) = error else { return false }
             return message.contains("no prover queue") && message.contains("prover = \"external\"")

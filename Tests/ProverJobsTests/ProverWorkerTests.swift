@@ -14,7 +14,7 @@ import Testing
         let engine = try EngineFixture(.postgres)
         _ = try engine.open()
         let database = try #require(engine.database)
-        return (try await PostgresProverQueue.connect(location: try TestPostgres.location(database: database)), database)
+        return (try await TestPostgres.queue(database: database), database)
     }
 
     @Test func workerWithAnotherKeyHandsTheJobBackAndStopsSayingWhichKey() async throws {

@@ -103,6 +103,14 @@ public enum TestPostgres {
     public static func location(database: String) throws -> PostgresLocation {
         try PostgresLocation(url: try url(database: database), password: password)
     }
+
+    /// A prover-queue client on `database`. Its calls wait up to a minute, not the product's 10 s:
+    /// in the whole suite under ThreadSanitizer, a pool connection's first answer took longer
+    /// than 10 s while every other test ran, and a test's timeout is there to end a hang, not
+    /// to judge speed (tests of the timeout itself pass their own).
+    public static func queue(database: String) async throws -> PostgresProverQueue {
+        try await PostgresProverQueue.connect(location: try location(database: database), operationTimeout: .seconds(60))
+    }
 }
 
 public struct TestPostgresError: Error, CustomStringConvertible {
