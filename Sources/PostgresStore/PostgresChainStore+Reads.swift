@@ -69,12 +69,16 @@ extension PostgresChainStore {
             payload: try cipher.open(Array(buffer: sealed), table: "transactions", rowID: id))
     }
 
+    /// A block's transactions in order: a range of the primary key (what every sealed batch reads).
+    static func blockTransactions(_ blockNumber: Int64) -> PostgresQuery {
+        "SELECT id, position, sealed FROM transactions WHERE block_number = \(blockNumber) ORDER BY position"
+    }
+
     public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
         guard blockNumber <= UInt64(Int64.max) else { return [] }
-        let found = try rows(
-            "cannot read the transactions of block \(blockNumber)",
-            "SELECT id, position, sealed FROM transactions WHERE block_number = \(Int64(blockNumber)) ORDER BY position"
-        ) { try $0.decode((ByteBuffer, Int32, ByteBuffer).self) }
+        let found = try rows("cannot read the transactions of block \(blockNumber)", Self.blockTransactions(Int64(blockNumber))) {
+            try $0.decode((ByteBuffer, Int32, ByteBuffer).self)
+        }
         var result = [StoredTransaction]()
         result.reserveCapacity(found.count)
         for (id, position, sealed) in found {
