@@ -226,11 +226,12 @@ extension PostgresChainStore {
         let ids = rows.map(\.id)
         let sealed = rows.map(\.sealed)
         let logger = self.logger
-        // Not under the write lock: journaling does not wait behind a block write. One statement
-        // is its own transaction (committed, and synced with the server's `synchronous_commit`,
-        // before the answer comes): one round trip where BEGIN and COMMIT around it took three,
-        // and every accepted transaction waits for it.
-        try perform("cannot journal \(entries.count) accepted transaction(s)") { connection in
+        // Not under the write lock: journaling does not wait behind a block write. In an explicit
+        // transaction although it is one statement: postgres-nio answers a statement at its
+        // CommandComplete, which for an implicit transaction comes before the commit (at Sync); the
+        // answer to COMMIT comes only once the commit is done, and an accepted transaction is
+        // acknowledged only then.
+        try performTransaction("cannot journal \(entries.count) accepted transaction(s)") { connection in
             _ = try await connection.query(
                 """
                 INSERT INTO admissions(id, sealed)
@@ -244,7 +245,7 @@ extension PostgresChainStore {
         guard !hashes.isEmpty else { return }
         let ids = hashes.map { ByteBuffer(bytes: admissionID($0)) }
         let logger = self.logger
-        try perform("cannot drop journaled transactions") { connection in  // one statement: its own transaction
+        try performTransaction("cannot drop journaled transactions") { connection in
             try await Self.deleteAdmissions(ids, connection, logger: logger)
         }
     }
