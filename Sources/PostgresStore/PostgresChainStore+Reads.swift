@@ -47,27 +47,38 @@ extension PostgresChainStore {
         }.first
     }
 
+    /// The rows stored under a transaction's lookup id, in no particular order.
+    ///
+    /// No `ORDER BY … LIMIT 1` here: with one, the planner may walk the `(block_number, position)`
+    /// primary key in order and test every row's id until one matches, which reads the whole table
+    /// for a recent transaction (a receipt's usual case); without one, the `transactions_by_id`
+    /// index is the only good plan. The earliest row is chosen by the caller.
+    static func transactionLookup(id: [UInt8]) -> PostgresQuery {
+        "SELECT block_number, position, sealed FROM transactions WHERE id = \(ByteBuffer(bytes: id))"
+    }
+
     public func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction? {
         let id = cipher.lookupID(table: "transactions", key: hash.bytes)
-        let found = try rows(
-            "cannot find a transaction",
-            """
-            SELECT block_number, position, sealed FROM transactions WHERE id = \(ByteBuffer(bytes: id))
-            ORDER BY block_number, position LIMIT 1
-            """
-        ) { try $0.decode((Int64, Int32, ByteBuffer).self) }
-        guard let (block, position, sealed) = found.first else { return nil }
+        let found = try rows("cannot find a transaction", Self.transactionLookup(id: id)) {
+            try $0.decode((Int64, Int32, ByteBuffer).self)
+        }
+        // A hash stored twice (never, on a valid chain): its earliest row.
+        guard let (block, position, sealed) = found.min(by: { ($0.0, $0.1) < ($1.0, $1.1) }) else { return nil }
         return StoredTransaction(
             blockNumber: UInt64(block), position: Int(position),
             payload: try cipher.open(Array(buffer: sealed), table: "transactions", rowID: id))
     }
 
+    /// A block's transactions in order: a range of the primary key (what every sealed batch reads).
+    static func blockTransactions(_ blockNumber: Int64) -> PostgresQuery {
+        "SELECT id, position, sealed FROM transactions WHERE block_number = \(blockNumber) ORDER BY position"
+    }
+
     public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
         guard blockNumber <= UInt64(Int64.max) else { return [] }
-        let found = try rows(
-            "cannot read the transactions of block \(blockNumber)",
-            "SELECT id, position, sealed FROM transactions WHERE block_number = \(Int64(blockNumber)) ORDER BY position"
-        ) { try $0.decode((ByteBuffer, Int32, ByteBuffer).self) }
+        let found = try rows("cannot read the transactions of block \(blockNumber)", Self.blockTransactions(Int64(blockNumber))) {
+            try $0.decode((ByteBuffer, Int32, ByteBuffer).self)
+        }
         var result = [StoredTransaction]()
         result.reserveCapacity(found.count)
         for (id, position, sealed) in found {

@@ -226,7 +226,11 @@ extension PostgresChainStore {
         let ids = rows.map(\.id)
         let sealed = rows.map(\.sealed)
         let logger = self.logger
-        // Not under the write lock: journaling does not wait behind a block write.
+        // Not under the write lock: journaling does not wait behind a block write. In an explicit
+        // transaction although it is one statement: postgres-nio answers a statement at its
+        // CommandComplete, which for an implicit transaction comes before the commit (at Sync); the
+        // answer to COMMIT comes only once the commit is done, and an accepted transaction is
+        // acknowledged only then.
         try performTransaction("cannot journal \(entries.count) accepted transaction(s)") { connection in
             _ = try await connection.query(
                 """
