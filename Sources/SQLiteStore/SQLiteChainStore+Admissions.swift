@@ -57,10 +57,14 @@ final class AdmissionFile: Sendable {
     }
 
     func rows() throws -> [(id: [UInt8], sealed: [UInt8])] {
-        try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, sealed FROM admissions ORDER BY seq").map {
-                ([UInt8]($0["id"] as Data), [UInt8]($0["sealed"] as Data))
-            }
+        try queue.read { db in try Self.rows(db) }
+    }
+
+    /// The `admissions` table's entries in the order they were journaled, in this file or (before
+    /// the journal had its own file) in `chain.sqlite`.
+    static func rows(_ db: Database) throws -> [(id: [UInt8], sealed: [UInt8])] {
+        try Row.fetchAll(db, sql: "SELECT id, sealed FROM admissions ORDER BY seq").map {
+            ([UInt8]($0["id"] as Data), [UInt8]($0["sealed"] as Data))
         }
     }
 }
@@ -113,9 +117,7 @@ extension SQLiteChainStore {
         do {
             let rows: [(id: [UInt8], sealed: [UInt8])] = try pool.read { db in
                 guard try db.tableExists("admissions") else { return [] }
-                return try Row.fetchAll(db, sql: "SELECT id, sealed FROM admissions ORDER BY seq").map {
-                    ([UInt8]($0["id"] as Data), [UInt8]($0["sealed"] as Data))
-                }
+                return try AdmissionFile.rows(db)
             }
             try admissions.insert(rows.map { ($0.id, $0.sealed) })
             try pool.write { db in try db.execute(sql: "DROP TABLE IF EXISTS admissions") }

@@ -108,14 +108,27 @@ def l1_cli(l1_url, *args):
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
+def external_prover_node(prefix):
+    """A node on PostgreSQL that leaves proving to `cloister prover` workers, a batch about every
+    400 ms: its folder, the prover key file and the node."""
     require_postgres()
-    directory = tempfile.mkdtemp(prefix="cloister-provers-")
+    directory = tempfile.mkdtemp(prefix=prefix)
     key = os.path.join(directory, "prover.key")
     subprocess.run([BINARY, "keys", "new-prover", key], check=True, capture_output=True)
     node = Node(directory, store="postgres", edits=[
         ('prover = "stark"', f'prover = "external"\nprover_key_file = "{key}"'),
         ("max_interval_ms = 10000", "max_interval_ms = 400"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")])
+    return directory, key, node
+
+
+def print_logs(node, workers):
+    """The end of the node's and every worker's log, for a failed test's output."""
+    for path in [node.log_path] + [worker.log_path for worker in workers]:
+        with open(path) as handle:
+            print(f"--- {path}:\n" + handle.read()[-3000:])
+
+def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
+    directory, key, node = external_prover_node("cloister-provers-")
     workers = []
     sender = None
     try:
@@ -191,9 +204,7 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
             node.url + "/health", timeout=10).read())["proverQueue"]["workers"]] == ["prover-b"], 30,
             "the stopped worker gone from /health, the killed one still listed")
     except BaseException:
-        for path in [node.log_path] + [worker.log_path for worker in workers]:
-            with open(path) as handle:
-                print(f"--- {path}:\n" + handle.read()[-3000:])
+        print_logs(node, workers)
         raise
     finally:
         if sender:
@@ -214,13 +225,7 @@ def test_a_failed_job_put_back_with_prover_retry_is_proven_and_executed():
     only attempt and settlement waits there. With the damage undone (the cause fixed),
     `cloister prover retry --batch 1` puts the job back (and refuses a job that has not failed, or
     none), and a worker proves it: the batch is executed on the L1."""
-    require_postgres()
-    directory = tempfile.mkdtemp(prefix="cloister-prover-retry-")
-    key = os.path.join(directory, "prover.key")
-    subprocess.run([BINARY, "keys", "new-prover", key], check=True, capture_output=True)
-    node = Node(directory, store="postgres", edits=[
-        ('prover = "stark"', f'prover = "external"\nprover_key_file = "{key}"'),
-        ("max_interval_ms = 10000", "max_interval_ms = 400"), ("poll_interval_ms = 1000", "poll_interval_ms = 200")])
+    directory, key, node = external_prover_node("cloister-prover-retry-")
     workers = []
     try:
         l1_url = wait_for_log(node.log_path, r"l1=(http://127\.0\.0\.1:\d+)", node.process).group(1)
@@ -253,9 +258,7 @@ def test_a_failed_job_put_back_with_prover_retry_is_proven_and_executed():
         wait_until(lambda: any(b["number"] == 1 and b["status"] == "executed" for b in l1_cli(l1_url, "batches")), 120,
                    "batch 1 executed on the L1")
     except BaseException:
-        for path in [node.log_path] + [worker.log_path for worker in workers]:
-            with open(path) as handle:
-                print(f"--- {path}:\n" + handle.read()[-3000:])
+        print_logs(node, workers)
         raise
     finally:
         for worker in workers:
