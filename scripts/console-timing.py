@@ -102,7 +102,7 @@ def main():
     versions = re.findall(r'href="(/console/policy/0x[0-9a-f]+(?:\?compare=0x[0-9a-f]+)?)"', policy)
     pages = ["/console/overview", "/console/transactions", "/console/transactions?outcome=failed",
              "/console/decisions", "/console/batches", "/console/accounts", "/console/tokens", "/console/audit",
-             "/console/policy"]
+             "/console/policy", "/console/audit/verify"]
     pages += [p.replace("&amp;", "&") for p in nexts[:1] + links[:1] + versions[:1]]
     print(f"{'page':70} {'median ms':>10} {'max ms':>8} {'bytes':>9}")
     worst = 0.0

@@ -70,13 +70,22 @@ extension PostgresChainStore {
     }
 
     /// A block's transactions in order: a range of the primary key (what every sealed batch reads).
-    static func blockTransactions(_ blockNumber: Int64) -> PostgresQuery {
-        "SELECT id, position, sealed FROM transactions WHERE block_number = \(blockNumber) ORDER BY position"
+    static func blockTransactions(_ blockNumber: Int64, from position: Int32 = 0, limit: Int64 = Int64.max) -> PostgresQuery {
+        """
+        SELECT id, position, sealed FROM transactions WHERE block_number = \(blockNumber) AND position >= \(position) \
+        ORDER BY position LIMIT \(limit)
+        """
     }
 
     public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
-        guard blockNumber <= UInt64(Int64.max) else { return [] }
-        let found = try rows("cannot read the transactions of block \(blockNumber)", Self.blockTransactions(Int64(blockNumber))) {
+        try transactions(blockNumber: blockNumber, from: 0, limit: Int.max)
+    }
+
+    public func transactions(blockNumber: UInt64, from position: Int, limit: Int) throws(StoreError) -> [StoredTransaction] {
+        guard blockNumber <= UInt64(Int64.max), limit > 0 else { return [] }
+        let query = Self.blockTransactions(
+            Int64(blockNumber), from: Int32(clamping: max(position, 0)), limit: Int64(limit))
+        let found = try rows("cannot read the transactions of block \(blockNumber)", query) {
             try $0.decode((ByteBuffer, Int32, ByteBuffer).self)
         }
         var result = [StoredTransaction]()

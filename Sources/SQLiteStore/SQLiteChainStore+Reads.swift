@@ -66,11 +66,19 @@ extension SQLiteChainStore {
     }
 
     public func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction] {
-        guard blockNumber <= UInt64(Int64.max) else { return [] }
+        try transactions(blockNumber: blockNumber, from: 0, limit: Int.max)
+    }
+
+    public func transactions(blockNumber: UInt64, from position: Int, limit: Int) throws(StoreError) -> [StoredTransaction] {
+        guard blockNumber <= UInt64(Int64.max), limit > 0 else { return [] }
         let rows: [(Data, Int, Data)] = try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, position, sealed FROM chain_transactions WHERE block_number = ? ORDER BY position",
-                arguments: [Int64(blockNumber)]
+                db,
+                sql: """
+                    SELECT id, position, sealed FROM chain_transactions
+                    WHERE block_number = ? AND position >= ? ORDER BY position LIMIT ?
+                    """,
+                arguments: [Int64(blockNumber), max(position, 0), Int64(limit)]
             ).map { ($0["id"], $0["position"], $0["sealed"]) }
         }
         var result = [StoredTransaction]()

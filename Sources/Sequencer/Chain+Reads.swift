@@ -143,6 +143,14 @@ extension Chain {
         try store.transactions(blockNumber: blockNumber).map { try IncludedTransaction(encoded: $0.payload) }
     }
 
+    /// At most `limit` of a block's transactions, from position `from` on: a scan that opens a
+    /// bounded number of records, however many transactions the block holds.
+    public nonisolated func transactions(blockNumber: UInt64, from position: Int, limit: Int) throws -> [IncludedTransaction] {
+        try store.transactions(blockNumber: blockNumber, from: position, limit: limit).map {
+            try IncludedTransaction(encoded: $0.payload)
+        }
+    }
+
     public nonisolated func block(number: UInt64) throws -> SequencedBlock? {
         guard let payload = try store.block(number: number) else { return nil }
         return try SequencedBlock(encoded: payload)

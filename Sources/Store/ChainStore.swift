@@ -110,6 +110,9 @@ public protocol ChainStore: Sendable {
     func transaction(hash: Hash32) throws(StoreError) -> StoredTransaction?
     /// The transactions of a block in order.
     func transactions(blockNumber: UInt64) throws(StoreError) -> [StoredTransaction]
+    /// At most `limit` of a block's transactions in order, from position `from` on: a list that
+    /// reads a bounded number of records per request, however full the block.
+    func transactions(blockNumber: UInt64, from position: Int, limit: Int) throws(StoreError) -> [StoredTransaction]
     /// Every ledger entry, to rebuild the in-memory state at start.
     func allStateEntries() throws(StoreError) -> [StateEntry]
     /// Audit records in commit order, starting at sequence number `from` (0-based).

@@ -65,6 +65,39 @@ import Testing
         #expect(unbounded.count == 1)
     }
 
+    /// A full block is read in pieces: a filter stops inside it at the budget, with a cursor to
+    /// the position after the last transaction it opened (a block can hold 20,000 transactions).
+    @Test func aScanStopsInsideABlockAtTheBudgetAndResumesThere() async throws {
+        let node = try await InProcessNode.start(fixture, policy: nil, apiRoutes: { _, _ in })
+        defer { Task { await node.stop() } }
+        var last = Hash32.zero
+        for nonce in 0..<5 as Range<UInt64> {
+            let raw = try fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce)
+            last = try await node.chain.submit(raw: raw)
+        }
+        try #require(try await node.produceBlocksUntilStored(last))
+        let block = try #require(try node.chain.transaction(hash: last)).blockNumber
+        try #require(try node.chain.block(number: block)?.transactionHashes.count == 5, "the five transfers share a block")
+
+        var resources = AdminResources(chain: node.chain)
+        resources.transactionScanBudget = 2
+        let query = AdminQuery(values: ["outcome": "failed", "from_block": "\(block)", "to_block": "\(block)"])
+        guard case .json(let first, _) = try await resources.transactions(query) else {
+            Issue.record("listTransactions streamed")
+            return
+        }
+        #expect(first["items"]?.arrayValue?.isEmpty == true)
+        #expect(first["nextCursor"]?.stringValue == "\(block).2")
+        let failed = try await pages(resources, ["outcome": "failed", "from_block": "\(block)", "to_block": "\(block)"])
+        #expect(failed.count == 3)
+        #expect(failed.allSatisfy { $0.isEmpty })
+
+        let all = try await pages(resources, ["limit": "2", "from_block": "\(block)", "to_block": "\(block)"])
+        #expect(all.map(\.count) == [2, 2, 1])
+        let positions = all.flatMap { $0 }.compactMap { $0["position"] }
+        #expect(positions == (0..<5).map { JSON.integer($0) })
+    }
+
     @Test func aBlockListCountsTransactionsLikeTheBlockItself() async throws {
         let node = try await chainOfFiveTransfers()
         defer { Task { await node.stop() } }

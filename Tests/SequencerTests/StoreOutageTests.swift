@@ -25,6 +25,10 @@ final class OutageStore: ChainStore {
         try check()
         return try inner.transactions(blockNumber: blockNumber)
     }
+    func transactions(blockNumber: UInt64, from position: Int, limit: Int) throws(StoreError) -> [StoredTransaction] {
+        try check()
+        return try inner.transactions(blockNumber: blockNumber, from: position, limit: limit)
+    }
     func allStateEntries() throws(StoreError) -> [StateEntry] { try check(); return try inner.allStateEntries() }
     func auditRecords(from: UInt64, limit: Int) throws(StoreError) -> [[UInt8]] {
         try check()

@@ -32,6 +32,23 @@ import Testing
         #expect(try store.metadata("absent") == nil)
     }
 
+    /// A block's transactions read a piece at a time: in order, from a position, at most a limit.
+    @Test(arguments: TestEngine.allCases)
+    func aBlocksTransactionsReadInPieces(_ engine: TestEngine) throws {
+        let store = try EngineFixture(engine).open()
+        try store.commit(TestBlocks.block(0, transactions: 7))
+        try store.commit(TestBlocks.block(1, transactions: 3))
+        let piece = try store.transactions(blockNumber: 0, from: 2, limit: 3)
+        #expect(piece.map(\.position) == [2, 3, 4])
+        #expect(piece.map(\.payload) == (2...4).map { Array("receipt 0.\($0)".utf8) })
+        #expect(piece.allSatisfy { $0.blockNumber == 0 })
+        #expect(try store.transactions(blockNumber: 0, from: 5, limit: 10).map(\.position) == [5, 6])
+        #expect(try store.transactions(blockNumber: 0, from: 7, limit: 10).isEmpty)
+        #expect(try store.transactions(blockNumber: 0, from: 0, limit: 0).isEmpty)
+        #expect(try store.transactions(blockNumber: 1, from: 0, limit: Int.max).map(\.position) == [0, 1, 2])
+        #expect(try store.transactions(blockNumber: 2, from: 0, limit: 10).isEmpty)
+    }
+
     @Test(arguments: TestEngine.allCases)
     func laterStateValueReplacesEarlier(_ engine: TestEngine) throws {
         let store = try EngineFixture(engine).open()
