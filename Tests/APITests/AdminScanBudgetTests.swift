@@ -68,18 +68,19 @@ import Testing
     /// A full block is read in pieces: a filter stops inside it at the budget, with a cursor to
     /// the position after the last transaction it opened (a block can hold 20,000 transactions).
     @Test func aScanStopsInsideABlockAtTheBudgetAndResumesThere() async throws {
-        let node = try await InProcessNode.start(fixture, policy: nil, apiRoutes: { _, _ in })
-        defer { Task { await node.stop() } }
+        // A chain without the node's own block production: the five transfers share one block.
+        let chain = try await fixture.openChain()
         var last = Hash32.zero
         for nonce in 0..<5 as Range<UInt64> {
             let raw = try fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 1, nonce: nonce)
-            last = try await node.chain.submit(raw: raw)
+            last = try await chain.submit(raw: raw)
         }
-        try #require(try await node.produceBlocksUntilStored(last))
-        let block = try #require(try node.chain.transaction(hash: last)).blockNumber
-        try #require(try node.chain.block(number: block)?.transactionHashes.count == 5, "the five transfers share a block")
+        let produced = try #require(try await chain.produceBlock())
+        try #require(produced.transactionHashes.count == 5, "the five transfers share a block")
+        let block = produced.header.number
+        try #require(try chain.transaction(hash: last)?.blockNumber == block)
 
-        var resources = AdminResources(chain: node.chain)
+        var resources = AdminResources(chain: chain)
         resources.transactionScanBudget = 2
         let query = AdminQuery(values: ["outcome": "failed", "from_block": "\(block)", "to_block": "\(block)"])
         guard case .json(let first, _) = try await resources.transactions(query) else {
