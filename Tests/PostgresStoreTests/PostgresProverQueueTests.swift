@@ -162,6 +162,36 @@ import Testing
         #expect(try await queue.jobs(from: 0).map(\.batch) == [1, 3, 4])  // 1 is running, not done: kept
     }
 
+    /// A write the server refuses at its commit is reported as failed, not as done: a deferred
+    /// constraint trigger raises only at COMMIT, after the statement itself has completed (in a
+    /// transaction of its own, postgres-nio would answer at that completion, before the commit).
+    @Test func aWriteRefusedAtCommitIsReportedNotAcknowledged() async throws {
+        let (queue, fixture) = try await Self.queue()
+        let database = try #require(fixture.database)
+        try await queue.enqueue(batch: 1, sealedWitness: Self.witness(1))
+        let claim = try #require(try await queue.claim(worker: "w1", lease: .seconds(30), maxAttempts: 3))
+        _ = try TestPostgres.sql(
+            """
+            CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused at commit'; END $$;
+            CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER UPDATE OR INSERT ON prover_jobs
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit();
+            """, database: database)
+        await #expect(throws: StoreError.self) {
+            _ = try await queue.complete(claim, worker: "w1", proof: [1, 2, 3])
+        }
+        await #expect(throws: StoreError.self) { try await queue.enqueue(batch: 2, sealedWitness: Self.witness(2)) }
+        await #expect(throws: StoreError.self) {
+            _ = try await queue.fail(claim, worker: "w1", reason: "test", maxAttempts: 3)
+        }
+        await #expect(throws: StoreError.self) { try await queue.markCollected(batch: 1) }
+        _ = try TestPostgres.sql("DROP TRIGGER refuse_at_commit ON prover_jobs", database: database)
+        let jobs = try await queue.jobs(from: 0)
+        #expect(jobs.map(\.batch) == [1])
+        #expect(jobs.first?.state == .running)
+        #expect(try await queue.proof(ofBatch: 1) == nil)
+    }
+
     /// A worker started on a database the node has not migrated is told what to do.
     @Test func queueOnADatabaseWithoutTheQueueIsRefused() async throws {
         let database = try TestPostgres.createDatabase()

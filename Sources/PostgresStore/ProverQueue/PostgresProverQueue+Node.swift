@@ -11,8 +11,8 @@ extension PostgresProverQueue {
     /// keeps it (an enqueue repeated after a restart changes nothing).
     public func enqueue(batch: UInt64, sealedWitness: [UInt8]) async throws(StoreError) {
         let logger = self.logger
-        try await run("enqueuing a prover job") { client in
-            try await client.query(
+        try await write("enqueuing a prover job") { connection in
+            try await connection.query(
                 """
                 INSERT INTO prover_jobs(batch, witness) VALUES (\(Int64(batch)), \(ByteBuffer(bytes: sealedWitness)))
                 ON CONFLICT (batch) DO NOTHING
@@ -56,8 +56,8 @@ extension PostgresProverQueue {
     /// Records that the proof of `batch` is in the chain's store.
     public func markCollected(batch: UInt64) async throws(StoreError) {
         let logger = self.logger
-        try await run("marking a proof collected") { client in
-            try await client.query(
+        try await write("marking a proof collected") { connection in
+            try await connection.query(
                 "UPDATE prover_jobs SET collected = true, updated_at = now() WHERE batch = \(Int64(batch))", logger: logger)
         }
     }
@@ -66,8 +66,8 @@ extension PostgresProverQueue {
     /// recorded: the L1 refused the proof, so a worker proves the batch again.
     public func requeue(batch: UInt64, reason: String) async throws(StoreError) {
         let logger = self.logger
-        try await run("re-enqueuing a prover job") { client in
-            try await client.query(
+        try await write("re-enqueuing a prover job") { connection in
+            try await connection.query(
                 """
                 UPDATE prover_jobs SET state = 'waiting', proof = NULL, collected = false, attempts = 0, worker = NULL,
                     lease_expires = NULL, failure = \(reason), started_at = NULL, finished_at = NULL, updated_at = now()
@@ -81,8 +81,8 @@ extension PostgresProverQueue {
     /// readable in `failure`. False when the batch has no failed job (none, or not failed).
     public func retryFailed(batch: UInt64) async throws(StoreError) -> Bool {
         let logger = self.logger
-        return try await run("putting a failed prover job back") { client in
-            let rows = try await client.query(
+        return try await write("putting a failed prover job back") { connection in
+            let rows = try await connection.query(
                 """
                 UPDATE prover_jobs SET state = 'waiting', attempts = 0, worker = NULL, lease_expires = NULL,
                     failure = 'put back by an operator after: ' || COALESCE(failure, 'no reason recorded'),
@@ -100,11 +100,11 @@ extension PostgresProverQueue {
     /// table and the status query stay small however long the chain runs.
     public func retireWitnesses(upTo batch: UInt64, keeping: UInt64 = 1_000) async throws(StoreError) {
         let logger = self.logger
-        try await run("dropping executed witnesses") { client in
-            try await client.query(
+        try await write("dropping executed witnesses") { connection in
+            try await connection.query(
                 "UPDATE prover_jobs SET witness = NULL WHERE batch <= \(Int64(batch)) AND witness IS NOT NULL", logger: logger)
             if batch > keeping {
-                try await client.query(
+                try await connection.query(
                     "DELETE FROM prover_jobs WHERE batch <= \(Int64(batch - keeping)) AND state = 'done'", logger: logger)
             }
         }

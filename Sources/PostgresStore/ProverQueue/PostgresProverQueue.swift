@@ -68,6 +68,19 @@ public final class PostgresProverQueue: Sendable {
     /// The migration that created the queue's tables.
     static let queueSchemaVersion = 2
 
+    /// Runs the writes of `body` in an explicit transaction, at most `operationTimeout`. Even
+    /// a single statement: postgres-nio answers a statement in a transaction of its own when the
+    /// server reports it complete, before its commit, so a write refused at the commit would be
+    /// acknowledged; the answer to COMMIT comes only once it is done (docs/STORE-POSTGRES.md).
+    func write<T: Sendable>(
+        _ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(StoreError) -> T {
+        let logger = self.logger
+        return try await run(doing) { client in
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
     /// Runs `body` with the pool, at most `operationTimeout`; errors become `StoreError`s.
     func run<T: Sendable>(
         _ doing: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T
@@ -151,8 +164,8 @@ extension PostgresProverQueue {
     public func renew(_ job: ProverJobClaim, worker: String, lease: Duration) async throws(StoreError) -> Bool {
         let logger = self.logger
         let leaseSeconds = Self.seconds(lease)
-        return try await run("renewing a prover lease") { client in
-            let rows = try await client.query(
+        return try await write("renewing a prover lease") { connection in
+            let rows = try await connection.query(
                 """
                 UPDATE prover_jobs SET lease_expires = now() + make_interval(secs => \(leaseSeconds)), heartbeat = now(),
                     updated_at = now()
@@ -169,8 +182,8 @@ extension PostgresProverQueue {
     /// held it (the proof is then dropped: the worker that took over makes its own).
     public func complete(_ job: ProverJobClaim, worker: String, proof: [UInt8]) async throws(StoreError) -> Bool {
         let logger = self.logger
-        return try await run("storing a proof") { client in
-            let rows = try await client.query(
+        return try await write("storing a proof") { connection in
+            let rows = try await connection.query(
                 """
                 UPDATE prover_jobs SET state = 'done', proof = \(ByteBuffer(bytes: proof)), failure = NULL,
                     lease_expires = NULL, heartbeat = now(), finished_at = now(), updated_at = now()
@@ -189,8 +202,8 @@ extension PostgresProverQueue {
         _ job: ProverJobClaim, worker: String, reason: String, maxAttempts: Int
     ) async throws(StoreError) -> ProverJobRetry {
         let logger = self.logger
-        return try await run("recording a failed proof") { client in
-            let rows = try await client.query(
+        return try await write("recording a failed proof") { connection in
+            let rows = try await connection.query(
                 """
                 UPDATE prover_jobs SET state = CASE WHEN attempts >= \(Int32(maxAttempts)) THEN 'failed' ELSE 'waiting' END,
                     failure = \(reason), lease_expires = NULL, finished_at = now(), updated_at = now()
@@ -206,8 +219,8 @@ extension PostgresProverQueue {
     /// open jobs at all): waiting again, as before the claim.
     public func release(_ job: ProverJobClaim, worker: String) async throws(StoreError) {
         let logger = self.logger
-        try await run("releasing a prover job") { client in
-            try await client.query(
+        try await write("releasing a prover job") { connection in
+            try await connection.query(
                 """
                 UPDATE prover_jobs SET state = 'waiting', attempts = attempts - 1, lease_expires = NULL, started_at = NULL,
                     updated_at = now()
@@ -219,8 +232,8 @@ extension PostgresProverQueue {
     /// Records that `worker` is alive, proving `batch` (nil: idle).
     public func heartbeat(worker: String, batch: UInt64?) async throws(StoreError) {
         let logger = self.logger
-        try await run("recording a worker heartbeat") { client in
-            try await client.query(
+        try await write("recording a worker heartbeat") { connection in
+            try await connection.query(
                 """
                 INSERT INTO prover_workers(id, heartbeat, batch) VALUES (\(worker), now(), \(batch.map { Int64($0) }))
                 ON CONFLICT (id) DO UPDATE SET heartbeat = now(), batch = EXCLUDED.batch
@@ -231,8 +244,8 @@ extension PostgresProverQueue {
     /// Removes a worker that stops cleanly from the heartbeat list.
     public func signOff(worker: String) async throws(StoreError) {
         let logger = self.logger
-        try await run("removing a worker") { client in
-            try await client.query("DELETE FROM prover_workers WHERE id = \(worker)", logger: logger)
+        try await write("removing a worker") { connection in
+            try await connection.query("DELETE FROM prover_workers WHERE id = \(worker)", logger: logger)
         }
     }
 
