@@ -43,7 +43,10 @@ final class OutageStore: ChainStore {
     }
     func putMetadata(_ values: [String: [UInt8]]) throws(StoreError) { try check(); try inner.putMetadata(values) }
     func derivedSecret(purpose: String) -> [UInt8] { inner.derivedSecret(purpose: purpose) }
+    /// Journal writes tried (whether the store was up or not).
+    let journalWrites = Mutex(0)
     func journalAdmissions(_ entries: [(hash: Hash32, raw: [UInt8])]) throws(StoreError) {
+        journalWrites.withLock { $0 += 1 }
         try check()
         try inner.journalAdmissions(entries)
     }
@@ -52,6 +55,40 @@ final class OutageStore: ChainStore {
 }
 
 @Suite struct StoreOutageTests {
+    /// Once a journal write has failed, transactions are refused at once (no second wait for the
+    /// store's timeout), one write tries the store again after the retry interval, and the
+    /// first that succeeds ends the outage.
+    @Test func afterAFailedJournalWriteTransactionsAreRefusedAtOnceUntilTheStoreAnswers() async throws {
+        let fixture = try ChainFixture()
+        let store = OutageStore(try fixture.openStore())
+        let chain = try await Chain.open(config: fixture.config, store: store, logger: .init(label: "test"))
+        let transfer = { (nonce: UInt64) in
+            try fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce)
+        }
+        store.down.withLock { $0 = true }
+        let writesBefore = store.journalWrites.withLock { $0 }
+        await #expect(throws: AdmissionError.self) { _ = try await chain.submit(raw: transfer(0)) }
+        #expect(store.journalWrites.withLock { $0 } == writesBefore + 1)
+        for _ in 0..<3 {
+            await #expect {
+                _ = try await chain.submit(raw: transfer(0))
+            } throws: { error in
+                "\(error)".contains("the server is down") && "\(error)".contains("refused at once")
+            }
+        }
+        #expect(store.journalWrites.withLock { $0 } == writesBefore + 1, "refused without touching the store")
+        #expect(await chain.pendingCount == 0, "nothing refused stays in the mempool")
+
+        store.down.withLock { $0 = false }
+        try await Task.sleep(for: .milliseconds(1_100))  // the retry interval (1 s)
+        let accepted = try await chain.submit(raw: transfer(0))
+        #expect(store.journalWrites.withLock { $0 } == writesBefore + 2)
+        #expect(await chain.pendingCount == 1)
+        _ = try await chain.submit(raw: transfer(1))  // the outage is over: written, not refused
+        #expect(store.journalWrites.withLock { $0 } == writesBefore + 3)
+        #expect(try await chain.produceBlock()?.transactionHashes.first == accepted)
+    }
+
     /// The block write fails and so does reading the ledger back: the transaction waits in the
     /// mempool, no block is made on the unstored state, and once the store is back the
     /// transaction is included exactly once.

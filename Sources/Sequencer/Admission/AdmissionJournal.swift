@@ -9,34 +9,57 @@ import Locking
 /// callers that come meanwhile gather and go in the next write, so a busy node pays one
 /// storage transaction per group, not per transaction. Writes run on a queue of their own,
 /// never on the cooperative pool that serves requests.
+///
+/// After a write fails (the database went away: each try can take the store's whole timeout),
+/// records are refused at once with that failure, and one write tries the store again every
+/// `retryInterval`, so during an outage a client hears "not accepted" in microseconds instead of
+/// waiting out another timeout. The first write that succeeds ends the outage.
 final class AdmissionJournal: Sendable {
     private struct Waiter: Sendable {
         var entries: [(hash: Hash32, raw: [UInt8])]
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct Outage: Sendable {
+        var failure: String
+        var nextTry: ContinuousClock.Instant
+    }
+
     private struct State: Sendable {
         var waiting: [Waiter] = []
         var writing = false
+        var outage: Outage?
     }
 
     private let store: any ChainStore
     private let state = Locked(State())
     private let queue = DispatchQueue(label: "cloister.admission-journal")
+    private let retryInterval: Duration
 
-    init(store: any ChainStore) { self.store = store }
+    init(store: any ChainStore, retryInterval: Duration = .seconds(1)) {
+        self.store = store
+        self.retryInterval = retryInterval
+    }
 
-    /// Returns once `entries` are in the journal; throws the store's error if the write failed.
+    /// Returns once `entries` are in the journal; throws the store's error if the write failed,
+    /// or ``JournalOutage`` at once while an outage is known and it is not yet time to try again.
     func record(_ entries: [(hash: Hash32, raw: [UInt8])]) async throws {
         guard !entries.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startsWriter = state.withLock { state -> Bool in
+            let outcome = state.withLock { state -> Result<Bool, JournalOutage> in
+                if let outage = state.outage, state.writing || ContinuousClock.now < outage.nextTry {
+                    return .failure(JournalOutage(failure: outage.failure, retryInterval: retryInterval))
+                }
                 state.waiting.append(Waiter(entries: entries, continuation: continuation))
-                guard !state.writing else { return false }
+                guard !state.writing else { return .success(false) }
                 state.writing = true
-                return true
+                return .success(true)
             }
-            if startsWriter { queue.async { self.writeWaiting() } }
+            switch outcome {
+            case .failure(let refusal): continuation.resume(throwing: refusal)
+            case .success(true): queue.async { self.writeWaiting() }
+            case .success(false): break
+            }
         }
     }
 
@@ -52,10 +75,29 @@ final class AdmissionJournal: Sendable {
             guard !group.isEmpty else { return }
             do {
                 try store.journalAdmissions(group.flatMap(\.entries))
+                state.withLock { $0.outage = nil }
                 for waiter in group { waiter.continuation.resume() }
             } catch {
+                // Those that came during the failed write are refused now too, not after another.
+                let retryInterval = self.retryInterval
+                let stranded = state.withLock { state -> [Waiter] in
+                    state.outage = Outage(failure: "\(error)", nextTry: ContinuousClock.now + retryInterval)
+                    defer { state.waiting.removeAll() }
+                    return state.waiting
+                }
                 for waiter in group { waiter.continuation.resume(throwing: error) }
+                let refusal = JournalOutage(failure: "\(error)", retryInterval: retryInterval)
+                for waiter in stranded { waiter.continuation.resume(throwing: refusal) }
             }
         }
+    }
+}
+
+/// A record refused without a write: the last journal write failed and the next try is not due.
+struct JournalOutage: Error, CustomStringConvertible {
+    let failure: String
+    let retryInterval: Duration
+    var description: String {
+        "\(failure) (refused at once: the last journal write failed; the store is tried again every \(retryInterval))"
     }
 }
