@@ -154,6 +154,44 @@ import TestSupport
         }
     }
 
+    /// One coset alone (what the prover extends and commits one at a time) must be the
+    /// whole extension's values at natural indices b·i + k: a coset shifted by one
+    /// point, or taken from the wrong residue, fails here.
+    @Test func singleCosetEqualsTheWholeExtensionAtItsIndices() throws {
+        var generator = SeededGenerator(seed: 27)
+        let offset = Goldilocks.multiplicativeGenerator
+        for (logSize, blowup) in [(3, 1), (4, 8), (5, 4), (10, 8)] {
+            let plan = try NTTPlan(size: 1 << logSize)
+            let n = plan.size
+            for count in [1, n, n + 5, 2 * n + 1] where count <= n * blowup {
+                let cubic = (0..<count).map { _ in CubicExtension.random(using: &generator) }
+                let base = (0..<count).map { _ in Goldilocks.random(using: &generator) }
+                let cubicWhole = splitEvaluate(plan, cubic, offset: offset, blowup: blowup, parallelism: .serial)
+                let baseWhole = splitEvaluate(plan, base, offset: offset, blowup: blowup, parallelism: .serial)
+                for k in 0..<blowup {
+                    #expect(
+                        singleCoset(plan, cubic, offset: offset, blowup: blowup, coset: k)
+                            == (0..<n).map { cubicWhole[$0 * blowup + k] }, "2^\(logSize) × \(blowup), coset \(k)")
+                    #expect(
+                        singleCoset(plan, base, offset: offset, blowup: blowup, coset: k)
+                            == (0..<n).map { baseWhole[$0 * blowup + k] }, "2^\(logSize) × \(blowup), coset \(k)")
+                }
+            }
+        }
+    }
+
+    func singleCoset<E: FieldElement>(
+        _ plan: NTTPlan, _ coefficients: [E], offset: Goldilocks, blowup: Int, coset: Int
+    ) -> [E] {
+        var output = [E](repeating: .zero, count: plan.size)
+        output.withUnsafeMutableBufferPointer { output in
+            coefficients.withUnsafeBufferPointer { input in
+                plan.evaluateOnCoset(coefficients: input, offset: offset, blowup: blowup, coset: coset, into: output)
+            }
+        }
+        return output
+    }
+
     @Test func interpolationOnTheSubgroupInvertsEvaluation() throws {
         var generator = SeededGenerator(seed: 24)
         let coefficients = (0..<32).map { _ in CubicExtension.random(using: &generator) }

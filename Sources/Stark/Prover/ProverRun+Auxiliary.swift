@@ -11,7 +11,7 @@ struct ProverChecks {
 }
 
 /// The auxiliary segment of one proof: its challenges, its assertions for them, and its
-/// masked polynomials, their extension and their salted commitment.
+/// masked polynomials with their salted commitment.
 struct AuxiliarySegment<E: FieldElement> {
     let challenges: [E]
     let assertions: [AuxiliaryBoundaryAssertion<E>]
@@ -20,7 +20,9 @@ struct AuxiliarySegment<E: FieldElement> {
 
 /// What the composition loop needs for the auxiliary constraints and assertions.
 struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
-    /// The auxiliary columns on the evaluation domain.
+    /// The masked auxiliary polynomials.
+    let polynomials: [[E]]
+    /// One coset of their extension: the composition loop's buffer, refilled per coset.
     let columns: ColumnMatrix<E>
     let challenges: [E]
     /// One coefficient per auxiliary transition constraint.
@@ -85,21 +87,27 @@ extension ProverRun {
             groups.constants.append(constant)
         }
         return AuxiliaryCompositionTables(
-            columns: segment.committed.evaluations, challenges: segment.challenges, alphas: transitionCoefficients,
+            polynomials: segment.committed.polynomials,
+            columns: ColumnMatrix(rowCount: parameters.traceLength, columnCount: parameters.auxiliaryWidth),
+            challenges: segment.challenges, alphas: transitionCoefficients,
             boundary: groups)
     }
 
-    /// Adds the auxiliary part of the composition at the points `range` to `output`:
+    /// Adds the auxiliary part of the composition at the points b·i + k, i in `range`, to
+    /// `output` (coset k, whose extensions `trace` and `auxiliary.columns` hold):
     /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main and
     /// periodic values stay in the base field (``AuxiliaryBaseFrame``); one set of buffers
     /// per call (per chunk).
     func addAuxiliaryComposition(
-        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
+        coset k: Int, at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
         kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
         let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
+        let step = domainGenerator.power(UInt64(blowup))
+        let vanishingInverse = kernel.vanishingInverses[k]
         let width = parameters.traceWidth
         let auxiliaryWidth = parameters.auxiliaryWidth
         let constraintCount = parameters.auxiliaryTransitionCount
@@ -144,9 +152,10 @@ extension ProverRun {
         let groupColumns = boundary.columns
         let groupBounds = boundary.bounds
         boundary.inverses.withUnsafeBufferPointer { inverses in
-            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound))
+            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound * blowup + k))
             for i in range {
-                let nextRow = (i + blowup) & (domainSize - 1)
+                let position = i * blowup + k
+                let nextRow = (i + 1) & (n - 1)
                 for column in 0..<width {
                     mainCurrent[column] = mainColumns[column][i]
                     mainNext[column] = mainColumns[column][nextRow]
@@ -155,23 +164,23 @@ extension ProverRun {
                     auxiliaryCurrent[column] = auxiliaryColumns[column][i]
                     auxiliaryNext[column] = auxiliaryColumns[column][nextRow]
                 }
-                for k in 0..<periodicCount {
-                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
+                for p in 0..<periodicCount {
+                    periodic[p] =
+                        kernel.periodicValues[kernel.periodicOffsets[p] + (position & kernel.periodicMasks[p])]
                 }
                 air.evaluateAuxiliaryTransitionOnBaseField(frame: frame, result: values)
                 var transition = E.zero
                 for j in 0..<constraintCount { transition += alphas[j] * values[j] }
-                var total =
-                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                var total = transition * ((x - kernel.lastRowPoint) * vanishingInverse)
                 for group in 0..<groupCount {
                     var sum = E.zero
-                    for k in groupBounds[group]..<groupBounds[group + 1] {
-                        sum += coefficients[k] * auxiliaryColumns[groupColumns[k]][i]
+                    for g in groupBounds[group]..<groupBounds[group + 1] {
+                        sum += coefficients[g] * auxiliaryColumns[groupColumns[g]][i]
                     }
-                    total += (sum - constants[group]) * inverses[group * domainSize + i]
+                    total += (sum - constants[group]) * inverses[group * domainSize + position]
                 }
-                output[i] += total
-                x = x * domainGenerator
+                output[position] += total
+                x = x * step
             }
         }
     }

@@ -7,30 +7,41 @@ extension ProverRun {
     /// on every point of the evaluation domain. The transition divisor exempts the last row.
     ///
     /// The tables the per-point loop reads are built first (``transitionDivisorInverses()``,
-    /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``); the points then
-    /// run in parallel chunks through ``evaluateComposition(at:trace:kernel:into:)``, and
-    /// for an auxiliary segment then through
-    /// ``addAuxiliaryComposition(at:trace:auxiliary:kernel:into:)`` on the same chunk.
+    /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``). Then the domain
+    /// runs coset by coset: the trace polynomials (and the auxiliary ones) are extended
+    /// on coset k alone (``extendCoset(_:coset:into:)``), which holds both rows each of
+    /// its points reads (point b·i + k and the next row's point b·(i + 1) + k), and its
+    /// points run in parallel chunks through ``evaluateComposition(coset:at:trace:kernel:into:)``
+    /// and, for an auxiliary segment, ``addAuxiliaryComposition(coset:at:trace:auxiliary:kernel:into:)``.
+    /// So only one coset of each extension is held, at the price of extending again
+    /// what the commitments extended.
     func evaluateComposition(
-        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E],
+        _ trace: [[Goldilocks]], transitionCoefficients: [E], boundaryCoefficients: [E],
         auxiliary: AuxiliaryCompositionTables<E>? = nil
     ) -> [E] {
         let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let vanishingInverses = transitionDivisorInverses()
         let periodic = extendedPeriodicColumns()
         let boundary = boundaryGroups(coefficients: boundaryCoefficients)
         let lastRowPoint = traceGenerator.power(UInt64(parameters.traceLength - 1))
+        let traceCoset = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: trace.count)
         var result = [E](repeating: .zero, count: domainSize)
         result.withUnsafeMutableBufferPointer { output in
             CompositionKernel.with(
                 alphas: transitionCoefficients, vanishingInverses: vanishingInverses, periodic: periodic,
                 boundary: boundary, lastRowPoint: lastRowPoint
             ) { kernel in
-                Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 12) { range in
-                    evaluateComposition(at: range, trace: trace, kernel: kernel, into: output)
-                    if let auxiliary {
-                        addAuxiliaryComposition(
-                            at: range, trace: trace, auxiliary: auxiliary, kernel: kernel, into: output)
+                for k in 0..<parameters.options.blowupFactor {
+                    extendCoset(trace, coset: k, into: traceCoset)
+                    if let auxiliary { extendCoset(auxiliary.polynomials, coset: k, into: auxiliary.columns) }
+                    Parallelism.automatic.forEachChunk(count: n, minimumChunk: 1 << 12) { range in
+                        evaluateComposition(coset: k, at: range, trace: traceCoset, kernel: kernel, into: output)
+                        if let auxiliary {
+                            addAuxiliaryComposition(
+                                coset: k, at: range, trace: traceCoset, auxiliary: auxiliary, kernel: kernel,
+                                into: output)
+                        }
                     }
                 }
             }
@@ -38,21 +49,24 @@ extension ProverRun {
         return result
     }
 
-    /// The composition at the points `range` of the evaluation domain, written to
-    /// `output[range]`: the prover's hot loop. One set of row buffers per call (per chunk).
+    /// The composition at the points b·i + k for i in `range` (coset k of the evaluation
+    /// domain, whose extension `trace` holds), written to `output` at those points: the
+    /// prover's hot loop. One set of row buffers per call (per chunk).
     @inline(__always)
     func evaluateComposition(
-        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, kernel: CompositionKernel<E>,
+        coset k: Int, at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, kernel: CompositionKernel<E>,
         into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
         let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
         let width = parameters.traceWidth
         let transitionCount = parameters.transitionCount
         let periodicCount = kernel.periodicOffsets.count
         let groupCount = kernel.groupConstants.count
-        let omega = domainGenerator
+        let step = domainGenerator.power(UInt64(blowup))
+        let vanishingInverse = kernel.vanishingInverses[k]
         let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
         let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
         let periodic = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, periodicCount))
@@ -66,32 +80,33 @@ extension ProverRun {
         let periodicView = UnsafeBufferPointer(rebasing: periodic[0..<periodicCount])
         let columns = (0..<width).map { trace.column($0) }
         columns.withUnsafeBufferPointer { columns in
-            var x = parameters.domainOffset * omega.power(UInt64(range.lowerBound))
+            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound * blowup + k))
             for i in range {
-                let nextRow = (i + blowup) & (domainSize - 1)
+                let position = i * blowup + k
+                let nextRow = (i + 1) & (n - 1)
                 for column in 0..<width {
                     current[column] = columns[column][i]
                     next[column] = columns[column][nextRow]
                 }
-                for k in 0..<periodicCount {
-                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
+                for p in 0..<periodicCount {
+                    periodic[p] =
+                        kernel.periodicValues[kernel.periodicOffsets[p] + (position & kernel.periodicMasks[p])]
                 }
                 air.evaluateTransitionOnBaseField(
                     current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
                     periodicValues: periodicView, result: values)
                 var transition = E.zero
                 for j in 0..<transitionCount { transition += kernel.alphas[j] * values[j] }
-                var total =
-                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                var total = transition * ((x - kernel.lastRowPoint) * vanishingInverse)
                 for group in 0..<groupCount {
                     var sum = E.zero
-                    for k in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
-                        sum += kernel.groupCoefficients[k] * columns[kernel.groupColumns[k]][i]
+                    for g in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
+                        sum += kernel.groupCoefficients[g] * columns[kernel.groupColumns[g]][i]
                     }
-                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * domainSize + i]
+                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * domainSize + position]
                 }
-                output[i] = total
-                x = x * omega
+                output[position] = total
+                x = x * step
             }
         }
     }

@@ -44,11 +44,7 @@ extension NTTPlan {
             forward(output, parallelism: parallelism)
             return
         }
-        let omega = try! Goldilocks.rootOfUnity(order: total)
-        let offsetToN = offset.power(UInt64(n))
-        let blowupRoot = try! Goldilocks.rootOfUnity(order: b)
-        let blocks = (count + n - 1) / n
-        guard let input = coefficients.baseAddress, count > 0 else {
+        guard coefficients.baseAddress != nil, count > 0 else {
             output.initialize(repeating: .zero)
             return
         }
@@ -57,33 +53,10 @@ extension NTTPlan {
 
         // Residues, scaled, then the b transforms of size n.
         mode.forEachChunk(count: b, minimumChunk: 1) { cosets in
-            withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: max(1, blocks)) { aPowers in
-                for k in cosets {
-                    let shift = offset * omega.power(UInt64(k))
-                    let a = offsetToN * blowupRoot.power(UInt64(k))
-                    var power = Goldilocks.one
-                    for m in 0..<blocks {
-                        aPowers[m] = power
-                        power = power * a
-                    }
-                    let target = sub + k * n
-                    var scale = Goldilocks.one
-                    let filled = min(n, count)
-                    for t in 0..<filled {
-                        var sum = input[t]
-                        var m = 1
-                        var index = t + n
-                        while index < count {
-                            sum += input[index] * aPowers[m]
-                            m += 1
-                            index += n
-                        }
-                        (target + t).initialize(to: sum * scale)
-                        scale = scale * shift
-                    }
-                    (target + filled).initialize(repeating: .zero, count: n - filled)
-                    forward(UnsafeMutableBufferPointer(start: target, count: n), parallelism: .serial)
-                }
+            for k in cosets {
+                evaluateOnCoset(
+                    coefficients: coefficients, offset: offset, blowup: b, coset: k,
+                    into: UnsafeMutableBufferPointer(start: sub + k * n, count: n), parallelism: .serial)
             }
         }
 
@@ -95,6 +68,58 @@ extension NTTPlan {
                 for k in 0..<b { (row + k).initialize(to: sub[k * n + i]) }
             }
         }
+    }
+
+    /// Writes coset `coset` of the domain `offset·⟨ω_N⟩` (N = `blowup`·``size``) into
+    /// `output` (n = ``size`` values): `output[i] = P(offset·ω_N^(b·i + coset))`, the
+    /// values at natural indices `coset`, `coset + b`, `coset + 2b`, …
+    ///
+    /// One transform of size n from the coefficients (at most N of them): what a prover
+    /// uses to extend a polynomial one coset at a time, keeping n values instead of N.
+    /// The values are exactly those of the whole extension at those indices.
+    @inlinable
+    public func evaluateOnCoset<E: FieldElement>(
+        coefficients: UnsafeBufferPointer<E>, offset: Goldilocks, blowup: Int, coset k: Int,
+        into output: UnsafeMutableBufferPointer<E>, parallelism: Parallelism = .automatic
+    ) {
+        let n = size
+        let b = blowup
+        precondition(b > 0 && b & (b - 1) == 0, "the blowup must be a power of two")
+        precondition(k >= 0 && k < b, "coset \(k) is not one of the \(b) cosets")
+        precondition(output.count == n, "a coset holds \(n) values, the output \(output.count)")
+        let count = coefficients.count
+        precondition(count <= n * b, "\(count) coefficients do not fit an evaluation domain of size \(n * b)")
+        let target = output.baseAddress!
+        guard let input = coefficients.baseAddress, count > 0 else {
+            output.initialize(repeating: .zero)
+            return
+        }
+        let shift = offset * (try! Goldilocks.rootOfUnity(order: n * b)).power(UInt64(k))
+        let a = offset.power(UInt64(n)) * (try! Goldilocks.rootOfUnity(order: b)).power(UInt64(k))
+        let blocks = (count + n - 1) / n
+        withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: blocks) { aPowers in
+            var power = Goldilocks.one
+            for m in 0..<blocks {
+                aPowers[m] = power
+                power = power * a
+            }
+            var scale = Goldilocks.one
+            let filled = min(n, count)
+            for t in 0..<filled {
+                var sum = input[t]
+                var m = 1
+                var index = t + n
+                while index < count {
+                    sum += input[index] * aPowers[m]
+                    m += 1
+                    index += n
+                }
+                (target + t).initialize(to: sum * scale)
+                scale = scale * shift
+            }
+            (target + filled).initialize(repeating: .zero, count: n - filled)
+        }
+        forward(output, parallelism: parallelism)
     }
 
     /// The inverse of ``evaluateOnCoset(coefficients:offset:blowup:into:scratch:parallelism:)``:

@@ -1,0 +1,84 @@
+import Primitives
+import StarkCrypto
+import StarkMath
+import Testing
+import TestSupport
+
+@testable import Stark
+
+/// The prover extends and hashes the evaluation domain one coset at a time and
+/// evaluates the opened rows again from the coefficients; the verifier checks them
+/// against the whole extension. These pin that both give the same values.
+@Suite("Coset-by-coset commitment")
+struct CosetCommitmentTests {
+    func proverRun() throws -> ProverRun<CubicExtension> {
+        let (air, _, inputs) = try Fixtures.fibonacci(length: 64)
+        let parameters = try ProofParameters(air: air, options: Fixtures.lightCubicOptions)
+        return ProverRun(air: air, parameters: parameters, assertions: [], publicInputs: inputs)
+    }
+
+    /// The whole extension of each polynomial by one transform of size N, as rows of
+    /// Goldilocks coordinates.
+    func wholeExtensionRows<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>) throws
+        -> [Goldilocks]
+    {
+        let parameters = run.parameters
+        let plan = try NTTPlan(size: parameters.domainSize)
+        let columns = polynomials.map { plan.evaluateOnCoset(coefficients: $0, offset: parameters.domainOffset) }
+        var rows = [Goldilocks]()
+        for row in 0..<parameters.domainSize {
+            for column in columns { rows.append(contentsOf: column[row].baseElements) }
+        }
+        return rows
+    }
+
+    func check<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>, salts: [Hash32]) throws {
+        let committed = run.commit(polynomials, salts: salts)
+        let rows = try wholeExtensionRows(polynomials, run: run)
+        let width = polynomials.count * F.extensionDegree
+        let reference = try MerkleTree(rows: rows, rowWidth: width, salts: salts)
+        #expect(committed.tree.root == reference.root)
+        // Every coset, both ends of the domain, and a repeated position.
+        let positions = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 3, run.parameters.domainSize - 1]
+        let opening = committed.opening(at: positions)
+        #expect(opening.values == positions.flatMap { rows[($0 * width)..<(($0 + 1) * width)] })
+        #expect(opening.salts == positions.map { salts[$0] })
+        #expect(opening.siblings == (try reference.multiProof(for: positions)).siblings)
+    }
+
+    @Test func streamedCommitmentGivesTheWholeExtensionsRootAndRows() throws {
+        let run = try proverRun()
+        var generator = SeededGenerator(seed: 41)
+        let count = run.parameters.maskedCoefficientCount
+        let salts = (0..<run.parameters.domainSize).map { _ in
+            Hash32(exactly: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        }
+        let base = (0..<3).map { _ in (0..<count).map { _ in Goldilocks.random(using: &generator) } }
+        // Extension columns of unequal length, as the composition segments and the DEEP mask are.
+        let cubic = [count, count - 1].map { length in
+            (0..<length).map { _ in CubicExtension.random(using: &generator) }
+        }
+        try check(base, run: run, salts: salts)
+        try check(cubic, run: run, salts: salts)
+    }
+
+    /// Long enough for the coefficients to be split across several chunks and blocks.
+    @Test func openedRowsEqualHornerEvaluation() {
+        var generator = SeededGenerator(seed: 43)
+        let polynomials = [20_000, 1, 0, 4_099].map { length in
+            (0..<length).map { _ in CubicExtension.random(using: &generator) }
+        }
+        let points = (0..<5).map { _ in Goldilocks.random(using: &generator) } + [.zero, .one]
+        let rows = OpenedRows.evaluate(polynomials, at: points)
+        var expected = [Goldilocks]()
+        for point in points {
+            for polynomial in polynomials {
+                expected += Polynomial.evaluate(polynomial, at: CubicExtension(point)).baseElements
+            }
+        }
+        #expect(rows == expected)
+        let maximal = [[Goldilocks](repeating: Goldilocks(reducing: UInt64.max), count: 9_000)]
+        let top = Goldilocks(reducing: UInt64.max)
+        #expect(OpenedRows.evaluate(maximal, at: [top]) == [Polynomial.evaluate(maximal[0], at: top)])
+    }
+}
