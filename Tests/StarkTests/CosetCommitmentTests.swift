@@ -32,8 +32,9 @@ struct CosetCommitmentTests {
         return rows
     }
 
-    func check<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>, salts: [Hash32]) throws {
-        let committed = run.commit(polynomials, salts: salts)
+    func check<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>, salts leafSalts: LeafSalts) throws {
+        let committed = run.commit(polynomials, salts: leafSalts)
+        let salts = (0..<run.parameters.domainSize).map { leafSalts.salt(at: $0) }
         let rows = try wholeExtensionRows(polynomials, run: run)
         let width = polynomials.count * F.extensionDegree
         let reference = try MerkleTree(rows: rows, rowWidth: width, salts: salts)
@@ -50,9 +51,7 @@ struct CosetCommitmentTests {
         let run = try proverRun()
         var generator = SeededGenerator(seed: 41)
         let count = run.parameters.maskedCoefficientCount
-        let salts = (0..<run.parameters.domainSize).map { _ in
-            Hash32(exactly: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        }
+        let salts = LeafSalts(seed: Hash32(exactly: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }))
         let base = (0..<3).map { _ in (0..<count).map { _ in Goldilocks.random(using: &generator) } }
         // Extension columns of unequal length, as the composition segments and the DEEP mask are.
         let cubic = [count, count - 1].map { length in
@@ -60,6 +59,16 @@ struct CosetCommitmentTests {
         }
         try check(base, run: run, salts: salts)
         try check(cubic, run: run, salts: salts)
+    }
+
+    /// Salt j is SHA-256("cloister.salt" ‖ seed ‖ j as 8 little-endian bytes): pinned
+    /// so that a change to the derivation is a decision, not an accident.
+    @Test func leafSaltsAreTheTaggedHashOfSeedAndIndex() {
+        let salts = LeafSalts(seed: Hash32(exactly: [UInt8](repeating: 7, count: 32)))
+        let message = Array("cloister.salt".utf8) + [UInt8](repeating: 7, count: 32) + [5, 1, 0, 0, 0, 0, 0, 0]
+        #expect(salts.salt(at: 261) == SHA256.hash(message))
+        #expect(salts.salt(at: 261) != salts.salt(at: 262))
+        #expect(LeafSalts.random().seed != LeafSalts.random().seed)
     }
 
     /// Long enough for the coefficients to be split across several chunks and blocks.

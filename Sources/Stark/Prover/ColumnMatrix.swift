@@ -36,16 +36,6 @@ struct SecureRandomGenerator: RandomNumberGenerator {
         defer { index += 1 }
         return buffer[index]
     }
-
-    /// `count` fresh 32-byte leaf salts.
-    static func salts(count: Int) -> [Hash32] {
-        [Hash32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: count * Hash32.byteCount)
-            raw.initializeMemory(as: UInt8.self, repeating: 0)
-            SecureRandom.fill(raw)
-            initialized = count
-        }
-    }
 }
 
 /// The Goldilocks coordinates of extension elements, written without allocating.

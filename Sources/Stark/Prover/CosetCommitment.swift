@@ -9,7 +9,7 @@ import StarkMath
 struct CommittedColumns<F: FieldElement> {
     let polynomials: [[F]]
     let tree: MerkleTree
-    let salts: [Hash32]
+    let salts: LeafSalts
     /// The evaluation domain `offset·⟨generator⟩`: row j is the polynomials at offset·generatorʲ.
     let offset: Goldilocks
     let generator: Goldilocks
@@ -29,7 +29,7 @@ struct CommittedColumns<F: FieldElement> {
             values.append(contentsOf: rows[start..<(start + rowWidth)])
         }
         return MerkleOpening(
-            values: values, salts: positions.map { salts[$0] }, siblings: try! tree.multiProof(for: positions).siblings)
+            values: values, salts: positions.map { salts.salt(at: $0) }, siblings: try! tree.multiProof(for: positions).siblings)
     }
 }
 
@@ -37,19 +37,18 @@ struct CommittedColumns<F: FieldElement> {
 
 extension ProverRun {
     /// Commits to the rows of `polynomials` on the evaluation domain, each leaf with a
-    /// salt (fresh random salts unless `salts` are given: the tests' hook).
+    /// salt (from a fresh random seed unless `salts` are given: the tests' hook).
     ///
     /// The domain of N = b·n points is b cosets of n points (natural index b·i + k is
     /// coset k's value i): each coset is extended from the coefficients with one size-n
     /// transform per column, its rows hashed into their leaves, and the next coset
     /// reuses the buffer. So the commitment holds one coset (1/b of the extension) and
     /// the tree, and its root is the one the whole extension's rows give.
-    func commit<F: FieldElement>(_ polynomials: [[F]], salts: [Hash32]? = nil) -> CommittedColumns<F> {
+    func commit<F: FieldElement>(_ polynomials: [[F]], salts: LeafSalts? = nil) -> CommittedColumns<F> {
         let domainSize = parameters.domainSize
         let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
-        let salts = salts ?? SecureRandomGenerator.salts(count: domainSize)
-        precondition(salts.count == domainSize, "one salt per row of the evaluation domain")
+        let salts = salts ?? LeafSalts.random()
         let columnCount = polynomials.count
         let degree = F.extensionDegree
         let rowWidth = columnCount * degree
@@ -65,7 +64,7 @@ extension ProverRun {
                             Coordinates.write(coset.column(column)[i], to: scratch.baseAddress! + column * degree)
                         }
                         let position = i * blowup + k
-                        leaves[position] = MerkleTree.hashLeaf(UnsafeBufferPointer(scratch), salt: salts[position])
+                        leaves[position] = MerkleTree.hashLeaf(UnsafeBufferPointer(scratch), salt: salts.salt(at: position))
                     }
                 }
             }

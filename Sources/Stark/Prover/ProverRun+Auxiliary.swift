@@ -22,13 +22,23 @@ struct AuxiliarySegment<E: FieldElement> {
 struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
     /// The masked auxiliary polynomials.
     let polynomials: [[E]]
-    /// One coset of their extension: the composition loop's buffer, refilled per coset.
-    let columns: ColumnMatrix<E>
     let challenges: [E]
     /// One coefficient per auxiliary transition constraint.
     let alphas: [E]
-    /// Auxiliary assertions grouped by row (`inverses` are 1/(x − g^row) on the domain).
+    /// Auxiliary assertions grouped by row.
     let boundary: BoundaryGroups<E>
+}
+
+/// The composition loop's auxiliary buffers for one coset, refilled per coset: the
+/// auxiliary polynomials' extension there and 1/(x − g^row) for each assertion row.
+struct AuxiliaryCoset<E: FieldElement>: @unchecked Sendable {
+    let columns: ColumnMatrix<E>
+    let boundaryInverses: ColumnMatrix<Goldilocks>
+
+    init(tables: AuxiliaryCompositionTables<E>, rowCount: Int) {
+        columns = ColumnMatrix(rowCount: rowCount, columnCount: tables.polynomials.count)
+        boundaryInverses = ColumnMatrix(rowCount: rowCount, columnCount: tables.boundary.points.count)
+    }
 }
 
 // MARK: - Auxiliary segment
@@ -76,7 +86,7 @@ extension ProverRun {
         var groups = BoundaryGroups<E>()
         let assertions = segment.assertions
         for row in Array(Set(assertions.map(\.row))).sorted() {
-            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            groups.points.append(traceGenerator.power(UInt64(row)))
             var constant = E.zero
             for (index, assertion) in assertions.enumerated() where assertion.row == row {
                 groups.columns.append(assertion.column)
@@ -87,23 +97,20 @@ extension ProverRun {
             groups.constants.append(constant)
         }
         return AuxiliaryCompositionTables(
-            polynomials: segment.committed.polynomials,
-            columns: ColumnMatrix(rowCount: parameters.traceLength, columnCount: parameters.auxiliaryWidth),
-            challenges: segment.challenges, alphas: transitionCoefficients,
+            polynomials: segment.committed.polynomials, challenges: segment.challenges, alphas: transitionCoefficients,
             boundary: groups)
     }
 
     /// Adds the auxiliary part of the composition at the points b·i + k, i in `range`, to
-    /// `output` (coset k, whose extensions `trace` and `auxiliary.columns` hold):
+    /// `output` (coset k, whose extensions `trace` and `auxiliaryCoset` hold):
     /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main and
     /// periodic values stay in the base field (``AuxiliaryBaseFrame``); one set of buffers
     /// per call (per chunk).
     func addAuxiliaryComposition(
         coset k: Int, at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
-        kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
+        auxiliaryCoset: AuxiliaryCoset<E>, kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
-        let domainSize = parameters.domainSize
         let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
         let step = domainGenerator.power(UInt64(blowup))
@@ -148,10 +155,11 @@ extension ProverRun {
             auxiliaryCurrent: UnsafeBufferPointer(auxiliaryCurrent), auxiliaryNext: UnsafeBufferPointer(auxiliaryNext),
             challenges: UnsafeBufferPointer(challenges), periodicValues: UnsafeBufferPointer(periodic))
         let mainColumns = (0..<width).map { trace.column($0) }
-        let auxiliaryColumns = (0..<auxiliaryWidth).map { auxiliary.columns.column($0) }
+        let auxiliaryColumns = (0..<auxiliaryWidth).map { auxiliaryCoset.columns.column($0) }
+        let inverses = auxiliaryCoset.boundaryInverses
         let groupColumns = boundary.columns
         let groupBounds = boundary.bounds
-        boundary.inverses.withUnsafeBufferPointer { inverses in
+        do {
             var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound * blowup + k))
             for i in range {
                 let position = i * blowup + k
@@ -177,7 +185,7 @@ extension ProverRun {
                     for g in groupBounds[group]..<groupBounds[group + 1] {
                         sum += coefficients[g] * auxiliaryColumns[groupColumns[g]][i]
                     }
-                    total += (sum - constants[group]) * inverses[group * domainSize + position]
+                    total += (sum - constants[group]) * inverses.column(group)[i]
                 }
                 output[position] += total
                 x = x * step

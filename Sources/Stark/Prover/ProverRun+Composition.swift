@@ -25,27 +25,35 @@ extension ProverRun {
         let periodic = extendedPeriodicColumns()
         let boundary = boundaryGroups(coefficients: boundaryCoefficients)
         let lastRowPoint = traceGenerator.power(UInt64(parameters.traceLength - 1))
+        // One coset's worth of everything the loop reads per point, refilled per coset.
         let traceCoset = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: trace.count)
+        let boundaryInverses = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: boundary.points.count)
+        let auxiliaryCoset = auxiliary.map { AuxiliaryCoset<E>(tables: $0, rowCount: n) }
         var result = [E](repeating: .zero, count: domainSize)
         result.withUnsafeMutableBufferPointer { output in
             CompositionKernel.with(
                 alphas: transitionCoefficients, vanishingInverses: vanishingInverses, periodic: periodic,
-                boundary: boundary, lastRowPoint: lastRowPoint
+                boundary: boundary, boundaryInverses: boundaryInverses, lastRowPoint: lastRowPoint
             ) { kernel in
                 for k in 0..<parameters.options.blowupFactor {
                     extendCoset(trace, coset: k, into: traceCoset)
-                    if let auxiliary { extendCoset(auxiliary.polynomials, coset: k, into: auxiliary.columns) }
+                    divisorInverses(at: boundary.points, coset: k, into: boundaryInverses)
+                    if let auxiliary, let auxiliaryCoset {
+                        extendCoset(auxiliary.polynomials, coset: k, into: auxiliaryCoset.columns)
+                        divisorInverses(at: auxiliary.boundary.points, coset: k, into: auxiliaryCoset.boundaryInverses)
+                    }
                     Parallelism.automatic.forEachChunk(count: n, minimumChunk: 1 << 12) { range in
                         evaluateComposition(coset: k, at: range, trace: traceCoset, kernel: kernel, into: output)
-                        if let auxiliary {
+                        if let auxiliary, let auxiliaryCoset {
                             addAuxiliaryComposition(
-                                coset: k, at: range, trace: traceCoset, auxiliary: auxiliary, kernel: kernel,
-                                into: output)
+                                coset: k, at: range, trace: traceCoset, auxiliary: auxiliary,
+                                auxiliaryCoset: auxiliaryCoset, kernel: kernel, into: output)
                         }
                     }
                 }
             }
         }
+        MemoryProbe.note("composition evaluated")
         return result
     }
 
@@ -58,7 +66,6 @@ extension ProverRun {
         into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
-        let domainSize = parameters.domainSize
         let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
         let width = parameters.traceWidth
@@ -103,7 +110,7 @@ extension ProverRun {
                     for g in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
                         sum += kernel.groupCoefficients[g] * columns[kernel.groupColumns[g]][i]
                     }
-                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * domainSize + position]
+                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * n + i]
                 }
                 output[position] = total
                 x = x * step
@@ -140,11 +147,11 @@ extension ProverRun {
     }
 
     /// The boundary assertions grouped by row, with their random coefficients βₖ:
-    /// Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row), and 1/(x − g^row) on the whole domain.
+    /// Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row).
     func boundaryGroups(coefficients: [E]) -> BoundaryGroups<E> {
         var groups = BoundaryGroups<E>()
         for row in Array(Set(assertions.map(\.row))).sorted() {
-            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            groups.points.append(traceGenerator.power(UInt64(row)))
             var constant = E.zero
             for (index, assertion) in assertions.enumerated() where assertion.row == row {
                 groups.columns.append(assertion.column)
@@ -157,23 +164,23 @@ extension ProverRun {
         return groups
     }
 
-    /// 1/(x − point) for every x of the evaluation domain (batch inversions in parallel chunks).
-    func divisorInverses(at point: Goldilocks) -> [Goldilocks] {
-        let domainSize = parameters.domainSize
-        let offset = parameters.domainOffset
-        let omega = domainGenerator
-        var inverses = [Goldilocks](repeating: .zero, count: domainSize)
-        inverses.withUnsafeMutableBufferPointer { buffer in
-            Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 14) { range in
-                var x = offset * omega.power(UInt64(range.lowerBound))
+    /// 1/(x − points[j]) for every x of coset k of the evaluation domain, column j of
+    /// `matrix` (row i: x = offset·ω_N^(b·i + k)); batch inversions in parallel chunks.
+    func divisorInverses(at points: [Goldilocks], coset k: Int, into matrix: ColumnMatrix<Goldilocks>) {
+        guard !points.isEmpty else { return }
+        let step = domainGenerator.power(UInt64(parameters.options.blowupFactor))
+        let start = parameters.domainOffset * domainGenerator.power(UInt64(k))
+        Parallelism.automatic.forEachChunk(count: parameters.traceLength, minimumChunk: 1 << 14) { range in
+            for (j, point) in points.enumerated() {
+                let column = matrix.column(j)
+                var x = start * step.power(UInt64(range.lowerBound))
                 for i in range {
-                    buffer[i] = x - point
-                    x = x * omega
+                    column[i] = x - point
+                    x = x * step
                 }
-                try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(rebasing: buffer[range]))
+                try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(start: column + range.lowerBound, count: range.count))
             }
         }
-        return inverses
     }
 
     /// Throws if the composition polynomial has a non-zero coefficient above the degree
@@ -222,19 +229,21 @@ struct PeriodicTable {
 }
 
 /// Boundary assertions grouped by row, flat: group g is Σ `coefficients[k]`·T'_`columns[k]`(x)
-/// over k in `bounds[g]..<bounds[g + 1]`, minus `constants[g]`, times
-/// `inverses[g·N + i]` = 1/(xᵢ − g^row).
+/// over k in `bounds[g]..<bounds[g + 1]`, minus `constants[g]`, over (x − `points[g]`)
+/// (the composition loop reads 1/(x − g^row) for one coset at a time:
+/// ``ProverRun/divisorInverses(at:coset:into:)``).
 struct BoundaryGroups<E: FieldElement> {
     var columns = [Int]()
     var coefficients = [E]()
     var bounds = [0]
     var constants = [E]()
-    var inverses = [Goldilocks]()
+    /// g^row, one per group.
+    var points = [Goldilocks]()
 }
 
 /// Everything the composition loop reads, as raw buffers: no array bounds checks,
 /// retains or copy-on-write checks per point. Valid only inside
-/// ``with(alphas:vanishingInverses:periodic:boundary:lastRowPoint:_:)``.
+/// ``with(alphas:vanishingInverses:periodic:boundary:boundaryInverses:lastRowPoint:_:)``.
 struct CompositionKernel<E: FieldElement> {
     /// αⱼ, one per transition constraint.
     let alphas: UnsafeBufferPointer<E>
@@ -249,12 +258,13 @@ struct CompositionKernel<E: FieldElement> {
     let groupCoefficients: UnsafeBufferPointer<E>
     let groupBounds: UnsafeBufferPointer<Int>
     let groupConstants: UnsafeBufferPointer<E>
+    /// 1/(x − g^row) on the current coset: group g's point i at `g·n + i`.
     let groupInverses: UnsafeBufferPointer<Goldilocks>
 
     /// Calls `body` with the kernel over these tables' storage.
     static func with<R>(
         alphas: [E], vanishingInverses: [Goldilocks], periodic: PeriodicTable, boundary: BoundaryGroups<E>,
-        lastRowPoint: Goldilocks, _ body: (CompositionKernel<E>) -> R
+        boundaryInverses: ColumnMatrix<Goldilocks>, lastRowPoint: Goldilocks, _ body: (CompositionKernel<E>) -> R
     ) -> R {
         alphas.withUnsafeBufferPointer { alphas in
             vanishingInverses.withUnsafeBufferPointer { vanishingInverses in
@@ -265,17 +275,16 @@ struct CompositionKernel<E: FieldElement> {
                                 boundary.coefficients.withUnsafeBufferPointer { groupCoefficients in
                                     boundary.bounds.withUnsafeBufferPointer { groupBounds in
                                         boundary.constants.withUnsafeBufferPointer { groupConstants in
-                                            boundary.inverses.withUnsafeBufferPointer { groupInverses in
-                                                body(
-                                                    CompositionKernel(
-                                                        alphas: alphas, vanishingInverses: vanishingInverses,
-                                                        lastRowPoint: lastRowPoint, periodicValues: periodicValues,
-                                                        periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
-                                                        groupColumns: groupColumns,
-                                                        groupCoefficients: groupCoefficients,
-                                                        groupBounds: groupBounds, groupConstants: groupConstants,
-                                                        groupInverses: groupInverses))
-                                            }
+                                            body(
+                                                CompositionKernel(
+                                                    alphas: alphas, vanishingInverses: vanishingInverses,
+                                                    lastRowPoint: lastRowPoint, periodicValues: periodicValues,
+                                                    periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
+                                                    groupColumns: groupColumns, groupCoefficients: groupCoefficients,
+                                                    groupBounds: groupBounds, groupConstants: groupConstants,
+                                                    groupInverses: UnsafeBufferPointer(
+                                                        start: boundaryInverses.storage,
+                                                        count: boundaryInverses.rowCount * boundaryInverses.columnCount)))
                                         }
                                     }
                                 }

@@ -99,11 +99,14 @@ struct ProverRun<E: FieldElement> {
 
     func prove(trace: consuming ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
         let options = parameters.options
+        MemoryProbe.start = MemoryProbe.now()
+        MemoryProbe.note("start")
         var random = SecureRandomGenerator()
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
         let committedTrace = commit(maskedPolynomials(trace.columns, random: &random))
+        MemoryProbe.note("main committed")
         transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
 
         // 1b. The auxiliary segment (if any), from challenges drawn only now; committed
@@ -111,6 +114,7 @@ struct ProverRun<E: FieldElement> {
         let auxiliary = try commitAuxiliary(trace: trace, checks: checks, random: &random, transcript: &transcript)
         // The trace's last use: from here on only its polynomials are needed.
         _ = consume trace
+        MemoryProbe.note("auxiliary committed, trace dropped")
 
         // 2. Constraint composition over the evaluation domain, split into randomised
         //    segments (plus the DEEP mask) and committed with salts.
@@ -119,6 +123,7 @@ struct ProverRun<E: FieldElement> {
             random: &random, transcript: &transcript)
         let segments = committedComposition.polynomials
         transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
+        MemoryProbe.note("composition committed")
 
         // 3. Out-of-domain frame.
         let z: E = transcript.drawOutOfDomainPoint(parameters)
@@ -137,12 +142,14 @@ struct ProverRun<E: FieldElement> {
             traceCoefficients: committedTrace.polynomials,
             auxiliaryCoefficients: auxiliary?.committed.polynomials ?? [], segments: segments, z: z, nextZ: nextZ,
             coefficients: deepCoefficients)
+        MemoryProbe.note("deep")
 
         // 5. FRI.
         let fri = FRIProver<E>(parameters: parameters)
         let (layerTrees, layerValues, remainder) = fri.commit(deepValues, transcript: &transcript)
         let remainderCoordinates = Coordinates.flatten(remainder)
         transcript.absorb(label: "fri-remainder", elements: remainderCoordinates)
+        MemoryProbe.note("fri")
 
         // 6. Proof of work, then the queries.
         let nonce = Self.grind(transcript, bits: options.grindingBits)
@@ -150,8 +157,10 @@ struct ProverRun<E: FieldElement> {
         nonceBytes.writeUInt64(nonce)
         transcript.absorb(label: "proof-of-work", bytes: nonceBytes.bytes)
         let positions = transcript.drawQueryPositions(count: options.queryCount, domainSize: parameters.domainSize)
+        MemoryProbe.note("grind")
 
         // 7. Openings.
+        defer { MemoryProbe.note("opened") }
         return StarkProof(
             traceLength: parameters.traceLength, traceWidth: parameters.traceWidth, options: options,
             traceRoot: committedTrace.tree.root, compositionRoot: committedComposition.tree.root,
@@ -185,12 +194,17 @@ struct ProverRun<E: FieldElement> {
             let betas = segment.assertions.map { _ in transcript.drawElement(E.self) }
             return auxiliaryCompositionTables(segment, transitionCoefficients: alphas, boundaryCoefficients: betas)
         }
-        let compositionValues = evaluateComposition(
+        // Each buffer is let go as soon as the next step has read it: the values once
+        // interpolated, the N coefficients once split into segments.
+        var compositionValues = evaluateComposition(
             trace, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients,
             auxiliary: auxiliaryTables)
-        let compositionCoefficients = interpolateFromDomain(compositionValues)
+        var compositionCoefficients = interpolateFromDomain(compositionValues)
+        compositionValues = []
         if checkDegree { try checkCompositionDegree(compositionCoefficients) }
-        return commit(randomizedSegments(compositionCoefficients, random: &random))
+        let segments = randomizedSegments(compositionCoefficients, random: &random)
+        compositionCoefficients = []
+        return commit(segments)
     }
 
     /// T'(z) and T'(g·z) for every trace column, and every composition segment at z.
