@@ -32,8 +32,11 @@ struct CosetCommitmentTests {
         return rows
     }
 
-    func check<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>, salts leafSalts: LeafSalts) throws {
-        let committed = run.commit(polynomials, salts: leafSalts)
+    func check<F: FieldElement>(
+        _ polynomials: [[F]], run: ProverRun<CubicExtension>, salts leafSalts: LeafSalts, keep: Bool
+    ) throws {
+        let committed = run.commit(polynomials, keep: keep, salts: leafSalts)
+        #expect(committed.cosets.count == (keep ? run.parameters.options.blowupFactor : 0))
         let salts = (0..<run.parameters.domainSize).map { leafSalts.salt(at: $0) }
         let rows = try wholeExtensionRows(polynomials, run: run)
         let width = polynomials.count * F.extensionDegree
@@ -42,12 +45,15 @@ struct CosetCommitmentTests {
         // Every coset, both ends of the domain, and a repeated position.
         let positions = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 3, run.parameters.domainSize - 1]
         let opening = committed.opening(at: positions)
-        #expect(opening.values == positions.flatMap { rows[($0 * width)..<(($0 + 1) * width)] })
+        var expected = [Goldilocks]()
+        for position in positions { expected += rows[(position * width)..<((position + 1) * width)] }
+        #expect(opening.values == expected)
         #expect(opening.salts == positions.map { salts[$0] })
         #expect(opening.siblings == (try reference.multiProof(for: positions)).siblings)
     }
 
-    @Test func streamedCommitmentGivesTheWholeExtensionsRootAndRows() throws {
+    /// Streamed (one coset buffer, rows evaluated again for the openings) and kept alike.
+    @Test func cosetByCosetCommitmentGivesTheWholeExtensionsRootAndRows() throws {
         let run = try proverRun()
         var generator = SeededGenerator(seed: 41)
         let count = run.parameters.maskedCoefficientCount
@@ -57,8 +63,68 @@ struct CosetCommitmentTests {
         let cubic = [count, count - 1].map { length in
             (0..<length).map { _ in CubicExtension.random(using: &generator) }
         }
-        try check(base, run: run, salts: salts)
-        try check(cubic, run: run, salts: salts)
+        for keep in [false, true] {
+            try check(base, run: run, salts: salts, keep: keep)
+            try check(cubic, run: run, salts: salts, keep: keep)
+        }
+    }
+
+    /// A proof whose extensions are all streamed (budget 0: the way a 2²⁰-row trace is
+    /// proved) verifies, and one with a changed opened row is refused.
+    @Test func streamedProofVerifiesAndATamperedRowIsRefused() throws {
+        let (air, trace, inputs) = try Fixtures.rpoChain(permutations: 32)
+        let options = Fixtures.lightCubicOptions
+        let proof = try StarkProver.proveUnchecked(
+            air: air, trace: trace, publicInputs: inputs, options: options, checkCompositionDegree: true,
+            keptExtensionBytes: 0)
+        try StarkVerifier.verify(proof: proof, air: air, publicInputs: inputs, minimum: Fixtures.testMinimum)
+        let opening = proof.traceOpening
+        var values = opening.values
+        values[5] = values[5] + 1
+        let tampered = StarkProof(
+            traceLength: proof.traceLength, traceWidth: proof.traceWidth, options: proof.options,
+            traceRoot: proof.traceRoot, compositionRoot: proof.compositionRoot, outOfDomain: proof.outOfDomain,
+            friLayerRoots: proof.friLayerRoots, friRemainder: proof.friRemainder,
+            proofOfWorkNonce: proof.proofOfWorkNonce,
+            traceOpening: MerkleOpening(values: values, salts: opening.salts, siblings: opening.siblings),
+            compositionOpening: proof.compositionOpening, friLayerOpenings: proof.friLayerOpenings,
+            auxiliary: proof.auxiliary)
+        #expect(throws: StarkError.self) {
+            try StarkVerifier.verify(proof: tampered, air: air, publicInputs: inputs, minimum: Fixtures.testMinimum)
+        }
+    }
+
+    /// The same with an auxiliary segment, streamed too: its rows opened from the
+    /// coefficients, a changed one refused.
+    @Test func streamedLookupProofVerifiesAndATamperedAuxiliaryRowIsRefused() throws {
+        let (air, trace, inputs) = try LookupFixtures.lookup(length: 128, seed: 11, publicValue: 100)
+        let proof = try StarkProver.proveUnchecked(
+            air: air, trace: trace, publicInputs: inputs, options: Fixtures.lightCubicOptions,
+            checkCompositionDegree: true, checkAuxiliaryConstraints: true, keptExtensionBytes: 0)
+        try LookupFixtures.verify(proof, air: air, inputs: inputs)
+        let auxiliary = try #require(proof.auxiliary)
+        var values = auxiliary.opening.values
+        values[1] = values[1] + 1
+        let tampered = LookupFixtures.replacingAuxiliary(
+            proof,
+            with: AuxiliarySegmentProof(
+                root: auxiliary.root, valuesAtZ: auxiliary.valuesAtZ, valuesAtNextZ: auxiliary.valuesAtNextZ,
+                opening: MerkleOpening(
+                    values: values, salts: auxiliary.opening.salts, siblings: auxiliary.opening.siblings)))
+        #expect(throws: StarkError.self) { try LookupFixtures.verify(tampered, air: air, inputs: inputs) }
+    }
+
+    @Test func keptExtensionsFillTheBudgetInCommitmentOrder() throws {
+        let (air, _, _) = try Fixtures.rpoChain(permutations: 32)
+        let parameters = try ProofParameters(air: air, options: Fixtures.lightCubicOptions)
+        let trace = parameters.traceWidth * parameters.domainSize * 8
+        let composition = (parameters.segmentCount + 1) * parameters.domainSize * 24
+        let all = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: trace + composition)
+        #expect(all.trace && all.auxiliary && all.composition)
+        let traceOnly = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: trace + composition - 1)
+        #expect(traceOnly.trace && !traceOnly.composition)
+        let none = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: 0)
+        #expect(!none.trace && none.auxiliary && !none.composition)
     }
 
     /// Salt j is SHA-256("cloister.salt" ‖ seed ‖ j as 8 little-endian bytes): pinned

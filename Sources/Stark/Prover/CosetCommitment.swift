@@ -3,9 +3,10 @@ import StarkCrypto
 import StarkMath
 
 /// Polynomials and the salted Merkle commitment of their values' rows on the evaluation
-/// domain. The values themselves are not kept: they were extended and hashed one coset
-/// at a time (``ProverRun/commit(_:salts:)``), and the few rows a proof opens are
-/// evaluated again from the coefficients (``opening(at:)``).
+/// domain. The values were extended and hashed one coset at a time
+/// (``ProverRun/commit(_:keep:salts:)``); they are kept only when the prover's budget
+/// allows (``cosets``), and otherwise the few rows a proof opens are evaluated again
+/// from the coefficients (``opening(at:)``).
 struct CommittedColumns<F: FieldElement> {
     let polynomials: [[F]]
     let tree: MerkleTree
@@ -13,10 +14,27 @@ struct CommittedColumns<F: FieldElement> {
     /// The evaluation domain `offset·⟨generator⟩`: row j is the polynomials at offset·generatorʲ.
     let offset: Goldilocks
     let generator: Goldilocks
+    /// The extension, coset k's n rows in `cosets[k]` (row j is coset j mod b, row j / b),
+    /// when it was kept; empty when it was streamed.
+    let cosets: [ColumnMatrix<F>]
 
     /// The rows at `positions` (each the columns' Goldilocks coordinates), their salts and
     /// one batched Merkle path.
     func opening(at positions: [Int]) -> MerkleOpening {
+        let salts = positions.map { self.salts.salt(at: $0) }
+        let siblings = try! tree.multiProof(for: positions).siblings
+        guard cosets.isEmpty else {
+            let blowup = cosets.count
+            var values = [Goldilocks]()
+            values.reserveCapacity(positions.count * polynomials.count * F.extensionDegree)
+            for position in positions {
+                let coset = cosets[position % blowup]
+                for column in 0..<polynomials.count {
+                    values += coset.column(column)[position / blowup].baseElements
+                }
+            }
+            return MerkleOpening(values: values, salts: salts, siblings: siblings)
+        }
         let distinct = Array(Set(positions)).sorted()
         let points = distinct.map { offset * generator.power(UInt64($0)) }
         let rows = OpenedRows.evaluate(polynomials, at: points)
@@ -28,8 +46,28 @@ struct CommittedColumns<F: FieldElement> {
             let start = slot[position]! * rowWidth
             values.append(contentsOf: rows[start..<(start + rowWidth)])
         }
-        return MerkleOpening(
-            values: values, salts: positions.map { salts.salt(at: $0) }, siblings: try! tree.multiProof(for: positions).siblings)
+        return MerkleOpening(values: values, salts: salts, siblings: siblings)
+    }
+}
+
+/// Which commitments keep their whole extension (``StarkProver/keptExtensionBytes``):
+/// each in turn (trace, auxiliary, composition) if it fits what is left of the budget.
+struct KeptExtensions {
+    let trace: Bool
+    let auxiliary: Bool
+    let composition: Bool
+
+    init(parameters: ProofParameters, extensionElementBytes: Int, budget: Int) {
+        var left = budget
+        func fits(_ columns: Int, elementBytes: Int) -> Bool {
+            let bytes = columns * parameters.domainSize * elementBytes
+            guard bytes <= left else { return false }
+            left -= bytes
+            return true
+        }
+        trace = fits(parameters.traceWidth, elementBytes: MemoryLayout<Goldilocks>.stride)
+        auxiliary = fits(parameters.auxiliaryWidth, elementBytes: extensionElementBytes)
+        composition = fits(parameters.segmentCount + 1, elementBytes: extensionElementBytes)
     }
 }
 
@@ -41,10 +79,11 @@ extension ProverRun {
     ///
     /// The domain of N = b·n points is b cosets of n points (natural index b·i + k is
     /// coset k's value i): each coset is extended from the coefficients with one size-n
-    /// transform per column, its rows hashed into their leaves, and the next coset
-    /// reuses the buffer. So the commitment holds one coset (1/b of the extension) and
-    /// the tree, and its root is the one the whole extension's rows give.
-    func commit<F: FieldElement>(_ polynomials: [[F]], salts: LeafSalts? = nil) -> CommittedColumns<F> {
+    /// transform per column and its rows hashed into their leaves. Unless `keep`, the
+    /// next coset reuses the buffer, so the commitment holds one coset (1/b of the
+    /// extension) and the tree; either way its root is the one the whole extension's
+    /// rows give.
+    func commit<F: FieldElement>(_ polynomials: [[F]], keep: Bool, salts: LeafSalts? = nil) -> CommittedColumns<F> {
         let domainSize = parameters.domainSize
         let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
@@ -52,9 +91,12 @@ extension ProverRun {
         let columnCount = polynomials.count
         let degree = F.extensionDegree
         let rowWidth = columnCount * degree
-        let coset = ColumnMatrix<F>(rowCount: n, columnCount: columnCount)
+        let buffer = keep ? nil : ColumnMatrix<F>(rowCount: n, columnCount: columnCount)
+        var kept = [ColumnMatrix<F>]()
         let tree = try! MerkleTree(leafCount: domainSize) { leaves in
             for k in 0..<blowup {
+                let coset = buffer ?? ColumnMatrix<F>(rowCount: n, columnCount: columnCount)
+                if keep { kept.append(coset) }
                 extendCoset(polynomials, coset: k, into: coset)
                 Parallelism.automatic.forEachChunk(count: n, minimumChunk: 512) { rows in
                     let scratch = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: rowWidth)
@@ -71,7 +113,21 @@ extension ProverRun {
         }
         return CommittedColumns(
             polynomials: polynomials, tree: tree, salts: salts, offset: parameters.domainOffset,
-            generator: domainGenerator)
+            generator: domainGenerator, cosets: kept)
+    }
+
+    /// Coset `k` of a commitment's extension: the kept one, or extended again into
+    /// `scratch` (which must be there when the extension was not kept).
+    func coset<F: FieldElement>(_ k: Int, of committed: CommittedColumns<F>, scratch: ColumnMatrix<F>?) -> ColumnMatrix<F> {
+        if !committed.cosets.isEmpty { return committed.cosets[k] }
+        extendCoset(committed.polynomials, coset: k, into: scratch!)
+        return scratch!
+    }
+
+    /// A buffer for one coset of a commitment's extension, or nil if it was kept.
+    func cosetScratch<F: FieldElement>(for committed: CommittedColumns<F>) -> ColumnMatrix<F>? {
+        committed.cosets.isEmpty
+            ? ColumnMatrix<F>(rowCount: parameters.traceLength, columnCount: committed.polynomials.count) : nil
     }
 
     /// Coset `k` of every polynomial's extension into `matrix` (n rows): row i is the
@@ -114,8 +170,8 @@ enum OpenedRows {
     /// Row q is every polynomial's value at `points[q]`, as Goldilocks coordinates
     /// (`result[q·w + column·d + c]`, w = columns·d, d = the extension degree).
     ///
-    /// Each value is Σₜ aₜ·xᵗ with the products summed in 128 bits plus a carry count and
-    /// reduced once (an extension coefficient times a base point is its coordinates
+    /// Each value is Σₜ aₜ·xᵗ with the products' low and high words summed apart in 128
+    /// bits and reduced once (an extension coefficient times a base point is its coordinates
     /// times the point, so each coordinate is such a sum). The coefficients are split
     /// across the cores and the partial sums added.
     static func evaluate<F: FieldElement>(_ polynomials: [[F]], at points: [Goldilocks]) -> [Goldilocks] {
@@ -196,33 +252,38 @@ enum OpenedRows {
         for index in 0..<output.count { output[index] = accumulators[index].reduced }
     }
 
-    /// A sum of 128-bit products: `top`·2¹²⁸ + `high`·2⁶⁴ + `low`, reduced once at the end.
+    /// A sum of 128-bit products kept as the sum of their low words and the sum of
+    /// their high words (`high`·2⁶⁴ + `low`), reduced once at the end. Neither sum can
+    /// overflow for fewer than 2⁶⁴ products.
     struct Accumulator {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        var top: UInt64 = 0
+        var low: UInt128 = 0
+        var high: UInt128 = 0
 
         /// Adds Σⱼ values[j·stride]·powers[j] for j < count.
+        ///
+        /// Branch-free on purpose: one 128-bit sum with a carry count compiled to a branch
+        /// on each carry, which random field elements take about every other product, and
+        /// ran several times slower in the prover than in a loop over repeated data.
         @inline(__always)
         mutating func add(
             _ values: UnsafePointer<UInt64>, stride: Int, powers: UnsafePointer<UInt64>, count: Int
         ) {
-            var (low, high, top) = (self.low, self.high, self.top)
+            var (low, high) = (self.low, self.high)
             for j in 0..<count {
-                // A product of two words is at most 2¹²⁸ − 2⁶⁵ + 1: its high word plus a carry fits.
                 let (productHigh, productLow) = values[j * stride].multipliedFullWidth(by: powers[j])
-                let (sum, carry) = low.addingReportingOverflow(productLow)
-                low = sum
-                let (upper, overflow) = high.addingReportingOverflow(productHigh &+ (carry ? 1 : 0))
-                high = upper
-                top &+= overflow ? 1 : 0
+                low &+= UInt128(productLow)
+                high &+= UInt128(productHigh)
             }
-            (self.low, self.high, self.top) = (low, high, top)
+            (self.low, self.high) = (low, high)
         }
 
-        /// The sum mod p; 2¹²⁸ ≡ −2³² (mod p).
+        /// The sum mod p; 2⁶⁴ ≡ 2³² − 1 (mod p).
         var reduced: Goldilocks {
-            Goldilocks(reducingHigh: high, low: low) - Goldilocks(reducing: top) * Goldilocks(reducing: 1 << 32)
+            Self.reduce(low) + Self.reduce(high) * Goldilocks(reducing: (1 << 32) - 1)
+        }
+
+        static func reduce(_ value: UInt128) -> Goldilocks {
+            Goldilocks(reducingHigh: UInt64(truncatingIfNeeded: value >> 64), low: UInt64(truncatingIfNeeded: value))
         }
     }
 }

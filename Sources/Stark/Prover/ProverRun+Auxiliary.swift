@@ -20,8 +20,8 @@ struct AuxiliarySegment<E: FieldElement> {
 
 /// What the composition loop needs for the auxiliary constraints and assertions.
 struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
-    /// The masked auxiliary polynomials.
-    let polynomials: [[E]]
+    /// The masked auxiliary polynomials, their commitment and (if kept) their extension.
+    let committed: CommittedColumns<E>
     let challenges: [E]
     /// One coefficient per auxiliary transition constraint.
     let alphas: [E]
@@ -29,16 +29,11 @@ struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
     let boundary: BoundaryGroups<E>
 }
 
-/// The composition loop's auxiliary buffers for one coset, refilled per coset: the
-/// auxiliary polynomials' extension there and 1/(x − g^row) for each assertion row.
+/// The composition loop's auxiliary buffers for one coset: the auxiliary polynomials'
+/// extension there and 1/(x − g^row) for each assertion row.
 struct AuxiliaryCoset<E: FieldElement>: @unchecked Sendable {
     let columns: ColumnMatrix<E>
     let boundaryInverses: ColumnMatrix<Goldilocks>
-
-    init(tables: AuxiliaryCompositionTables<E>, rowCount: Int) {
-        columns = ColumnMatrix(rowCount: rowCount, columnCount: tables.polynomials.count)
-        boundaryInverses = ColumnMatrix(rowCount: rowCount, columnCount: tables.boundary.points.count)
-    }
 }
 
 // MARK: - Auxiliary segment
@@ -65,7 +60,7 @@ extension ProverRun {
             try ConstraintChecker.checkAuxiliary(
                 air: air, main: trace, auxiliary: columns, challenges: challenges, assertions: assertions)
         }
-        let committed = commit(maskedPolynomials(columns, random: &random))
+        let committed = commit(maskedPolynomials(columns, random: &random), keep: kept.auxiliary)
         transcript.absorb(label: "auxiliary-root", digest: committed.tree.root)
         return AuxiliarySegment(challenges: challenges, assertions: assertions, committed: committed)
     }
@@ -97,7 +92,7 @@ extension ProverRun {
             groups.constants.append(constant)
         }
         return AuxiliaryCompositionTables(
-            polynomials: segment.committed.polynomials, challenges: segment.challenges, alphas: transitionCoefficients,
+            committed: segment.committed, challenges: segment.challenges, alphas: transitionCoefficients,
             boundary: groups)
     }
 

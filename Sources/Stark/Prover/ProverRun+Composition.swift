@@ -8,15 +8,15 @@ extension ProverRun {
     ///
     /// The tables the per-point loop reads are built first (``transitionDivisorInverses()``,
     /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``). Then the domain
-    /// runs coset by coset: the trace polynomials (and the auxiliary ones) are extended
-    /// on coset k alone (``extendCoset(_:coset:into:)``), which holds both rows each of
+    /// runs coset by coset: coset k of the trace extension (and the auxiliary one), kept
+    /// or extended again alone (``coset(_:of:scratch:)``), holds both rows each of
     /// its points reads (point b·i + k and the next row's point b·(i + 1) + k), and its
     /// points run in parallel chunks through ``evaluateComposition(coset:at:trace:kernel:into:)``
     /// and, for an auxiliary segment, ``addAuxiliaryComposition(coset:at:trace:auxiliary:kernel:into:)``.
-    /// So only one coset of each extension is held, at the price of extending again
-    /// what the commitments extended.
+    /// A streamed extension is held one coset at a time, at the price of extending
+    /// again what its commitment extended.
     func evaluateComposition(
-        _ trace: [[Goldilocks]], transitionCoefficients: [E], boundaryCoefficients: [E],
+        _ trace: CommittedColumns<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E],
         auxiliary: AuxiliaryCompositionTables<E>? = nil
     ) -> [E] {
         let domainSize = parameters.domainSize
@@ -25,10 +25,14 @@ extension ProverRun {
         let periodic = extendedPeriodicColumns()
         let boundary = boundaryGroups(coefficients: boundaryCoefficients)
         let lastRowPoint = traceGenerator.power(UInt64(parameters.traceLength - 1))
-        // One coset's worth of everything the loop reads per point, refilled per coset.
-        let traceCoset = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: trace.count)
+        // One coset's worth of everything the loop reads per point, refilled per coset
+        // (extensions only if they were not kept).
+        let traceScratch = cosetScratch(for: trace)
+        let auxiliaryScratch = auxiliary.flatMap { cosetScratch(for: $0.committed) }
         let boundaryInverses = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: boundary.points.count)
-        let auxiliaryCoset = auxiliary.map { AuxiliaryCoset<E>(tables: $0, rowCount: n) }
+        let auxiliaryInverses = auxiliary.map {
+            ColumnMatrix<Goldilocks>(rowCount: n, columnCount: $0.boundary.points.count)
+        }
         var result = [E](repeating: .zero, count: domainSize)
         result.withUnsafeMutableBufferPointer { output in
             CompositionKernel.with(
@@ -36,11 +40,13 @@ extension ProverRun {
                 boundary: boundary, boundaryInverses: boundaryInverses, lastRowPoint: lastRowPoint
             ) { kernel in
                 for k in 0..<parameters.options.blowupFactor {
-                    extendCoset(trace, coset: k, into: traceCoset)
+                    let traceCoset = coset(k, of: trace, scratch: traceScratch)
                     divisorInverses(at: boundary.points, coset: k, into: boundaryInverses)
-                    if let auxiliary, let auxiliaryCoset {
-                        extendCoset(auxiliary.polynomials, coset: k, into: auxiliaryCoset.columns)
-                        divisorInverses(at: auxiliary.boundary.points, coset: k, into: auxiliaryCoset.boundaryInverses)
+                    let auxiliaryCoset = auxiliary.map { auxiliary in
+                        divisorInverses(at: auxiliary.boundary.points, coset: k, into: auxiliaryInverses!)
+                        return AuxiliaryCoset(
+                            columns: coset(k, of: auxiliary.committed, scratch: auxiliaryScratch),
+                            boundaryInverses: auxiliaryInverses!)
                     }
                     Parallelism.automatic.forEachChunk(count: n, minimumChunk: 1 << 12) { range in
                         evaluateComposition(coset: k, at: range, trace: traceCoset, kernel: kernel, into: output)

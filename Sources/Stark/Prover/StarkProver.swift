@@ -15,6 +15,17 @@ import Locking
 /// salts) comes from the operating system's CSPRNG, so proving the same statement twice
 /// gives unrelated proofs.
 public enum StarkProver {
+    /// The most memory the prover spends on keeping low-degree extensions whole: 1 GiB.
+    ///
+    /// A commitment's extension (N rows) is kept from its commitment to the openings
+    /// when it fits what is left of this budget (trace, auxiliary, composition, in that
+    /// order), so the composition and the openings read it instead of extending again.
+    /// Larger ones are streamed: extended one coset at a time, twice for the trace and
+    /// auxiliary segment, and the opened rows evaluated from the coefficients. With the
+    /// batch AIR v3 every extension of a 2¹⁶-row trace is kept (about 0.6 GB, as fast
+    /// as before), none of a 2²⁰-row one (which would need 9 GB).
+    public static let keptExtensionBytes = 1 << 30
+
     /// Proves that `trace` satisfies `air` for `publicInputs`.
     ///
     /// The trace is checked row by row first, so a bad trace fails fast with the broken
@@ -43,10 +54,12 @@ public enum StarkProver {
     ///   - auxiliaryChallengeOverride: a cheating prover's hook: build the auxiliary
     ///     segment with these challenges (flat extension coordinates) instead of the ones
     ///     the transcript gives after the main commitment.
+    ///   - keptExtensionBytes: the budget for keeping extensions whole (tests set 0 to
+    ///     prove small traces the way large ones are proved).
     static func proveUnchecked<A: AIR>(
         air: A, trace: consuming ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions,
         checkCompositionDegree: Bool = false, checkAuxiliaryConstraints: Bool = false,
-        auxiliaryChallengeOverride: [Goldilocks]? = nil
+        auxiliaryChallengeOverride: [Goldilocks]? = nil, keptExtensionBytes: Int = keptExtensionBytes
     ) throws(StarkError) -> StarkProof {
         let parameters = try ProofParameters(air: air, options: options)
         guard trace.width == air.traceWidth, trace.length == air.traceLength else {
@@ -61,11 +74,13 @@ public enum StarkProver {
         switch options.fieldExtension {
         case .quadratic:
             return try ProverRun<QuadraticExtension>(
-                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
+                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs,
+                keptExtensionBytes: keptExtensionBytes
             ).prove(trace: consume trace, checks: checks)
         case .cubic:
             return try ProverRun<CubicExtension>(
-                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
+                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs,
+                keptExtensionBytes: keptExtensionBytes
             ).prove(trace: consume trace, checks: checks)
         }
     }
@@ -86,8 +101,13 @@ struct ProverRun<E: FieldElement> {
     let tracePlan: NTTPlan
     let traceGenerator: Goldilocks
     let domainGenerator: Goldilocks
+    /// Which commitments keep their extension whole (``StarkProver/keptExtensionBytes``).
+    let kept: KeptExtensions
 
-    init(air: any AIR, parameters: ProofParameters, assertions: [BoundaryAssertion], publicInputs: [Goldilocks]) {
+    init(
+        air: any AIR, parameters: ProofParameters, assertions: [BoundaryAssertion], publicInputs: [Goldilocks],
+        keptExtensionBytes: Int = StarkProver.keptExtensionBytes
+    ) {
         self.air = air
         self.parameters = parameters
         self.assertions = assertions
@@ -95,6 +115,8 @@ struct ProverRun<E: FieldElement> {
         tracePlan = try! NTTPlan(size: parameters.traceLength)
         traceGenerator = tracePlan.rootOfUnity
         domainGenerator = try! Goldilocks.rootOfUnity(order: parameters.domainSize)
+        kept = KeptExtensions(parameters: parameters, extensionElementBytes: MemoryLayout<E>.stride,
+            budget: keptExtensionBytes)
     }
 
     func prove(trace: consuming ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
@@ -105,7 +127,7 @@ struct ProverRun<E: FieldElement> {
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
-        let committedTrace = commit(maskedPolynomials(trace.columns, random: &random))
+        let committedTrace = commit(maskedPolynomials(trace.columns, random: &random), keep: kept.trace)
         MemoryProbe.note("main committed")
         transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
 
@@ -119,7 +141,7 @@ struct ProverRun<E: FieldElement> {
         // 2. Constraint composition over the evaluation domain, split into randomised
         //    segments (plus the DEEP mask) and committed with salts.
         let committedComposition = try commitComposition(
-            trace: committedTrace.polynomials, auxiliary: auxiliary, checkDegree: checks.compositionDegree,
+            trace: committedTrace, auxiliary: auxiliary, checkDegree: checks.compositionDegree,
             random: &random, transcript: &transcript)
         let segments = committedComposition.polynomials
         transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
@@ -182,7 +204,7 @@ struct ProverRun<E: FieldElement> {
     /// - Throws: ``StarkError/declaredDegreeTooLow(_:)`` if `checkDegree` and C has a
     ///   coefficient above the degree the AIR declares.
     func commitComposition(
-        trace: [[Goldilocks]], auxiliary: AuxiliarySegment<E>?, checkDegree: Bool,
+        trace: CommittedColumns<Goldilocks>, auxiliary: AuxiliarySegment<E>?, checkDegree: Bool,
         random: inout SecureRandomGenerator, transcript: inout Transcript
     ) throws(StarkError) -> CommittedColumns<E> {
         let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
@@ -204,7 +226,7 @@ struct ProverRun<E: FieldElement> {
         if checkDegree { try checkCompositionDegree(compositionCoefficients) }
         let segments = randomizedSegments(compositionCoefficients, random: &random)
         compositionCoefficients = []
-        return commit(segments)
+        return commit(segments, keep: kept.composition)
     }
 
     /// T'(z) and T'(g·z) for every trace column, and every composition segment at z.
