@@ -133,8 +133,9 @@ extension ProverRun {
     /// Coset `k` of every polynomial's extension into `matrix` (n rows): row i is the
     /// point offset·ω_N^(b·i + k).
     ///
-    /// Columns run in parallel, one group per core, each transform serial; a single
-    /// column spreads its transform over the cores.
+    /// The coset's shift powers are computed once for all columns. Columns run in
+    /// parallel, one group per core, each transform serial; a single column spreads its
+    /// transform over the cores.
     func extendCoset<F: FieldElement>(_ polynomials: [[F]], coset k: Int, into matrix: ColumnMatrix<F>) {
         let n = parameters.traceLength
         let plan = tracePlan
@@ -145,13 +146,16 @@ extension ProverRun {
         let groups = max(1, min(columnCount, Parallelism.coreCount))
         // The floor: `forEachChunk` makes count / minimumChunk chunks, so a rounded-up minimum
         // gave one chunk, on one core, for any odd column count with two cores.
-        Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: columnCount / groups) { columns in
-            for column in columns {
-                polynomials[column].withUnsafeBufferPointer { coefficients in
-                    plan.evaluateOnCoset(
-                        coefficients: coefficients, offset: offset, blowup: blowup, coset: k,
-                        into: UnsafeMutableBufferPointer(start: matrix.column(column), count: n),
-                        parallelism: perColumn)
+        let shiftPowers = plan.cosetShiftPowers(offset: offset, blowup: blowup, coset: k)
+        shiftPowers.withUnsafeBufferPointer { shiftPowers in
+            Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: columnCount / groups) { columns in
+                for column in columns {
+                    polynomials[column].withUnsafeBufferPointer { coefficients in
+                        plan.evaluateOnCoset(
+                            coefficients: coefficients, offset: offset, blowup: blowup, coset: k,
+                            into: UnsafeMutableBufferPointer(start: matrix.column(column), count: n),
+                            shiftPowers: shiftPowers, parallelism: perColumn)
+                    }
                 }
             }
         }

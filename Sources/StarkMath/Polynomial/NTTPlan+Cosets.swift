@@ -76,17 +76,24 @@ extension NTTPlan {
     ///
     /// One transform of size n from the coefficients (at most N of them): what a prover
     /// uses to extend a polynomial one coset at a time, keeping n values instead of N.
-    /// The values are exactly those of the whole extension at those indices.
+    /// The values are exactly those of the whole extension at those indices. The scaled
+    /// residues are written straight to their bit-reversed slots, so the transform skips
+    /// its permutation pass.
+    /// - Parameter shiftPowers: sᵗ for t < n, s = offset·ω_N^coset
+    ///   (``cosetShiftPowers(offset:blowup:coset:)``), when the caller extends many
+    ///   columns on the same coset; computed here if nil.
     @inlinable
     public func evaluateOnCoset<E: FieldElement>(
         coefficients: UnsafeBufferPointer<E>, offset: Goldilocks, blowup: Int, coset k: Int,
-        into output: UnsafeMutableBufferPointer<E>, parallelism: Parallelism = .automatic
+        into output: UnsafeMutableBufferPointer<E>, shiftPowers: UnsafeBufferPointer<Goldilocks>? = nil,
+        parallelism: Parallelism = .automatic
     ) {
         let n = size
         let b = blowup
         precondition(b > 0 && b & (b - 1) == 0, "the blowup must be a power of two")
         precondition(k >= 0 && k < b, "coset \(k) is not one of the \(b) cosets")
         precondition(output.count == n, "a coset holds \(n) values, the output \(output.count)")
+        precondition(shiftPowers == nil || shiftPowers!.count == n, "one shift power per point of the coset")
         let count = coefficients.count
         precondition(count <= n * b, "\(count) coefficients do not fit an evaluation domain of size \(n * b)")
         let target = output.baseAddress!
@@ -94,17 +101,26 @@ extension NTTPlan {
             output.initialize(repeating: .zero)
             return
         }
-        let shift = offset * (try! Goldilocks.rootOfUnity(order: n * b)).power(UInt64(k))
+        guard let powers = shiftPowers else {
+            let powers = cosetShiftPowers(offset: offset, blowup: b, coset: k, parallelism: .serial)
+            powers.withUnsafeBufferPointer { powers in
+                evaluateOnCoset(
+                    coefficients: coefficients, offset: offset, blowup: b, coset: k, into: output, shiftPowers: powers,
+                    parallelism: parallelism)
+            }
+            return
+        }
         let a = offset.power(UInt64(n)) * (try! Goldilocks.rootOfUnity(order: b)).power(UInt64(k))
         let blocks = (count + n - 1) / n
+        let filled = min(n, count)
+        if filled < n { output.initialize(repeating: .zero) }
+        let reverseShift = UInt64(64 - logSize)
         withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: blocks) { aPowers in
             var power = Goldilocks.one
             for m in 0..<blocks {
                 aPowers[m] = power
                 power = power * a
             }
-            var scale = Goldilocks.one
-            let filled = min(n, count)
             for t in 0..<filled {
                 var sum = input[t]
                 var m = 1
@@ -114,12 +130,33 @@ extension NTTPlan {
                     m += 1
                     index += n
                 }
-                (target + t).initialize(to: sum * scale)
-                scale = scale * shift
+                let slot = Int(truncatingIfNeeded: Self.reverseBits(UInt64(t)) >> reverseShift)
+                (target + slot).initialize(to: sum * powers[t])
             }
-            (target + filled).initialize(repeating: .zero, count: n - filled)
         }
-        forward(output, parallelism: parallelism)
+        forwardTwiddles.withUnsafeBufferPointer { twiddles in
+            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: true)
+        }
+    }
+
+    /// sᵗ for t < ``size``, s = `offset`·ω_N^`coset` (N = `blowup`·``size``): the factors
+    /// the residues of coset `coset` are scaled by, the same for every polynomial.
+    @inlinable
+    public func cosetShiftPowers(
+        offset: Goldilocks, blowup: Int, coset k: Int, parallelism: Parallelism = .automatic
+    ) -> [Goldilocks] {
+        let n = size
+        let shift = offset * (try! Goldilocks.rootOfUnity(order: n * blowup)).power(UInt64(k))
+        return [Goldilocks](unsafeUninitializedCapacity: n) { powers, initialized in
+            parallelism.forEachChunk(count: n, minimumChunk: Self.parallelThreshold) { range in
+                var power = shift.power(UInt64(range.lowerBound))
+                for t in range {
+                    (powers.baseAddress! + t).initialize(to: power)
+                    power = power * shift
+                }
+            }
+            initialized = n
+        }
     }
 
     /// The inverse of ``evaluateOnCoset(coefficients:offset:blowup:into:scratch:parallelism:)``:
