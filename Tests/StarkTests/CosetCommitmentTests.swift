@@ -115,16 +115,21 @@ struct CosetCommitmentTests {
     }
 
     @Test func keptExtensionsFillTheBudgetInCommitmentOrder() throws {
-        let (air, _, _) = try Fixtures.rpoChain(permutations: 32)
+        let (air, _, _) = try LookupFixtures.lookup(length: 128)
         let parameters = try ProofParameters(air: air, options: Fixtures.lightCubicOptions)
         let trace = parameters.traceWidth * parameters.domainSize * 8
+        let auxiliary = parameters.auxiliaryWidth * parameters.domainSize * 24
         let composition = (parameters.segmentCount + 1) * parameters.domainSize * 24
-        let all = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: trace + composition)
-        #expect(all.trace && all.auxiliary && all.composition)
-        let traceOnly = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: trace + composition - 1)
-        #expect(traceOnly.trace && !traceOnly.composition)
-        let none = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: 0)
-        #expect(!none.trace && none.auxiliary && !none.composition)
+        func kept(_ budget: Int) -> [Bool] {
+            let kept = KeptExtensions(parameters: parameters, extensionElementBytes: 24, budget: budget)
+            return [kept.trace, kept.auxiliary, kept.composition]
+        }
+        #expect(kept(trace + auxiliary + composition) == [true, true, true])
+        #expect(kept(trace + auxiliary + composition - 1) == [true, true, false])
+        #expect(kept(trace + auxiliary - 1) == [true, false, false])
+        // Only a prefix: once the trace's does not fit, the smaller ones are not kept either.
+        #expect(kept(trace - 1) == [false, false, false])
+        #expect(kept(0) == [false, false, false])
     }
 
     /// Salt j is SHA-256("cloister.salt" ‖ seed ‖ j as 8 little-endian bytes): pinned

@@ -51,7 +51,10 @@ struct CommittedColumns<F: FieldElement> {
 }
 
 /// Which commitments keep their whole extension (``StarkProver/keptExtensionBytes``):
-/// each in turn (trace, auxiliary, composition) if it fits what is left of the budget.
+/// the trace's if it fits the budget, then the auxiliary segment's if the trace's was
+/// kept and it fits what is left, then the composition's likewise. In that order each
+/// saves the most: the trace extension would be computed twice and opened at the most
+/// columns; the composition's only opened.
 struct KeptExtensions {
     let trace: Bool
     let auxiliary: Bool
@@ -66,8 +69,8 @@ struct KeptExtensions {
             return true
         }
         trace = fits(parameters.traceWidth, elementBytes: MemoryLayout<Goldilocks>.stride)
-        auxiliary = fits(parameters.auxiliaryWidth, elementBytes: extensionElementBytes)
-        composition = fits(parameters.segmentCount + 1, elementBytes: extensionElementBytes)
+        auxiliary = trace && fits(parameters.auxiliaryWidth, elementBytes: extensionElementBytes)
+        composition = auxiliary && fits(parameters.segmentCount + 1, elementBytes: extensionElementBytes)
     }
 }
 

@@ -15,16 +15,18 @@ import Locking
 /// salts) comes from the operating system's CSPRNG, so proving the same statement twice
 /// gives unrelated proofs.
 public enum StarkProver {
-    /// The most memory the prover spends on keeping low-degree extensions whole: 1 GiB.
+    /// The most memory the prover spends on keeping low-degree extensions whole: 2 GiB.
     ///
-    /// A commitment's extension (N rows) is kept from its commitment to the openings
-    /// when it fits what is left of this budget (trace, auxiliary, composition, in that
-    /// order), so the composition and the openings read it instead of extending again.
-    /// Larger ones are streamed: extended one coset at a time, twice for the trace and
-    /// auxiliary segment, and the opened rows evaluated from the coefficients. With the
-    /// batch AIR v3 every extension of a 2¹⁶-row trace is kept (about 0.6 GB, as fast
-    /// as before), none of a 2²⁰-row one (which would need 9 GB).
-    public static let keptExtensionBytes = 1 << 30
+    /// The trace's extension (N rows) is kept from its commitment to the openings when
+    /// it fits this budget, then the auxiliary segment's and the composition's if they
+    /// fit what is left (``KeptExtensions``); the composition and the openings read a
+    /// kept extension instead of extending again. The others are streamed: extended one
+    /// coset at a time (twice for the trace and auxiliary segment) and their opened rows
+    /// evaluated from the coefficients. With the batch AIR v3 a 2¹⁶-row trace keeps all
+    /// three (about 0.6 GB), a 2¹⁸-row one the trace's and the auxiliary segment's
+    /// (1.8 GB), so both prove about as fast as with whole extensions; from 2¹⁹ rows
+    /// (the trace's alone would take 2.9 GB; 5.8 GB at 2²⁰) everything is streamed.
+    public static let keptExtensionBytes = 2 << 30
 
     /// Proves that `trace` satisfies `air` for `publicInputs`.
     ///
