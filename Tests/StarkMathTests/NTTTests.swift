@@ -180,6 +180,23 @@ import TestSupport
         }
     }
 
+    /// A coset larger than ``NTTPlan/scatterLimitBytes`` takes the other path (residues in
+    /// natural order, then the permutation pass): checked against Horner at a few points.
+    @Test func singleCosetAboveTheScatterLimitEqualsHorner() throws {
+        var generator = SeededGenerator(seed: 29)
+        let plan = try NTTPlan(size: 1 << 17)
+        #expect(plan.size * MemoryLayout<CubicExtension>.stride > NTTPlan.scatterLimitBytes)
+        let offset = Goldilocks.multiplicativeGenerator
+        let blowup = 2
+        let coefficients = (0..<(plan.size + 9)).map { _ in CubicExtension.random(using: &generator) }
+        let omega = try Goldilocks.rootOfUnity(order: plan.size * blowup)
+        let values = singleCoset(plan, coefficients, offset: offset, blowup: blowup, coset: 1)
+        for i in [0, 1, 4_099, plan.size - 1] {
+            let point = CubicExtension(offset * omega.power(UInt64(i * blowup + 1)))
+            #expect(values[i] == Polynomial.evaluate(coefficients, at: point), "point \(i)")
+        }
+    }
+
     func singleCoset<E: FieldElement>(
         _ plan: NTTPlan, _ coefficients: [E], offset: Goldilocks, blowup: Int, coset: Int
     ) -> [E] {

@@ -59,7 +59,6 @@ extension ProverRun {
                 }
             }
         }
-        MemoryProbe.note("composition evaluated")
         return result
     }
 

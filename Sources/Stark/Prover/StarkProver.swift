@@ -123,14 +123,11 @@ struct ProverRun<E: FieldElement> {
 
     func prove(trace: consuming ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
         let options = parameters.options
-        MemoryProbe.start = MemoryProbe.now()
-        MemoryProbe.note("start")
         var random = SecureRandomGenerator()
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
         let committedTrace = commit(maskedPolynomials(trace.columns, random: &random), keep: kept.trace)
-        MemoryProbe.note("main committed")
         transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
 
         // 1b. The auxiliary segment (if any), from challenges drawn only now; committed
@@ -138,7 +135,6 @@ struct ProverRun<E: FieldElement> {
         let auxiliary = try commitAuxiliary(trace: trace, checks: checks, random: &random, transcript: &transcript)
         // The trace's last use: from here on only its polynomials are needed.
         _ = consume trace
-        MemoryProbe.note("auxiliary committed, trace dropped")
 
         // 2. Constraint composition over the evaluation domain, split into randomised
         //    segments (plus the DEEP mask) and committed with salts.
@@ -147,7 +143,6 @@ struct ProverRun<E: FieldElement> {
             random: &random, transcript: &transcript)
         let segments = committedComposition.polynomials
         transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
-        MemoryProbe.note("composition committed")
 
         // 3. Out-of-domain frame.
         let z: E = transcript.drawOutOfDomainPoint(parameters)
@@ -166,14 +161,12 @@ struct ProverRun<E: FieldElement> {
             traceCoefficients: committedTrace.polynomials,
             auxiliaryCoefficients: auxiliary?.committed.polynomials ?? [], segments: segments, z: z, nextZ: nextZ,
             coefficients: deepCoefficients)
-        MemoryProbe.note("deep")
 
         // 5. FRI.
         let fri = FRIProver<E>(parameters: parameters)
         let (layerTrees, layerValues, remainder) = fri.commit(deepValues, transcript: &transcript)
         let remainderCoordinates = Coordinates.flatten(remainder)
         transcript.absorb(label: "fri-remainder", elements: remainderCoordinates)
-        MemoryProbe.note("fri")
 
         // 6. Proof of work, then the queries.
         let nonce = Self.grind(transcript, bits: options.grindingBits)
@@ -181,10 +174,8 @@ struct ProverRun<E: FieldElement> {
         nonceBytes.writeUInt64(nonce)
         transcript.absorb(label: "proof-of-work", bytes: nonceBytes.bytes)
         let positions = transcript.drawQueryPositions(count: options.queryCount, domainSize: parameters.domainSize)
-        MemoryProbe.note("grind")
 
         // 7. Openings.
-        defer { MemoryProbe.note("opened") }
         return StarkProof(
             traceLength: parameters.traceLength, traceWidth: parameters.traceWidth, options: options,
             traceRoot: committedTrace.tree.root, compositionRoot: committedComposition.tree.root,

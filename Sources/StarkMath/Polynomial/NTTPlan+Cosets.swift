@@ -76,9 +76,9 @@ extension NTTPlan {
     ///
     /// One transform of size n from the coefficients (at most N of them): what a prover
     /// uses to extend a polynomial one coset at a time, keeping n values instead of N.
-    /// The values are exactly those of the whole extension at those indices. The scaled
-    /// residues are written straight to their bit-reversed slots, so the transform skips
-    /// its permutation pass.
+    /// The values are exactly those of the whole extension at those indices. For cosets
+    /// of up to ``scatterLimitBytes`` the scaled residues are written straight to their
+    /// bit-reversed slots, so the transform skips its permutation pass.
     /// - Parameter shiftPowers: sᵗ for t < n, s = offset·ω_N^coset
     ///   (``cosetShiftPowers(offset:blowup:coset:)``), when the caller extends many
     ///   columns on the same coset; computed here if nil.
@@ -114,7 +114,11 @@ extension NTTPlan {
         let blocks = (count + n - 1) / n
         let filled = min(n, count)
         if filled < n { output.initialize(repeating: .zero) }
-        let reverseShift = UInt64(64 - logSize)
+        // Writing each residue to its bit-reversed slot saves the transform's permutation
+        // pass while the coset fits a core's cache (2 MiB here); beyond, the scattered
+        // writes miss on every element and cost more than the pass (measured at 2²⁰ rows).
+        let scatter = n * MemoryLayout<E>.stride <= Self.scatterLimitBytes
+        let reverseShift = scatter ? UInt64(64 - logSize) : 64
         withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: blocks) { aPowers in
             var power = Goldilocks.one
             for m in 0..<blocks {
@@ -130,14 +134,17 @@ extension NTTPlan {
                     m += 1
                     index += n
                 }
-                let slot = Int(truncatingIfNeeded: Self.reverseBits(UInt64(t)) >> reverseShift)
+                let slot = scatter ? Int(truncatingIfNeeded: Self.reverseBits(UInt64(t)) >> reverseShift) : t
                 (target + slot).initialize(to: sum * powers[t])
             }
         }
         forwardTwiddles.withUnsafeBufferPointer { twiddles in
-            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: true)
+            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: scatter)
         }
     }
+
+    /// The largest coset (in bytes) whose residues are scattered to bit-reversed slots.
+    public static let scatterLimitBytes = 2 << 20
 
     /// sᵗ for t < ``size``, s = `offset`·ω_N^`coset` (N = `blowup`·``size``): the factors
     /// the residues of coset `coset` are scaled by, the same for every polynomial.
