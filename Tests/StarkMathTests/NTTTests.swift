@@ -1,6 +1,7 @@
-import StarkMath
 import Testing
 import TestSupport
+
+@testable import StarkMath
 
 @Suite struct NTTTests {
     /// The definition: values[i] = Σₖ coefficients[k] · ωⁱᵏ, in O(n²).
@@ -180,12 +181,11 @@ import TestSupport
         }
     }
 
-    /// A coset larger than ``NTTPlan/scatterLimitBytes`` takes the other path (residues in
-    /// natural order, then the permutation pass): checked against Horner at a few points.
-    @Test func singleCosetAboveTheScatterLimitEqualsHorner() throws {
+    /// A large coset (its bit reversal in tiles with several middle bits) against Horner
+    /// at a few points.
+    @Test func largeSingleCosetEqualsHorner() throws {
         var generator = SeededGenerator(seed: 29)
         let plan = try NTTPlan(size: 1 << 17)
-        #expect(plan.size * MemoryLayout<CubicExtension>.stride > NTTPlan.scatterLimitBytes)
         let offset = Goldilocks.multiplicativeGenerator
         let blowup = 2
         let coefficients = (0..<(plan.size + 9)).map { _ in CubicExtension.random(using: &generator) }
@@ -194,6 +194,20 @@ import TestSupport
         for i in [0, 1, 4_099, plan.size - 1] {
             let point = CubicExtension(offset * omega.power(UInt64(i * blowup + 1)))
             #expect(values[i] == Polynomial.evaluate(coefficients, at: point), "point \(i)")
+        }
+    }
+
+    /// The tiled walk visits every index once, paired with its bit reversal.
+    @Test func bitReversedPairsCoverEveryIndexOnce() {
+        for logSize in [0, 1, 3, 9, 10, 11, 14] {
+            var seen = [Bool](repeating: false, count: 1 << logSize)
+            var pairsMatch = true
+            NTTPlan.forEachBitReversedPair(logSize: logSize) { t, slot in
+                let expected = logSize == 0 ? 0 : Int(NTTPlan.reverseBits(UInt64(t)) >> UInt64(64 - logSize))
+                if slot != expected || seen[t] { pairsMatch = false }
+                seen[t] = true
+            }
+            #expect(pairsMatch && !seen.contains(false), "2^\(logSize)")
         }
     }
 

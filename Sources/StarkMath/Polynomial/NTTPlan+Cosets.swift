@@ -76,9 +76,9 @@ extension NTTPlan {
     ///
     /// One transform of size n from the coefficients (at most N of them): what a prover
     /// uses to extend a polynomial one coset at a time, keeping n values instead of N.
-    /// The values are exactly those of the whole extension at those indices. For cosets
-    /// of up to ``scatterLimitBytes`` the scaled residues are written straight to their
-    /// bit-reversed slots, so the transform skips its permutation pass.
+    /// The values are exactly those of the whole extension at those indices. The scaled
+    /// residues are written straight to their bit-reversed slots, tile by tile
+    /// (``forEachBitReversedPair(logSize:_:)``), so the transform skips its permutation pass.
     /// - Parameter shiftPowers: sᵗ for t < n, s = offset·ω_N^coset
     ///   (``cosetShiftPowers(offset:blowup:coset:)``), when the caller extends many
     ///   columns on the same coset; computed here if nil.
@@ -112,20 +112,16 @@ extension NTTPlan {
         }
         let a = offset.power(UInt64(n)) * (try! Goldilocks.rootOfUnity(order: b)).power(UInt64(k))
         let blocks = (count + n - 1) / n
-        let filled = min(n, count)
-        if filled < n { output.initialize(repeating: .zero) }
-        // Writing each residue to its bit-reversed slot saves the transform's permutation
-        // pass while the coset fits a core's cache (2 MiB here); beyond, the scattered
-        // writes miss on every element and cost more than the pass (measured at 2²⁰ rows).
-        let scatter = n * MemoryLayout<E>.stride <= Self.scatterLimitBytes
-        let reverseShift = scatter ? UInt64(64 - logSize) : 64
+        if count < n { output.initialize(repeating: .zero) }
         withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: blocks) { aPowers in
             var power = Goldilocks.one
             for m in 0..<blocks {
                 aPowers[m] = power
                 power = power * a
             }
-            for t in 0..<filled {
+            // Residue t, scaled, written to slot bitrev(t).
+            @inline(__always) func write(_ t: Int, to slot: Int) {
+                guard t < count else { return }
                 var sum = input[t]
                 var m = 1
                 var index = t + n
@@ -134,17 +130,46 @@ extension NTTPlan {
                     m += 1
                     index += n
                 }
-                let slot = scatter ? Int(truncatingIfNeeded: Self.reverseBits(UInt64(t)) >> reverseShift) : t
                 (target + slot).initialize(to: sum * powers[t])
             }
+            Self.forEachBitReversedPair(logSize: logSize, write)
         }
         forwardTwiddles.withUnsafeBufferPointer { twiddles in
-            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: scatter)
+            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: true)
         }
     }
 
-    /// The largest coset (in bytes) whose residues are scattered to bit-reversed slots.
-    public static let scatterLimitBytes = 2 << 20
+    /// Calls `body(t, bitrev(t))` for every t < 2^`logSize` (bitrev over `logSize` bits),
+    /// in tiles that keep both sides in cache.
+    ///
+    /// With t = (hi, mid, lo), hi and lo of 5 bits, bitrev(t) = (rev lo, rev mid, rev hi):
+    /// for one mid, the 32 × 32 tile reads 32 runs of 32 consecutive t and writes 32 runs
+    /// of 32 consecutive slots, 8 KiB of Goldilocks each way. Scattering element by
+    /// element instead missed the cache on every write once a coset outgrew a core's
+    /// cache (2²⁰ rows), and cost more than the permutation pass it replaced.
+    @inlinable
+    static func forEachBitReversedPair(logSize: Int, _ body: (Int, Int) -> Void) {
+        let edgeBits = 5
+        guard logSize >= 2 * edgeBits else {
+            let shift = UInt64(64 - logSize)
+            for t in 0..<(1 << logSize) { body(t, Int(truncatingIfNeeded: reverseBits(UInt64(t)) >> shift)) }
+            return
+        }
+        let edge = 1 << edgeBits
+        let midBits = logSize - 2 * edgeBits
+        let highShift = logSize - edgeBits
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: edge) { reversedEdge in
+            for x in 0..<edge { reversedEdge[x] = Int(truncatingIfNeeded: reverseBits(UInt64(x)) >> UInt64(64 - edgeBits)) }
+            for mid in 0..<(1 << midBits) {
+                let reversedMid = midBits == 0 ? 0 : Int(truncatingIfNeeded: reverseBits(UInt64(mid)) >> UInt64(64 - midBits))
+                for high in 0..<edge {
+                    let tBase = high << highShift | mid << edgeBits
+                    let slotBase = reversedMid << edgeBits | reversedEdge[high]
+                    for low in 0..<edge { body(tBase | low, reversedEdge[low] << highShift | slotBase) }
+                }
+            }
+        }
+    }
 
     /// sᵗ for t < ``size``, s = `offset`·ω_N^`coset` (N = `blowup`·``size``): the factors
     /// the residues of coset `coset` are scaled by, the same for every polynomial.
