@@ -1,8 +1,8 @@
 import Primitives
 import StarkCrypto
 import StarkMath
-import Testing
 import TestSupport
+import Testing
 
 @testable import Stark
 
@@ -19,7 +19,9 @@ struct CosetCommitmentTests {
 
     /// The whole extension of each polynomial by one transform of size N, as rows of
     /// Goldilocks coordinates.
-    func wholeExtensionRows<F: FieldElement>(_ polynomials: [[F]], run: ProverRun<CubicExtension>) throws
+    func wholeExtensionRows<F: FieldElement>(
+        _ polynomials: [[F]], run: ProverRun<CubicExtension>
+    ) throws
         -> [Goldilocks]
     {
         let parameters = run.parameters

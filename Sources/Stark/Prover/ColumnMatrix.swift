@@ -20,6 +20,9 @@ final class ColumnMatrix<Element>: @unchecked Sendable {
 
     @inline(__always)
     func column(_ index: Int) -> UnsafeMutablePointer<Element> { storage + index * rowCount }
+
+    /// Every column, one after the other.
+    var all: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: storage, count: rowCount * columnCount) }
 }
 
 /// The prover's source of masking randomness: OpenSSL's CSPRNG, buffered. Never the

@@ -109,7 +109,8 @@ extension ProverRun {
                             Coordinates.write(coset.column(column)[i], to: scratch.baseAddress! + column * degree)
                         }
                         let position = i * blowup + k
-                        leaves[position] = MerkleTree.hashLeaf(UnsafeBufferPointer(scratch), salt: salts.salt(at: position))
+                        leaves[position] = MerkleTree.hashLeaf(
+                            UnsafeBufferPointer(scratch), salt: salts.salt(at: position))
                     }
                 }
             }
@@ -121,7 +122,9 @@ extension ProverRun {
 
     /// Coset `k` of a commitment's extension: the kept one, or extended again into
     /// `scratch` (which must be there when the extension was not kept).
-    func coset<F: FieldElement>(_ k: Int, of committed: CommittedColumns<F>, scratch: ColumnMatrix<F>?) -> ColumnMatrix<F> {
+    func coset<F: FieldElement>(
+        _ k: Int, of committed: CommittedColumns<F>, scratch: ColumnMatrix<F>?
+    ) -> ColumnMatrix<F> {
         if !committed.cosets.isEmpty { return committed.cosets[k] }
         extendCoset(committed.polynomials, coset: k, into: scratch!)
         return scratch!

@@ -25,7 +25,9 @@ struct LeafSalts: Sendable {
     func salt(at index: Int) -> Hash32 {
         let tagCount = Self.tag.count
         return withUnsafeTemporaryAllocation(byteCount: tagCount + Hash32.byteCount + 8, alignment: 8) { buffer in
-            Self.tag.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<tagCount]).copyMemory(from: $0) }
+            Self.tag.withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<tagCount]).copyMemory(from: $0)
+            }
             seed.withUnsafeBytes {
                 UnsafeMutableRawBufferPointer(rebasing: buffer[tagCount..<(tagCount + Hash32.byteCount)])
                     .copyMemory(from: $0)

@@ -183,7 +183,8 @@ extension ProverRun {
                     column[i] = x - point
                     x = x * step
                 }
-                try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(start: column + range.lowerBound, count: range.count))
+                try! Goldilocks.batchInvert(
+                    UnsafeMutableBufferPointer(start: column + range.lowerBound, count: range.count))
             }
         }
     }
@@ -287,9 +288,7 @@ struct CompositionKernel<E: FieldElement> {
                                                     periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
                                                     groupColumns: groupColumns, groupCoefficients: groupCoefficients,
                                                     groupBounds: groupBounds, groupConstants: groupConstants,
-                                                    groupInverses: UnsafeBufferPointer(
-                                                        start: boundaryInverses.storage,
-                                                        count: boundaryInverses.rowCount * boundaryInverses.columnCount)))
+                                                    groupInverses: boundaryInverses.all))
                                         }
                                     }
                                 }

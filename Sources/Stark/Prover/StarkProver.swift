@@ -45,7 +45,8 @@ public enum StarkProver {
         // The auxiliary segment is checked inside the pipeline, with the challenges drawn
         // from the transcript after the main commitment.
         return try proveUnchecked(
-            air: air, trace: consume trace, publicInputs: publicInputs, options: options, checkAuxiliaryConstraints: true)
+            air: air, trace: consume trace, publicInputs: publicInputs, options: options,
+            checkAuxiliaryConstraints: true)
     }
 
     /// The pipeline without the debug check: what a cheating prover would run on a
@@ -117,8 +118,8 @@ struct ProverRun<E: FieldElement> {
         tracePlan = try! NTTPlan(size: parameters.traceLength)
         traceGenerator = tracePlan.rootOfUnity
         domainGenerator = try! Goldilocks.rootOfUnity(order: parameters.domainSize)
-        kept = KeptExtensions(parameters: parameters, extensionElementBytes: MemoryLayout<E>.stride,
-            budget: keptExtensionBytes)
+        kept = KeptExtensions(
+            parameters: parameters, extensionElementBytes: MemoryLayout<E>.stride, budget: keptExtensionBytes)
     }
 
     func prove(trace: consuming ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {

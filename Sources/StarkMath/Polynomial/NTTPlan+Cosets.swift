@@ -159,9 +159,12 @@ extension NTTPlan {
         let midBits = logSize - 2 * edgeBits
         let highShift = logSize - edgeBits
         withUnsafeTemporaryAllocation(of: Int.self, capacity: edge) { reversedEdge in
-            for x in 0..<edge { reversedEdge[x] = Int(truncatingIfNeeded: reverseBits(UInt64(x)) >> UInt64(64 - edgeBits)) }
+            for x in 0..<edge {
+                reversedEdge[x] = Int(truncatingIfNeeded: reverseBits(UInt64(x)) >> UInt64(64 - edgeBits))
+            }
             for mid in 0..<(1 << midBits) {
-                let reversedMid = midBits == 0 ? 0 : Int(truncatingIfNeeded: reverseBits(UInt64(mid)) >> UInt64(64 - midBits))
+                let reversedMid =
+                    midBits == 0 ? 0 : Int(truncatingIfNeeded: reverseBits(UInt64(mid)) >> UInt64(64 - midBits))
                 for high in 0..<edge {
                     let tBase = high << highShift | mid << edgeBits
                     let slotBase = reversedMid << edgeBits | reversedEdge[high]
