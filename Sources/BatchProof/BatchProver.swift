@@ -15,7 +15,7 @@ public enum BatchProver {
         let trace = try witness.trace
         do {
             return try StarkProver.prove(
-                air: witness.air, trace: trace, publicInputs: witness.publicInputs.elements, options: options)
+                air: witness.air, trace: consume trace, publicInputs: witness.publicInputs.elements, options: options)
         } catch {
             throw .proofSystem(error)
         }

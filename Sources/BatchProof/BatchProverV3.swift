@@ -12,7 +12,7 @@ public enum BatchProverV3 {
         let trace = try witness.trace
         do {
             return try StarkProver.prove(
-                air: witness.air, trace: trace, publicInputs: witness.publicInputs.elements, options: options)
+                air: witness.air, trace: consume trace, publicInputs: witness.publicInputs.elements, options: options)
         } catch {
             throw .proofSystem(error)
         }

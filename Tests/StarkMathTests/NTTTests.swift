@@ -1,6 +1,7 @@
-import StarkMath
 import Testing
 import TestSupport
+
+@testable import StarkMath
 
 @Suite struct NTTTests {
     /// The definition: values[i] = Σₖ coefficients[k] · ωⁱᵏ, in O(n²).
@@ -152,6 +153,74 @@ import TestSupport
                     == base + [Goldilocks](repeating: .zero, count: total - count))
             }
         }
+    }
+
+    /// One coset alone (what the prover extends and commits one at a time) must be the
+    /// whole extension's values at natural indices b·i + k: a coset shifted by one
+    /// point, or taken from the wrong residue, fails here.
+    @Test func singleCosetEqualsTheWholeExtensionAtItsIndices() throws {
+        var generator = SeededGenerator(seed: 27)
+        let offset = Goldilocks.multiplicativeGenerator
+        for (logSize, blowup) in [(3, 1), (4, 8), (5, 4), (10, 8)] {
+            let plan = try NTTPlan(size: 1 << logSize)
+            let n = plan.size
+            for count in [1, n, n + 5, 2 * n + 1] where count <= n * blowup {
+                let cubic = (0..<count).map { _ in CubicExtension.random(using: &generator) }
+                let base = (0..<count).map { _ in Goldilocks.random(using: &generator) }
+                let cubicWhole = splitEvaluate(plan, cubic, offset: offset, blowup: blowup, parallelism: .serial)
+                let baseWhole = splitEvaluate(plan, base, offset: offset, blowup: blowup, parallelism: .serial)
+                for k in 0..<blowup {
+                    #expect(
+                        singleCoset(plan, cubic, offset: offset, blowup: blowup, coset: k)
+                            == (0..<n).map { cubicWhole[$0 * blowup + k] }, "2^\(logSize) × \(blowup), coset \(k)")
+                    #expect(
+                        singleCoset(plan, base, offset: offset, blowup: blowup, coset: k)
+                            == (0..<n).map { baseWhole[$0 * blowup + k] }, "2^\(logSize) × \(blowup), coset \(k)")
+                }
+            }
+        }
+    }
+
+    /// A large coset (its bit reversal in tiles with several middle bits) against Horner
+    /// at a few points.
+    @Test func largeSingleCosetEqualsHorner() throws {
+        var generator = SeededGenerator(seed: 29)
+        let plan = try NTTPlan(size: 1 << 17)
+        let offset = Goldilocks.multiplicativeGenerator
+        let blowup = 2
+        let coefficients = (0..<(plan.size + 9)).map { _ in CubicExtension.random(using: &generator) }
+        let omega = try Goldilocks.rootOfUnity(order: plan.size * blowup)
+        let values = singleCoset(plan, coefficients, offset: offset, blowup: blowup, coset: 1)
+        for i in [0, 1, 4_099, plan.size - 1] {
+            let point = CubicExtension(offset * omega.power(UInt64(i * blowup + 1)))
+            #expect(values[i] == Polynomial.evaluate(coefficients, at: point), "point \(i)")
+        }
+    }
+
+    /// The tiled walk visits every index once, paired with its bit reversal.
+    @Test func bitReversedPairsCoverEveryIndexOnce() {
+        for logSize in [0, 1, 3, 9, 10, 11, 14] {
+            var seen = [Bool](repeating: false, count: 1 << logSize)
+            var pairsMatch = true
+            NTTPlan.forEachBitReversedPair(logSize: logSize) { t, slot in
+                let expected = logSize == 0 ? 0 : Int(NTTPlan.reverseBits(UInt64(t)) >> UInt64(64 - logSize))
+                if slot != expected || seen[t] { pairsMatch = false }
+                seen[t] = true
+            }
+            #expect(pairsMatch && !seen.contains(false), "2^\(logSize)")
+        }
+    }
+
+    func singleCoset<E: FieldElement>(
+        _ plan: NTTPlan, _ coefficients: [E], offset: Goldilocks, blowup: Int, coset: Int
+    ) -> [E] {
+        var output = [E](repeating: .zero, count: plan.size)
+        output.withUnsafeMutableBufferPointer { output in
+            coefficients.withUnsafeBufferPointer { input in
+                plan.evaluateOnCoset(coefficients: input, offset: offset, blowup: blowup, coset: coset, into: output)
+            }
+        }
+        return output
     }
 
     @Test func interpolationOnTheSubgroupInvertsEvaluation() throws {

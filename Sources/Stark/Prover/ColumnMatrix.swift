@@ -2,8 +2,8 @@ import Primitives
 import StarkCrypto
 import StarkMath
 
-/// Columns of equal length in one contiguous column-major allocation: the low-degree
-/// extensions the prover commits to and reads row by row. Hot loops take raw column
+/// Columns of equal length in one contiguous column-major allocation: one coset of the
+/// low-degree extensions the prover commits to and reads row by row. Hot loops take raw column
 /// pointers, so no `Array` copy-on-write or per-element allocation happens in them.
 final class ColumnMatrix<Element>: @unchecked Sendable {
     let rowCount: Int
@@ -20,6 +20,9 @@ final class ColumnMatrix<Element>: @unchecked Sendable {
 
     @inline(__always)
     func column(_ index: Int) -> UnsafeMutablePointer<Element> { storage + index * rowCount }
+
+    /// Every column, one after the other.
+    var all: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: storage, count: rowCount * columnCount) }
 }
 
 /// The prover's source of masking randomness: OpenSSL's CSPRNG, buffered. Never the
@@ -35,16 +38,6 @@ struct SecureRandomGenerator: RandomNumberGenerator {
         }
         defer { index += 1 }
         return buffer[index]
-    }
-
-    /// `count` fresh 32-byte leaf salts.
-    static func salts(count: Int) -> [Hash32] {
-        [Hash32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: count * Hash32.byteCount)
-            raw.initializeMemory(as: UInt8.self, repeating: 0)
-            SecureRandom.fill(raw)
-            initialized = count
-        }
     }
 }
 
@@ -67,33 +60,6 @@ enum Coordinates {
             for (index, value) in values.enumerated() { write(value, to: out.baseAddress! + index * E.extensionDegree) }
         }
         return result
-    }
-}
-
-/// Polynomials, their values on the evaluation domain (one column each), and the salted
-/// Merkle commitment of those values' rows.
-struct CommittedColumns<F: FieldElement> {
-    let polynomials: [[F]]
-    let evaluations: ColumnMatrix<F>
-    let tree: MerkleTree
-    let salts: [Hash32]
-
-    /// The rows at `positions` (each the columns' Goldilocks coordinates), their salts and
-    /// one batched Merkle path.
-    func opening(at positions: [Int]) -> MerkleOpening {
-        let degree = F.extensionDegree
-        var values = [Goldilocks]()
-        values.reserveCapacity(positions.count * evaluations.columnCount * degree)
-        let scratch = UnsafeMutablePointer<Goldilocks>.allocate(capacity: degree)
-        defer { scratch.deallocate() }
-        for position in positions {
-            for column in 0..<evaluations.columnCount {
-                Coordinates.write(evaluations.column(column)[position], to: scratch)
-                for k in 0..<degree { values.append(scratch[k]) }
-            }
-        }
-        return MerkleOpening(
-            values: values, salts: positions.map { salts[$0] }, siblings: try! tree.multiProof(for: positions).siblings)
     }
 }
 

@@ -11,7 +11,7 @@ struct ProverChecks {
 }
 
 /// The auxiliary segment of one proof: its challenges, its assertions for them, and its
-/// masked polynomials, their extension and their salted commitment.
+/// masked polynomials with their salted commitment.
 struct AuxiliarySegment<E: FieldElement> {
     let challenges: [E]
     let assertions: [AuxiliaryBoundaryAssertion<E>]
@@ -20,13 +20,20 @@ struct AuxiliarySegment<E: FieldElement> {
 
 /// What the composition loop needs for the auxiliary constraints and assertions.
 struct AuxiliaryCompositionTables<E: FieldElement>: @unchecked Sendable {
-    /// The auxiliary columns on the evaluation domain.
-    let columns: ColumnMatrix<E>
+    /// The masked auxiliary polynomials, their commitment and (if kept) their extension.
+    let committed: CommittedColumns<E>
     let challenges: [E]
     /// One coefficient per auxiliary transition constraint.
     let alphas: [E]
-    /// Auxiliary assertions grouped by row (`inverses` are 1/(x − g^row) on the domain).
+    /// Auxiliary assertions grouped by row.
     let boundary: BoundaryGroups<E>
+}
+
+/// The composition loop's auxiliary buffers for one coset: the auxiliary polynomials'
+/// extension there and 1/(x − g^row) for each assertion row.
+struct AuxiliaryCoset<E: FieldElement>: @unchecked Sendable {
+    let columns: ColumnMatrix<E>
+    let boundaryInverses: ColumnMatrix<Goldilocks>
 }
 
 // MARK: - Auxiliary segment
@@ -53,7 +60,7 @@ extension ProverRun {
             try ConstraintChecker.checkAuxiliary(
                 air: air, main: trace, auxiliary: columns, challenges: challenges, assertions: assertions)
         }
-        let committed = commit(maskedPolynomials(columns, random: &random))
+        let committed = commit(maskedPolynomials(columns, random: &random), keep: kept.auxiliary)
         transcript.absorb(label: "auxiliary-root", digest: committed.tree.root)
         return AuxiliarySegment(challenges: challenges, assertions: assertions, committed: committed)
     }
@@ -74,7 +81,7 @@ extension ProverRun {
         var groups = BoundaryGroups<E>()
         let assertions = segment.assertions
         for row in Array(Set(assertions.map(\.row))).sorted() {
-            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            groups.points.append(traceGenerator.power(UInt64(row)))
             var constant = E.zero
             for (index, assertion) in assertions.enumerated() where assertion.row == row {
                 groups.columns.append(assertion.column)
@@ -85,21 +92,24 @@ extension ProverRun {
             groups.constants.append(constant)
         }
         return AuxiliaryCompositionTables(
-            columns: segment.committed.evaluations, challenges: segment.challenges, alphas: transitionCoefficients,
+            committed: segment.committed, challenges: segment.challenges, alphas: transitionCoefficients,
             boundary: groups)
     }
 
-    /// Adds the auxiliary part of the composition at the points `range` to `output`:
+    /// Adds the auxiliary part of the composition at the points b·i + k, i in `range`, to
+    /// `output` (coset k, whose extensions `trace` and `auxiliaryCoset` hold):
     /// Σ αⱼ·aⱼ(x)·(x − g^(n−1))/(xⁿ − 1) + Σ βₖ·(A'_col(x) − vₖ)/(x − g^rowₖ). Main and
     /// periodic values stay in the base field (``AuxiliaryBaseFrame``); one set of buffers
     /// per call (per chunk).
     func addAuxiliaryComposition(
-        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
-        kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
+        coset k: Int, at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, auxiliary: AuxiliaryCompositionTables<E>,
+        auxiliaryCoset: AuxiliaryCoset<E>, kernel: CompositionKernel<E>, into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
-        let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
+        let step = domainGenerator.power(UInt64(blowup))
+        let vanishingInverse = kernel.vanishingInverses[k]
         let width = parameters.traceWidth
         let auxiliaryWidth = parameters.auxiliaryWidth
         let constraintCount = parameters.auxiliaryTransitionCount
@@ -140,13 +150,15 @@ extension ProverRun {
             auxiliaryCurrent: UnsafeBufferPointer(auxiliaryCurrent), auxiliaryNext: UnsafeBufferPointer(auxiliaryNext),
             challenges: UnsafeBufferPointer(challenges), periodicValues: UnsafeBufferPointer(periodic))
         let mainColumns = (0..<width).map { trace.column($0) }
-        let auxiliaryColumns = (0..<auxiliaryWidth).map { auxiliary.columns.column($0) }
+        let auxiliaryColumns = (0..<auxiliaryWidth).map { auxiliaryCoset.columns.column($0) }
+        let inverses = auxiliaryCoset.boundaryInverses
         let groupColumns = boundary.columns
         let groupBounds = boundary.bounds
-        boundary.inverses.withUnsafeBufferPointer { inverses in
-            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound))
+        do {
+            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound * blowup + k))
             for i in range {
-                let nextRow = (i + blowup) & (domainSize - 1)
+                let position = i * blowup + k
+                let nextRow = (i + 1) & (n - 1)
                 for column in 0..<width {
                     mainCurrent[column] = mainColumns[column][i]
                     mainNext[column] = mainColumns[column][nextRow]
@@ -155,23 +167,23 @@ extension ProverRun {
                     auxiliaryCurrent[column] = auxiliaryColumns[column][i]
                     auxiliaryNext[column] = auxiliaryColumns[column][nextRow]
                 }
-                for k in 0..<periodicCount {
-                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
+                for p in 0..<periodicCount {
+                    periodic[p] =
+                        kernel.periodicValues[kernel.periodicOffsets[p] + (position & kernel.periodicMasks[p])]
                 }
                 air.evaluateAuxiliaryTransitionOnBaseField(frame: frame, result: values)
                 var transition = E.zero
                 for j in 0..<constraintCount { transition += alphas[j] * values[j] }
-                var total =
-                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                var total = transition * ((x - kernel.lastRowPoint) * vanishingInverse)
                 for group in 0..<groupCount {
                     var sum = E.zero
-                    for k in groupBounds[group]..<groupBounds[group + 1] {
-                        sum += coefficients[k] * auxiliaryColumns[groupColumns[k]][i]
+                    for g in groupBounds[group]..<groupBounds[group + 1] {
+                        sum += coefficients[g] * auxiliaryColumns[groupColumns[g]][i]
                     }
-                    total += (sum - constants[group]) * inverses[group * domainSize + i]
+                    total += (sum - constants[group]) * inverses.column(group)[i]
                 }
-                output[i] += total
-                x = x * domainGenerator
+                output[position] += total
+                x = x * step
             }
         }
     }

@@ -7,30 +7,54 @@ extension ProverRun {
     /// on every point of the evaluation domain. The transition divisor exempts the last row.
     ///
     /// The tables the per-point loop reads are built first (``transitionDivisorInverses()``,
-    /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``); the points then
-    /// run in parallel chunks through ``evaluateComposition(at:trace:kernel:into:)``, and
-    /// for an auxiliary segment then through
-    /// ``addAuxiliaryComposition(at:trace:auxiliary:kernel:into:)`` on the same chunk.
+    /// ``extendedPeriodicColumns()``, ``boundaryGroups(coefficients:)``). Then the domain
+    /// runs coset by coset: coset k of the trace extension (and the auxiliary one), kept
+    /// or extended again alone (``coset(_:of:scratch:)``), holds both rows each of
+    /// its points reads (point b·i + k and the next row's point b·(i + 1) + k), and its
+    /// points run in parallel chunks through ``evaluateComposition(coset:at:trace:kernel:into:)``
+    /// and, for an auxiliary segment, ``addAuxiliaryComposition(coset:at:trace:auxiliary:kernel:into:)``.
+    /// A streamed extension is held one coset at a time, at the price of extending
+    /// again what its commitment extended.
     func evaluateComposition(
-        _ trace: ColumnMatrix<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E],
+        _ trace: CommittedColumns<Goldilocks>, transitionCoefficients: [E], boundaryCoefficients: [E],
         auxiliary: AuxiliaryCompositionTables<E>? = nil
     ) -> [E] {
         let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let vanishingInverses = transitionDivisorInverses()
         let periodic = extendedPeriodicColumns()
         let boundary = boundaryGroups(coefficients: boundaryCoefficients)
         let lastRowPoint = traceGenerator.power(UInt64(parameters.traceLength - 1))
+        // One coset's worth of everything the loop reads per point, refilled per coset
+        // (extensions only if they were not kept).
+        let traceScratch = cosetScratch(for: trace)
+        let auxiliaryScratch = auxiliary.flatMap { cosetScratch(for: $0.committed) }
+        let boundaryInverses = ColumnMatrix<Goldilocks>(rowCount: n, columnCount: boundary.points.count)
+        let auxiliaryInverses = auxiliary.map {
+            ColumnMatrix<Goldilocks>(rowCount: n, columnCount: $0.boundary.points.count)
+        }
         var result = [E](repeating: .zero, count: domainSize)
         result.withUnsafeMutableBufferPointer { output in
             CompositionKernel.with(
                 alphas: transitionCoefficients, vanishingInverses: vanishingInverses, periodic: periodic,
-                boundary: boundary, lastRowPoint: lastRowPoint
+                boundary: boundary, boundaryInverses: boundaryInverses, lastRowPoint: lastRowPoint
             ) { kernel in
-                Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 12) { range in
-                    evaluateComposition(at: range, trace: trace, kernel: kernel, into: output)
-                    if let auxiliary {
-                        addAuxiliaryComposition(
-                            at: range, trace: trace, auxiliary: auxiliary, kernel: kernel, into: output)
+                for k in 0..<parameters.options.blowupFactor {
+                    let traceCoset = coset(k, of: trace, scratch: traceScratch)
+                    divisorInverses(at: boundary.points, coset: k, into: boundaryInverses)
+                    let auxiliaryCoset = auxiliary.map { auxiliary in
+                        divisorInverses(at: auxiliary.boundary.points, coset: k, into: auxiliaryInverses!)
+                        return AuxiliaryCoset(
+                            columns: coset(k, of: auxiliary.committed, scratch: auxiliaryScratch),
+                            boundaryInverses: auxiliaryInverses!)
+                    }
+                    Parallelism.automatic.forEachChunk(count: n, minimumChunk: 1 << 12) { range in
+                        evaluateComposition(coset: k, at: range, trace: traceCoset, kernel: kernel, into: output)
+                        if let auxiliary, let auxiliaryCoset {
+                            addAuxiliaryComposition(
+                                coset: k, at: range, trace: traceCoset, auxiliary: auxiliary,
+                                auxiliaryCoset: auxiliaryCoset, kernel: kernel, into: output)
+                        }
                     }
                 }
             }
@@ -38,21 +62,23 @@ extension ProverRun {
         return result
     }
 
-    /// The composition at the points `range` of the evaluation domain, written to
-    /// `output[range]`: the prover's hot loop. One set of row buffers per call (per chunk).
+    /// The composition at the points b·i + k for i in `range` (coset k of the evaluation
+    /// domain, whose extension `trace` holds), written to `output` at those points: the
+    /// prover's hot loop. One set of row buffers per call (per chunk).
     @inline(__always)
     func evaluateComposition(
-        at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, kernel: CompositionKernel<E>,
+        coset k: Int, at range: Range<Int>, trace: ColumnMatrix<Goldilocks>, kernel: CompositionKernel<E>,
         into output: UnsafeMutableBufferPointer<E>
     ) {
         let air = self.air
-        let domainSize = parameters.domainSize
+        let n = parameters.traceLength
         let blowup = parameters.options.blowupFactor
         let width = parameters.traceWidth
         let transitionCount = parameters.transitionCount
         let periodicCount = kernel.periodicOffsets.count
         let groupCount = kernel.groupConstants.count
-        let omega = domainGenerator
+        let step = domainGenerator.power(UInt64(blowup))
+        let vanishingInverse = kernel.vanishingInverses[k]
         let current = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
         let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
         let periodic = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, periodicCount))
@@ -66,32 +92,33 @@ extension ProverRun {
         let periodicView = UnsafeBufferPointer(rebasing: periodic[0..<periodicCount])
         let columns = (0..<width).map { trace.column($0) }
         columns.withUnsafeBufferPointer { columns in
-            var x = parameters.domainOffset * omega.power(UInt64(range.lowerBound))
+            var x = parameters.domainOffset * domainGenerator.power(UInt64(range.lowerBound * blowup + k))
             for i in range {
-                let nextRow = (i + blowup) & (domainSize - 1)
+                let position = i * blowup + k
+                let nextRow = (i + 1) & (n - 1)
                 for column in 0..<width {
                     current[column] = columns[column][i]
                     next[column] = columns[column][nextRow]
                 }
-                for k in 0..<periodicCount {
-                    periodic[k] = kernel.periodicValues[kernel.periodicOffsets[k] + (i & kernel.periodicMasks[k])]
+                for p in 0..<periodicCount {
+                    periodic[p] =
+                        kernel.periodicValues[kernel.periodicOffsets[p] + (position & kernel.periodicMasks[p])]
                 }
                 air.evaluateTransitionOnBaseField(
                     current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
                     periodicValues: periodicView, result: values)
                 var transition = E.zero
                 for j in 0..<transitionCount { transition += kernel.alphas[j] * values[j] }
-                var total =
-                    transition * ((x - kernel.lastRowPoint) * kernel.vanishingInverses[i & (blowup - 1)])
+                var total = transition * ((x - kernel.lastRowPoint) * vanishingInverse)
                 for group in 0..<groupCount {
                     var sum = E.zero
-                    for k in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
-                        sum += kernel.groupCoefficients[k] * columns[kernel.groupColumns[k]][i]
+                    for g in kernel.groupBounds[group]..<kernel.groupBounds[group + 1] {
+                        sum += kernel.groupCoefficients[g] * columns[kernel.groupColumns[g]][i]
                     }
-                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * domainSize + i]
+                    total += (sum - kernel.groupConstants[group]) * kernel.groupInverses[group * n + i]
                 }
-                output[i] = total
-                x = x * omega
+                output[position] = total
+                x = x * step
             }
         }
     }
@@ -125,11 +152,11 @@ extension ProverRun {
     }
 
     /// The boundary assertions grouped by row, with their random coefficients βₖ:
-    /// Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row), and 1/(x − g^row) on the whole domain.
+    /// Σ βₖ·T'_col(x) − Σ βₖ·vₖ over (x − g^row).
     func boundaryGroups(coefficients: [E]) -> BoundaryGroups<E> {
         var groups = BoundaryGroups<E>()
         for row in Array(Set(assertions.map(\.row))).sorted() {
-            groups.inverses.append(contentsOf: divisorInverses(at: traceGenerator.power(UInt64(row))))
+            groups.points.append(traceGenerator.power(UInt64(row)))
             var constant = E.zero
             for (index, assertion) in assertions.enumerated() where assertion.row == row {
                 groups.columns.append(assertion.column)
@@ -142,23 +169,24 @@ extension ProverRun {
         return groups
     }
 
-    /// 1/(x − point) for every x of the evaluation domain (batch inversions in parallel chunks).
-    func divisorInverses(at point: Goldilocks) -> [Goldilocks] {
-        let domainSize = parameters.domainSize
-        let offset = parameters.domainOffset
-        let omega = domainGenerator
-        var inverses = [Goldilocks](repeating: .zero, count: domainSize)
-        inverses.withUnsafeMutableBufferPointer { buffer in
-            Parallelism.automatic.forEachChunk(count: domainSize, minimumChunk: 1 << 14) { range in
-                var x = offset * omega.power(UInt64(range.lowerBound))
+    /// 1/(x − points[j]) for every x of coset k of the evaluation domain, column j of
+    /// `matrix` (row i: x = offset·ω_N^(b·i + k)); batch inversions in parallel chunks.
+    func divisorInverses(at points: [Goldilocks], coset k: Int, into matrix: ColumnMatrix<Goldilocks>) {
+        guard !points.isEmpty else { return }
+        let step = domainGenerator.power(UInt64(parameters.options.blowupFactor))
+        let start = parameters.domainOffset * domainGenerator.power(UInt64(k))
+        Parallelism.automatic.forEachChunk(count: parameters.traceLength, minimumChunk: 1 << 14) { range in
+            for (j, point) in points.enumerated() {
+                let column = matrix.column(j)
+                var x = start * step.power(UInt64(range.lowerBound))
                 for i in range {
-                    buffer[i] = x - point
-                    x = x * omega
+                    column[i] = x - point
+                    x = x * step
                 }
-                try! Goldilocks.batchInvert(UnsafeMutableBufferPointer(rebasing: buffer[range]))
+                try! Goldilocks.batchInvert(
+                    UnsafeMutableBufferPointer(start: column + range.lowerBound, count: range.count))
             }
         }
-        return inverses
     }
 
     /// Throws if the composition polynomial has a non-zero coefficient above the degree
@@ -207,19 +235,21 @@ struct PeriodicTable {
 }
 
 /// Boundary assertions grouped by row, flat: group g is Σ `coefficients[k]`·T'_`columns[k]`(x)
-/// over k in `bounds[g]..<bounds[g + 1]`, minus `constants[g]`, times
-/// `inverses[g·N + i]` = 1/(xᵢ − g^row).
+/// over k in `bounds[g]..<bounds[g + 1]`, minus `constants[g]`, over (x − `points[g]`)
+/// (the composition loop reads 1/(x − g^row) for one coset at a time:
+/// ``ProverRun/divisorInverses(at:coset:into:)``).
 struct BoundaryGroups<E: FieldElement> {
     var columns = [Int]()
     var coefficients = [E]()
     var bounds = [0]
     var constants = [E]()
-    var inverses = [Goldilocks]()
+    /// g^row, one per group.
+    var points = [Goldilocks]()
 }
 
 /// Everything the composition loop reads, as raw buffers: no array bounds checks,
 /// retains or copy-on-write checks per point. Valid only inside
-/// ``with(alphas:vanishingInverses:periodic:boundary:lastRowPoint:_:)``.
+/// ``with(alphas:vanishingInverses:periodic:boundary:boundaryInverses:lastRowPoint:_:)``.
 struct CompositionKernel<E: FieldElement> {
     /// αⱼ, one per transition constraint.
     let alphas: UnsafeBufferPointer<E>
@@ -234,12 +264,13 @@ struct CompositionKernel<E: FieldElement> {
     let groupCoefficients: UnsafeBufferPointer<E>
     let groupBounds: UnsafeBufferPointer<Int>
     let groupConstants: UnsafeBufferPointer<E>
+    /// 1/(x − g^row) on the current coset: group g's point i at `g·n + i`.
     let groupInverses: UnsafeBufferPointer<Goldilocks>
 
     /// Calls `body` with the kernel over these tables' storage.
     static func with<R>(
         alphas: [E], vanishingInverses: [Goldilocks], periodic: PeriodicTable, boundary: BoundaryGroups<E>,
-        lastRowPoint: Goldilocks, _ body: (CompositionKernel<E>) -> R
+        boundaryInverses: ColumnMatrix<Goldilocks>, lastRowPoint: Goldilocks, _ body: (CompositionKernel<E>) -> R
     ) -> R {
         alphas.withUnsafeBufferPointer { alphas in
             vanishingInverses.withUnsafeBufferPointer { vanishingInverses in
@@ -250,17 +281,14 @@ struct CompositionKernel<E: FieldElement> {
                                 boundary.coefficients.withUnsafeBufferPointer { groupCoefficients in
                                     boundary.bounds.withUnsafeBufferPointer { groupBounds in
                                         boundary.constants.withUnsafeBufferPointer { groupConstants in
-                                            boundary.inverses.withUnsafeBufferPointer { groupInverses in
-                                                body(
-                                                    CompositionKernel(
-                                                        alphas: alphas, vanishingInverses: vanishingInverses,
-                                                        lastRowPoint: lastRowPoint, periodicValues: periodicValues,
-                                                        periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
-                                                        groupColumns: groupColumns,
-                                                        groupCoefficients: groupCoefficients,
-                                                        groupBounds: groupBounds, groupConstants: groupConstants,
-                                                        groupInverses: groupInverses))
-                                            }
+                                            body(
+                                                CompositionKernel(
+                                                    alphas: alphas, vanishingInverses: vanishingInverses,
+                                                    lastRowPoint: lastRowPoint, periodicValues: periodicValues,
+                                                    periodicOffsets: periodicOffsets, periodicMasks: periodicMasks,
+                                                    groupColumns: groupColumns, groupCoefficients: groupCoefficients,
+                                                    groupBounds: groupBounds, groupConstants: groupConstants,
+                                                    groupInverses: boundaryInverses.all))
                                         }
                                     }
                                 }

@@ -15,20 +15,38 @@ import Locking
 /// salts) comes from the operating system's CSPRNG, so proving the same statement twice
 /// gives unrelated proofs.
 public enum StarkProver {
+    /// The most memory the prover spends on keeping low-degree extensions whole: 2 GiB.
+    ///
+    /// The trace's extension (N rows) is kept from its commitment to the openings when
+    /// it fits this budget, then the auxiliary segment's and the composition's if they
+    /// fit what is left (``KeptExtensions``); the composition and the openings read a
+    /// kept extension instead of extending again. The others are streamed: extended one
+    /// coset at a time (twice for the trace and auxiliary segment) and their opened rows
+    /// evaluated from the coefficients. With the batch AIR v3 a 2¹⁶-row trace keeps all
+    /// three (about 0.6 GB), a 2¹⁸-row one the trace's and the auxiliary segment's
+    /// (1.8 GB), so both prove about as fast as with whole extensions; from 2¹⁹ rows
+    /// (the trace's alone would take 2.9 GB; 5.8 GB at 2²⁰) everything is streamed.
+    public static let keptExtensionBytes = 2 << 30
+
     /// Proves that `trace` satisfies `air` for `publicInputs`.
     ///
     /// The trace is checked row by row first, so a bad trace fails fast with the broken
     /// constraint and row instead of producing a proof the verifier would reject.
     /// - Throws: ``StarkError/constraintViolated(constraint:row:)`` for a bad trace; shape,
     ///   AIR and option errors as their ``StarkError`` cases.
+    ///
+    /// The trace is taken (`consuming`): the pipeline lets go of it once the auxiliary
+    /// segment is built, so a caller that passes its last reference (`consume trace`)
+    /// does not hold it through the rest of the proof.
     public static func prove<A: AIR>(
-        air: A, trace: ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions = .default
+        air: A, trace: consuming ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions = .default
     ) throws(StarkError) -> StarkProof {
         try ConstraintChecker.checkMain(air: air, trace: trace, publicInputs: publicInputs)
         // The auxiliary segment is checked inside the pipeline, with the challenges drawn
         // from the transcript after the main commitment.
         return try proveUnchecked(
-            air: air, trace: trace, publicInputs: publicInputs, options: options, checkAuxiliaryConstraints: true)
+            air: air, trace: consume trace, publicInputs: publicInputs, options: options,
+            checkAuxiliaryConstraints: true)
     }
 
     /// The pipeline without the debug check: what a cheating prover would run on a
@@ -39,10 +57,12 @@ public enum StarkProver {
     ///   - auxiliaryChallengeOverride: a cheating prover's hook: build the auxiliary
     ///     segment with these challenges (flat extension coordinates) instead of the ones
     ///     the transcript gives after the main commitment.
+    ///   - keptExtensionBytes: the budget for keeping extensions whole (tests set 0 to
+    ///     prove small traces the way large ones are proved).
     static func proveUnchecked<A: AIR>(
-        air: A, trace: ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions,
+        air: A, trace: consuming ExecutionTrace, publicInputs: [Goldilocks], options: ProofOptions,
         checkCompositionDegree: Bool = false, checkAuxiliaryConstraints: Bool = false,
-        auxiliaryChallengeOverride: [Goldilocks]? = nil
+        auxiliaryChallengeOverride: [Goldilocks]? = nil, keptExtensionBytes: Int = keptExtensionBytes
     ) throws(StarkError) -> StarkProof {
         let parameters = try ProofParameters(air: air, options: options)
         guard trace.width == air.traceWidth, trace.length == air.traceLength else {
@@ -57,12 +77,14 @@ public enum StarkProver {
         switch options.fieldExtension {
         case .quadratic:
             return try ProverRun<QuadraticExtension>(
-                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
-            ).prove(trace: trace, checks: checks)
+                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs,
+                keptExtensionBytes: keptExtensionBytes
+            ).prove(trace: consume trace, checks: checks)
         case .cubic:
             return try ProverRun<CubicExtension>(
-                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs
-            ).prove(trace: trace, checks: checks)
+                air: air, parameters: parameters, assertions: assertions, publicInputs: publicInputs,
+                keptExtensionBytes: keptExtensionBytes
+            ).prove(trace: consume trace, checks: checks)
         }
     }
 }
@@ -82,8 +104,13 @@ struct ProverRun<E: FieldElement> {
     let tracePlan: NTTPlan
     let traceGenerator: Goldilocks
     let domainGenerator: Goldilocks
+    /// Which commitments keep their extension whole (``StarkProver/keptExtensionBytes``).
+    let kept: KeptExtensions
 
-    init(air: any AIR, parameters: ProofParameters, assertions: [BoundaryAssertion], publicInputs: [Goldilocks]) {
+    init(
+        air: any AIR, parameters: ProofParameters, assertions: [BoundaryAssertion], publicInputs: [Goldilocks],
+        keptExtensionBytes: Int = StarkProver.keptExtensionBytes
+    ) {
         self.air = air
         self.parameters = parameters
         self.assertions = assertions
@@ -91,25 +118,29 @@ struct ProverRun<E: FieldElement> {
         tracePlan = try! NTTPlan(size: parameters.traceLength)
         traceGenerator = tracePlan.rootOfUnity
         domainGenerator = try! Goldilocks.rootOfUnity(order: parameters.domainSize)
+        kept = KeptExtensions(
+            parameters: parameters, extensionElementBytes: MemoryLayout<E>.stride, budget: keptExtensionBytes)
     }
 
-    func prove(trace: ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
+    func prove(trace: consuming ExecutionTrace, checks: ProverChecks) throws(StarkError) -> StarkProof {
         let options = parameters.options
         var random = SecureRandomGenerator()
         var transcript = Transcript(air: air, options: options, publicInputs: publicInputs)
 
         // 1. Masked trace polynomials and their extension, committed with salts.
-        let committedTrace = commit(maskedPolynomials(trace.columns, random: &random))
+        let committedTrace = commit(maskedPolynomials(trace.columns, random: &random), keep: kept.trace)
         transcript.absorb(label: "trace-root", digest: committedTrace.tree.root)
 
         // 1b. The auxiliary segment (if any), from challenges drawn only now; committed
         //     with salts like the main trace.
         let auxiliary = try commitAuxiliary(trace: trace, checks: checks, random: &random, transcript: &transcript)
+        // The trace's last use: from here on only its polynomials are needed.
+        _ = consume trace
 
         // 2. Constraint composition over the evaluation domain, split into randomised
         //    segments (plus the DEEP mask) and committed with salts.
         let committedComposition = try commitComposition(
-            traceExtension: committedTrace.evaluations, auxiliary: auxiliary, checkDegree: checks.compositionDegree,
+            trace: committedTrace, auxiliary: auxiliary, checkDegree: checks.compositionDegree,
             random: &random, transcript: &transcript)
         let segments = committedComposition.polynomials
         transcript.absorb(label: "composition-root", digest: committedComposition.tree.root)
@@ -162,28 +193,12 @@ struct ProverRun<E: FieldElement> {
 
     // MARK: - Commitments
 
-    /// Extends `polynomials` to the evaluation domain and commits to its rows (a row is
-    /// the columns' Goldilocks coordinates), each leaf with a fresh random salt.
-    func commit<F: FieldElement>(_ polynomials: [[F]]) -> CommittedColumns<F> {
-        let domainSize = parameters.domainSize
-        let evaluations = extend(polynomials)
-        let salts = SecureRandomGenerator.salts(count: domainSize)
-        let columnCount = polynomials.count
-        let degree = F.extensionDegree
-        let tree = commitRows(rowCount: domainSize, rowWidth: columnCount * degree, salts: salts) { row, out in
-            for column in 0..<columnCount {
-                Coordinates.write(evaluations.column(column)[row], to: out + column * degree)
-            }
-        }
-        return CommittedColumns(polynomials: polynomials, evaluations: evaluations, tree: tree, salts: salts)
-    }
-
     /// Draws the composition coefficients, evaluates C on the evaluation domain,
     /// interpolates it, and commits to its randomised segments and the DEEP mask.
     /// - Throws: ``StarkError/declaredDegreeTooLow(_:)`` if `checkDegree` and C has a
     ///   coefficient above the degree the AIR declares.
     func commitComposition(
-        traceExtension: ColumnMatrix<Goldilocks>, auxiliary: AuxiliarySegment<E>?, checkDegree: Bool,
+        trace: CommittedColumns<Goldilocks>, auxiliary: AuxiliarySegment<E>?, checkDegree: Bool,
         random: inout SecureRandomGenerator, transcript: inout Transcript
     ) throws(StarkError) -> CommittedColumns<E> {
         let transitionCoefficients = (0..<parameters.transitionCount).map { _ in transcript.drawElement(E.self) }
@@ -195,12 +210,17 @@ struct ProverRun<E: FieldElement> {
             let betas = segment.assertions.map { _ in transcript.drawElement(E.self) }
             return auxiliaryCompositionTables(segment, transitionCoefficients: alphas, boundaryCoefficients: betas)
         }
-        let compositionValues = evaluateComposition(
-            traceExtension, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients,
+        // Each buffer is let go as soon as the next step has read it: the values once
+        // interpolated, the N coefficients once split into segments.
+        var compositionValues = evaluateComposition(
+            trace, transitionCoefficients: transitionCoefficients, boundaryCoefficients: boundaryCoefficients,
             auxiliary: auxiliaryTables)
-        let compositionCoefficients = interpolateFromDomain(compositionValues)
+        var compositionCoefficients = interpolateFromDomain(compositionValues)
+        compositionValues = []
         if checkDegree { try checkCompositionDegree(compositionCoefficients) }
-        return commit(randomizedSegments(compositionCoefficients, random: &random))
+        let segments = randomizedSegments(compositionCoefficients, random: &random)
+        compositionCoefficients = []
+        return commit(segments, keep: kept.composition)
     }
 
     /// T'(z) and T'(g·z) for every trace column, and every composition segment at z.
@@ -237,7 +257,11 @@ struct ProverRun<E: FieldElement> {
         result.withUnsafeMutableBufferPointer { output in
             Parallelism.automatic.forEachChunk(count: width, minimumChunk: 1) { columns in
                 for column in columns {
-                    var coefficients = traceColumns[column]
+                    // Room for the n + h coefficients up front: appending to an exact copy
+                    // would double the column's capacity.
+                    var coefficients = [F]()
+                    coefficients.reserveCapacity(n + h)
+                    coefficients.append(contentsOf: traceColumns[column])
                     plan.inverse(&coefficients, parallelism: .serial)
                     coefficients.append(contentsOf: repeatElement(.zero, count: h))
                     let mask = randomizers[column]
@@ -250,37 +274,6 @@ struct ProverRun<E: FieldElement> {
             }
         }
         return result
-    }
-
-    /// The values of every polynomial on the evaluation domain, one column each.
-    ///
-    /// Columns run in parallel, one group per core, each transform serial with one
-    /// scratch buffer per group; a single column spreads its transform over the cores.
-    func extend<F: FieldElement>(_ polynomials: [[F]]) -> ColumnMatrix<F> {
-        let domainSize = parameters.domainSize
-        let matrix = ColumnMatrix<F>(rowCount: domainSize, columnCount: polynomials.count)
-        let plan = tracePlan
-        let offset = parameters.domainOffset
-        let blowup = parameters.options.blowupFactor
-        let columnCount = polynomials.count
-        let perColumn: Parallelism = columnCount > 1 ? .serial : .automatic
-        let groups = max(1, min(columnCount, Parallelism.coreCount))
-        // The floor: `forEachChunk` makes count / minimumChunk chunks, so a rounded-up minimum
-        // gave one chunk, on one core, for any odd column count with two cores.
-        Parallelism.automatic.forEachChunk(count: columnCount, minimumChunk: columnCount / groups) {
-            columns in
-            let scratch = UnsafeMutableBufferPointer<F>.allocate(capacity: domainSize)
-            defer { scratch.deallocate() }
-            for column in columns {
-                polynomials[column].withUnsafeBufferPointer { coefficients in
-                    plan.evaluateOnCoset(
-                        coefficients: coefficients, offset: offset, blowup: blowup,
-                        into: UnsafeMutableBufferPointer(start: matrix.column(column), count: domainSize),
-                        scratch: scratch, parallelism: perColumn)
-                }
-            }
-        }
-        return matrix
     }
 
     /// The values on the evaluation domain of one polynomial (at most N coefficients).

@@ -43,6 +43,24 @@ public struct MerkleTree: Sendable {
         }
     }
 
+    /// Builds the tree with `writeLeaves` writing the leaf digests (leaf j at index j)
+    /// straight into the tree's own storage: a commitment to N rows then holds 2N
+    /// digests, not a separate array of N leaves as well while it is built.
+    /// - Throws: ``MerkleError/leafCountNotPowerOfTwo(_:)``.
+    public init(
+        leafCount count: Int, parallelism: Parallelism = .automatic,
+        writeLeaves: (UnsafeMutableBufferPointer<Hash32>) -> Void
+    ) throws(MerkleError) {
+        guard count > 0, count & (count - 1) == 0 else { throw .leafCountNotPowerOfTwo(count) }
+        self.leafCount = count
+        self.nodes = [Hash32](unsafeUninitializedCapacity: 2 * count) { nodes, initialized in
+            nodes.initialize(repeating: .zero)
+            writeLeaves(UnsafeMutableBufferPointer(rebasing: nodes[count..<(2 * count)]))
+            Self.hashInnerNodes(nodes, leafCount: count, parallelism: parallelism)
+            initialized = 2 * count
+        }
+    }
+
     /// Hashes each row (row-major, `rowWidth` elements per row, with an optional salt per
     /// row) and builds the tree over the row digests.
     /// - Throws: ``MerkleError/ragged(elements:rowWidth:)``,

@@ -44,11 +44,7 @@ extension NTTPlan {
             forward(output, parallelism: parallelism)
             return
         }
-        let omega = try! Goldilocks.rootOfUnity(order: total)
-        let offsetToN = offset.power(UInt64(n))
-        let blowupRoot = try! Goldilocks.rootOfUnity(order: b)
-        let blocks = (count + n - 1) / n
-        guard let input = coefficients.baseAddress, count > 0 else {
+        guard coefficients.baseAddress != nil, count > 0 else {
             output.initialize(repeating: .zero)
             return
         }
@@ -57,33 +53,10 @@ extension NTTPlan {
 
         // Residues, scaled, then the b transforms of size n.
         mode.forEachChunk(count: b, minimumChunk: 1) { cosets in
-            withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: max(1, blocks)) { aPowers in
-                for k in cosets {
-                    let shift = offset * omega.power(UInt64(k))
-                    let a = offsetToN * blowupRoot.power(UInt64(k))
-                    var power = Goldilocks.one
-                    for m in 0..<blocks {
-                        aPowers[m] = power
-                        power = power * a
-                    }
-                    let target = sub + k * n
-                    var scale = Goldilocks.one
-                    let filled = min(n, count)
-                    for t in 0..<filled {
-                        var sum = input[t]
-                        var m = 1
-                        var index = t + n
-                        while index < count {
-                            sum += input[index] * aPowers[m]
-                            m += 1
-                            index += n
-                        }
-                        (target + t).initialize(to: sum * scale)
-                        scale = scale * shift
-                    }
-                    (target + filled).initialize(repeating: .zero, count: n - filled)
-                    forward(UnsafeMutableBufferPointer(start: target, count: n), parallelism: .serial)
-                }
+            for k in cosets {
+                evaluateOnCoset(
+                    coefficients: coefficients, offset: offset, blowup: b, coset: k,
+                    into: UnsafeMutableBufferPointer(start: sub + k * n, count: n), parallelism: .serial)
             }
         }
 
@@ -94,6 +67,130 @@ extension NTTPlan {
                 let row = out + i * b
                 for k in 0..<b { (row + k).initialize(to: sub[k * n + i]) }
             }
+        }
+    }
+
+    /// Writes coset `coset` of the domain `offset·⟨ω_N⟩` (N = `blowup`·``size``) into
+    /// `output` (n = ``size`` values): `output[i] = P(offset·ω_N^(b·i + coset))`, the
+    /// values at natural indices `coset`, `coset + b`, `coset + 2b`, …
+    ///
+    /// One transform of size n from the coefficients (at most N of them): what a prover
+    /// uses to extend a polynomial one coset at a time, keeping n values instead of N.
+    /// The values are exactly those of the whole extension at those indices. The scaled
+    /// residues are written straight to their bit-reversed slots, tile by tile
+    /// (``forEachBitReversedPair(logSize:_:)``), so the transform skips its permutation pass.
+    /// - Parameter shiftPowers: sᵗ for t < n, s = offset·ω_N^coset
+    ///   (``cosetShiftPowers(offset:blowup:coset:)``), when the caller extends many
+    ///   columns on the same coset; computed here if nil.
+    @inlinable
+    public func evaluateOnCoset<E: FieldElement>(
+        coefficients: UnsafeBufferPointer<E>, offset: Goldilocks, blowup: Int, coset k: Int,
+        into output: UnsafeMutableBufferPointer<E>, shiftPowers: UnsafeBufferPointer<Goldilocks>? = nil,
+        parallelism: Parallelism = .automatic
+    ) {
+        let n = size
+        let b = blowup
+        precondition(b > 0 && b & (b - 1) == 0, "the blowup must be a power of two")
+        precondition(k >= 0 && k < b, "coset \(k) is not one of the \(b) cosets")
+        precondition(output.count == n, "a coset holds \(n) values, the output \(output.count)")
+        precondition(shiftPowers == nil || shiftPowers!.count == n, "one shift power per point of the coset")
+        let count = coefficients.count
+        precondition(count <= n * b, "\(count) coefficients do not fit an evaluation domain of size \(n * b)")
+        let target = output.baseAddress!
+        guard let input = coefficients.baseAddress, count > 0 else {
+            output.initialize(repeating: .zero)
+            return
+        }
+        guard let powers = shiftPowers else {
+            let powers = cosetShiftPowers(offset: offset, blowup: b, coset: k, parallelism: .serial)
+            powers.withUnsafeBufferPointer { powers in
+                evaluateOnCoset(
+                    coefficients: coefficients, offset: offset, blowup: b, coset: k, into: output, shiftPowers: powers,
+                    parallelism: parallelism)
+            }
+            return
+        }
+        let a = offset.power(UInt64(n)) * (try! Goldilocks.rootOfUnity(order: b)).power(UInt64(k))
+        let blocks = (count + n - 1) / n
+        if count < n { output.initialize(repeating: .zero) }
+        withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: blocks) { aPowers in
+            var power = Goldilocks.one
+            for m in 0..<blocks {
+                aPowers[m] = power
+                power = power * a
+            }
+            // Residue t, scaled, written to slot bitrev(t).
+            @inline(__always) func write(_ t: Int, to slot: Int) {
+                guard t < count else { return }
+                var sum = input[t]
+                var m = 1
+                var index = t + n
+                while index < count {
+                    sum += input[index] * aPowers[m]
+                    m += 1
+                    index += n
+                }
+                (target + slot).initialize(to: sum * powers[t])
+            }
+            Self.forEachBitReversedPair(logSize: logSize, write)
+        }
+        forwardTwiddles.withUnsafeBufferPointer { twiddles in
+            Self.transform(output, twiddles: twiddles, parallelism: parallelism, inputIsBitReversed: true)
+        }
+    }
+
+    /// Calls `body(t, bitrev(t))` for every t < 2^`logSize` (bitrev over `logSize` bits),
+    /// in tiles that keep both sides in cache.
+    ///
+    /// With t = (hi, mid, lo), hi and lo of 5 bits, bitrev(t) = (rev lo, rev mid, rev hi):
+    /// for one mid, the 32 × 32 tile reads 32 runs of 32 consecutive t and writes 32 runs
+    /// of 32 consecutive slots, 8 KiB of Goldilocks each way. Scattering element by
+    /// element instead missed the cache on every write once a coset outgrew a core's
+    /// cache (2²⁰ rows), and cost more than the permutation pass it replaced.
+    @inlinable
+    static func forEachBitReversedPair(logSize: Int, _ body: (Int, Int) -> Void) {
+        let edgeBits = 5
+        guard logSize >= 2 * edgeBits else {
+            let shift = UInt64(64 - logSize)
+            for t in 0..<(1 << logSize) { body(t, Int(truncatingIfNeeded: reverseBits(UInt64(t)) >> shift)) }
+            return
+        }
+        let edge = 1 << edgeBits
+        let midBits = logSize - 2 * edgeBits
+        let highShift = logSize - edgeBits
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: edge) { reversedEdge in
+            for x in 0..<edge {
+                reversedEdge[x] = Int(truncatingIfNeeded: reverseBits(UInt64(x)) >> UInt64(64 - edgeBits))
+            }
+            for mid in 0..<(1 << midBits) {
+                let reversedMid =
+                    midBits == 0 ? 0 : Int(truncatingIfNeeded: reverseBits(UInt64(mid)) >> UInt64(64 - midBits))
+                for high in 0..<edge {
+                    let tBase = high << highShift | mid << edgeBits
+                    let slotBase = reversedMid << edgeBits | reversedEdge[high]
+                    for low in 0..<edge { body(tBase | low, reversedEdge[low] << highShift | slotBase) }
+                }
+            }
+        }
+    }
+
+    /// sᵗ for t < ``size``, s = `offset`·ω_N^`coset` (N = `blowup`·``size``): the factors
+    /// the residues of coset `coset` are scaled by, the same for every polynomial.
+    @inlinable
+    public func cosetShiftPowers(
+        offset: Goldilocks, blowup: Int, coset k: Int, parallelism: Parallelism = .automatic
+    ) -> [Goldilocks] {
+        let n = size
+        let shift = offset * (try! Goldilocks.rootOfUnity(order: n * blowup)).power(UInt64(k))
+        return [Goldilocks](unsafeUninitializedCapacity: n) { powers, initialized in
+            parallelism.forEachChunk(count: n, minimumChunk: Self.parallelThreshold) { range in
+                var power = shift.power(UInt64(range.lowerBound))
+                for t in range {
+                    (powers.baseAddress! + t).initialize(to: power)
+                    power = power * shift
+                }
+            }
+            initialized = n
         }
     }
 

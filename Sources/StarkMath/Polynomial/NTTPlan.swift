@@ -172,16 +172,18 @@ public struct NTTPlan: Sendable {
 
     // MARK: - The butterflies
 
-    /// Bit-reverses, then runs log₂ n radix-2 decimation-in-time stages with the given
-    /// stage-ordered twiddles (ω for forward, ω⁻¹ for inverse, unscaled).
+    /// Bit-reverses (unless the caller wrote the input in bit-reversed order already),
+    /// then runs log₂ n radix-2 decimation-in-time stages with the given stage-ordered
+    /// twiddles (ω for forward, ω⁻¹ for inverse, unscaled).
     @inlinable
     static func transform<E: FieldElement>(
-        _ values: UnsafeMutableBufferPointer<E>, twiddles: UnsafeBufferPointer<Goldilocks>, parallelism: Parallelism
+        _ values: UnsafeMutableBufferPointer<E>, twiddles: UnsafeBufferPointer<Goldilocks>, parallelism: Parallelism,
+        inputIsBitReversed: Bool = false
     ) {
         let n = values.count
         guard n > 1 else { return }
         let mode: Parallelism = n >= parallelThreshold ? parallelism : .serial
-        bitReversePermute(values, parallelism: mode)
+        if !inputIsBitReversed { bitReversePermute(values, parallelism: mode) }
 
         let base = values.baseAddress!
         let table = twiddles.baseAddress!
