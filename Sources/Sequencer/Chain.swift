@@ -132,7 +132,7 @@ public actor Chain {
         self.ledger = ledger
         self.head = head
         self.mempool = Mempool(limits: Mempool.Limits(total: config.chain.mempoolMaxTransactions))
-        self.journal = config.chain.durableAdmission ? AdmissionJournal(store: store) : nil
+        self.journal = config.chain.durableAdmission ? AdmissionJournal(store: store, clock: self.clock) : nil
         self.latestBatch = latestBatch
         self.openBatch = openBatch
         self.tracker = StateCommitmentTracker(

@@ -61,7 +61,11 @@ final class OutageStore: ChainStore {
     @Test func afterAFailedJournalWriteTransactionsAreRefusedAtOnceUntilTheStoreAnswers() async throws {
         let fixture = try ChainFixture()
         let store = OutageStore(try fixture.openStore())
-        let chain = try await Chain.open(config: fixture.config, store: store, logger: .init(label: "test"))
+        // The chain's own clock, moved by hand: "at once" and "after the interval" do not
+        // depend on how fast a loaded machine runs the test.
+        let now = Mutex(UInt64(Date().timeIntervalSince1970 * 1000))
+        let chain = try await Chain.open(
+            config: fixture.config, store: store, logger: .init(label: "test"), clock: { now.withLock { $0 } })
         let transfer = { (nonce: UInt64) in
             try fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce)
         }
@@ -79,8 +83,11 @@ final class OutageStore: ChainStore {
         #expect(store.journalWrites.withLock { $0 } == writesBefore + 1, "refused without touching the store")
         #expect(await chain.pendingCount == 0, "nothing refused stays in the mempool")
 
+        now.withLock { $0 += 999 }
+        await #expect(throws: AdmissionError.self) { _ = try await chain.submit(raw: transfer(0)) }
+        #expect(store.journalWrites.withLock { $0 } == writesBefore + 1, "not yet time to try again")
         store.down.withLock { $0 = false }
-        try await Task.sleep(for: .milliseconds(1_100))  // the retry interval (1 s)
+        now.withLock { $0 += 1 }  // the retry interval (1 s) has passed
         let accepted = try await chain.submit(raw: transfer(0))
         #expect(store.journalWrites.withLock { $0 } == writesBefore + 2)
         #expect(await chain.pendingCount == 1)

@@ -22,7 +22,8 @@ final class AdmissionJournal: Sendable {
 
     private struct Outage: Sendable {
         var failure: String
-        var nextTry: ContinuousClock.Instant
+        /// The chain clock's millisecond at which a record may try the store again.
+        var nextTry: UInt64
     }
 
     private struct State: Sendable {
@@ -35,9 +36,12 @@ final class AdmissionJournal: Sendable {
     private let state = Locked(State())
     private let queue = DispatchQueue(label: "cloister.admission-journal")
     private let retryInterval: Duration
+    /// The chain's clock in milliseconds (a test's own clock decides when the store is tried again).
+    private let clock: @Sendable () -> UInt64
 
-    init(store: any ChainStore, retryInterval: Duration = .seconds(1)) {
+    init(store: any ChainStore, clock: @escaping @Sendable () -> UInt64, retryInterval: Duration = .seconds(1)) {
         self.store = store
+        self.clock = clock
         self.retryInterval = retryInterval
     }
 
@@ -47,7 +51,7 @@ final class AdmissionJournal: Sendable {
         guard !entries.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let outcome = state.withLock { state -> Result<Bool, JournalOutage> in
-                if let outage = state.outage, state.writing || ContinuousClock.now < outage.nextTry {
+                if let outage = state.outage, state.writing || clock() < outage.nextTry {
                     return .failure(JournalOutage(failure: outage.failure, retryInterval: retryInterval))
                 }
                 state.waiting.append(Waiter(entries: entries, continuation: continuation))
@@ -80,8 +84,10 @@ final class AdmissionJournal: Sendable {
             } catch {
                 // Those that came during the failed write are refused now too, not after another.
                 let retryInterval = self.retryInterval
+                let nextTry = clock() + UInt64(retryInterval.components.seconds * 1_000)
+                    + UInt64(retryInterval.components.attoseconds / 1_000_000_000_000_000)
                 let stranded = state.withLock { state -> [Waiter] in
-                    state.outage = Outage(failure: "\(error)", nextTry: ContinuousClock.now + retryInterval)
+                    state.outage = Outage(failure: "\(error)", nextTry: nextTry)
                     defer { state.waiting.removeAll() }
                     return state.waiting
                 }
