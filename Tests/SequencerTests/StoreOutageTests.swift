@@ -67,7 +67,7 @@ final class OutageStore: ChainStore {
         let chain = try await Chain.open(
             config: fixture.config, store: store, logger: .init(label: "test"), clock: { now.withLock { $0 } })
         let transfer = { (nonce: UInt64) in
-            try fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce)
+            fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: nonce)
         }
         store.down.withLock { $0 = true }
         let writesBefore = store.journalWrites.withLock { $0 }

@@ -72,6 +72,7 @@ public final class PostgresProverQueue: Sendable {
     /// a single statement: postgres-nio answers a statement in a transaction of its own when the
     /// server reports it complete, before its commit, so a write refused at the commit would be
     /// acknowledged; the answer to COMMIT comes only once it is done (docs/STORE-POSTGRES.md).
+    @discardableResult
     func write<T: Sendable>(
         _ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(StoreError) -> T {
