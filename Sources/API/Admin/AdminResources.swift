@@ -154,8 +154,9 @@ struct AdminResources: Sendable {
                 next = "\(position.block).\(position.index)"
                 break
             }
-            guard let block = try chain.block(number: position.block) else { break }
-            let count = block.transactionHashes.count
+            // The header and count alone (cached, no transaction hashes decoded).
+            guard let block = try chain.blockSummary(number: position.block) else { break }
+            let count = block.transactionCount
             while position.index < count {
                 // Unfiltered, a page opens exactly its rows; filtered, chunks of what the budget leaves.
                 let left = transactionScanBudget - scannedTransactions
@@ -171,7 +172,7 @@ struct AdminResources: Sendable {
                     position.index = transaction.position + 1
                     if let senders, !senders.contains(transaction.sender) { continue }
                     if let outcome, (outcome == "success") != transaction.receipt.succeeded { continue }
-                    items.append(transactionJSON(transaction, block: block))
+                    items.append(transactionJSON(transaction, header: block.header))
                     guard items.count < limit else {
                         if position.index < count {
                             next = "\(position.block).\(position.index)"
@@ -192,7 +193,7 @@ struct AdminResources: Sendable {
         guard let hash = try query.hash("hash") else { throw AdminFailure.badRequest("hash is required") }
         guard let transaction = try chain.transaction(hash: hash), let block = try chain.block(number: transaction.blockNumber)
         else { throw AdminFailure.notFound("no included transaction \(hash.hex)") }
-        guard case .object(var fields) = transactionJSON(transaction, block: block) else { return .json(.null, count: 0) }
+        guard case .object(var fields) = transactionJSON(transaction, header: block.header) else { return .json(.null, count: 0) }
         fields.append(("raw", .string(Hex.encode(transaction.signed.rawBytes))))
         fields.append(
             (
@@ -208,14 +209,14 @@ struct AdminResources: Sendable {
         return .json(.object(fields), count: 1)
     }
 
-    func transactionJSON(_ transaction: IncludedTransaction, block: SequencedBlock) -> JSON {
+    func transactionJSON(_ transaction: IncludedTransaction, header: BlockHeader) -> JSON {
         let signed = transaction.signed
         let member = chain.currentPolicy?.member(transaction.sender)?.name
         let operation = try? OperationDecoder.operation(for: signed.transaction, tokens: tokenDefinitions)
-        let policyHash: JSON = block.header.extraData.count == 32 ? .string(Hex.encode(block.header.extraData)) : .null
+        let policyHash: JSON = header.extraData.count == 32 ? .string(Hex.encode(header.extraData)) : .null
         return .object([
             ("hash", .string(transaction.hash.hex)), ("blockNumber", .integer(transaction.blockNumber)),
-            ("position", .integer(transaction.position)), ("timestamp", .integer(block.header.timestamp)),
+            ("position", .integer(transaction.position)), ("timestamp", .integer(header.timestamp)),
             ("from", .string(transaction.sender.checksummed)), ("member", member.map(JSON.string) ?? .null),
             ("nonce", .integer(signed.transaction.nonce)), ("type", .integer(signed.transaction.type.rawValue)),
             ("operation", operation.map(Self.operation) ?? .null),
@@ -581,10 +582,10 @@ extension AdminResources {
                 guard let range else { return }
                 for number in range {
                     try Task.checkCancellation()
-                    guard let block = try resources.chain.block(number: number) else { break }
+                    guard let block = try resources.chain.blockSummary(number: number) else { break }
                     for transaction in try resources.chain.transactions(blockNumber: number) {
                         if let senders, !senders.contains(transaction.sender) { continue }
-                        try await emit(resources.transactionJSON(transaction, block: block))
+                        try await emit(resources.transactionJSON(transaction, header: block.header))
                     }
                 }
             })

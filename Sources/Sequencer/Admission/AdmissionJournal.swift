@@ -12,7 +12,7 @@ import Locking
 ///
 /// After a write fails (the database went away: each try can take the store's whole timeout),
 /// records are refused at once with that failure, and one write tries the store again every
-/// `retryInterval`, so during an outage a client hears "not accepted" in microseconds instead of
+/// `retryMilliseconds` (on the chain's clock), so during an outage a client hears "not accepted" in microseconds instead of
 /// waiting out another timeout. The first write that succeeds ends the outage.
 final class AdmissionJournal: Sendable {
     private struct Waiter: Sendable {
@@ -35,14 +35,14 @@ final class AdmissionJournal: Sendable {
     private let store: any ChainStore
     private let state = Locked(State())
     private let queue = DispatchQueue(label: "cloister.admission-journal")
-    private let retryInterval: Duration
+    private let retryMilliseconds: UInt64
     /// The chain's clock in milliseconds (a test's own clock decides when the store is tried again).
     private let clock: @Sendable () -> UInt64
 
-    init(store: any ChainStore, clock: @escaping @Sendable () -> UInt64, retryInterval: Duration = .seconds(1)) {
+    init(store: any ChainStore, clock: @escaping @Sendable () -> UInt64, retryMilliseconds: UInt64 = 1_000) {
         self.store = store
         self.clock = clock
-        self.retryInterval = retryInterval
+        self.retryMilliseconds = retryMilliseconds
     }
 
     /// Returns once `entries` are in the journal; throws the store's error if the write failed,
@@ -52,7 +52,7 @@ final class AdmissionJournal: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let outcome = state.withLock { state -> Result<Bool, JournalOutage> in
                 if let outage = state.outage, state.writing || clock() < outage.nextTry {
-                    return .failure(JournalOutage(failure: outage.failure, retryInterval: retryInterval))
+                    return .failure(JournalOutage(failure: outage.failure, retryMilliseconds: retryMilliseconds))
                 }
                 state.waiting.append(Waiter(entries: entries, continuation: continuation))
                 guard !state.writing else { return .success(false) }
@@ -83,16 +83,14 @@ final class AdmissionJournal: Sendable {
                 for waiter in group { waiter.continuation.resume() }
             } catch {
                 // Those that came during the failed write are refused now too, not after another.
-                let retryInterval = self.retryInterval
-                let nextTry = clock() + UInt64(retryInterval.components.seconds * 1_000)
-                    + UInt64(retryInterval.components.attoseconds / 1_000_000_000_000_000)
+                let nextTry = clock() + retryMilliseconds
                 let stranded = state.withLock { state -> [Waiter] in
                     state.outage = Outage(failure: "\(error)", nextTry: nextTry)
                     defer { state.waiting.removeAll() }
                     return state.waiting
                 }
                 for waiter in group { waiter.continuation.resume(throwing: error) }
-                let refusal = JournalOutage(failure: "\(error)", retryInterval: retryInterval)
+                let refusal = JournalOutage(failure: "\(error)", retryMilliseconds: retryMilliseconds)
                 for waiter in stranded { waiter.continuation.resume(throwing: refusal) }
             }
         }
@@ -102,8 +100,8 @@ final class AdmissionJournal: Sendable {
 /// A record refused without a write: the last journal write failed and the next try is not due.
 struct JournalOutage: Error, CustomStringConvertible {
     let failure: String
-    let retryInterval: Duration
+    let retryMilliseconds: UInt64
     var description: String {
-        "\(failure) (refused at once: the last journal write failed; the store is tried again every \(retryInterval))"
+        "\(failure) (refused at once: the last journal write failed; the store is tried again every \(retryMilliseconds) ms)"
     }
 }

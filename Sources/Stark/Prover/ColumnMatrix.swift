@@ -63,22 +63,18 @@ enum Coordinates {
     }
 }
 
-/// Builds a Merkle tree over `rowCount` rows of `rowWidth` base elements, hashing rows on
-/// all cores; `fill(row, buffer)` writes one row into a per-thread scratch buffer.
-func commitRows(
-    rowCount: Int, rowWidth: Int, salts: [Hash32]?, fill: (Int, UnsafeMutablePointer<Goldilocks>) -> Void
-) -> MerkleTree {
-    let leaves = [Hash32](unsafeUninitializedCapacity: rowCount) { digests, initialized in
+/// Builds a Merkle tree over `rowCount` rows of `rowWidth` base elements (unsalted: FRI's
+/// layers), hashing rows on all cores straight into the tree's leaf level; `fill(row, buffer)`
+/// writes one row into a per-thread scratch buffer.
+func commitRows(rowCount: Int, rowWidth: Int, fill: (Int, UnsafeMutablePointer<Goldilocks>) -> Void) -> MerkleTree {
+    try! MerkleTree(leafCount: rowCount) { leaves in
         Parallelism.automatic.forEachChunk(count: rowCount, minimumChunk: 512) { rows in
             let scratch = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: rowWidth)
             defer { scratch.deallocate() }
             for row in rows {
                 fill(row, scratch.baseAddress!)
-                (digests.baseAddress! + row).initialize(
-                    to: MerkleTree.hashLeaf(UnsafeBufferPointer(scratch), salt: salts?[row]))
+                leaves[row] = MerkleTree.hashLeaf(UnsafeBufferPointer(scratch), salt: nil)
             }
         }
-        initialized = rowCount
     }
-    return try! MerkleTree(leaves: leaves)
 }

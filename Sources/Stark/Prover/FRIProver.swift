@@ -24,7 +24,7 @@ struct FRIProver<E: FieldElement> {
             let size = current.count
             let leafCount = size / folding
             let tree = current.withUnsafeBufferPointer { layer in
-                commitRows(rowCount: leafCount, rowWidth: folding * degree, salts: nil) { leaf, out in
+                commitRows(rowCount: leafCount, rowWidth: folding * degree) { leaf, out in
                     for k in 0..<folding { Coordinates.write(layer[leaf + k * leafCount], to: out + k * degree) }
                 }
             }
