@@ -5,10 +5,12 @@ import StateTree
 /// Proves batches with the ``BatchAIRv3`` (multi-update).
 public enum BatchProverV3 {
     /// Proves a witness (``BatchWitnessV3/make(number:update:randomness:minimumOperations:minimumTraceLength:)``);
-    /// the debug constraint check runs first (and the bus inside the pipeline).
+    /// the debug constraint check runs first (and the bus inside the pipeline). Without
+    /// `options`, those ``ProofOptions/recommended(forTraceLength:)`` for the witness's trace.
     public static func prove(
-        witness: BatchWitnessV3, options: ProofOptions = .default
+        witness: BatchWitnessV3, options: ProofOptions? = nil
     ) throws(BatchProofError) -> StarkProof {
+        let options = options ?? .recommended(forTraceLength: witness.air.traceLength)
         let trace = try witness.trace
         do {
             return try StarkProver.prove(

@@ -9,8 +9,9 @@ extension ProvingJob {
     ///
     /// The witness is rebuilt from the tree update with the batch's randomness, so it reaches the
     /// roots and operations commitment the node committed to the L1; one that does not is refused
-    /// (a node bug or a job of another chain), never proven.
-    public func prove(options: ProofOptions = .default) throws(ProverJobError) -> [UInt8] {
+    /// (a node bug or a job of another chain), never proven. Without `options`, those the batch
+    /// prover recommends for the trace's length.
+    public func prove(options: ProofOptions? = nil) throws(ProverJobError) -> [UInt8] {
         do {
             let randomness = try WitnessRandomness.derived(fromKey: randomnessKey)
             let witness = try BatchWitnessV3.make(number: batch, update: update, randomness: randomness)

@@ -40,6 +40,30 @@ struct DefaultOptionsTests {
         try StarkVerifier.verify(proof: decoded, air: air, publicInputs: inputs)
     }
 
+    /// The compact options (52 queries, 24 grinding bits) large traces use: a proof made
+    /// with them verifies at the default minimum, is smaller than the default's, and its
+    /// proof of work is checked (a nonce one short of 24 zero bits is refused).
+    @Test func compactOptionsProofVerifiesAtTheDefaultMinimumAndIsSmaller() throws {
+        let (air, trace, inputs) = try Fixtures.fibonacci(length: 1 << 12)
+        let compact = try StarkProver.prove(air: air, trace: trace, publicInputs: inputs, options: .compact)
+        let standard = try StarkProver.prove(air: air, trace: trace, publicInputs: inputs, options: .default)
+        try StarkVerifier.verify(proof: try StarkProof(decoding: compact.encoded()), air: air, publicInputs: inputs)
+        #expect(compact.encoded().count < standard.encoded().count * 95 / 100)
+        #expect(SecurityEstimate(options: .compact, traceLength: air.traceLength).provenBits >= 100)
+
+        // Another nonce has 24 leading zero bits with probability 2⁻²⁴.
+        let nonce = compact.proofOfWorkNonce &+ 1
+        let forged = StarkProof(
+            traceLength: compact.traceLength, traceWidth: compact.traceWidth, options: compact.options,
+            traceRoot: compact.traceRoot, compositionRoot: compact.compositionRoot, outOfDomain: compact.outOfDomain,
+            friLayerRoots: compact.friLayerRoots, friRemainder: compact.friRemainder, proofOfWorkNonce: nonce,
+            traceOpening: compact.traceOpening, compositionOpening: compact.compositionOpening,
+            friLayerOpenings: compact.friLayerOpenings, auxiliary: compact.auxiliary)
+        #expect(throws: StarkError.proofOfWorkRejected) {
+            try StarkVerifier.verify(proof: forged, air: air, publicInputs: inputs)
+        }
+    }
+
     @Test func compositionDegreeDeclaredTooLowIsReported() throws {
         struct UnderDeclared: AIR {
             var identity: String { "test.under-declared" }

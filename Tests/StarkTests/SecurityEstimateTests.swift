@@ -18,6 +18,20 @@ struct SecurityEstimateTests {
         #expect(reference.provenBits == reference.provenListDecodingBits)
     }
 
+    /// The compact options keep 100 proven bits wherever they are recommended (and from
+    /// 2¹² rows on), and the recommendation switches to them at 2¹⁹ rows.
+    @Test func compactOptionsReachHundredProvenBitsWhereRecommended() {
+        for logLength in 12...24 {
+            let estimate = SecurityEstimate(options: .compact, traceLength: 1 << logLength)
+            #expect(estimate.provenListDecodingBits >= 100, "2^\(logLength) rows: \(estimate)")
+            #expect(estimate.conjecturedBits >= 100)
+        }
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 18) == .default)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 19) == .compact)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 20) == .compact)
+        #expect(ProofOptions.compact.queryCount < ProofOptions.default.queryCount)
+    }
+
     /// Figures computed by hand from the formulas (and equal to winterfell's own test
     /// figures, which use the same method, for proofs without masking).
     @Test func estimatorMatchesHandComputedFigures() {

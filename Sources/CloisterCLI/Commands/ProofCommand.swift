@@ -11,7 +11,7 @@ struct ProofCommand: AsyncParsableCommand {
 
     struct Security: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the security of the default proof options for a trace length, and the verifier's minimum.")
+            abstract: "Print the security of the proof options a prover uses for a trace length, and the verifier's minimum.")
 
         @Option(help: "Trace length in rows (a power of two), e.g. 131072 for 256 batched transfers.")
         var traceLength: Int = 1 << 17
@@ -23,7 +23,7 @@ struct ProofCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let options = ProofOptions.default
+            let options = ProofOptions.recommended(forTraceLength: traceLength)
             let estimate = SecurityEstimate(options: options, traceLength: traceLength)
             let minimum = AcceptableOptions.default
             print("options:            \(options)")

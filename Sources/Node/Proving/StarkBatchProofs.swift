@@ -27,7 +27,8 @@ public actor StarkBatchProofs: BatchProofSystem {
     /// The metadata entry holding the seed (written by the sequencer at genesis).
     static let seedKey = "proof.witness-seed"
 
-    let options: ProofOptions
+    /// `nil`: the options recommended for each batch's trace length.
+    let options: ProofOptions?
     /// Build witnesses and prove at idle priority (`prover_background`): every core while they
     /// are idle, none while blocks and requests need them.
     let background: Bool
@@ -50,7 +51,7 @@ public actor StarkBatchProofs: BatchProofSystem {
     ///   they need them; otherwise proofs use every core at normal priority.
     ///   - keepsWitnesses: keep each statement's witness for the proof (false when `cloister
     ///     prover` workers prove: this instance then only makes statements).
-    public init(options: ProofOptions = .default, background: Bool = false, keepsWitnesses: Bool = true) {
+    public init(options: ProofOptions? = nil, background: Bool = false, keepsWitnesses: Bool = true) {
         self.options = options
         self.background = background
         self.keepsWitnesses = keepsWitnesses

@@ -16,11 +16,12 @@ public struct ProverWorkerSettings: Sendable {
     public var maxAttempts: Int
     /// How long an idle worker waits before it looks for a job again.
     public var pollInterval: Duration
-    public var options: ProofOptions
+    /// `nil`: the options recommended for each batch's trace length.
+    public var options: ProofOptions?
 
     public init(
         worker: String, lease: Duration = .seconds(30), maxAttempts: Int = 3, pollInterval: Duration = .milliseconds(500),
-        options: ProofOptions = .default
+        options: ProofOptions? = nil
     ) {
         self.worker = worker
         self.lease = lease
