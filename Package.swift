@@ -78,7 +78,8 @@ var targets: [Target] = [
     .target(name: "NodeConfiguration", dependencies: ["Primitives", "Ledger", "ConfigFiles"]),
 
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
-    .target(name: "StarkMath", dependencies: ["Locking"]),
+    .target(name: "CGoldilocksVector"),
+    .target(name: "StarkMath", dependencies: ["Locking", "CGoldilocksVector"]),
     .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
@@ -219,7 +220,8 @@ var targets: [Target] = [
     ),
     .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "TestSupport"]),
     .testTarget(name: "TransactionsTests", dependencies: ["Transactions", "Primitives", "TestSupport"]),
-    .testTarget(name: "StarkMathTests", dependencies: ["StarkMath", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+        name: "StarkMathTests", dependencies: ["StarkMath", "CGoldilocksVector", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "StarkCryptoTests", dependencies: ["StarkCrypto", "StarkMath", "Primitives", "TestSupport"]),
     .testTarget(
         name: "StarkTests",

@@ -1,3 +1,5 @@
+import CGoldilocksVector
+
 /// A number-theoretic transform of one power-of-two size over Goldilocks, with its
 /// twiddle factors computed once.
 ///
@@ -187,6 +189,12 @@ public struct NTTPlan: Sendable {
 
         let base = values.baseAddress!
         let table = twiddles.baseAddress!
+        if E.self == Goldilocks.self, GoldilocksVector.isEnabled {
+            vectorButterflies(
+                UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self),
+                count: n, twiddles: UnsafeRawPointer(table).assumingMemoryBound(to: UInt64.self), mode: mode)
+            return
+        }
 
         // Phase 1: every stage whose butterflies stay inside one cache block.
         let blockSize = min(n, 1 << cacheBlockLog)
@@ -219,6 +227,26 @@ public struct NTTPlan: Sendable {
                         t += 1
                     }
                 }
+            }
+            half <<= 1
+        }
+    }
+
+    /// The same stages as the generic code, for base-field values, in the C kernels
+    /// (eight butterflies at a time with AVX-512).
+    @usableFromInline
+    static func vectorButterflies(
+        _ base: UnsafeMutablePointer<UInt64>, count n: Int, twiddles table: UnsafePointer<UInt64>, mode: Parallelism
+    ) {
+        let blockSize = min(n, 1 << cacheBlockLog)
+        mode.forEachChunk(count: n / blockSize, minimumChunk: 1) { blocks in
+            for block in blocks { cloister_ntt_block_stages(base + block * blockSize, blockSize, table) }
+        }
+        var half = blockSize
+        while half < n {
+            let stageHalf = half
+            mode.forEachChunk(count: n / 2, minimumChunk: parallelThreshold / 2) { range in
+                cloister_ntt_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
             }
             half <<= 1
         }

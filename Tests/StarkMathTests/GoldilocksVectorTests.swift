@@ -1,0 +1,65 @@
+import CGoldilocksVector
+import Testing
+import TestSupport
+
+@testable import StarkMath
+
+/// The C butterflies (AVX-512 where present) against the generic Swift ones: base-field
+/// transforms take the kernels, extension transforms the generic code, so a base value x
+/// transformed both as itself and as (x, 0) in the quadratic extension must agree exactly.
+@Suite struct GoldilocksVectorTests {
+    /// Random values with the edges of the field mixed in (0, 1, p − 1, 2³², 2⁶⁴ − 2³²),
+    /// where the 128-bit product's carries and the reductions' corrections happen.
+    func values(_ count: Int, using generator: inout SeededGenerator) -> [Goldilocks] {
+        let edges: [UInt64] = [0, 1, Goldilocks.modulus - 1, 1 << 32, Goldilocks.modulus - 2, 0xFFFF_FFFF]
+        return (0..<count).map { i in
+            i % 5 == 0 ? Goldilocks(reducing: edges[(i / 5) % edges.count]) : Goldilocks.random(using: &generator)
+        }
+    }
+
+    @Test func baseFieldTransformsEqualTheGenericButterfliesForSizesTwoThrough2To16() throws {
+        var generator = SeededGenerator(seed: 90)
+        for log in 1...16 {
+            let plan = try NTTPlan(size: 1 << log)
+            let coefficients = values(plan.size, using: &generator)
+            var base = coefficients
+            var lifted = coefficients.map { QuadraticExtension($0) }
+            plan.forward(&base)
+            plan.forward(&lifted)
+            #expect(base == lifted.map(\.c0), "forward, size 2^\(log)")
+            plan.inverse(&base)
+            plan.inverse(&lifted)
+            #expect(base == coefficients, "inverse, size 2^\(log)")
+            #expect(lifted.map(\.c0) == coefficients, "generic inverse, size 2^\(log)")
+        }
+    }
+
+    /// A wide stage split at ranges that are not multiples of eight: the kernel's scalar
+    /// ends and vector middle must together do every butterfly once.
+    @Test func wideStageKernelDoesEveryButterflyOnceOnRaggedRanges() throws {
+        var generator = SeededGenerator(seed: 91)
+        let half = 64
+        let count = 4 * half
+        let start = values(count, using: &generator)
+        let twiddles = values(half, using: &generator)
+        var expected = start
+        for t in 0..<(count / 2) {
+            let low = (t / half) * 2 * half + t % half
+            let u = expected[low]
+            let v = expected[low + half] * twiddles[t % half]
+            expected[low] = u + v
+            expected[low + half] = u - v
+        }
+        var words = start.map(\.value)
+        let twiddleWords = twiddles.map(\.value)
+        let cuts = [0, 3, 13, 64, 67, 100, 128]
+        words.withUnsafeMutableBufferPointer { buffer in
+            twiddleWords.withUnsafeBufferPointer { table in
+                for (from, to) in zip(cuts, cuts.dropFirst()) {
+                    cloister_ntt_wide_stage(buffer.baseAddress!, half, table.baseAddress!, from, to)
+                }
+            }
+        }
+        #expect(words == expected.map(\.value))
+    }
+}
