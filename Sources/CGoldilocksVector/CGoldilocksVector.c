@@ -56,6 +56,27 @@ static void wide_stage_scalar(uint64_t *base, size_t half, const uint64_t *stage
     }
 }
 
+static inline void scalar_cubic_butterfly(uint64_t *low, uint64_t *high, uint64_t twiddle) {
+    for (int k = 0; k < 3; k++) scalar_butterfly(low + k, high + k, twiddle);
+}
+
+static void cubic_block_stages_scalar(uint64_t *values, size_t count, const uint64_t *twiddles) {
+    for (size_t half = 1; half < count; half <<= 1) {
+        for (size_t start = 0; start < count; start += 2 * half) {
+            for (size_t j = 0; j < half; j++)
+                scalar_cubic_butterfly(values + 3 * (start + j), values + 3 * (start + half + j), twiddles[half + j]);
+        }
+    }
+}
+
+static void cubic_wide_stage_scalar(uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to) {
+    size_t shift = (size_t)__builtin_ctzll(half);
+    for (size_t t = from; t < to; t++) {
+        size_t low = ((t >> shift) << (shift + 1)) + (t & (half - 1));
+        scalar_cubic_butterfly(base + 3 * low, base + 3 * (low + half), stage_twiddles[t & (half - 1)]);
+    }
+}
+
 #ifdef CLOISTER_HAVE_AVX512
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -100,6 +121,55 @@ AVX512 static inline void vector_butterflies(uint64_t *low, uint64_t *high, cons
     __m512i v = vector_mul(_mm512_loadu_si512((const void *)high), _mm512_loadu_si512((const void *)twiddles));
     _mm512_storeu_si512((void *)low, vector_add(u, v));
     _mm512_storeu_si512((void *)high, vector_sub(u, v));
+}
+
+/// Eight cubic butterflies: 24 words of each side, each twiddle spread over its element's
+/// three coordinates.
+AVX512 static inline void vector_cubic_butterflies(uint64_t *low, uint64_t *high, const uint64_t *twiddles) {
+    const __m512i spread0 = _mm512_set_epi64(2, 2, 1, 1, 1, 0, 0, 0);
+    const __m512i spread1 = _mm512_set_epi64(5, 4, 4, 4, 3, 3, 3, 2);
+    const __m512i spread2 = _mm512_set_epi64(7, 7, 7, 6, 6, 6, 5, 5);
+    __m512i eight = _mm512_loadu_si512((const void *)twiddles);
+    __m512i spread[3] = {
+        _mm512_permutexvar_epi64(spread0, eight), _mm512_permutexvar_epi64(spread1, eight),
+        _mm512_permutexvar_epi64(spread2, eight)};
+    for (int k = 0; k < 3; k++) {
+        __m512i u = _mm512_loadu_si512((const void *)(low + 8 * k));
+        __m512i v = vector_mul(_mm512_loadu_si512((const void *)(high + 8 * k)), spread[k]);
+        _mm512_storeu_si512((void *)(low + 8 * k), vector_add(u, v));
+        _mm512_storeu_si512((void *)(high + 8 * k), vector_sub(u, v));
+    }
+}
+
+AVX512 static void cubic_block_stages_avx512(uint64_t *values, size_t count, const uint64_t *twiddles) {
+    for (size_t half = 1; half < 8 && half < count; half <<= 1) {
+        for (size_t start = 0; start < count; start += 2 * half) {
+            for (size_t j = 0; j < half; j++)
+                scalar_cubic_butterfly(values + 3 * (start + j), values + 3 * (start + half + j), twiddles[half + j]);
+        }
+    }
+    for (size_t half = 8; half < count; half <<= 1) {
+        for (size_t start = 0; start < count; start += 2 * half) {
+            for (size_t j = 0; j < half; j += 8)
+                vector_cubic_butterflies(values + 3 * (start + j), values + 3 * (start + half + j), twiddles + half + j);
+        }
+    }
+}
+
+AVX512 static void cubic_wide_stage_avx512(uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to) {
+    size_t shift = (size_t)__builtin_ctzll(half);
+    size_t t = from;
+    while (t < to) {
+        size_t group = t >> shift;
+        size_t group_end = (group + 1) << shift;
+        if (group_end > to) group_end = to;
+        uint64_t *low = base + 3 * (group << (shift + 1));
+        uint64_t *high = low + 3 * half;
+        size_t j = t & (half - 1);
+        while (t < group_end && (j & 7) != 0) { scalar_cubic_butterfly(low + 3 * j, high + 3 * j, stage_twiddles[j]); j++; t++; }
+        while (t + 8 <= group_end) { vector_cubic_butterflies(low + 3 * j, high + 3 * j, stage_twiddles + j); j += 8; t += 8; }
+        while (t < group_end) { scalar_cubic_butterfly(low + 3 * j, high + 3 * j, stage_twiddles[j]); j++; t++; }
+    }
 }
 
 AVX512 static void block_stages_avx512(uint64_t *values, size_t count, const uint64_t *twiddles) {
@@ -169,4 +239,25 @@ void cloister_ntt_wide_stage(uint64_t *base, size_t half, const uint64_t *stage_
     }
 #endif
     wide_stage_scalar(base, half, stage_twiddles, from, to);
+}
+
+void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles) {
+#ifdef CLOISTER_HAVE_AVX512
+    if (cloister_goldilocks_vector_available()) {
+        cubic_block_stages_avx512(values, count, twiddles);
+        return;
+    }
+#endif
+    cubic_block_stages_scalar(values, count, twiddles);
+}
+
+void cloister_ntt_cubic_wide_stage(
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to) {
+#ifdef CLOISTER_HAVE_AVX512
+    if (cloister_goldilocks_vector_available()) {
+        cubic_wide_stage_avx512(base, half, stage_twiddles, from, to);
+        return;
+    }
+#endif
+    cubic_wide_stage_scalar(base, half, stage_twiddles, from, to);
 }

@@ -34,6 +34,27 @@ import TestSupport
         }
     }
 
+    /// Cubic values take the cubic kernels; each coordinate of a cubic transform is the
+    /// base-field transform of that coordinate (the twiddles are base-field).
+    @Test func cubicTransformsEqualTheBaseTransformOfEachCoordinate() throws {
+        var generator = SeededGenerator(seed: 92)
+        for log in [1, 2, 3, 4, 5, 9, 13, 15] {
+            let plan = try NTTPlan(size: 1 << log)
+            let coordinates = (0..<3).map { _ in values(plan.size, using: &generator) }
+            var cubic = (0..<plan.size).map {
+                CubicExtension(coordinates[0][$0], coordinates[1][$0], coordinates[2][$0])
+            }
+            plan.forward(&cubic)
+            for k in 0..<3 {
+                var base = coordinates[k]
+                plan.forward(&base)
+                #expect(cubic.map { [$0.c0, $0.c1, $0.c2][k] } == base, "coordinate \(k), size 2^\(log)")
+            }
+            plan.inverse(&cubic)
+            #expect(cubic.map(\.c1) == coordinates[1], "inverse, size 2^\(log)")
+        }
+    }
+
     /// A wide stage split at ranges that are not multiples of eight: the kernel's scalar
     /// ends and vector middle must together do every butterfly once.
     @Test func wideStageKernelDoesEveryButterflyOnceOnRaggedRanges() throws {

@@ -25,4 +25,12 @@ void cloister_ntt_block_stages(uint64_t *values, size_t count, const uint64_t *t
 void cloister_ntt_wide_stage(
     uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to);
 
+/// ``cloister_ntt_block_stages`` for cubic-extension values: `count` elements of three words
+/// each (c0, c1, c2), twiddles in the base field.
+void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles);
+
+/// ``cloister_ntt_wide_stage`` for cubic-extension values (`half`, `from`, `to` count elements).
+void cloister_ntt_cubic_wide_stage(
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to);
+
 #endif

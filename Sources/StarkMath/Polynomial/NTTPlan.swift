@@ -189,10 +189,11 @@ public struct NTTPlan: Sendable {
 
         let base = values.baseAddress!
         let table = twiddles.baseAddress!
-        if E.self == Goldilocks.self, GoldilocksVector.isEnabled {
+        if GoldilocksVector.isEnabled, E.self == Goldilocks.self || E.self == CubicExtension.self {
             vectorButterflies(
-                UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self),
-                count: n, twiddles: UnsafeRawPointer(table).assumingMemoryBound(to: UInt64.self), mode: mode)
+                UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), count: n,
+                twiddles: UnsafeRawPointer(table).assumingMemoryBound(to: UInt64.self), cubic: E.self == CubicExtension.self,
+                mode: mode)
             return
         }
 
@@ -232,21 +233,35 @@ public struct NTTPlan: Sendable {
         }
     }
 
-    /// The same stages as the generic code, for base-field values, in the C kernels
-    /// (eight butterflies at a time with AVX-512).
+    /// The same stages as the generic code, for base-field or cubic-extension values (three
+    /// words each, `cubic`), in the C kernels (eight butterflies at a time with AVX-512).
     @usableFromInline
     static func vectorButterflies(
-        _ base: UnsafeMutablePointer<UInt64>, count n: Int, twiddles table: UnsafePointer<UInt64>, mode: Parallelism
+        _ base: UnsafeMutablePointer<UInt64>, count n: Int, twiddles table: UnsafePointer<UInt64>, cubic: Bool,
+        mode: Parallelism
     ) {
+        precondition(MemoryLayout<CubicExtension>.stride == 3 * MemoryLayout<UInt64>.stride)
         let blockSize = min(n, 1 << cacheBlockLog)
+        let width = cubic ? 3 : 1
         mode.forEachChunk(count: n / blockSize, minimumChunk: 1) { blocks in
-            for block in blocks { cloister_ntt_block_stages(base + block * blockSize, blockSize, table) }
+            for block in blocks {
+                let start = base + block * blockSize * width
+                if cubic {
+                    cloister_ntt_cubic_block_stages(start, blockSize, table)
+                } else {
+                    cloister_ntt_block_stages(start, blockSize, table)
+                }
+            }
         }
         var half = blockSize
         while half < n {
             let stageHalf = half
             mode.forEachChunk(count: n / 2, minimumChunk: parallelThreshold / 2) { range in
-                cloister_ntt_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
+                if cubic {
+                    cloister_ntt_cubic_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
+                } else {
+                    cloister_ntt_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
+                }
             }
             half <<= 1
         }
