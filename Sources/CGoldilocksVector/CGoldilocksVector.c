@@ -207,57 +207,42 @@ AVX512 static void wide_stage_avx512(uint64_t *base, size_t half, const uint64_t
 }
 #endif
 
-static int vector_support = -1;
-
 int cloister_goldilocks_vector_available(void) {
-    if (vector_support < 0) {
+    // The compiler runtime fills in the processor's features before main; nothing is cached
+    // here, so nothing is shared between threads.
 #ifdef CLOISTER_HAVE_AVX512
-        __builtin_cpu_init();
-        vector_support = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
 #else
-        vector_support = 0;
+    return 0;
 #endif
-    }
-    return vector_support;
 }
 
-void cloister_ntt_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles) {
 #ifdef CLOISTER_HAVE_AVX512
-    if (cloister_goldilocks_vector_available()) {
-        block_stages_avx512(values, count, twiddles);
-        return;
-    }
+#define CLOISTER_DISPATCH(use_vectors, vector_call, scalar_call) \
+    do { if ((use_vectors) && __builtin_cpu_supports("avx512f")) { vector_call; } else { scalar_call; } } while (0)
+#else
+#define CLOISTER_DISPATCH(use_vectors, vector_call, scalar_call) do { (void)(use_vectors); scalar_call; } while (0)
 #endif
-    block_stages_scalar(values, count, twiddles);
+
+void cloister_ntt_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles, int use_vectors) {
+    CLOISTER_DISPATCH(use_vectors, block_stages_avx512(values, count, twiddles), block_stages_scalar(values, count, twiddles));
 }
 
-void cloister_ntt_wide_stage(uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to) {
-#ifdef CLOISTER_HAVE_AVX512
-    if (cloister_goldilocks_vector_available()) {
-        wide_stage_avx512(base, half, stage_twiddles, from, to);
-        return;
-    }
-#endif
-    wide_stage_scalar(base, half, stage_twiddles, from, to);
+void cloister_ntt_wide_stage(
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors) {
+    CLOISTER_DISPATCH(
+        use_vectors, wide_stage_avx512(base, half, stage_twiddles, from, to),
+        wide_stage_scalar(base, half, stage_twiddles, from, to));
 }
 
-void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles) {
-#ifdef CLOISTER_HAVE_AVX512
-    if (cloister_goldilocks_vector_available()) {
-        cubic_block_stages_avx512(values, count, twiddles);
-        return;
-    }
-#endif
-    cubic_block_stages_scalar(values, count, twiddles);
+void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles, int use_vectors) {
+    CLOISTER_DISPATCH(
+        use_vectors, cubic_block_stages_avx512(values, count, twiddles), cubic_block_stages_scalar(values, count, twiddles));
 }
 
 void cloister_ntt_cubic_wide_stage(
-    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to) {
-#ifdef CLOISTER_HAVE_AVX512
-    if (cloister_goldilocks_vector_available()) {
-        cubic_wide_stage_avx512(base, half, stage_twiddles, from, to);
-        return;
-    }
-#endif
-    cubic_wide_stage_scalar(base, half, stage_twiddles, from, to);
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors) {
+    CLOISTER_DISPATCH(
+        use_vectors, cubic_wide_stage_avx512(base, half, stage_twiddles, from, to),
+        cubic_wide_stage_scalar(base, half, stage_twiddles, from, to));
 }

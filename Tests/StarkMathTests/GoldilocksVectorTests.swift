@@ -71,16 +71,61 @@ import TestSupport
             expected[low] = u + v
             expected[low + half] = u - v
         }
-        var words = start.map(\.value)
         let twiddleWords = twiddles.map(\.value)
         let cuts = [0, 3, 13, 64, 67, 100, 128]
-        words.withUnsafeMutableBufferPointer { buffer in
-            twiddleWords.withUnsafeBufferPointer { table in
-                for (from, to) in zip(cuts, cuts.dropFirst()) {
-                    cloister_ntt_wide_stage(buffer.baseAddress!, half, table.baseAddress!, from, to)
+        for useVectors: Int32 in [0, 1] {
+            var words = start.map(\.value)
+            words.withUnsafeMutableBufferPointer { buffer in
+                twiddleWords.withUnsafeBufferPointer { table in
+                    for (from, to) in zip(cuts, cuts.dropFirst()) {
+                        cloister_ntt_wide_stage(buffer.baseAddress!, half, table.baseAddress!, from, to, useVectors)
+                    }
                 }
             }
+            #expect(words == expected.map(\.value), "use_vectors \(useVectors)")
+            // Cubic: each coordinate as the base-field stage does it (checked just above).
+            let coordinates = [start.map(\.value), start.reversed().map(\.value), words]
+            var cubic = (0..<count).flatMap { i in coordinates.map { $0[i] } }
+            var each = coordinates
+            for (from, to) in zip(cuts, cuts.dropFirst()) {
+                cloister_ntt_cubic_wide_stage(&cubic, half, twiddleWords, from, to, useVectors)
+                for k in 0..<3 { cloister_ntt_wide_stage(&each[k], half, twiddleWords, from, to, 0) }
+            }
+            #expect(cubic == (0..<count).flatMap { i in each.map { $0[i] } }, "cubic, use_vectors \(useVectors)")
         }
-        #expect(words == expected.map(\.value))
+    }
+
+    /// The kernels' block stages, vectorised and scalar (the fallback without AVX-512), do
+    /// exactly the generic Swift butterflies, base and cubic.
+    @Test func scalarAndVectorBlockStagesEqualTheGenericButterflies() throws {
+        var generator = SeededGenerator(seed: 93)
+        let plan = try NTTPlan(size: 1 << 12)
+        let twiddleWords = plan.forwardTwiddles.map(\.value)
+        for count in [2, 8, 16, 4096] {
+            let start = values(count, using: &generator)
+            var generic = start
+            generic.withUnsafeMutableBufferPointer { buffer in
+                plan.forwardTwiddles.withUnsafeBufferPointer {
+                    NTTPlan.butterflyStages(buffer.baseAddress!, count: count, twiddles: $0.baseAddress!)
+                }
+            }
+            let cubicStart = (0..<count).map { CubicExtension(start[$0], start[count - 1 - $0], .random(using: &generator)) }
+            var cubicGeneric = cubicStart
+            cubicGeneric.withUnsafeMutableBufferPointer { buffer in
+                plan.forwardTwiddles.withUnsafeBufferPointer {
+                    NTTPlan.butterflyStages(buffer.baseAddress!, count: count, twiddles: $0.baseAddress!)
+                }
+            }
+            for useVectors: Int32 in [0, 1] {
+                var words = start.map(\.value)
+                cloister_ntt_block_stages(&words, count, twiddleWords, useVectors)
+                #expect(words == generic.map(\.value), "\(count) values, use_vectors \(useVectors)")
+                var cubicWords = cubicStart.flatMap { [$0.c0.value, $0.c1.value, $0.c2.value] }
+                cloister_ntt_cubic_block_stages(&cubicWords, count, twiddleWords, useVectors)
+                #expect(
+                    cubicWords == cubicGeneric.flatMap { [$0.c0.value, $0.c1.value, $0.c2.value] },
+                    "\(count) cubic values, use_vectors \(useVectors)")
+            }
+        }
     }
 }

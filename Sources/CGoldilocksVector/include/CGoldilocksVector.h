@@ -13,24 +13,27 @@
 /// but no faster than Swift's own butterflies).
 int cloister_goldilocks_vector_available(void);
 
+// Each kernel takes `use_vectors`: nonzero runs AVX-512 where the processor has it, zero runs
+// the same butterflies in scalar C (the fallback, and what tests compare the vectors with).
+
 /// Every decimation-in-time stage with butterfly distance 1, 2, 4, ... count/2 on one
 /// contiguous block of `count` (a power of two, at least 2) values already in bit-reversed
 /// order. `twiddles` is laid out by stage: entry h + j is the j-th twiddle of the stage whose
 /// butterflies are h apart.
-void cloister_ntt_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles);
+void cloister_ntt_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles, int use_vectors);
 
 /// The butterflies t in [from, to) of one wide stage (distance `half`, a power of two of at
 /// least 8) over a buffer starting at `base`: butterfly t pairs base[g*2*half + j] and
 /// base[g*2*half + half + j] for g = t / half, j = t mod half, with twiddle stage_twiddles[j].
 void cloister_ntt_wide_stage(
-    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to);
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors);
 
 /// ``cloister_ntt_block_stages`` for cubic-extension values: `count` elements of three words
 /// each (c0, c1, c2), twiddles in the base field.
-void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles);
+void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint64_t *twiddles, int use_vectors);
 
 /// ``cloister_ntt_wide_stage`` for cubic-extension values (`half`, `from`, `to` count elements).
 void cloister_ntt_cubic_wide_stage(
-    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to);
+    uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors);
 
 #endif

@@ -247,9 +247,9 @@ public struct NTTPlan: Sendable {
             for block in blocks {
                 let start = base + block * blockSize * width
                 if cubic {
-                    cloister_ntt_cubic_block_stages(start, blockSize, table)
+                    cloister_ntt_cubic_block_stages(start, blockSize, table, 1)
                 } else {
-                    cloister_ntt_block_stages(start, blockSize, table)
+                    cloister_ntt_block_stages(start, blockSize, table, 1)
                 }
             }
         }
@@ -258,9 +258,9 @@ public struct NTTPlan: Sendable {
             let stageHalf = half
             mode.forEachChunk(count: n / 2, minimumChunk: parallelThreshold / 2) { range in
                 if cubic {
-                    cloister_ntt_cubic_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
+                    cloister_ntt_cubic_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound, 1)
                 } else {
-                    cloister_ntt_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound)
+                    cloister_ntt_wide_stage(base, stageHalf, table + stageHalf, range.lowerBound, range.upperBound, 1)
                 }
             }
             half <<= 1
