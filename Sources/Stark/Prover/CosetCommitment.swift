@@ -223,8 +223,8 @@ enum OpenedRows {
     ) {
         let degree = F.extensionDegree
         let pointCount = points.count
-        let accumulators = UnsafeMutableBufferPointer<Accumulator>.allocate(capacity: output.count)
-        accumulators.initialize(repeating: Accumulator())
+        let accumulators = UnsafeMutableBufferPointer<UnreducedSum>.allocate(capacity: output.count)
+        accumulators.initialize(repeating: UnreducedSum())
         let powers = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: pointCount * block)
         defer {
             accumulators.deallocate()
@@ -251,7 +251,7 @@ enum OpenedRows {
                         for q in 0..<pointCount {
                             let index = (column * degree + coordinate) * pointCount + q
                             accumulators[index].add(
-                                words + coordinate, stride: degree, powers: powers.baseAddress! + q * block,
+                                words + coordinate, stride: degree, times: powers.baseAddress! + q * block,
                                 count: end - blockStart)
                         }
                     }
@@ -260,40 +260,5 @@ enum OpenedRows {
             blockStart = blockEnd
         }
         for index in 0..<output.count { output[index] = accumulators[index].reduced }
-    }
-
-    /// A sum of 128-bit products kept as the sum of their low words and the sum of
-    /// their high words (`high`·2⁶⁴ + `low`), reduced once at the end. Neither sum can
-    /// overflow for fewer than 2⁶⁴ products.
-    struct Accumulator {
-        var low: UInt128 = 0
-        var high: UInt128 = 0
-
-        /// Adds Σⱼ values[j·stride]·powers[j] for j < count.
-        ///
-        /// Branch-free on purpose: one 128-bit sum with a carry count compiled to a branch
-        /// on each carry, which random field elements take about every other product, and
-        /// ran several times slower in the prover than in a loop over repeated data.
-        @inline(__always)
-        mutating func add(
-            _ values: UnsafePointer<UInt64>, stride: Int, powers: UnsafePointer<UInt64>, count: Int
-        ) {
-            var (low, high) = (self.low, self.high)
-            for j in 0..<count {
-                let (productHigh, productLow) = values[j * stride].multipliedFullWidth(by: powers[j])
-                low &+= UInt128(productLow)
-                high &+= UInt128(productHigh)
-            }
-            (self.low, self.high) = (low, high)
-        }
-
-        /// The sum mod p; 2⁶⁴ ≡ 2³² − 1 (mod p).
-        var reduced: Goldilocks {
-            Self.reduce(low) + Self.reduce(high) * Goldilocks(reducing: (1 << 32) - 1)
-        }
-
-        static func reduce(_ value: UInt128) -> Goldilocks {
-            Goldilocks(reducingHigh: UInt64(truncatingIfNeeded: value >> 64), low: UInt64(truncatingIfNeeded: value))
-        }
     }
 }

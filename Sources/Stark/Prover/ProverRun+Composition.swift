@@ -116,8 +116,8 @@ extension ProverRun {
                 // Σ αⱼ·cⱼ coordinate by coordinate, the 128-bit products summed unreduced and
                 // reduced once (an α times a base value is its coordinates times the value).
                 for c in 0..<degree {
-                    var sum = OpenedRows.Accumulator()
-                    if let alphaWords { sum.add(alphaWords + c, stride: degree, powers: valueWords, count: transitionCount) }
+                    var sum = UnreducedSum()
+                    if let alphaWords { sum.add(alphaWords + c, stride: degree, times: valueWords, count: transitionCount) }
                     coordinates[c] = sum.reduced
                 }
                 let transition = UnsafeRawPointer(coordinates.baseAddress!).load(as: E.self)

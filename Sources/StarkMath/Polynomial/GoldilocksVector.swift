@@ -6,8 +6,8 @@ import CGoldilocksVector
     import Darwin
 #endif
 
-/// Whether base-field NTTs run their butterflies in the C kernels (`CGoldilocksVector`),
-/// eight at a time with AVX-512.
+/// Whether base-field and cubic-extension NTTs run their butterflies in the C kernels
+/// (`CGoldilocksVector`), eight at a time with AVX-512.
 ///
 /// Swift has no 64×64→128-bit vector product, so the generic butterflies run one at a time;
 /// the kernels build it from four 32-bit products per lane. They give the same canonical
