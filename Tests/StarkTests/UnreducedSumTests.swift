@@ -29,4 +29,29 @@ struct UnreducedSumTests {
             }
         }
     }
+
+    /// The prover's out-of-domain evaluation (dot product with the point's powers) equals
+    /// Horner's rule, for cubic and quadratic points and lengths across the powers' chunks.
+    @Test func traceValuesAtAnExtensionPointEqualHorner() {
+        var generator = SeededGenerator(seed: 71)
+        for count in [1, 2, 100, (1 << 14) + 3] {
+            let coefficients = (0..<count).map { _ in Goldilocks.random(using: &generator) }
+            let cubic = CubicExtension.random(using: &generator)
+            let quadratic = QuadraticExtension.random(using: &generator)
+            let cubicPowers = ProverRun<CubicExtension>.powers(of: cubic, count: count)
+            let quadraticPowers = ProverRun<QuadraticExtension>.powers(of: quadratic, count: count)
+            #expect(cubicPowers.last == cubic.power(UInt64(count - 1)))
+            coefficients.withUnsafeBytes { words in
+                let c = words.bindMemory(to: UInt64.self).baseAddress!
+                let atCubic = cubicPowers.withUnsafeBytes {
+                    ProverRun<CubicExtension>.dotProduct($0.bindMemory(to: UInt64.self).baseAddress!, c, count: count)
+                }
+                #expect(atCubic == Polynomial.evaluate(coefficients, atExtensionPoint: cubic), "\(count) coefficients")
+                let atQuadratic = quadraticPowers.withUnsafeBytes {
+                    ProverRun<QuadraticExtension>.dotProduct($0.bindMemory(to: UInt64.self).baseAddress!, c, count: count)
+                }
+                #expect(atQuadratic == Polynomial.evaluate(coefficients, atExtensionPoint: quadratic))
+            }
+        }
+    }
 }

@@ -306,22 +306,64 @@ struct ProverRun<E: FieldElement> {
         }
     }
 
-    /// T'(z) and T'(g·z) for every column (Horner on the masked coefficients).
+    /// T'(z) and T'(g·z) for every column of masked coefficients: Σ aₜ·zᵗ as a dot product
+    /// with the point's powers, computed once for all columns. A base coefficient times an
+    /// extension power is its coordinates times the coefficient, so each coordinate is a sum
+    /// of base products, summed unreduced (``UnreducedSum``) instead of a Horner step of one
+    /// extension product per coefficient.
     func evaluateTrace(_ coefficients: [[Goldilocks]], at z: E, and nextZ: E) -> ([E], [E]) {
         let width = coefficients.count
-        var atZ = [E](repeating: .zero, count: width)
-        var atNextZ = [E](repeating: .zero, count: width)
-        atZ.withUnsafeMutableBufferPointer { atZ in
-            atNextZ.withUnsafeMutableBufferPointer { atNextZ in
-                Parallelism.automatic.forEachChunk(count: width, minimumChunk: 1) { columns in
-                    for column in columns {
-                        atZ[column] = Polynomial.evaluate(coefficients[column], atExtensionPoint: z)
-                        atNextZ[column] = Polynomial.evaluate(coefficients[column], atExtensionPoint: nextZ)
+        let degree = E.extensionDegree
+        precondition(MemoryLayout<E>.size == 8 * degree, "extension elements must be packed coordinates")
+        let longest = coefficients.map(\.count).max() ?? 0
+        let powers = [Self.powers(of: z, count: longest), Self.powers(of: nextZ, count: longest)]
+        var values = [[E]](repeating: [E](repeating: .zero, count: width), count: 2)
+        for (point, pointPowers) in powers.enumerated() {
+            values[point].withUnsafeMutableBufferPointer { output in
+                pointPowers.withUnsafeBytes { raw in
+                    let powerWords = raw.bindMemory(to: UInt64.self).baseAddress
+                    Parallelism.automatic.forEachChunk(count: width, minimumChunk: 1) { columns in
+                        for column in columns {
+                            output[column] = coefficients[column].withUnsafeBufferPointer { column in
+                                guard let powerWords, let words = column.baseAddress else { return E.zero }
+                                return Self.dotProduct(
+                                    powerWords, UnsafeRawPointer(words).assumingMemoryBound(to: UInt64.self),
+                                    count: column.count)
+                            }
+                        }
                     }
                 }
             }
         }
-        return (atZ, atNextZ)
+        return (values[0], values[1])
+    }
+
+    /// 1, x, x², … (`count` of them), on every core.
+    static func powers(of point: E, count: Int) -> [E] {
+        [E](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Parallelism.automatic.forEachChunk(count: count, minimumChunk: 1 << 14) { range in
+                var power = point.power(UInt64(range.lowerBound))
+                for t in range {
+                    (buffer.baseAddress! + t).initialize(to: power)
+                    power = power * point
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Σₜ powers[t]·coefficients[t] for t < count: extension powers as packed coordinates,
+    /// base coefficients.
+    static func dotProduct(_ powers: UnsafePointer<UInt64>, _ coefficients: UnsafePointer<UInt64>, count: Int) -> E {
+        let degree = E.extensionDegree
+        return withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: degree) { coordinates in
+            for c in 0..<degree {
+                var sum = UnreducedSum()
+                sum.add(powers + c, stride: degree, times: coefficients, count: count)
+                coordinates[c] = sum.reduced
+            }
+            return UnsafeRawPointer(coordinates.baseAddress!).load(as: E.self)
+        }
     }
 
     // MARK: - DEEP
