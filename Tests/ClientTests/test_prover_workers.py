@@ -158,8 +158,15 @@ def test_two_workers_prove_in_parallel_and_a_killed_workers_job_is_taken_over():
 
         health = json.loads(urllib.request.urlopen(node.url + "/health", timeout=10).read())
         assert {w["worker"] for w in health["proverQueue"]["workers"]} >= {"prover-a", "prover-b"}
-        status, body = node.admin_get("/admin/v1/status", sign_in(node, read_key("auditor")))
-        assert status == 200 and body["proverQueue"]["done"] >= 2, body
+        # The node refreshes its view of the queue once per collection round, so the second proof
+        # (made a moment ago) may not be counted yet: wait for the round that counts it.
+        token = sign_in(node, read_key("auditor"))
+
+        def queue_status():
+            status, body = node.admin_get("/admin/v1/status", token)
+            assert status == 200, body
+            return body if body["proverQueue"]["done"] >= 2 else None
+        wait_until(queue_status, 30, "the admin status counting both workers' proofs")
         metrics = urllib.request.urlopen(a.metrics_url, timeout=10).read().decode()
         assert "cloister_prover_jobs_proved_total" in metrics
 
