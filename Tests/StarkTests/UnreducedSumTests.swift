@@ -38,8 +38,8 @@ struct UnreducedSumTests {
             let coefficients = (0..<count).map { _ in Goldilocks.random(using: &generator) }
             let cubic = CubicExtension.random(using: &generator)
             let quadratic = QuadraticExtension.random(using: &generator)
-            let cubicPowers = ProverRun<CubicExtension>.powers(of: cubic, count: count)
-            let quadraticPowers = ProverRun<QuadraticExtension>.powers(of: quadratic, count: count)
+            let cubicPowers = cubic.powers(count: count)
+            let quadraticPowers = quadratic.powers(count: count)
             #expect(cubicPowers.last == cubic.power(UInt64(count - 1)))
             coefficients.withUnsafeBytes { words in
                 let c = words.bindMemory(to: UInt64.self).baseAddress!

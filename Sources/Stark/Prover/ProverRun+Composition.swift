@@ -83,16 +83,13 @@ extension ProverRun {
         let next = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: width)
         let periodic = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: max(1, periodicCount))
         let values = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: transitionCount)
-        let degree = E.extensionDegree
-        let coordinates = UnsafeMutableBufferPointer<Goldilocks>.allocate(capacity: degree)
         defer {
             current.deallocate()
             next.deallocate()
             periodic.deallocate()
             values.deallocate()
-            coordinates.deallocate()
         }
-        precondition(MemoryLayout<E>.size == 8 * degree, "extension elements must be packed coordinates")
+        precondition(MemoryLayout<E>.size == 8 * E.extensionDegree, "extension elements must be packed coordinates")
         let alphaWords = kernel.alphas.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt64.self) }
         let valueWords = UnsafeRawPointer(values.baseAddress!).assumingMemoryBound(to: UInt64.self)
         let periodicView = UnsafeBufferPointer(rebasing: periodic[0..<periodicCount])
@@ -113,14 +110,8 @@ extension ProverRun {
                 air.evaluateTransitionOnBaseField(
                     current: UnsafeBufferPointer(current), next: UnsafeBufferPointer(next),
                     periodicValues: periodicView, result: values)
-                // Σ αⱼ·cⱼ coordinate by coordinate, the 128-bit products summed unreduced and
-                // reduced once (an α times a base value is its coordinates times the value).
-                for c in 0..<degree {
-                    var sum = UnreducedSum()
-                    if let alphaWords { sum.add(alphaWords + c, stride: degree, times: valueWords, count: transitionCount) }
-                    coordinates[c] = sum.reduced
-                }
-                let transition = UnsafeRawPointer(coordinates.baseAddress!).load(as: E.self)
+                // Σ αⱼ·cⱼ, the products summed unreduced and reduced once.
+                let transition = alphaWords.map { Self.dotProduct($0, valueWords, count: transitionCount) } ?? .zero
                 var total = transition * ((x - kernel.lastRowPoint) * vanishingInverse)
                 for group in 0..<groupCount {
                     var sum = E.zero

@@ -316,7 +316,7 @@ struct ProverRun<E: FieldElement> {
         let degree = E.extensionDegree
         precondition(MemoryLayout<E>.size == 8 * degree, "extension elements must be packed coordinates")
         let longest = coefficients.map(\.count).max() ?? 0
-        let powers = [Self.powers(of: z, count: longest), Self.powers(of: nextZ, count: longest)]
+        let powers = [z.powers(count: longest), nextZ.powers(count: longest)]
         var values = [[E]](repeating: [E](repeating: .zero, count: width), count: 2)
         for (point, pointPowers) in powers.enumerated() {
             values[point].withUnsafeMutableBufferPointer { output in
@@ -338,28 +338,17 @@ struct ProverRun<E: FieldElement> {
         return (values[0], values[1])
     }
 
-    /// 1, x, x², … (`count` of them), on every core.
-    static func powers(of point: E, count: Int) -> [E] {
-        [E](unsafeUninitializedCapacity: count) { buffer, initialized in
-            Parallelism.automatic.forEachChunk(count: count, minimumChunk: 1 << 14) { range in
-                var power = point.power(UInt64(range.lowerBound))
-                for t in range {
-                    (buffer.baseAddress! + t).initialize(to: power)
-                    power = power * point
-                }
-            }
-            initialized = count
-        }
-    }
-
-    /// Σₜ powers[t]·coefficients[t] for t < count: extension powers as packed coordinates,
-    /// base coefficients.
-    static func dotProduct(_ powers: UnsafePointer<UInt64>, _ coefficients: UnsafePointer<UInt64>, count: Int) -> E {
+    /// Σₜ extension[t]·base[t] for t < count: extension elements as packed coordinates, base
+    /// elements as words. Each coordinate is a sum of base products, summed unreduced
+    /// (``UnreducedSum``) and reduced once. The out-of-domain values and the composition's
+    /// α-sum are such sums.
+    @inline(__always)
+    static func dotProduct(_ extensionWords: UnsafePointer<UInt64>, _ baseWords: UnsafePointer<UInt64>, count: Int) -> E {
         let degree = E.extensionDegree
         return withUnsafeTemporaryAllocation(of: Goldilocks.self, capacity: degree) { coordinates in
             for c in 0..<degree {
                 var sum = UnreducedSum()
-                sum.add(powers + c, stride: degree, times: coefficients, count: count)
+                sum.add(extensionWords + c, stride: degree, times: baseWords, count: count)
                 coordinates[c] = sum.reduced
             }
             return UnsafeRawPointer(coordinates.baseAddress!).load(as: E.self)
