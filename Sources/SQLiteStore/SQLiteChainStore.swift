@@ -30,7 +30,7 @@ public final class SQLiteChainStore: ChainStore {
     public static let admissionFileName = AdmissionFile.fileName
     /// SQLite's durability level for the writer (`PRAGMA synchronous`): 2, FULL.
     static let synchronous = 2
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     public let path: String
     let pool: DatabasePool

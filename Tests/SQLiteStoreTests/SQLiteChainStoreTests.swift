@@ -45,6 +45,24 @@ struct StoreFixture {
         return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 
+    /// The `CREATE TABLE` statement of `node_meta`, read straight from the file.
+    func nodeMetadataTableSQL() throws -> String {
+        let queue = try rawQueue()
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'node_meta'") ?? ""
+        }
+    }
+
+    /// The file's `schema_version`.
+    func schemaVersion() throws -> String? {
+        let queue = try rawQueue()
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'schema_version'").map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     static func block(_ number: UInt64, entries: [StateEntry] = [], transactions: Int = 2) -> BlockWrite {
         BlockWrite(
             number: number, hash: Keccak256.hash(Array("block \(number)".utf8)), payload: Array("payload \(number)".utf8),
@@ -335,6 +353,63 @@ struct StoreFixture {
         #expect(try reopened.transaction(hash: StoreFixture.transactionHash(1, 0))?.blockNumber == 1)
         #expect(try reopened.allStateEntries() == [StateEntry(key: [7], value: [9])])
         #expect(try fixture.rowCount("transaction_index") == 2)
+        #expect(try fixture.schemaVersion() == "3")
+        #expect(try fixture.nodeMetadataTableSQL().contains("WITHOUT ROWID") == false)
+    }
+
+    /// A schema-2 file keeps the node's records in a `WITHOUT ROWID` table; opening it moves them
+    /// unchanged into the rowid table of schema 3, where a large record is not copied out of its
+    /// pages by every key comparison that passes it.
+    @Test func schemaTwoFileMovesNodeRecordsIntoARowidTable() throws {
+        let fixture = try StoreFixture()
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        do {
+            let store = try fixture.open()
+            try store.commit(StoreFixture.block(0))
+            try store.putMetadata(["batch.1.tree-update": large, "small": [1, 2, 3]])
+        }
+        #expect(try fixture.nodeMetadataTableSQL().contains("WITHOUT ROWID") == false)
+        let rows = try fixture.rowCount("node_meta")
+        // Rewrite the file as schema 2 wrote it.
+        let queue = try fixture.rawQueue()
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE node_meta_old(id BLOB PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+                    INSERT INTO node_meta_old SELECT id, sealed FROM node_meta;
+                    DROP TABLE node_meta;
+                    ALTER TABLE node_meta_old RENAME TO node_meta;
+                    UPDATE meta SET value = CAST('2' AS BLOB) WHERE name = 'schema_version';
+                    """)
+        }
+        try queue.close()
+        #expect(try fixture.nodeMetadataTableSQL().contains("WITHOUT ROWID"))
+
+        let store = try fixture.open()
+        #expect(try fixture.nodeMetadataTableSQL().contains("WITHOUT ROWID") == false)
+        #expect(try fixture.schemaVersion() == "3")
+        #expect(try store.metadata("batch.1.tree-update") == large)
+        #expect(try store.metadata("small") == [1, 2, 3])
+        try store.putMetadata(["small": [4]])
+        #expect(try fixture.open().metadata("small") == [4])
+        #expect(try fixture.rowCount("node_meta") == rows)
+    }
+
+    /// A file of a later schema than this build knows is refused with a message naming it, not
+    /// read as if it were ours.
+    @Test func laterSchemaIsRefusedByName() throws {
+        let fixture = try StoreFixture()
+        do { _ = try fixture.open() }
+        let queue = try fixture.rawQueue()
+        try queue.write { db in
+            try db.execute(sql: "UPDATE meta SET value = CAST('4' AS BLOB) WHERE name = 'schema_version'")
+        }
+        try queue.close()
+        #expect {
+            _ = try fixture.open()
+        } throws: { error in
+            "\(error)".contains("schema version 4") && "\(error)".contains("reads 1 to 3")
+        }
     }
 
     @Test func journalRecordRoundTripsAndRefusesTruncation() {

@@ -39,7 +39,9 @@ struct BenchChain: Sendable {
         var blockIntervalMilliseconds = 100
         /// The chain's `batch.max_operations`; nil: the node's default.
         var batchOperations: Int?
-        /// The chain's `durable_admission` (journal accepted transactions before answering).
+        /// The chain's `durable_admission` (journal accepted transactions before answering). Written
+        /// only when false, so that a node built before the switch (`--node-binary`) reads the
+        /// config too and the same load can be run against it.
         var durableAdmission = true
         /// Extra `[storage]` lines (`--store postgres`: the engine and its database).
         var storage: [String] = []
@@ -72,7 +74,7 @@ struct BenchChain: Sendable {
             block_interval_ms = \(listen.blockIntervalMilliseconds)
             max_block_transactions = 20000
             block_gas_limit = 100000000000
-            durable_admission = \(listen.durableAdmission)
+            \(listen.durableAdmission ? "" : "durable_admission = false")
             [batch]
             max_blocks = \(max(1, 10_000 / listen.blockIntervalMilliseconds))
             max_interval_ms = 10000
