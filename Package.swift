@@ -80,7 +80,7 @@ var targets: [Target] = [
     // MARK: - Proof math: field, NTT, hashes, commitments (winterfell's math + crypto)
     .target(name: "CGoldilocksVector"),
     .target(name: "StarkMath", dependencies: ["Locking", "CGoldilocksVector"]),
-    .target(name: "StarkCrypto", dependencies: ["StarkMath", "Primitives"]),
+    .target(name: "StarkCrypto", dependencies: ["StarkMath", "CGoldilocksVector", "Primitives"]),
     .target(name: "StateTree", dependencies: ["StarkMath", "StarkCrypto", "Primitives"]),
 
     // MARK: - Stark: a generic zero-knowledge STARK prover and verifier (AIR, FRI, proof encoding)

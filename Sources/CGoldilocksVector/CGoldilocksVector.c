@@ -68,6 +68,72 @@ static ALWAYS_INLINE void scalar_wide_stage(
     }
 }
 
+// MARK: - RPO-256 (scalar)
+
+// The permutation as `RPO256` in StarkCrypto defines it: per round MDS, constants, x^7, MDS,
+// constants, x^(1/7). The MDS matrix is circulant with this first row; each lane is split into
+// 32-bit halves whose dot products with the row stay below 2^41.
+static const uint64_t RPO_MDS_ROW[12] = {7, 23, 8, 26, 13, 10, 9, 7, 6, 22, 21, 8};
+
+/// low + high * 2^64 mod p for high < 2^32 (the MDS sums' recombination), canonical.
+static ALWAYS_INLINE uint64_t scalar_reduce_small(uint64_t low, uint64_t high) {
+    uint64_t t1 = (high << 32) - high;  // high * epsilon
+    uint64_t t2 = low + t1;
+    if (t2 < low) t2 += EPSILON;
+    return t2 >= P ? t2 - P : t2;
+}
+
+static ALWAYS_INLINE void scalar_rpo_mds(uint64_t *state) {
+    uint64_t low[12], high[12], out[12];
+    for (int j = 0; j < 12; j++) { low[j] = state[j] & EPSILON; high[j] = state[j] >> 32; }
+    for (int i = 0; i < 12; i++) {
+        uint64_t sum_low = 0, sum_high = 0;
+        for (int k = 0; k < 12; k++) {
+            sum_low += RPO_MDS_ROW[k] * low[(i + k) % 12];
+            sum_high += RPO_MDS_ROW[k] * high[(i + k) % 12];
+        }
+        uint64_t combined_low = sum_low + (sum_high << 32);
+        uint64_t carry = combined_low < sum_low ? 1 : 0;
+        out[i] = scalar_reduce_small(combined_low, (sum_high >> 32) + carry);
+    }
+    for (int i = 0; i < 12; i++) state[i] = out[i];
+}
+
+/// x^(1/7) by the addition chain RPO256.applyInverseSBox documents.
+static ALWAYS_INLINE uint64_t scalar_inverse_sbox(uint64_t x) {
+    uint64_t x2 = scalar_mul(x, x), x4 = scalar_mul(x2, x2);
+    uint64_t x7 = scalar_mul(x4, scalar_mul(x2, x));
+    uint64_t u2 = scalar_mul(scalar_mul(x4, x4), x);
+    uint64_t t = u2, saved;
+    for (int i = 0; i < 6; i++) t = scalar_mul(t, t);
+    t = scalar_mul(t, u2);
+    saved = t;
+    for (int i = 0; i < 12; i++) t = scalar_mul(t, t);
+    t = scalar_mul(t, saved);
+    for (int i = 0; i < 6; i++) t = scalar_mul(t, t);
+    t = scalar_mul(t, u2);
+    for (int i = 0; i < 4; i++) t = scalar_mul(t, t);
+    saved = t;
+    t = scalar_mul(t, t);
+    saved = scalar_mul(saved, t);
+    for (int i = 0; i < 31; i++) t = scalar_mul(t, t);
+    t = scalar_mul(t, saved);
+    return scalar_mul(t, x7);
+}
+
+static void scalar_rpo_permute(uint64_t *state, const uint64_t *constants1, const uint64_t *constants2) {
+    for (int round = 0; round < 7; round++) {
+        scalar_rpo_mds(state);
+        for (int i = 0; i < 12; i++) {
+            uint64_t x = scalar_add(state[i], constants1[12 * round + i]);
+            uint64_t x2 = scalar_mul(x, x), x4 = scalar_mul(x2, x2);
+            state[i] = scalar_mul(x4, scalar_mul(x2, x));
+        }
+        scalar_rpo_mds(state);
+        for (int i = 0; i < 12; i++) state[i] = scalar_inverse_sbox(scalar_add(state[i], constants2[12 * round + i]));
+    }
+}
+
 #ifdef CLOISTER_HAVE_AVX512
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -158,6 +224,103 @@ AVX512 static ALWAYS_INLINE void vector_wide_stage(
     }
 }
 
+// MARK: - AVX-512: RPO-256 on eight states at once
+
+/// Vector i holds lane i of eight states.
+AVX512 static ALWAYS_INLINE void vector_rpo_mds(__m512i *state) {
+    const __m512i mask32 = _mm512_set1_epi64((long long)EPSILON);
+    __m512i low[12], high[12];
+    for (int j = 0; j < 12; j++) {
+        low[j] = _mm512_and_si512(state[j], mask32);
+        high[j] = _mm512_srli_epi64(state[j], 32);
+    }
+    for (int i = 0; i < 12; i++) {
+        __m512i sum_low = _mm512_setzero_si512(), sum_high = _mm512_setzero_si512();
+        for (int k = 0; k < 12; k++) {
+            const __m512i entry = _mm512_set1_epi64((long long)RPO_MDS_ROW[k]);
+            sum_low = _mm512_add_epi64(sum_low, _mm512_mul_epu32(low[(i + k) % 12], entry));
+            sum_high = _mm512_add_epi64(sum_high, _mm512_mul_epu32(high[(i + k) % 12], entry));
+        }
+        // sum_low + sum_high * 2^32 as low + high * 2^64 (high < 2^9), then reduced.
+        __m512i combined_low = _mm512_add_epi64(sum_low, _mm512_slli_epi64(sum_high, 32));
+        __m512i carried = _mm512_mask_add_epi64(
+            _mm512_srli_epi64(sum_high, 32), _mm512_cmplt_epu64_mask(combined_low, sum_low),
+            _mm512_srli_epi64(sum_high, 32), _mm512_set1_epi64(1));
+        __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(carried, 32), carried);
+        __m512i t2 = _mm512_add_epi64(combined_low, t1);
+        t2 = _mm512_mask_add_epi64(t2, _mm512_cmplt_epu64_mask(t2, combined_low), t2, mask32);
+        const __m512i p = _mm512_set1_epi64((long long)P);
+        state[i] = _mm512_mask_sub_epi64(t2, _mm512_cmpge_epu64_mask(t2, p), t2, p);
+    }
+}
+
+/// t[i] ← t[i]^(2^times) for the twelve lanes, lane-interleaved so the chains overlap.
+AVX512 static ALWAYS_INLINE void vector_square_lanes(__m512i *t, int times) {
+    for (int step = 0; step < times; step++)
+        for (int i = 0; i < 12; i++) t[i] = vector_mul(t[i], t[i]);
+}
+
+AVX512 static ALWAYS_INLINE void vector_multiply_lanes(__m512i *t, const __m512i *factor) {
+    for (int i = 0; i < 12; i++) t[i] = vector_mul(t[i], factor[i]);
+}
+
+/// Seven rounds on eight states (vector i holds lane i of each), the inverse S-box by the
+/// same addition chain as the scalar code.
+AVX512 static void vector_rpo_permute8(__m512i *state, const uint64_t *constants1, const uint64_t *constants2) {
+    __m512i x7[12], u2[12], t[12], saved[12];
+    for (int round = 0; round < 7; round++) {
+        vector_rpo_mds(state);
+        for (int i = 0; i < 12; i++) {
+            __m512i x = vector_add(state[i], _mm512_set1_epi64((long long)constants1[12 * round + i]));
+            __m512i x2 = vector_mul(x, x), x4 = vector_mul(x2, x2);
+            state[i] = vector_mul(x4, vector_mul(x2, x));
+        }
+        vector_rpo_mds(state);
+        for (int i = 0; i < 12; i++) {
+            __m512i x = vector_add(state[i], _mm512_set1_epi64((long long)constants2[12 * round + i]));
+            __m512i x2 = vector_mul(x, x), x4 = vector_mul(x2, x2);
+            x7[i] = vector_mul(x4, vector_mul(x2, x));
+            u2[i] = vector_mul(vector_mul(x4, x4), x);
+            t[i] = u2[i];
+        }
+        vector_square_lanes(t, 6);
+        vector_multiply_lanes(t, u2);  // u4
+        for (int i = 0; i < 12; i++) saved[i] = t[i];
+        vector_square_lanes(t, 12);
+        vector_multiply_lanes(t, saved);  // u8
+        vector_square_lanes(t, 6);
+        vector_multiply_lanes(t, u2);  // y = u10
+        vector_square_lanes(t, 4);  // y^16
+        for (int i = 0; i < 12; i++) saved[i] = t[i];
+        vector_square_lanes(t, 1);  // y^32
+        vector_multiply_lanes(saved, t);  // y^48
+        vector_square_lanes(t, 31);  // y^(2^36)
+        vector_multiply_lanes(t, saved);
+        for (int i = 0; i < 12; i++) state[i] = vector_mul(t[i], x7[i]);
+    }
+}
+
+/// `count` states of 12 words, eight at a time (a last partial group padded in a copy).
+AVX512 static void vector_rpo_permute(uint64_t *states, size_t count, const uint64_t *constants1, const uint64_t *constants2) {
+    const __m512i offsets = _mm512_set_epi64(84, 72, 60, 48, 36, 24, 12, 0);
+    __m512i state[12];
+    for (size_t group = 0; group < count; group += 8) {
+        uint64_t padded[96];
+        uint64_t *base = states + 12 * group;
+        size_t in_group = count - group < 8 ? count - group : 8;
+        if (in_group < 8) {
+            for (size_t w = 0; w < 96; w++) padded[w] = w < 12 * in_group ? base[w] : 0;
+            base = padded;
+        }
+        for (int i = 0; i < 12; i++) state[i] = _mm512_i64gather_epi64(offsets, (const void *)(base + i), 8);
+        vector_rpo_permute8(state, constants1, constants2);
+        for (int i = 0; i < 12; i++) _mm512_i64scatter_epi64((void *)(base + i), offsets, state[i], 8);
+        if (in_group < 8) {
+            for (size_t w = 0; w < 12 * in_group; w++) states[12 * group + w] = padded[w];
+        }
+    }
+}
+
 AVX512 static void vector_block_stages_1(uint64_t *v, size_t n, const uint64_t *tw) { vector_block_stages(v, n, tw, 1); }
 AVX512 static void vector_block_stages_3(uint64_t *v, size_t n, const uint64_t *tw) { vector_block_stages(v, n, tw, 3); }
 AVX512 static void vector_wide_stage_1(uint64_t *b, size_t h, const uint64_t *tw, size_t f, size_t t) { vector_wide_stage(b, h, tw, f, t, 1); }
@@ -203,4 +366,10 @@ void cloister_ntt_cubic_wide_stage(
     uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors) {
     CLOISTER_DISPATCH(use_vectors, vector_wide_stage_3(base, half, stage_twiddles, from, to),
         scalar_wide_stage(base, half, stage_twiddles, from, to, 3));
+}
+
+void cloister_rpo_permute(
+    uint64_t *states, size_t count, const uint64_t *constants1, const uint64_t *constants2, int use_vectors) {
+    CLOISTER_DISPATCH(use_vectors, vector_rpo_permute(states, count, constants1, constants2),
+        for (size_t j = 0; j < count; j++) scalar_rpo_permute(states + 12 * j, constants1, constants2));
 }

@@ -69,7 +69,7 @@ public struct AccountTree: Sendable {
     static func digests(of leaves: [AccountLeaf], parallelism: Parallelism) -> [RPODigest] {
         [RPODigest](unsafeUninitializedCapacity: leaves.count) { output, initialized in
             parallelism.forEachChunk(count: leaves.count, minimumChunk: 256) { range in
-                for i in range { (output.baseAddress! + i).initialize(to: leaves[i].digest) }
+                AccountLeaf.digests(of: leaves[range], into: output.baseAddress! + range.lowerBound)
             }
             initialized = leaves.count
         }
@@ -183,11 +183,9 @@ public struct AccountTree: Sendable {
             let empty = Self.emptySubtreeRoots[level]
             digests = [RPODigest](unsafeUninitializedCapacity: parents.count) { output, initialized in
                 parallelism.forEachChunk(count: parents.count, minimumChunk: 128) { range in
-                    for k in range {
-                        let left = 2 * parents[k]
-                        let leftDigest = left < nodes.count ? nodes[left] : empty
-                        let rightDigest = left + 1 < nodes.count ? nodes[left + 1] : empty
-                        (output.baseAddress! + k).initialize(to: RPO256.merge(leftDigest, rightDigest))
+                    RPO256.merge(count: range.count, into: output.baseAddress! + range.lowerBound) { offset in
+                        let left = 2 * parents[range.lowerBound + offset]
+                        return (left < nodes.count ? nodes[left] : empty, left + 1 < nodes.count ? nodes[left + 1] : empty)
                     }
                 }
                 initialized = parents.count

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Radix-2 NTT butterflies over Goldilocks (p = 2^64 - 2^32 + 1), eight at a time with
+// Radix-2 NTT butterflies and the RPO-256 permutation over Goldilocks (p = 2^64 - 2^32 + 1), eight at a time with
 // AVX-512 where the processor has it. Swift has no 64x64->128-bit vector product; these
 // compute it from four 32x32-bit products per lane. Inputs and outputs are canonical
 // (below p), exactly what the scalar Swift butterflies produce.
@@ -35,5 +35,11 @@ void cloister_ntt_cubic_block_stages(uint64_t *values, size_t count, const uint6
 /// ``cloister_ntt_wide_stage`` for cubic-extension values (`half`, `from`, `to` count elements).
 void cloister_ntt_cubic_wide_stage(
     uint64_t *base, size_t half, const uint64_t *stage_twiddles, size_t from, size_t to, int use_vectors);
+
+/// The RPO-256 permutation (StarkCrypto's `RPO256.permute`) on `count` states of 12 canonical
+/// words each, state j at states[12 j ... 12 j + 11], in place; eight states at a time with
+/// AVX-512. `constants1` and `constants2` are the 7 x 12 round constants (`RPOConstants`).
+void cloister_rpo_permute(
+    uint64_t *states, size_t count, const uint64_t *constants1, const uint64_t *constants2, int use_vectors);
 
 #endif

@@ -28,10 +28,9 @@ public enum RPOMerkle {
         return [RPODigest](unsafeUninitializedCapacity: parentCount) { parents, initialized in
             level.withUnsafeBufferPointer { children in
                 parallelism.forEachChunk(count: parentCount, minimumChunk: 256) { range in
-                    for parent in range {
-                        let left = children[2 * parent]
-                        let right = 2 * parent + 1 < children.count ? children[2 * parent + 1] : padding
-                        (parents.baseAddress! + parent).initialize(to: RPO256.merge(left, right))
+                    RPO256.merge(count: range.count, into: parents.baseAddress! + range.lowerBound) { offset in
+                        let parent = range.lowerBound + offset
+                        return (children[2 * parent], 2 * parent + 1 < children.count ? children[2 * parent + 1] : padding)
                     }
                 }
             }

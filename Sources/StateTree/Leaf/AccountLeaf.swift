@@ -69,6 +69,13 @@ public struct AccountLeaf: Sendable, Hashable {
         return RPO256.hashElements(fields)
     }
 
+    /// The digests of `leaves`, written to `output` in order: each equals its ``digest``, computed
+    /// several at a time (``RPO256/hashElements(count:into:_:)``).
+    public static func digests(of leaves: ArraySlice<AccountLeaf>, into output: UnsafeMutablePointer<RPODigest>) {
+        let start = leaves.startIndex
+        RPO256.hashElements(count: leaves.count, into: output) { leaves[start + $0].fields }
+    }
+
     /// The digest of the empty (all-zero) leaf: what an unused slot holds.
     public static let emptyDigest = AccountLeaf.empty.digest
 
