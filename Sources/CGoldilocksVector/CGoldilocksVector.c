@@ -152,8 +152,20 @@ AVX512 static ALWAYS_INLINE __m512i vector_sub(__m512i a, __m512i b) {
     return _mm512_mask_sub_epi64(difference, _mm512_cmplt_epu64_mask(a, b), difference, epsilon);
 }
 
-AVX512 static ALWAYS_INLINE __m512i vector_mul(__m512i a, __m512i b) {
+/// high * 2^64 + low mod p, canonical, as the scalar: low - high_high + high_low * epsilon,
+/// corrected by epsilon.
+AVX512 static ALWAYS_INLINE __m512i vector_reduce128(__m512i low, __m512i high) {
     const __m512i p = _mm512_set1_epi64((long long)P), epsilon = _mm512_set1_epi64((long long)EPSILON);
+    __m512i high_high = _mm512_srli_epi64(high, 32), high_low = _mm512_and_si512(high, epsilon);
+    __m512i t0 = _mm512_sub_epi64(low, high_high);
+    t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(low, high_high), t0, epsilon);
+    __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(high_low, 32), high_low);
+    __m512i t2 = _mm512_add_epi64(t0, t1);
+    t2 = _mm512_mask_add_epi64(t2, _mm512_cmplt_epu64_mask(t2, t0), t2, epsilon);
+    return _mm512_mask_sub_epi64(t2, _mm512_cmpge_epu64_mask(t2, p), t2, p);
+}
+
+AVX512 static ALWAYS_INLINE __m512i vector_mul(__m512i a, __m512i b) {
     __m512i a_high = _mm512_srli_epi64(a, 32), b_high = _mm512_srli_epi64(b, 32);
     __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_high);
     __m512i hl = _mm512_mul_epu32(a_high, b), hh = _mm512_mul_epu32(a_high, b_high);
@@ -165,33 +177,19 @@ AVX512 static ALWAYS_INLINE __m512i vector_mul(__m512i a, __m512i b) {
     __m512i high = _mm512_add_epi64(hh, _mm512_srli_epi64(middle, 32));
     high = _mm512_mask_add_epi64(high, middle_carry, high, _mm512_set1_epi64(1LL << 32));
     high = _mm512_mask_add_epi64(high, low_carry, high, _mm512_set1_epi64(1));
-    // Reduction, as the scalar: low - high_high + high_low * epsilon, corrected by epsilon.
-    __m512i high_high = _mm512_srli_epi64(high, 32), high_low = _mm512_and_si512(high, epsilon);
-    __m512i t0 = _mm512_sub_epi64(low, high_high);
-    t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(low, high_high), t0, epsilon);
-    __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(high_low, 32), high_low);
-    __m512i t2 = _mm512_add_epi64(t0, t1);
-    t2 = _mm512_mask_add_epi64(t2, _mm512_cmplt_epu64_mask(t2, t0), t2, epsilon);
-    return _mm512_mask_sub_epi64(t2, _mm512_cmpge_epu64_mask(t2, p), t2, p);
+    return vector_reduce128(low, high);
 }
 
 /// a^2: as vector_mul(a, a) with three 32-bit products instead of four (the two cross
 /// products are equal: a^2 = hh 2^64 + m 2^33 + ll with m = a_low a_high).
 AVX512 static ALWAYS_INLINE __m512i vector_square(__m512i a) {
-    const __m512i p = _mm512_set1_epi64((long long)P), epsilon = _mm512_set1_epi64((long long)EPSILON);
     __m512i a_high = _mm512_srli_epi64(a, 32);
     __m512i ll = _mm512_mul_epu32(a, a), m = _mm512_mul_epu32(a, a_high), hh = _mm512_mul_epu32(a_high, a_high);
     __m512i low = _mm512_add_epi64(ll, _mm512_slli_epi64(m, 33));
     __mmask8 low_carry = _mm512_cmplt_epu64_mask(low, ll);
     __m512i high = _mm512_add_epi64(hh, _mm512_srli_epi64(m, 31));
     high = _mm512_mask_add_epi64(high, low_carry, high, _mm512_set1_epi64(1));
-    __m512i high_high = _mm512_srli_epi64(high, 32), high_low = _mm512_and_si512(high, epsilon);
-    __m512i t0 = _mm512_sub_epi64(low, high_high);
-    t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(low, high_high), t0, epsilon);
-    __m512i t1 = _mm512_sub_epi64(_mm512_slli_epi64(high_low, 32), high_low);
-    __m512i t2 = _mm512_add_epi64(t0, t1);
-    t2 = _mm512_mask_add_epi64(t2, _mm512_cmplt_epu64_mask(t2, t0), t2, epsilon);
-    return _mm512_mask_sub_epi64(t2, _mm512_cmpge_epu64_mask(t2, p), t2, p);
+    return vector_reduce128(low, high);
 }
 
 /// Eight butterflies on elements of `width` words: `width` vectors of each side. For cubic

@@ -46,14 +46,7 @@ extension RPO256 {
     ) {
         permuteInGroups(count: count, into: output) { k, lanes in
             let (left, right) = pair(k)
-            lanes[4] = left.e0
-            lanes[5] = left.e1
-            lanes[6] = left.e2
-            lanes[7] = left.e3
-            lanes[8] = right.e0
-            lanes[9] = right.e1
-            lanes[10] = right.e2
-            lanes[11] = right.e3
+            placeMergeInput(left, right, in: lanes)
         }
     }
 

@@ -112,17 +112,23 @@ public enum RPO256 {
     public static func merge(_ left: RPODigest, _ right: RPODigest) -> RPODigest {
         var state = RPOState()
         state.withUnsafeMutableLanes { lanes in
-            lanes[4] = left.e0
-            lanes[5] = left.e1
-            lanes[6] = left.e2
-            lanes[7] = left.e3
-            lanes[8] = right.e0
-            lanes[9] = right.e1
-            lanes[10] = right.e2
-            lanes[11] = right.e3
+            placeMergeInput(left, right, in: lanes)
             permute(lanes)
         }
         return state.digest
+    }
+
+    /// Writes `[a, b]` into the rate of a zeroed state: the input of ``merge(_:_:)``.
+    @inline(__always)
+    static func placeMergeInput(_ left: RPODigest, _ right: RPODigest, in lanes: UnsafeMutablePointer<Goldilocks>) {
+        lanes[4] = left.e0
+        lanes[5] = left.e1
+        lanes[6] = left.e2
+        lanes[7] = left.e3
+        lanes[8] = right.e0
+        lanes[9] = right.e1
+        lanes[10] = right.e2
+        lanes[11] = right.e3
     }
 
     // MARK: - The permutation
