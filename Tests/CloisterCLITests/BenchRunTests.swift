@@ -10,10 +10,15 @@ import FoundationXML
     @Test func tinyRunCompletesAndWritesJSONAndSVG() throws {
         let json = CLITests.temporaryPath("bench.json")
         let svg = CLITests.temporaryPath("bench.svg")
+        let kept = CLITests.temporaryPath("bench-node")
         let run = try CLITests.run(
             "bench", "--duration", "3s", "--rate", "150", "--accounts", "400", "--senders", "40", "--connections", "4",
-            "--recovery-seconds", "0.2", "--prover-sample", "4", "--json", json, "--svg", svg)
+            "--recovery-seconds", "0.2", "--prover-sample", "4", "--json", json, "--svg", svg, "--keep", kept)
         #expect(run.status == 0, "\(run.stderr)")
+        // The node's default journal is left to the node: a node built before `durable_admission`
+        // existed reads this config too (`--node-binary`, to run the same load against it).
+        let config = try String(contentsOfFile: kept + "/cloister.toml", encoding: .utf8)
+        #expect(config.contains("[chain]") && !config.contains("durable_admission"), "\(config)")
         for figure in ["executed", "accepted", "receipt latency p50", "p99", "p999", "recovery bound", "refusals", "batches",
             "proof lag", "prover", "peak"]
         {
