@@ -63,7 +63,8 @@ public struct AccountLeaf: Sendable, Hashable {
     /// `[6, 0, 0, 0 ‖ fields ‖ 0, 0]` (the AIR hashes the leaf exactly so).
     public var digest: RPODigest { Self.digest(of: fields) }
 
-    /// The one place where leaf fields become a leaf digest (node, witness and AIR agree).
+    /// Where leaf fields become a leaf digest (node, witness and AIR agree); ``digests(of:into:)``
+    /// is the same hash for many leaves at a time.
     public static func digest(of fields: [Goldilocks]) -> RPODigest {
         precondition(fields.count == 6, "a leaf has six fields")
         return RPO256.hashElements(fields)
