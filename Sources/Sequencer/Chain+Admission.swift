@@ -81,8 +81,8 @@ extension Chain {
     /// The stateful half: nonce ordering and pool bounds, then the admission journal. A
     /// transaction is accepted (its hash may be answered) only once it is journaled, so a
     /// crash after the answer loses nothing: the restart puts it back in the mempool.
-    public func enqueue(_ transaction: AdmittedTransaction) async throws(AdmissionError) {
-        try enqueue(transaction, timestamp: clock() / 1000)
+    public nonisolated func enqueue(_ transaction: AdmittedTransaction) async throws(AdmissionError) {
+        try await queue(transaction)
         if let refusal = await journalAccepted([transaction])[0] { throw refusal }
     }
 
@@ -91,16 +91,8 @@ extension Chain {
     /// while a block is produced, and one journal write for all. Each transaction is decided
     /// on its own, in the order given; the result holds nil where it was accepted and the
     /// refusal where it was not.
-    public func enqueue(contentsOf transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
-        let timestamp = clock() / 1000
-        var results = transactions.map { transaction -> AdmissionError? in
-            do throws(AdmissionError) {
-                try enqueue(transaction, timestamp: timestamp)
-                return nil
-            } catch {
-                return error
-            }
-        }
+    public nonisolated func enqueue(contentsOf transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
+        var results = await queue(contentsOf: transactions)
         let accepted = results.indices.filter { results[$0] == nil }
         for (index, refusal) in zip(accepted, await journalAccepted(accepted.map { transactions[$0] })) {
             results[index] = refusal
@@ -108,25 +100,49 @@ extension Chain {
         return results
     }
 
-    /// Journals queued transactions (group commit: the actor is free while the write runs).
-    /// If the write fails, those still waiting are taken back and refused; any a block took in
-    /// the meantime stand (they are in a stored block).
-    func journalAccepted(_ transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
+    /// Queues one transaction in the mempool (on the actor); the journal comes after, off it.
+    func queue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
+        try enqueue(transaction, timestamp: clock() / 1000)
+    }
+
+    /// Queues each transaction in the mempool (on the actor), nil where it was queued.
+    func queue(contentsOf transactions: [AdmittedTransaction]) -> [AdmissionError?] {
+        let timestamp = clock() / 1000
+        return transactions.map { transaction -> AdmissionError? in
+            do throws(AdmissionError) {
+                try enqueue(transaction, timestamp: timestamp)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// Journals queued transactions (group commit). The wait runs off the actor: the answer
+    /// goes to its request as soon as its group is on the disk, without queueing behind the
+    /// block being executed. Only a failure comes back to the actor, to take back those still
+    /// waiting and refuse them; any a block took in the meantime stand (they are in a stored block).
+    nonisolated func journalAccepted(_ transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
         guard let journal, !transactions.isEmpty else { return transactions.map { _ in nil } }
         do {
             try await journal.record(transactions.map { ($0.hash, $0.signed.rawBytes) })
             return transactions.map { _ in nil }
         } catch {
-            let withdrawn = mempool.withdraw(transactions.map(\.hash))
-            logger.error(
-                "accepted transactions could not be journaled; refused",
-                metadata: ["count": "\(withdrawn.count)", "reason": "\(error)"])
-            let refusal = AdmissionError.notJournaled("\(error)")
-            for transaction in transactions where withdrawn.contains(transaction.hash) {
-                metrics.transactionRefused(reason: refusal.metricReason)
-            }
-            return transactions.map { withdrawn.contains($0.hash) ? refusal : nil }
+            return await refuseUnjournaled(transactions, failure: error)
         }
+    }
+
+    /// Takes back the transactions whose journal write failed, if no block took them meanwhile.
+    func refuseUnjournaled(_ transactions: [AdmittedTransaction], failure: any Error) -> [AdmissionError?] {
+        let withdrawn = mempool.withdraw(transactions.map(\.hash))
+        logger.error(
+            "accepted transactions could not be journaled; refused",
+            metadata: ["count": "\(withdrawn.count)", "reason": "\(failure)"])
+        let refusal = AdmissionError.notJournaled("\(failure)")
+        for transaction in transactions where withdrawn.contains(transaction.hash) {
+            metrics.transactionRefused(reason: refusal.metricReason)
+        }
+        return transactions.map { withdrawn.contains($0.hash) ? refusal : nil }
     }
 
     /// Puts the journaled transactions back in the mempool after a restart, in the order they
