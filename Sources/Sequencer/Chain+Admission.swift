@@ -43,8 +43,11 @@ extension Chain {
 
     /// Audits and counts transactions a full mempool dropped because they were stranded behind
     /// a nonce gap: each was admitted, so its sender (and the auditor) can see why it never ran.
+    /// They leave the admission journal too, so a restart does not bring them back (a failure
+    /// there only leaves them for the restart, which strands or runs them again).
     func recordEvictions(_ evicted: [AdmittedTransaction]) {
         metrics.transactionsEvicted(evicted.count)
+        if journal != nil { try? store.dropAdmissions(evicted.map(\.hash)) }
         let now = clock()
         for transaction in evicted {
             pendingAudit.append(

@@ -206,6 +206,8 @@ import Sequencer
         let evictions = try chain.auditEntries().filter { $0.kind == .mempoolEvicted }
         #expect(Set(evictions.compactMap(\.transaction)) == Set(stranded.map(\.hex)))
         #expect(evictions.allSatisfy { $0.actor == fixture.alice.address.checksummed })
+        // Nor are they journaled any more: a restart would not bring them back.
+        #expect(try fixture.openStore().admissionJournal().isEmpty)
         // Alice can still send her run from nonce 0.
         _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.alice, to: fixture.bob.address, amount: 1, nonce: 0))
         #expect(await chain.pendingNonce(of: fixture.alice.address) == 1)
