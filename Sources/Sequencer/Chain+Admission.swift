@@ -43,8 +43,9 @@ extension Chain {
 
     /// Audits and counts transactions a full mempool dropped because they were stranded behind
     /// a nonce gap: each was admitted, so its sender (and the auditor) can see why it never ran.
-    /// They leave the admission journal too, so a restart does not bring them back (a failure
-    /// there only leaves them for the restart, which strands or runs them again).
+    /// They leave the admission journal too, so a restart does not bring them back. One whose
+    /// journal write is still under way, or a failed drop, leaves its entry for the restart,
+    /// which strands or runs it again (as before evictions dropped anything).
     func recordEvictions(_ evicted: [AdmittedTransaction]) {
         metrics.transactionsEvicted(evicted.count)
         if journal != nil { try? store.dropAdmissions(evicted.map(\.hash)) }
