@@ -19,15 +19,27 @@ struct SecurityEstimateTests {
     }
 
     /// The compact options keep 100 proven bits wherever they are recommended (and from
-    /// 2¹² rows on), and the recommendation switches to them at 2¹⁹ rows.
+    /// 2¹² rows on), the recommendation switches to them at 2¹⁷ rows, and each length gets
+    /// the fewest queries that keep 100 proven bits (one fewer from 2¹⁴ to 2¹⁹ rows).
     @Test func compactOptionsReachHundredProvenBitsWhereRecommended() {
         for logLength in 12...24 {
             let estimate = SecurityEstimate(options: .compact, traceLength: 1 << logLength)
             #expect(estimate.provenListDecodingBits >= 100, "2^\(logLength) rows: \(estimate)")
             #expect(estimate.conjecturedBits >= 100)
+            let fitted = ProofOptions.compact(forTraceLength: 1 << logLength)
+            let fittedEstimate = SecurityEstimate(options: fitted, traceLength: 1 << logLength)
+            #expect(fittedEstimate.provenBits >= 100, "2^\(logLength) rows: \(fittedEstimate)")
+            #expect(fittedEstimate.conjecturedBits >= 100)
+            #expect(fitted.grindingBits == ProofOptions.compact.grindingBits)
+            // One query fewer would fall below the minimum.
+            let fewer = try! ProofOptions(
+                fieldExtension: .cubic, blowupFactor: 8, queryCount: fitted.queryCount - 1, grindingBits: fitted.grindingBits,
+                friFoldingFactor: 8, friRemainderMaxDegree: 255)
+            #expect(SecurityEstimate(options: fewer, traceLength: 1 << logLength).provenBits < 100)
         }
-        #expect(ProofOptions.recommended(forTraceLength: 1 << 18) == .default)
-        #expect(ProofOptions.recommended(forTraceLength: 1 << 19) == .compact)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 16) == .default)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 17).queryCount == 51)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 19).queryCount == 51)
         #expect(ProofOptions.recommended(forTraceLength: 1 << 20) == .compact)
         #expect(ProofOptions.compact.queryCount < ProofOptions.default.queryCount)
     }

@@ -49,8 +49,9 @@ extension ProofBench {
             guard let current = built else { throw CommandFailure("no witness was built for \(count) transfers") }
             let blocks = current.blockCounts
             progress(
-                "\(count) transfers: \(blocks.operations) operation, \(blocks.leaves) leaf, \(blocks.merges) merge blocks "
-                    + "(2^\(current.air.traceLength.trailingZeroBitCount) rows)")
+                "\(count) transfers: \(blocks.operations) operations, \(blocks.leaves) touched leaves, \(blocks.merges) merges "
+                    + "(\(current.air.mergeSlotsPerBlock) merge slots a block) "
+                    + "(2^\(current.air.traceLength.trailingZeroBitCount) rows, \(current.air.traceWidth) columns)")
             var proved: StarkProof?
             let proveTime = try clock.measure { proved = try BatchProverV3.prove(witness: current) }
             proveTimes.append(Double(proveTime.components.seconds) + Double(proveTime.components.attoseconds) / 1e18)

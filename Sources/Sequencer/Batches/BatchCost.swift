@@ -11,7 +11,10 @@ import StateTree
 /// node and one more; the trace is the next power of two of that. The touched leaves are
 /// counted exactly as blocks are executed; the touched nodes are bounded from above by
 /// ``AccountTree/touchedNodeBound(leaves:populated:)``, since the tree applies the batch only
-/// after it is sealed. So a batch's proof never needs more rows than the estimate.
+/// after it is sealed. So a batch's proof never needs more rows than the estimate. The
+/// estimate is the narrow layout's; a batch whose trace would be longer than two blocks per
+/// operation is proven in the wide layout (merges packed five to a block), which never needs
+/// more rows than the narrow one, so the bound holds for both.
 struct BatchCost: Sendable {
     /// A leaf a value movement changes: a holder's balance of an asset, or an asset's supply.
     struct Leaf: Hashable, Sendable {

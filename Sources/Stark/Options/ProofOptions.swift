@@ -46,16 +46,37 @@ public struct ProofOptions: Sendable, Hashable, CustomStringConvertible {
         fieldExtension: .cubic, blowupFactor: 8, queryCount: 52, grindingBits: 24, friFoldingFactor: 8,
         friRemainderMaxDegree: 255)
 
-    /// From this many rows a prover uses ``compact``: there its second of grinding is a few
-    /// percent of the proof (a 2¹⁹-row proof takes about 25 s here), where on a 2¹⁶-row
-    /// proof (about 3 s) it would add a third.
-    public static let compactFromTraceLength = 1 << 19
+    /// From this many rows a prover uses compact options (``compact(forTraceLength:)``):
+    /// there their second of grinding is a few percent of the proof (a 2¹⁷-row wide batch
+    /// proof takes about 19 s here), where on a 2¹⁶-row proof (about 2 s) it would add half.
+    public static let compactFromTraceLength = 1 << 17
 
-    /// The options a prover uses for a trace of `traceLength` rows: ``compact`` from
-    /// ``compactFromTraceLength`` rows, ``default`` below. Verifiers accept either (each
-    /// meets ``AcceptableOptions/default`` for the lengths it is used at).
+    /// ``compact``'s 24 grinding bits with the fewest queries (down to four fewer than its
+    /// 52) that still give the verifier's minimum of proven bits at `traceLength` rows: 51
+    /// from 2¹⁴ to 2¹⁹ rows, 52 outside. Each query costs a 2¹⁷-row wide batch proof about
+    /// 4.8 KiB, so this keeps it within 256 KiB.
+    public static func compact(forTraceLength traceLength: Int) -> ProofOptions {
+        var best = compact
+        for queries in stride(from: compact.queryCount - 1, through: compact.queryCount - 4, by: -1) {
+            let options = try! ProofOptions(
+                fieldExtension: compact.fieldExtension, blowupFactor: compact.blowupFactor, queryCount: queries,
+                grindingBits: compact.grindingBits, friFoldingFactor: compact.friFoldingFactor,
+                friRemainderMaxDegree: compact.friRemainderMaxDegree)
+            let estimate = SecurityEstimate(options: options, traceLength: traceLength)
+            guard estimate.provenBits >= AcceptableOptions.default.minimumProvenBits,
+                estimate.conjecturedBits >= AcceptableOptions.default.minimumConjecturedBits
+            else { break }
+            best = options
+        }
+        return best
+    }
+
+    /// The options a prover uses for a trace of `traceLength` rows:
+    /// ``compact(forTraceLength:)`` from ``compactFromTraceLength`` rows, ``default``
+    /// below. Verifiers accept either (each meets ``AcceptableOptions/default`` for the
+    /// lengths it is used at).
     public static func recommended(forTraceLength traceLength: Int) -> ProofOptions {
-        traceLength >= compactFromTraceLength ? compact : .default
+        traceLength >= compactFromTraceLength ? compact(forTraceLength: traceLength) : .default
     }
 
     /// - Throws: ``StarkError/invalidOptions(_:)`` naming the first option out of range.

@@ -11,6 +11,10 @@ import Testing
 /// roots are recomputed from the tampered plan). The constraint checker (main constraints
 /// and the bus with random challenges) must refuse each, and a proof made without the
 /// checks (`proveUnchecked`) must be refused by the verifier.
+///
+/// Every case runs in both layouts: narrow (one lane pair a block: the batch is padded to
+/// 128 operations) and wide (merge slots in every block, so merges also sit in op and leaf
+/// blocks); the wide layout adds the cases only its merge slots open.
 @Suite struct SoundnessV3Tests {
     typealias F = Fixtures
     typealias V = V3Fixtures
@@ -26,11 +30,64 @@ import Testing
 
     static let limbBase = Goldilocks(reducing: 1 << 62)
 
+    enum Layout: String, CaseIterable, CustomStringConvertible, Sendable {
+        case narrow, wide
+        var description: String { rawValue }
+        /// Narrow: 128 operation blocks make the 2¹¹-row trace at most two blocks per operation.
+        var minimumOperations: Int { self == .narrow ? 128 : 1 }
+        var caseCount: Int { self == .narrow ? 22 : 25 }
+    }
+
     /// The batch every case starts from: a deposit, a transfer, a mint, a burn, a withdrawal.
-    static func base() throws -> (BatchWitnessV3, TreeUpdate) {
+    static func base(_ layout: Layout) throws -> (BatchWitnessV3, TreeUpdate) {
         let all = V.mixedOperations()
-        let (witness, _, update) = try V.witnessAndUpdate([all[0], all[2], all[3], all[5], all[8]])
+        let (witness, _, update) = try V.witnessAndUpdate(
+            [all[0], all[2], all[3], all[5], all[8]], minimumOperations: layout.minimumOperations)
+        #expect(witness.air.mergeSlotsPerBlock == (layout == .wide ? BatchAIRv3.wideMergeSlots : 0))
         return (witness, update)
+    }
+
+    /// The columns a merge uses in one lane pair: the two lanes and (merge flag, level,
+    /// index, left touched, right touched).
+    struct MergeColumns: Equatable {
+        let laneOld: Int
+        let laneNew: Int
+        let descriptor: [Int]
+        var isMerge: Int { descriptor[0] }
+        var index: Int { descriptor[2] }
+
+        init(pair: Int, air: BatchAIRv3) {
+            typealias L = BatchLayoutV3
+            guard pair > 0 else {
+                (laneOld, laneNew) = (L.laneA, L.laneB)
+                descriptor = [L.isMerge, L.treeLevel, L.treeIndex, L.leftTouched, L.rightTouched]
+                return
+            }
+            let slot = air.mergeSlots[pair - 1]
+            (laneOld, laneNew, descriptor) = (slot.laneOld, slot.laneNew, Array(slot.descriptor))
+        }
+    }
+
+    /// The columns and first row of merge `merge` (`plan.merges.count`: the next free place).
+    static func place(merge: Int, in witness: BatchWitnessV3) -> (columns: MergeColumns, row: Int, pair: Int) {
+        let (block, pair) = TraceWriterV3(air: witness.air).placement(
+            merge: merge, operations: witness.plan.operations.count, leaves: witness.plan.leaves.count)
+        return (MergeColumns(pair: pair, air: witness.air), 8 * block, pair)
+    }
+
+    /// Copies a merge's eight rows (lanes and descriptor) over another lane pair.
+    static func copy(
+        _ source: (columns: MergeColumns, row: Int), to target: (columns: MergeColumns, row: Int), in trace: inout ExecutionTrace
+    ) {
+        for step in 0..<8 {
+            for k in 0..<12 {
+                trace[target.columns.laneOld + k, target.row + step] = trace[source.columns.laneOld + k, source.row + step]
+                trace[target.columns.laneNew + k, target.row + step] = trace[source.columns.laneNew + k, source.row + step]
+            }
+            for (from, to) in zip(source.columns.descriptor, target.columns.descriptor) {
+                trace[to, target.row + step] = trace[from, source.row + step]
+            }
+        }
     }
 
     /// The cheater's consistent completion of a tampered plan: leaf finals follow the
@@ -74,8 +131,8 @@ import Testing
         return (cheat, claimed)
     }
 
-    static func cases() throws -> [Case] {
-        let (honest, update) = try base()
+    static func cases(_ layout: Layout) throws -> [Case] {
+        let (honest, update) = try base(layout)
         var cases = [Case]()
         func add(_ name: String, _ plan: Plan, syncLeaves: Bool = true, hiding: @escaping (Int, Int) -> Bool = { _, _ in false },
                  claim: ((BatchPublicInputs) -> BatchPublicInputs)? = nil, trace: ((inout ExecutionTrace) -> Void)? = nil) throws {
@@ -158,19 +215,15 @@ import Testing
         second.final.balanceLow = second.final.balanceLow + Goldilocks(reducing: 1 << 40)
         twice.leaves.append(second)
         try add("a leaf touched twice with two old values", twice, syncLeaves: false)
-        try add("a duplicated subtree (merge block twice)", plan, trace: { trace in
-            // Copy the first merge block over the first padding block.
-            let blocks = honest.blockCounts
-            let source = 8 * (blocks.operations + blocks.leaves)
-            let target = 8 * (blocks.operations + blocks.leaves + blocks.merges)
-            for column in 0..<trace.width where column != honest.air.multiplicity && column != BatchLayoutV3.operationIndex {
-                for step in 0..<8 { trace[column, target + step] = trace[column, source + step] }
-            }
+        try add("a duplicated subtree (merge twice)", plan, trace: { trace in
+            // Copy the first merge over the next free place.
+            let source = Self.place(merge: 0, in: honest)
+            let target = Self.place(merge: plan.merges.count, in: honest)
+            Self.copy((source.columns, source.row), to: (target.columns, target.row), in: &trace)
         })
         try add("a forged tree tuple (merge index + 1)", plan, trace: { trace in
-            let blocks = honest.blockCounts
-            let start = 8 * (blocks.operations + blocks.leaves + 3)
-            for step in 0..<8 { trace[BatchLayoutV3.treeIndex, start + step] = trace[BatchLayoutV3.treeIndex, start + step] + .one }
+            let (columns, start, _) = Self.place(merge: 3, in: honest)
+            for step in 0..<8 { trace[columns.index, start + step] = trace[columns.index, start + step] + .one }
         })
         // Net change credited to another leaf: the committed operation names bob's slot,
         // the credit lands on dave's (new) leaf.
@@ -221,14 +274,26 @@ import Testing
             claimed: chosen.claimed, trace: chosen.trace,
             challengeOverride: (0..<(BatchAIRv3.challengeCount * 2)).map { Goldilocks(reducing: UInt64(1_000 + 7 * $0)) })
         cases.append(chosen)
+        guard layout == .wide else { return cases }
+        // The merge slots (the first merges sit in the op blocks' merge slots).
+        let inSlot = Self.place(merge: 0, in: honest)
+        #expect(inSlot.pair == 1)
+        try add("a merge in a merge slot dropped from the bus (its flag cleared)", plan, trace: { trace in
+            for step in 0..<8 { trace[inSlot.columns.isMerge, inSlot.row + step] = .zero }
+        })
+        try add("a merge slot's node index changed within its block (produced elsewhere than consumed)", plan, trace: { trace in
+            trace[inSlot.columns.index, inSlot.row + 7] = trace[inSlot.columns.index, inSlot.row + 7] + .one
+        })
+        try add("a merge in the last block's merge slot (its product outside the bus)", plan, trace: { trace in
+            let last = (MergeColumns(pair: 2, air: honest.air), honest.air.traceLength - 8)
+            Self.copy((inSlot.columns, inSlot.row), to: last, in: &trace)
+        })
         return cases
     }
 
-    static let caseCount = 22
-
-    @Test func constraintCheckerRefusesEveryCase() throws {
-        let cases = try Self.cases()
-        #expect(cases.count == Self.caseCount)
+    @Test(arguments: Layout.allCases) func constraintCheckerRefusesEveryCase(layout: Layout) throws {
+        let cases = try Self.cases(layout)
+        #expect(cases.count == layout.caseCount)
         for entry in cases {
             #expect(throws: StarkError.self, "\(entry) passed the constraint checker") {
                 try ConstraintChecker.check(air: entry.witness.air, trace: entry.trace, publicInputs: entry.claimed.elements)
@@ -236,8 +301,10 @@ import Testing
         }
     }
 
-    @Test(arguments: 0..<22) func cheatingProverProofIsRejected(caseIndex: Int) throws {
-        let entry = try Self.cases()[caseIndex]
+    static let proofCases = Layout.allCases.flatMap { layout in (0..<layout.caseCount).map { (layout, $0) } }
+
+    @Test(arguments: proofCases) func cheatingProverProofIsRejected(layout: Layout, caseIndex: Int) throws {
+        let entry = try Self.cases(layout)[caseIndex]
         let proof: StarkProof
         do {
             proof = try StarkProver.proveUnchecked(

@@ -15,44 +15,59 @@ import StarkMath
 /// the public deposit and withdrawal lists, each consumed once.
 ///
 /// Columns: 0 the running sum; then one helper per group of terms, each the group's sum
-/// on that row (range groups, leaf-state updates, operations tree, tree blocks). The
-/// deposit and withdrawal terms are added in the running sum's own constraint.
+/// on that row (range groups, leaf-state updates, operations tree, tree blocks, and in a
+/// wide layout one per two merge slots). The deposit and withdrawal terms are added in the
+/// running sum's own constraint.
 extension BatchAIRv3 {
     static let challengeCount = 11
 
     /// Term index ranges of the helper columns, in auxiliary-column order 1, 2, …
     /// (stored as ``helperGroups``: the constraints read them at every point).
-    static func helperGroups(chunkCount: Int) -> [Range<Int>] {
+    static func helperGroups(chunkCount: Int, mergeSlots: Int) -> [Range<Int>] {
         let range = chunkCount + 2
         var groups = stride(from: 0, to: range, by: 6).map { $0..<min($0 + 6, range) }
         groups.append(range..<(range + 4))  // leaf state
         groups.append((range + 4)..<(range + 8))  // operations tree
-        groups.append((range + 8)..<(range + 13))  // tree blocks
+        groups.append((range + 8)..<(range + 13))  // tree blocks (lanes A and B)
+        // (range + 13, range + 14: the deposit and withdrawal terms), then the merge slots,
+        // two to a helper (six terms: degree 7, as the RPO rounds).
+        let start = range + 15
+        let end = start + mergeTermCount * mergeSlots
+        groups += stride(from: start, to: end, by: 2 * mergeTermCount).map { $0..<min($0 + 2 * mergeTermCount, end) }
         return groups
     }
+    /// Bus terms per merge slot: the two children consumed, the node produced.
+    static let mergeTermCount = 3
     /// The two terms the running sum carries itself (deposit, withdrawal).
     var sumTerms: Range<Int> { (chunkCount + 15)..<(chunkCount + 17) }
-    var termCount: Int { chunkCount + 17 }
+    var termCount: Int { chunkCount + 17 + Self.mergeTermCount * mergeSlots.count }
+    /// Helper columns of range lookups (the first ones).
+    var rangeGroupCount: Int { (chunkCount + 2 + 5) / 6 }
 
     public var auxiliaryWidth: Int { 1 + helperGroups.count }
     public var auxiliaryChallengeCount: Int { Self.challengeCount }
     public var auxiliaryConstraintDegrees: [TransitionConstraintDegree] {
         let tableEnd = chunkCount + 2
         var degrees = [TransitionConstraintDegree(3, cycles: [8])]
-        for group in helperGroups.dropLast(3) {
+        for group in helperGroups.prefix(rangeGroupCount) {
             degrees.append(
                 group.upperBound == tableEnd
                     ? .init(group.count, cycles: [1 << rangeBits]) : .init(group.count + 1))
         }
         degrees += [.init(5, cycles: [8]), .init(5, cycles: [8]), .init(6, cycles: [8])]
+        degrees += helperGroups.dropFirst(rangeGroupCount + 3).map { TransitionConstraintDegree($0.count + 1, cycles: [8]) }
         return degrees
     }
 
     public func auxiliaryConstraintName(_ index: Int) -> String {
         if index == 0 { return "bus running sum (with deposits and withdrawals)" }
-        let names = ["leaf-state bus (updates)", "operations-tree bus", "tree bus (leaves and merges)"]
-        let rangeGroups = helperGroups.count - 3
-        return index <= rangeGroups ? "range lookup group \(index - 1)" : names[index - rangeGroups - 1]
+        if index <= rangeGroupCount { return "range lookup group \(index - 1)" }
+        switch index - rangeGroupCount {
+        case 1: return "leaf-state bus (updates)"
+        case 2: return "operations-tree bus"
+        case 3: return "tree bus (leaves and merges)"
+        case let k: return "tree bus (merge slots \(2 * (k - 4) + 1) and \(2 * (k - 4) + 2))"
+        }
     }
 
     // MARK: - Terms
@@ -105,33 +120,41 @@ extension BatchAIRv3 {
         term(last * opsMerge, 4, opsLevel + one, opsIndex, cur + L.laneB + 4, 4)
         term(-(first * opsMerge), 4, opsLevel, opsIndex.doubled(), cur + L.laneB + 4, 4)
         term(-(first * opsMerge), 4, opsLevel, opsIndex.doubled() + one, cur + L.laneB + 8, 4)
-        // Tree blocks. Tree tuples are (level, index, old digest, new digest): lane A holds
-        // the old side, lane B the new side, so the merge's children sit at lanes 4…7 and 8…11.
-        let isLeaf = cur[L.isLeaf]
-        let isMerge = cur[L.isMerge]
-        let level = cur[L.treeLevel]
-        let index = cur[L.treeIndex]
-        withUnsafeTemporaryAllocation(of: M.self, capacity: 8) { buffer in
-            let pair = buffer.baseAddress!
-            term(first * isLeaf, 2, index, .zero, cur + L.laneA + 4, 6)
-            term(-(first * isLeaf), 2, index, cur[L.finalPosition], cur + L.laneB + 4, 6)
-            for k in 0..<4 {
-                pair[k] = cur[L.laneA + 4 + k]
-                pair[4 + k] = cur[L.laneB + 4 + k]
+        // Tree blocks (lanes A and B), then merge slots (no leaf terms). Tree tuples are
+        // (level, index, old digest, new digest): the old lane holds the old side, the new
+        // lane the new side, so a merge's children sit at lanes 4…7 and 8…11.
+        @inline(__always) func treeTerms(
+            laneOld: Int, laneNew: Int, isLeaf: M, isMerge: M, level: M, index: M, leftTouched: M, rightTouched: M,
+            finalPosition: M?
+        ) {
+            withUnsafeTemporaryAllocation(of: M.self, capacity: 8) { buffer in
+                let pair = buffer.baseAddress!
+                if let finalPosition {
+                    term(first * isLeaf, 2, index, .zero, cur + laneOld + 4, 6)
+                    term(-(first * isLeaf), 2, index, finalPosition, cur + laneNew + 4, 6)
+                }
+                for k in 0..<4 {
+                    pair[k] = cur[laneOld + 4 + k]
+                    pair[4 + k] = cur[laneNew + 4 + k]
+                }
+                term(-(first * isMerge * leftTouched), 1, level - one, index.doubled(), pair, 8)
+                for k in 0..<4 {
+                    pair[k] = cur[laneOld + 8 + k]
+                    pair[4 + k] = cur[laneNew + 8 + k]
+                }
+                term(-(first * isMerge * rightTouched), 1, level - one, index.doubled() + one, pair, 8)
+                // The produced node: the digests at lanes 4…7 of row 7.
+                for k in 0..<4 {
+                    pair[k] = cur[laneOld + 4 + k]
+                    pair[4 + k] = cur[laneNew + 4 + k]
+                }
+                term(last * (isLeaf + isMerge), 1, level, index, pair, 8)
             }
-            term(-(first * isMerge * cur[L.leftTouched]), 1, level - one, index.doubled(), pair, 8)
-            for k in 0..<4 {
-                pair[k] = cur[L.laneA + 8 + k]
-                pair[4 + k] = cur[L.laneB + 8 + k]
-            }
-            term(-(first * isMerge * cur[L.rightTouched]), 1, level - one, index.doubled() + one, pair, 8)
-            // The produced node: the digests at lanes 4…7 of row 7.
-            for k in 0..<4 {
-                pair[k] = cur[L.laneA + 4 + k]
-                pair[4 + k] = cur[L.laneB + 4 + k]
-            }
-            term(last * (isLeaf + isMerge), 1, level, index, pair, 8)
         }
+        treeTerms(
+            laneOld: L.laneA, laneNew: L.laneB, isLeaf: cur[L.isLeaf], isMerge: cur[L.isMerge], level: cur[L.treeLevel],
+            index: cur[L.treeIndex], leftTouched: cur[L.leftTouched], rightTouched: cur[L.rightTouched],
+            finalPosition: cur[L.finalPosition])
         // Deposits and withdrawals, matched by the public lists.
         withUnsafeTemporaryAllocation(of: M.self, capacity: 3) { buffer in
             let values = buffer.baseAddress!
@@ -140,6 +163,12 @@ extension BatchAIRv3 {
             values[2] = cur[L.amountHigh]
             term(last * cur[L.isDeposit], 5, cur[L.operationIndex], cur[L.toKey], values, 3)
             term(last * cur[L.isWithdrawal], 6, cur[L.operationIndex], cur[L.asset], values + 1, 2)
+        }
+        for slot in mergeSlots {
+            treeTerms(
+                laneOld: slot.laneOld, laneNew: slot.laneNew, isLeaf: .zero, isMerge: cur[slot.isMerge],
+                level: cur[slot.level], index: cur[slot.index], leftTouched: cur[slot.leftTouched],
+                rightTouched: cur[slot.rightTouched], finalPosition: nil)
         }
     }
 

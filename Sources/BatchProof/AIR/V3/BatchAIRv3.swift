@@ -5,9 +5,16 @@ import StarkMath
 /// The batch statement as a multi-update (identity `cloister.batch.v3`): the same
 /// statement as ``BatchAIR`` — the committed operations, applied in order to the tree with
 /// the old root, give the tree with the new root; deposits and withdrawals are exactly
-/// the public lists — proved with one 8-row block per operation, per touched leaf and per
-/// touched internal node, tied together by a LogUp bus in the auxiliary segment
-/// (``BatchAIRv3`` + Bus). See docs/PROOFS.md for the layout and the soundness argument.
+/// the public lists — proved with one 8-row block per operation and per touched leaf and
+/// one lane pair per touched internal node, tied together by a LogUp bus in the auxiliary
+/// segment (``BatchAIRv3`` + Bus). See docs/PROOFS.md for the layout and the soundness
+/// argument.
+///
+/// The layout's width follows from the public shape (``mergeSlotCount(traceLength:slotCount:)``):
+/// a trace with at most two blocks per operation is narrow (one lane pair a block); a
+/// longer one (a batch that touches many tree nodes, as a uniform load over a large state
+/// does) adds ``wideMergeSlots`` merge slots to every block, so the merges pack into a
+/// trace several times shorter.
 ///
 /// Public inputs: ``BatchPublicInputs/elements`` (as v2; `slotCount` is the operation
 /// count S, a power of two).
@@ -26,8 +33,12 @@ public struct BatchAIRv3: AIR {
     /// Chunks per 62-bit value: ⌈62 / c⌉; the top chunk has `topBits` bits.
     let chunkCount: Int
     let topShift: Goldilocks
-    /// Term index ranges of the auxiliary helper columns (``helperGroups(chunkCount:)``).
+    /// Term index ranges of the auxiliary helper columns (``helperGroups(chunkCount:extraSlots:)``).
     let helperGroups: [Range<Int>]
+    /// The merge slots of every block (none in a narrow layout).
+    let mergeSlots: [L.MergeSlot]
+    /// The transition constraints for this slot count.
+    let constraintCatalogue: [Constraint]
 
     public static let minimumTraceLength = 1 << 11
     public static let maximumTraceLength = 1 << 24
@@ -46,7 +57,32 @@ public struct BatchAIRv3: AIR {
         chunkCount = (62 + rangeBits - 1) / rangeBits
         let topBits = 62 - (chunkCount - 1) * rangeBits
         topShift = Goldilocks(reducing: UInt64(1) << UInt64(rangeBits - topBits))
-        helperGroups = Self.helperGroups(chunkCount: chunkCount)
+        let mergeSlotCount = Self.mergeSlotCount(traceLength: traceLength, slotCount: slotCount)
+        let base = L.chunks + chunkCount + 1
+        mergeSlots = (0..<mergeSlotCount).map { L.mergeSlot($0 + 1, base: base) }
+        helperGroups = Self.helperGroups(chunkCount: chunkCount, mergeSlots: mergeSlotCount)
+        constraintCatalogue = mergeSlotCount == 0 ? Self.narrowConstraints : Self.wideConstraints
+    }
+
+    /// Merge slots in each block of this layout (0 or ``wideMergeSlots``).
+    public var mergeSlotsPerBlock: Int { mergeSlots.count }
+
+    /// Merge slots per block in a wide layout.
+    public static let wideMergeSlots = 4
+
+    /// Merge slots per block for a shape: none while the trace has at most two blocks per
+    /// operation (the op blocks dominate: a wider row would only cost), else
+    /// ``wideMergeSlots``. A function of the public shape, so the verifier derives it.
+    public static func mergeSlotCount(traceLength: Int, slotCount: Int) -> Int {
+        traceLength / L.rowsPerBlock > 2 * slotCount ? wideMergeSlots : 0
+    }
+
+    /// The blocks a batch needs with `mergeSlots` merge slots a block, the final padding
+    /// block included: one per operation, one per leaf, and the merges that do not fit the
+    /// merge slots of those blocks in blocks of their own (lane pair and merge slots).
+    public static func blockCount(operations: Int, leaves: Int, merges: Int, mergeSlots: Int) -> Int {
+        let beyond = max(0, merges - (operations + leaves) * mergeSlots)
+        return operations + leaves + (beyond + mergeSlots) / (mergeSlots + 1) + 1
     }
 
     /// Whether a shape is one the AIR accepts (the verifier checks untrusted counts with this).
@@ -60,7 +96,7 @@ public struct BatchAIRv3: AIR {
     public static let identity = "cloister.batch.v3"
     public var identity: String { Self.identity }
     var multiplicity: Int { L.chunks + chunkCount }
-    public var traceWidth: Int { multiplicity + 1 }
+    public var traceWidth: Int { multiplicity + 1 + mergeSlots.count * L.mergeSlotWidth }
     public var publicInputCount: Int {
         BatchPublicInputs.elementCount(depositCount: depositCount, withdrawalCount: withdrawalCount)
     }
@@ -78,7 +114,7 @@ public struct BatchAIRv3: AIR {
             BoundaryAssertion(column: L.isLeaf, row: last, value: .zero),
             BoundaryAssertion(column: L.isMerge, row: last, value: .zero),
             BoundaryAssertion(column: multiplicity, row: last, value: .zero),
-        ]
+        ] + mergeSlots.map { BoundaryAssertion(column: $0.isMerge, row: last, value: .zero) }
     }
 
     func checkHeader(_ publicInputs: [Goldilocks]) throws(StarkError) {
@@ -122,7 +158,10 @@ public struct BatchAIRv3: AIR {
         let degree: TransitionConstraintDegree
     }
 
-    static let constraints: [Constraint] = {
+    static let narrowConstraints = constraints(mergeSlots: 0)
+    static let wideConstraints = constraints(mergeSlots: wideMergeSlots)
+
+    static func constraints(mergeSlots: Int) -> [Constraint] {
         var list = [Constraint]()
         func add(_ name: String, _ base: Int, _ cycles: [Int] = [], count: Int = 1) {
             for k in 0..<count {
@@ -154,8 +193,19 @@ public struct BatchAIRv3: AIR {
             for name in leafRelationNames { add("update \(update): \(name)", 3) }
         }
         add("range chunks recompose the row's value", 2, [8])
+        for k in 0..<mergeSlots {
+            let slot = "merge slot \(k + 1)"
+            add("\(slot) old lane: RPO round", 7, [8], count: 12)
+            add("\(slot) new lane: RPO round", 7, [8], count: 12)
+            add("\(slot) input capacity (old lane)", 2, [8], count: 4)
+            add("\(slot) input capacity (new lane)", 2, [8], count: 4)
+            add("\(slot) untouched child: old = new", 3, [8], count: 8)
+            add("\(slot) descriptor constant within a block", 1, [8], count: 5)
+            add("\(slot) merge flag is binary", 2)
+            add("\(slot) touched flag is binary", 2, count: 2)
+        }
         return list
-    }()
+    }
 
     static let leafRelationNames = [
         "balance low limb: debit subtracts, credit adds (with carry)",
@@ -167,9 +217,9 @@ public struct BatchAIRv3: AIR {
         "a supply leaf's key is the asset",
     ]
 
-    public var transitionConstraintDegrees: [TransitionConstraintDegree] { Self.constraints.map(\.degree) }
+    public var transitionConstraintDegrees: [TransitionConstraintDegree] { constraintCatalogue.map(\.degree) }
     public func transitionConstraintName(_ index: Int) -> String {
-        index < Self.constraints.count ? Self.constraints[index].name : "transition \(index)"
+        index < constraintCatalogue.count ? constraintCatalogue[index].name : "transition \(index)"
     }
 
     // MARK: - Transition constraints
@@ -213,21 +263,10 @@ public struct BatchAIRv3: AIR {
         mds: (UnsafePointer<E>, UnsafeMutablePointer<E>) -> Void
     ) {
         let one = E.one
-        let round = p[P.round]
         let first = p[P.row]
         let last = p[P.row + 7]
-        var o = 0
-        withUnsafeTemporaryAllocation(of: E.self, capacity: 36) { scratchBuffer in
-            let scratch = scratchBuffer.baseAddress!
-            let residual = scratch + 24
-            for lane in [L.laneA, L.laneB] {
-                RPOInAIR.roundResidual(cur + lane, nxt + lane, p, residual, scratch, mds: mds)
-                for i in 0..<12 {
-                    out[o] = round * residual[i]
-                    o += 1
-                }
-            }
-        }
+        Self.roundConstraints(L.laneA, L.laneB, cur, nxt, p, out, mds: mds)
+        var o = 24
         let isOperation = cur[L.isOperation]
         let isLeaf = cur[L.isLeaf]
         let isMerge = cur[L.isMerge]
@@ -307,6 +346,68 @@ public struct BatchAIRv3: AIR {
             holderDebit: .zero, key: cur[L.toKey], out: out + o)
         o += Self.leafRelationNames.count
         out[o] = rangeRecomposition(cur, p)
+        for (k, slot) in mergeSlots.enumerated() {
+            Self.evaluateMergeSlot(slot, cur, nxt, p, out + o + 1 + k * Self.mergeSlotConstraintCount, mds: mds)
+        }
+    }
+
+    /// The 24 RPO round constraints of two lanes (zero on each block's last row).
+    @inline(__always)
+    static func roundConstraints<E: FieldElement>(
+        _ laneOld: Int, _ laneNew: Int, _ cur: UnsafePointer<E>, _ nxt: UnsafePointer<E>, _ p: UnsafePointer<E>,
+        _ out: UnsafeMutablePointer<E>, mds: (UnsafePointer<E>, UnsafeMutablePointer<E>) -> Void
+    ) {
+        let round = p[P.round]
+        withUnsafeTemporaryAllocation(of: E.self, capacity: 36) { scratchBuffer in
+            let scratch = scratchBuffer.baseAddress!
+            let residual = scratch + 24
+            for side in 0..<2 {
+                let lane = side == 0 ? laneOld : laneNew
+                RPOInAIR.roundResidual(cur + lane, nxt + lane, p, residual, scratch, mds: mds)
+                for i in 0..<12 { out[12 * side + i] = round * residual[i] }
+            }
+        }
+    }
+
+    static let mergeSlotConstraintCount = 48
+
+    /// A merge slot's constraints (slot 0's merge constraints with its own flag): both
+    /// lanes run RPO rounds; a merge starts from `[0⁴ ‖ left ‖ right]`; an untouched child
+    /// is the same on both sides; the descriptor is constant within the block.
+    @inline(__always)
+    static func evaluateMergeSlot<E: FieldElement>(
+        _ slot: L.MergeSlot, _ cur: UnsafePointer<E>, _ nxt: UnsafePointer<E>, _ p: UnsafePointer<E>,
+        _ out: UnsafeMutablePointer<E>, mds: (UnsafePointer<E>, UnsafeMutablePointer<E>) -> Void
+    ) {
+        let one = E.one
+        let first = p[P.row]
+        let last = p[P.row + 7]
+        roundConstraints(slot.laneOld, slot.laneNew, cur, nxt, p, out, mds: mds)
+        var o = 24
+        let isMerge = cur[slot.isMerge]
+        let mergeStart = first * isMerge
+        for side in 0..<2 {
+            let lane = side == 0 ? slot.laneOld : slot.laneNew
+            for k in 0..<4 { out[o + k] = mergeStart * cur[lane + k] }
+            o += 4
+        }
+        let leftTouched = cur[slot.leftTouched]
+        let rightTouched = cur[slot.rightTouched]
+        let leftUntouched = mergeStart * (one - leftTouched)
+        let rightUntouched = mergeStart * (one - rightTouched)
+        for k in 0..<4 {
+            out[o + k] = leftUntouched * (cur[slot.laneOld + 4 + k] - cur[slot.laneNew + 4 + k])
+            out[o + 4 + k] = rightUntouched * (cur[slot.laneOld + 8 + k] - cur[slot.laneNew + 8 + k])
+        }
+        o += 8
+        let notLast = one - last
+        for column in slot.descriptor {
+            out[o] = notLast * (nxt[column] - cur[column])
+            o += 1
+        }
+        out[o] = isMerge * (isMerge - one)
+        out[o + 1] = leftTouched * (leftTouched - one)
+        out[o + 2] = rightTouched * (rightTouched - one)
     }
 
     /// Row r of an op block checks one value by its chunks (zero outside op blocks).

@@ -1,10 +1,12 @@
 /// Column and row layout of the v3 batch AIR (see docs/PROOFS.md, "AIR v3").
 ///
 /// The trace is a sequence of 8-row blocks; a block is an operation, a touched leaf, a
-/// merge of one touched tree node, or padding (type flags constant within the block). Rows
-/// 8k…8k+7 of a block hold the two RPO lanes after 0…7 rounds. Range-check chunks and the
+/// merge of one touched tree node, or padding (type flags constant within the block), in
+/// lanes A and B (slot 0). A wide layout adds four *merge slots* (``MergeSlot``) to every
+/// block, op blocks included: two more lanes each, holding one more merge or nothing.
+/// Rows 8k…8k+7 of a block hold each lane after 0…7 rounds. Range-check chunks and the
 /// lookup multiplicity are per row; everything else from ``isOperation`` to
-/// ``finalPosition`` is constant within a block.
+/// ``finalPosition`` (and each merge slot's descriptor) is constant within a block.
 enum BatchLayoutV3 {
     static let rowsPerBlock = 8
 
@@ -67,6 +69,38 @@ enum BatchLayoutV3 {
 
     /// Block-constant columns (checked equal between rows of a block).
     static let blockConstant = isOperation...finalPosition
+
+    // MARK: - Merge slots (wide layouts)
+
+    /// The columns of one extra *merge slot* of a wide layout: the old parent's lane, the
+    /// new parent's lane and the block-constant descriptor (contiguous, ``isMerge`` through
+    /// ``rightTouched``). Slot 0 (lanes A and B with the block's own flags and tree columns)
+    /// holds an operation, a leaf or a merge; a merge slot only a merge or nothing.
+    struct MergeSlot: Sendable, Equatable {
+        let laneOld: Int
+        let laneNew: Int
+        let isMerge: Int
+        /// The level of the node produced (1…31) and its index.
+        let level: Int
+        let index: Int
+        /// Which children are touched (consumed from the bus).
+        let leftTouched: Int
+        let rightTouched: Int
+
+        /// The descriptor columns (constant within a block).
+        var descriptor: ClosedRange<Int> { isMerge...rightTouched }
+    }
+
+    /// Columns of one merge slot: two lanes and the five descriptor columns.
+    static let mergeSlotWidth = 29
+
+    /// Merge slot `k` (1, 2, …) with its columns from `base` on (after the multiplicity).
+    static func mergeSlot(_ k: Int, base: Int) -> MergeSlot {
+        let start = base + (k - 1) * mergeSlotWidth
+        return MergeSlot(
+            laneOld: start, laneNew: start + 12, isMerge: start + 24, level: start + 25, index: start + 26,
+            leftTouched: start + 27, rightTouched: start + 28)
+    }
 
     // MARK: - Leaf fields
 

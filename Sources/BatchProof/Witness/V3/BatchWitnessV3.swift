@@ -73,7 +73,7 @@ public struct BatchWitnessV3: Sendable {
         }
     }
 
-    /// Blocks in the trace: operations, touched leaves, merges (padding excluded).
+    /// What the trace holds: operations, touched leaves, merges (padding excluded).
     public var blockCounts: (operations: Int, leaves: Int, merges: Int) {
         (plan.operations.count, plan.leaves.count, plan.merges.count)
     }
@@ -142,11 +142,18 @@ public struct BatchWitnessV3: Sendable {
                 "batch \(number): the multi-update does not reach the tree's roots (was the randomness the one the tree "
                     + "applied the batch with?)")
         }
-        let blocks = slotCount + leaves.count + merges.count + 1
+        // The shortest trace that holds the blocks with its own merge slots (a longer trace
+        // may be a wider one, so the length is searched, not computed).
         var length = max(BatchAIRv3.minimumTraceLength, minimumTraceLength)
-        while length < 8 * blocks { length *= 2 }
+        func blocks(_ length: Int) -> Int {
+            BatchAIRv3.blockCount(
+                operations: slotCount, leaves: leaves.count, merges: merges.count,
+                mergeSlots: BatchAIRv3.mergeSlotCount(traceLength: length, slotCount: slotCount))
+        }
+        while length < 8 * blocks(length) && length <= BatchAIRv3.maximumTraceLength { length *= 2 }
         guard length <= BatchAIRv3.maximumTraceLength else {
-            throw .invalidStatement("batch \(number) needs \(blocks) blocks, more than a 2^24-row trace holds")
+            throw .invalidStatement(
+                "batch \(number) needs \(blocks(BatchAIRv3.maximumTraceLength)) blocks, more than a 2^24-row trace holds")
         }
         let air = BatchAIRv3(
             traceLength: length, slotCount: slotCount, depositCount: deposits, withdrawalCount: withdrawals)

@@ -4,7 +4,10 @@ import StarkMath
 import StateTree
 
 /// Writes a v3 trace from its plan: op blocks first (operation index 0 … S − 1), then leaf
-/// blocks, merge blocks and padding to the trace length.
+/// blocks, merge blocks and padding to the trace length. In a wide layout the merges fill
+/// the merge slots of the op and leaf blocks first, then merge blocks (lanes A and B and
+/// the merge slots; ``placement(merge:operations:leaves:)``); every lane pair left empty
+/// runs the all-zero permutation.
 struct TraceWriterV3 {
     typealias L = BatchLayoutV3
     let air: BatchAIRv3
@@ -22,28 +25,41 @@ struct TraceWriterV3 {
         return rows
     }
 
+    /// Where merge `merge` sits: its block and its lane pair (0: lanes A and B, k: merge
+    /// slot k). Leaf i sits in block `operations + i`, lanes A and B.
+    func placement(merge: Int, operations: Int, leaves: Int) -> (block: Int, slot: Int) {
+        let slots = air.mergeSlotsPerBlock
+        let inSlots = (operations + leaves) * slots
+        if merge < inSlots { return (merge / slots, 1 + merge % slots) }
+        let rest = merge - inSlots
+        return (operations + leaves + rest / (slots + 1), rest % (slots + 1))
+    }
+
     func write(_ plan: BatchWitnessV3.Plan) -> [[Goldilocks]] {
         let n = air.traceLength
+        let pairs = [(L.laneA, L.laneB)] + air.mergeSlots.map { ($0.laneOld, $0.laneNew) }
         var columns = [[Goldilocks]](repeating: [Goldilocks](repeating: .zero, count: n), count: air.traceWidth)
         let g = { (value: Int) in Goldilocks(reducing: UInt64(value)) }
         var counts = [Int](repeating: 0, count: 1 << air.rangeBits)
         var block = 0
-        func lanes(_ a: [RPOState], _ b: [RPOState]) {
+        var filled = [Bool](repeating: false, count: (n / 8) * pairs.count)
+        func lanes(_ pair: Int, _ a: [RPOState], _ b: [RPOState]) {
+            let (laneOld, laneNew) = pairs[pair]
+            filled[block * pairs.count + pair] = true
             for step in 0..<8 {
                 for lane in 0..<12 {
-                    columns[L.laneA + lane][8 * block + step] = a[step][lane]
-                    columns[L.laneB + lane][8 * block + step] = b[step][lane]
+                    columns[laneOld + lane][8 * block + step] = a[step][lane]
+                    columns[laneNew + lane][8 * block + step] = b[step][lane]
                 }
             }
         }
         func set(_ column: Int, _ value: Goldilocks) {
             for step in 0..<8 { columns[column][8 * block + step] = value }
         }
-        let mask = UInt64(1) << UInt64(air.rangeBits) - 1
         for (index, entry) in plan.operations.enumerated() {
             let op = entry.operation
             lanes(
-                Self.rows(OperationsTree.leafInput(batchNumber: plan.batchNumber, salt: entry.salt, operation: op)),
+                0, Self.rows(OperationsTree.leafInput(batchNumber: plan.batchNumber, salt: entry.salt, operation: op)),
                 entry.opsMerge.map { Self.rows(RPOState([.zero, .zero, .zero, .zero] + $0.left.elements + $0.right.elements)) }
                     ?? Self.zeroRows)
             set(L.isOperation, .one)
@@ -74,28 +90,36 @@ struct TraceWriterV3 {
         for leaf in plan.leaves {
             let prefix: [Goldilocks] = [BatchAIRv3.leafHashLength, .zero, .zero, .zero]
             lanes(
-                Self.rows(RPOState(prefix + leaf.old.fields + [.zero, .zero])),
+                0, Self.rows(RPOState(prefix + leaf.old.fields + [.zero, .zero])),
                 Self.rows(RPOState(prefix + leaf.final.fields + [.zero, .zero])))
             set(L.isLeaf, .one)
             set(L.treeIndex, g(leaf.slot))
             set(L.finalPosition, g(leaf.finalPosition))
             block += 1
         }
-        for merge in plan.merges {
+        for (offset, merge) in plan.merges.enumerated() {
+            let (at, pair) = placement(merge: offset, operations: plan.operations.count, leaves: plan.leaves.count)
+            block = at
             let zero: [Goldilocks] = [.zero, .zero, .zero, .zero]
             lanes(
-                Self.rows(RPOState(zero + merge.leftOld.elements + merge.rightOld.elements)),
+                pair, Self.rows(RPOState(zero + merge.leftOld.elements + merge.rightOld.elements)),
                 Self.rows(RPOState(zero + merge.leftNew.elements + merge.rightNew.elements)))
-            set(L.isMerge, .one)
-            set(L.treeLevel, g(merge.level))
-            set(L.treeIndex, g(merge.index))
-            set(L.leftTouched, merge.leftTouched ? .one : .zero)
-            set(L.rightTouched, merge.rightTouched ? .one : .zero)
-            block += 1
+            let (isMerge, level, index, leftTouched, rightTouched) =
+                pair == 0
+                ? (L.isMerge, L.treeLevel, L.treeIndex, L.leftTouched, L.rightTouched)
+                : {
+                    let slot = air.mergeSlots[pair - 1]
+                    return (slot.isMerge, slot.level, slot.index, slot.leftTouched, slot.rightTouched)
+                }()
+            set(isMerge, .one)
+            set(level, g(merge.level))
+            set(index, g(merge.index))
+            set(leftTouched, merge.leftTouched ? .one : .zero)
+            set(rightTouched, merge.rightTouched ? .one : .zero)
         }
-        while block < n / 8 {
-            lanes(Self.zeroRows, Self.zeroRows)
-            block += 1
+        for empty in 0..<filled.count where !filled[empty] {
+            block = empty / pairs.count
+            lanes(empty % pairs.count, Self.zeroRows, Self.zeroRows)
         }
         let batchNumber = Goldilocks(reducing: plan.batchNumber)
         for row in 0..<n {
