@@ -56,17 +56,17 @@ import Transactions
     }
 
     @Test func proofSecurityPrintsProvenBitsOfTheOptionsAProverUsesAndRefusesBadLengths() throws {
-        let run = try Self.run("proof", "security", "--trace-length", "65536")
+        let run = try Self.run("proof", "security", "--trace-length", "131072")
         #expect(run.status == 0, "\(run.stderr)")
         let proven = run.stdout.split(separator: "\n").first { $0.hasPrefix("proven (list dec.):") }
         let bits = proven.flatMap { Int($0.split(separator: " ").dropFirst(3).first ?? "") }
         #expect((bits ?? 0) >= 100, "\(run.stdout)")
         #expect(run.stdout.contains("verifier minimum:   100 proven, 100 conjectured: met"))
         #expect(run.stdout.contains("57 queries, 20 grinding bits"), "\(run.stdout)")
-        // From 2^17 rows a prover uses compact options; they still meet the minimum.
-        let wide = try Self.run("proof", "security", "--trace-length", "131072")
-        #expect(wide.stdout.contains("51 queries, 24 grinding bits"), "\(wide.stdout)")
-        #expect(wide.stdout.contains("verifier minimum:   100 proven, 100 conjectured: met"))
+        // From 2^19 rows a prover uses compact options; they still meet the minimum.
+        let compact = try Self.run("proof", "security", "--trace-length", "524288")
+        #expect(compact.stdout.contains("51 queries, 24 grinding bits"), "\(compact.stdout)")
+        #expect(compact.stdout.contains("verifier minimum:   100 proven, 100 conjectured: met"))
         let large = try Self.run("proof", "security", "--trace-length", "1048576")
         #expect(large.stdout.contains("52 queries, 24 grinding bits"), "\(large.stdout)")
         #expect(large.stdout.contains("proven (list dec.): 101 bits"), "\(large.stdout)")

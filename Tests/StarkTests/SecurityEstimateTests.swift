@@ -19,7 +19,7 @@ struct SecurityEstimateTests {
     }
 
     /// The compact options keep 100 proven bits wherever they are recommended (and from
-    /// 2¹² rows on), the recommendation switches to them at 2¹⁷ rows, and each length gets
+    /// 2¹² rows on), the recommendation switches to them at 2¹⁹ rows, and each length gets
     /// the fewest queries that keep 100 proven bits (one fewer from 2¹⁴ to 2¹⁹ rows).
     @Test func compactOptionsReachHundredProvenBitsWhereRecommended() {
         for logLength in 12...24 {
@@ -37,8 +37,8 @@ struct SecurityEstimateTests {
                 friFoldingFactor: 8, friRemainderMaxDegree: 255)
             #expect(SecurityEstimate(options: fewer, traceLength: 1 << logLength).provenBits < 100)
         }
-        #expect(ProofOptions.recommended(forTraceLength: 1 << 16) == .default)
-        #expect(ProofOptions.recommended(forTraceLength: 1 << 17).queryCount == 51)
+        #expect(ProofOptions.recommended(forTraceLength: 1 << 18) == .default)
+        #expect(ProofOptions.compact(forTraceLength: 1 << 17).queryCount == 51)
         #expect(ProofOptions.recommended(forTraceLength: 1 << 19).queryCount == 51)
         #expect(ProofOptions.recommended(forTraceLength: 1 << 20) == .compact)
         #expect(ProofOptions.compact.queryCount < ProofOptions.default.queryCount)

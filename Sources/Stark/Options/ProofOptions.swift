@@ -47,9 +47,10 @@ public struct ProofOptions: Sendable, Hashable, CustomStringConvertible {
         friRemainderMaxDegree: 255)
 
     /// From this many rows a prover uses compact options (``compact(forTraceLength:)``):
-    /// there their second of grinding is a few percent of the proof (a 2¹⁷-row wide batch
-    /// proof takes about 19 s here), where on a 2¹⁶-row proof (about 2 s) it would add half.
-    public static let compactFromTraceLength = 1 << 17
+    /// there their second of grinding is a few percent of the proof (a 2¹⁹-row proof takes
+    /// about 25 s here), where on a 2¹⁶-row proof (about 2 s) it would add half. A prover
+    /// whose rows are wide may take them sooner (the batch prover's wide layout does).
+    public static let compactFromTraceLength = 1 << 19
 
     /// ``compact``'s 24 grinding bits with the fewest queries (down to four fewer than its
     /// 52) that still give the verifier's minimum of proven bits at `traceLength` rows: 51

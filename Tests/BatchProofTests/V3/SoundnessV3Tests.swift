@@ -12,9 +12,9 @@ import Testing
 /// and the bus with random challenges) must refuse each, and a proof made without the
 /// checks (`proveUnchecked`) must be refused by the verifier.
 ///
-/// Every case runs in both layouts: narrow (one lane pair a block: the batch is padded to
-/// 128 operations) and wide (merge slots in every block, so merges also sit in op and leaf
-/// blocks); the wide layout adds the cases only its merge slots open.
+/// Every case runs in both layouts: narrow (one lane pair a block) and wide (merge slots in
+/// every block, so merges also sit in op and leaf blocks); the wide layout adds the cases
+/// only its merge slots open.
 @Suite struct SoundnessV3Tests {
     typealias F = Fixtures
     typealias V = V3Fixtures
@@ -33,8 +33,7 @@ import Testing
     enum Layout: String, CaseIterable, CustomStringConvertible, Sendable {
         case narrow, wide
         var description: String { rawValue }
-        /// Narrow: 128 operation blocks make the 2¹¹-row trace at most two blocks per operation.
-        var minimumOperations: Int { self == .narrow ? 128 : 1 }
+        var mergeSlots: Int { self == .narrow ? 0 : BatchAIRv3.wideMergeSlots }
         var caseCount: Int { self == .narrow ? 22 : 25 }
     }
 
@@ -42,8 +41,8 @@ import Testing
     static func base(_ layout: Layout) throws -> (BatchWitnessV3, TreeUpdate) {
         let all = V.mixedOperations()
         let (witness, _, update) = try V.witnessAndUpdate(
-            [all[0], all[2], all[3], all[5], all[8]], minimumOperations: layout.minimumOperations)
-        #expect(witness.air.mergeSlotsPerBlock == (layout == .wide ? BatchAIRv3.wideMergeSlots : 0))
+            [all[0], all[2], all[3], all[5], all[8]], layout: layout.mergeSlots)
+        #expect(witness.air.mergeSlotsPerBlock == layout.mergeSlots)
         return (witness, update)
     }
 

@@ -54,22 +54,23 @@ enum V3Fixtures {
     /// Applies `operations` to `tree` and builds the v3 witness of the batch.
     static func witness(
         _ operations: [LeafOperation], number: UInt64 = 0x42_0017, tree: AccountTree = genesis(),
-        minimumOperations: Int = 1
+        minimumOperations: Int = 1, layout: Int? = nil
     ) throws -> (BatchWitnessV3, AccountTree) {
-        let (witness, tree, _) = try witnessAndUpdate(operations, number: number, tree: tree, minimumOperations: minimumOperations)
+        let (witness, tree, _) = try witnessAndUpdate(
+            operations, number: number, tree: tree, minimumOperations: minimumOperations, layout: layout)
         return (witness, tree)
     }
 
     static func witnessAndUpdate(
         _ operations: [LeafOperation], number: UInt64 = 0x42_0017, tree: AccountTree = genesis(),
-        minimumOperations: Int = 1
+        minimumOperations: Int = 1, layout: Int? = nil
     ) throws -> (BatchWitnessV3, AccountTree, TreeUpdate) {
         var tree = tree
         var random = randomness("batch \(number)")
         let (update, _) = try tree.apply(operations, randomness: &random)
         let witness = try BatchWitnessV3.make(
             number: number, update: update, randomness: randomness("batch \(number)"),
-            minimumOperations: minimumOperations)
+            minimumOperations: minimumOperations, layout: layout)
         return (witness, tree, update)
     }
 }

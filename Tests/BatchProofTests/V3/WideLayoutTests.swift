@@ -12,17 +12,40 @@ import Testing
     typealias V = V3Fixtures
     typealias L = BatchLayoutV3
 
-    @Test func mergeSlotCountFollowsThePublicShape() {
-        // At most two blocks per operation: narrow.
-        #expect(BatchAIRv3.mergeSlotCount(traceLength: 1 << 16, slotCount: 4_096) == 0)
-        #expect(BatchAIRv3.mergeSlotCount(traceLength: 1 << 11, slotCount: 128) == 0)
-        // Longer: wide.
-        #expect(BatchAIRv3.mergeSlotCount(traceLength: 1 << 17, slotCount: 4_096) == BatchAIRv3.wideMergeSlots)
-        #expect(BatchAIRv3.mergeSlotCount(traceLength: 1 << 11, slotCount: 64) == BatchAIRv3.wideMergeSlots)
-        #expect(BatchAIRv3(traceLength: 1 << 11, slotCount: 128).traceWidth == L.chunks + 7 + 1)
-        #expect(
-            BatchAIRv3(traceLength: 1 << 11, slotCount: 64).traceWidth
-                == L.chunks + 7 + 1 + BatchAIRv3.wideMergeSlots * L.mergeSlotWidth)
+    @Test func theProofsTraceWidthNamesItsLayout() {
+        #expect(BatchAIRv3(traceLength: 1 << 11, slotCount: 8).traceWidth == L.chunks + 7 + 1)
+        let wide = BatchAIRv3(traceLength: 1 << 17, slotCount: 4_096, mergeSlots: BatchAIRv3.wideMergeSlots)
+        #expect(wide.traceWidth == L.chunks + 4 + 1 + BatchAIRv3.wideMergeSlots * L.mergeSlotWidth)
+        #expect(BatchAIRv3.mergeSlots(forTraceWidth: wide.traceWidth, traceLength: 1 << 17) == BatchAIRv3.wideMergeSlots)
+        #expect(BatchAIRv3.mergeSlots(forTraceWidth: L.chunks + 4 + 1, traceLength: 1 << 17) == 0)
+        #expect(BatchAIRv3.mergeSlots(forTraceWidth: L.chunks + 7 + 1, traceLength: 1 << 11) == 0)
+        #expect(BatchAIRv3.mergeSlots(forTraceWidth: wide.traceWidth + 1, traceLength: 1 << 17) == nil)
+        #expect(BatchAIRv3.mergeSlots(forTraceWidth: wide.traceWidth, traceLength: 1 << 11) == nil)
+        #expect(wide.identity != BatchAIRv3(traceLength: 1 << 17, slotCount: 4_096).identity)
+    }
+
+    /// A proof made in one layout is refused when its trace width is rewritten to name the
+    /// other, or any other width.
+    @Test func aProofWhoseWidthNamesAnotherLayoutIsRefused() throws {
+        let (witness, _) = try V.witness([V.mixedOperations()[2]], layout: BatchAIRv3.wideMergeSlots)
+        let proof = try BatchProverV3.prove(witness: witness, options: Fixtures.lightOptions)
+        try BatchVerifierV3.verify(
+            proof: proof, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength,
+            minimum: Fixtures.testMinimum)
+        for width in [L.chunks + witness.air.chunkCount + 1, witness.air.traceWidth - 1] {
+            var bytes = proof.encoded()
+            // The width follows the version (2 bytes) and the trace length (4 bytes).
+            let offset = 6
+            let encode = { (value: Int) in withUnsafeBytes(of: UInt32(value).littleEndian, Array.init) }
+            #expect(bytes[offset..<(offset + 4)].elementsEqual(encode(proof.traceWidth)))
+            bytes.replaceSubrange(offset..<(offset + 4), with: encode(width))
+            #expect(throws: (any Error).self) {
+                let altered = try StarkProof(decoding: bytes)
+                try BatchVerifierV3.verify(
+                    proof: altered, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength,
+                    minimum: Fixtures.testMinimum)
+            }
+        }
     }
 
     @Test func blockCountFillsMergeSlotsOfOpAndLeafBlocksFirst() {
@@ -39,21 +62,37 @@ import Testing
         }
         #expect(rows(0) > 1 << 19)
         #expect(rows(BatchAIRv3.wideMergeSlots) <= 1 << 17)
-        #expect(BatchAIRv3.mergeSlotCount(traceLength: 1 << 17, slotCount: 4_096) == BatchAIRv3.wideMergeSlots)
     }
 
-    /// A batch of transfers over many accounts touches more tree nodes than its op blocks
-    /// hold: the witness takes the shortest trace, which is wide, and proves.
-    @Test func spreadBatchTakesTheShortestTraceAndProves() throws {
-        let (genesis, transfers) = EndToEndV3Tests.transfers(count: 40, accounts: 200)
+    /// The witness takes the wide layout only where its trace is at most a quarter of the
+    /// narrow one: a single transfer (31-odd merges, two leaves) fits 2¹¹ rows either way and
+    /// stays narrow; 64 transfers spread over 4,096 accounts (about 800 merges) need at least
+    /// four times the rows narrow, and go wide; the wide witness proves.
+    @Test func theWitnessGoesWideOnlyWhereItsTraceIsAQuarterAsLong() throws {
+        let (single, _) = try V.witness([V.mixedOperations()[2]])
+        #expect(single.air.mergeSlotsPerBlock == 0)
+        let addresses = (0..<4_096).map { i in [UInt8(i >> 8), UInt8(i & 0xFF)] + [UInt8](repeating: 0x5C, count: 18) }
+        let genesis = try AccountTree.genesis(
+            holdings: addresses.map { (account: $0, asset: Fixtures.native, balance: UInt128(1) << 80) },
+            supplies: [(asset: Fixtures.native, supply: UInt128(addresses.count) << 80)], randomness: V.randomness("genesis"))
+        var random = SystemRandomNumberGenerator()
+        let transfers = (0..<64).map { index in
+            let from = Int.random(in: 0..<addresses.count, using: &random)
+            let to = (from + Int.random(in: 1..<addresses.count, using: &random)) % addresses.count
+            return V.transfer(addresses[from], addresses[to], Fixtures.native, UInt128(1_000 + index))
+        }
         let (witness, tree) = try V.witness(transfers, tree: genesis)
         let counts = witness.blockCounts
-        let slots = witness.air.mergeSlotsPerBlock
-        #expect(slots == BatchAIRv3.wideMergeSlots)
-        let needed = 8 * BatchAIRv3.blockCount(
-            operations: witness.publicInputs.slotCount, leaves: counts.leaves, merges: counts.merges, mergeSlots: slots)
-        #expect(witness.air.traceLength >= needed)
-        #expect(witness.air.traceLength / 2 < needed || witness.air.traceLength == BatchAIRv3.minimumTraceLength)
+        func rows(_ slots: Int) -> Int {
+            var rows = BatchAIRv3.minimumTraceLength
+            while rows < 8 * BatchAIRv3.blockCount(
+                operations: witness.publicInputs.slotCount, leaves: counts.leaves, merges: counts.merges, mergeSlots: slots)
+            { rows *= 2 }
+            return rows
+        }
+        #expect(4 * rows(BatchAIRv3.wideMergeSlots) <= rows(0), "\(counts)")
+        #expect(witness.air.mergeSlotsPerBlock == BatchAIRv3.wideMergeSlots)
+        #expect(witness.air.traceLength == rows(BatchAIRv3.wideMergeSlots))
         #expect(witness.publicInputs.newRoot == tree.root)
         let proof = try BatchProverV3.prove(witness: witness, options: Fixtures.lightOptions)
         try BatchVerifierV3.verify(
@@ -61,8 +100,8 @@ import Testing
             minimum: Fixtures.testMinimum)
     }
 
-    @Test(arguments: [128, 8]) func evaluatorWritesEveryDeclaredConstraintAndFieldsAgree(slotCount: Int) {
-        let air = BatchAIRv3(traceLength: 1 << 11, slotCount: slotCount)
+    @Test(arguments: BatchAIRv3.layouts) func evaluatorWritesEveryDeclaredConstraintAndFieldsAgree(mergeSlots: Int) {
+        let air = BatchAIRv3(traceLength: 1 << 11, slotCount: 8, mergeSlots: mergeSlots)
         let count = air.transitionConstraintDegrees.count
         #expect(count == BatchAIRv3.narrowConstraints.count + air.mergeSlotsPerBlock * BatchAIRv3.mergeSlotConstraintCount)
         var generator = SystemRandomNumberGenerator()
@@ -105,7 +144,7 @@ import Testing
     /// be one the cheater could set freely.
     @Test func everyPerturbedExtraSlotCellBreaksAConstraintOrTheBus() throws {
         // One transfer: its 31-odd merges overflow the op and leaf blocks' merge slots.
-        let (witness, _) = try V.witness([V.mixedOperations()[2]])
+        let (witness, _) = try V.witness([V.mixedOperations()[2]], layout: BatchAIRv3.wideMergeSlots)
         let air = witness.air
         #expect(air.mergeSlotsPerBlock == BatchAIRv3.wideMergeSlots)
         let trace = try witness.trace

@@ -10,11 +10,12 @@ import StarkMath
 /// segment (``BatchAIRv3`` + Bus). See docs/PROOFS.md for the layout and the soundness
 /// argument.
 ///
-/// The layout's width follows from the public shape (``mergeSlotCount(traceLength:slotCount:)``):
-/// a trace with at most two blocks per operation is narrow (one lane pair a block); a
-/// longer one (a batch that touches many tree nodes, as a uniform load over a large state
-/// does) adds ``wideMergeSlots`` merge slots to every block, so the merges pack into a
-/// trace several times shorter.
+/// Two layouts prove the same statement: narrow (one lane pair a block) and wide
+/// (``wideMergeSlots`` merge slots more in every block, so the merges of a batch that
+/// touches many tree nodes, as a uniform load over a large state does, pack into a trace
+/// several times shorter). The prover picks the cheaper (``BatchWitnessV3``); the verifier
+/// reads the choice from the proof's trace width (``mergeSlots(forTraceWidth:traceLength:)``)
+/// and the transcript binds it (``identity``).
 ///
 /// Public inputs: ``BatchPublicInputs/elements`` (as v2; `slotCount` is the operation
 /// count S, a power of two).
@@ -33,7 +34,7 @@ public struct BatchAIRv3: AIR {
     /// Chunks per 62-bit value: ⌈62 / c⌉; the top chunk has `topBits` bits.
     let chunkCount: Int
     let topShift: Goldilocks
-    /// Term index ranges of the auxiliary helper columns (``helperGroups(chunkCount:extraSlots:)``).
+    /// Term index ranges of the auxiliary helper columns (``helperGroups(chunkCount:mergeSlots:)``).
     let helperGroups: [Range<Int>]
     /// The merge slots of every block (none in a narrow layout).
     let mergeSlots: [L.MergeSlot]
@@ -44,24 +45,24 @@ public struct BatchAIRv3: AIR {
     public static let maximumTraceLength = 1 << 24
     public static let maximumSlotCount = 1 << 15
 
-    /// - Precondition: n a power of two in 2¹¹…2²⁴, S a power of two ≤ 2¹⁵ with 8·(S + 1) ≤ n, D + W ≤ S.
-    public init(traceLength: Int, slotCount: Int, depositCount: Int = 0, withdrawalCount: Int = 0) {
+    /// - Precondition: n a power of two in 2¹¹…2²⁴, S a power of two ≤ 2¹⁵ with 8·(S + 1) ≤ n,
+    ///   D + W ≤ S, and `mergeSlots` 0 (narrow) or ``wideMergeSlots``.
+    public init(traceLength: Int, slotCount: Int, depositCount: Int = 0, withdrawalCount: Int = 0, mergeSlots: Int = 0) {
         precondition(Self.isValid(
             traceLength: traceLength, slotCount: slotCount, depositCount: depositCount,
-            withdrawalCount: withdrawalCount), "invalid v3 batch shape")
+            withdrawalCount: withdrawalCount) && Self.layouts.contains(mergeSlots), "invalid v3 batch shape")
         self.traceLength = traceLength
         self.slotCount = slotCount
         self.depositCount = depositCount
         self.withdrawalCount = withdrawalCount
-        rangeBits = min(16, traceLength.trailingZeroBitCount - 1)
+        rangeBits = Self.rangeBits(traceLength: traceLength)
         chunkCount = (62 + rangeBits - 1) / rangeBits
         let topBits = 62 - (chunkCount - 1) * rangeBits
         topShift = Goldilocks(reducing: UInt64(1) << UInt64(rangeBits - topBits))
-        let mergeSlotCount = Self.mergeSlotCount(traceLength: traceLength, slotCount: slotCount)
         let base = L.chunks + chunkCount + 1
-        mergeSlots = (0..<mergeSlotCount).map { L.mergeSlot($0 + 1, base: base) }
-        helperGroups = Self.helperGroups(chunkCount: chunkCount, mergeSlots: mergeSlotCount)
-        constraintCatalogue = mergeSlotCount == 0 ? Self.narrowConstraints : Self.wideConstraints
+        self.mergeSlots = (0..<mergeSlots).map { L.mergeSlot($0 + 1, base: base) }
+        helperGroups = Self.helperGroups(chunkCount: chunkCount, mergeSlots: mergeSlots)
+        constraintCatalogue = mergeSlots == 0 ? Self.narrowConstraints : Self.wideConstraints
     }
 
     /// Merge slots in each block of this layout (0 or ``wideMergeSlots``).
@@ -69,13 +70,18 @@ public struct BatchAIRv3: AIR {
 
     /// Merge slots per block in a wide layout.
     public static let wideMergeSlots = 4
+    /// The layouts: narrow (no merge slots) and wide.
+    public static let layouts = [0, wideMergeSlots]
 
-    /// Merge slots per block for a shape: none while the trace has at most two blocks per
-    /// operation (the op blocks dominate: a wider row would only cost), else
-    /// ``wideMergeSlots``. A function of the public shape, so the verifier derives it.
-    public static func mergeSlotCount(traceLength: Int, slotCount: Int) -> Int {
-        traceLength / L.rowsPerBlock > 2 * slotCount ? wideMergeSlots : 0
+    /// The layout a proof's trace width names at `traceLength` rows (nil: neither).
+    public static func mergeSlots(forTraceWidth width: Int, traceLength: Int) -> Int? {
+        let chunkCount = (62 + rangeBits(traceLength: traceLength) - 1) / rangeBits(traceLength: traceLength)
+        let narrow = L.chunks + chunkCount + 1
+        return layouts.first { narrow + $0 * L.mergeSlotWidth == width }
     }
+
+    /// Bits per range-check chunk at `traceLength` rows.
+    static func rangeBits(traceLength: Int) -> Int { min(16, traceLength.trailingZeroBitCount - 1) }
 
     /// The blocks a batch needs with `mergeSlots` merge slots a block, the final padding
     /// block included: one per operation, one per leaf, and the merges that do not fit the
@@ -94,7 +100,9 @@ public struct BatchAIRv3: AIR {
     }
 
     public static let identity = "cloister.batch.v3"
-    public var identity: String { Self.identity }
+    /// The wide layout's identity: the transcript binds the layout as well as the width.
+    public static let wideIdentity = "cloister.batch.v3.wide"
+    public var identity: String { mergeSlots.isEmpty ? Self.identity : Self.wideIdentity }
     var multiplicity: Int { L.chunks + chunkCount }
     public var traceWidth: Int { multiplicity + 1 + mergeSlots.count * L.mergeSlotWidth }
     public var publicInputCount: Int {

@@ -90,9 +90,11 @@ public struct BatchWitnessV3: Sendable {
     ///   - minimumOperations: S is the smallest power of two ≥ this, the operation count
     ///     and D + W.
     ///   - minimumTraceLength: at least 2¹¹ (≥ 100 proven bits with the default options).
+    ///   - layout: merge slots a block (0 narrow, ``BatchAIRv3/wideMergeSlots`` wide); nil
+    ///     (the node's choice): wide only where its trace is at most a quarter as long.
     public static func make(
         number: UInt64, update: TreeUpdate, randomness: WitnessRandomness, minimumOperations: Int = 1,
-        minimumTraceLength: Int = BatchAIRv3.minimumTraceLength
+        minimumTraceLength: Int = BatchAIRv3.minimumTraceLength, layout: Int? = nil
     ) throws(BatchProofError) -> BatchWitnessV3 {
         guard number < 1 << 63 else { throw .invalidBatchNumber(number) }
         var randomness = randomness
@@ -142,21 +144,34 @@ public struct BatchWitnessV3: Sendable {
                 "batch \(number): the multi-update does not reach the tree's roots (was the randomness the one the tree "
                     + "applied the batch with?)")
         }
-        // The shortest trace that holds the blocks with its own merge slots (a longer trace
-        // may be a wider one, so the length is searched, not computed).
-        var length = max(BatchAIRv3.minimumTraceLength, minimumTraceLength)
-        func blocks(_ length: Int) -> Int {
-            BatchAIRv3.blockCount(
-                operations: slotCount, leaves: leaves.count, merges: merges.count,
-                mergeSlots: BatchAIRv3.mergeSlotCount(traceLength: length, slotCount: slotCount))
+        // The shortest trace of each layout; the wide one only when it is at most a quarter as
+        // long (a wide row has about 2.3 times the columns, so at half the length it costs more).
+        func length(mergeSlots: Int) -> Int? {
+            let blocks = BatchAIRv3.blockCount(
+                operations: slotCount, leaves: leaves.count, merges: merges.count, mergeSlots: mergeSlots)
+            var length = max(BatchAIRv3.minimumTraceLength, minimumTraceLength)
+            while length < 8 * blocks && length <= BatchAIRv3.maximumTraceLength { length *= 2 }
+            return length <= BatchAIRv3.maximumTraceLength ? length : nil
         }
-        while length < 8 * blocks(length) && length <= BatchAIRv3.maximumTraceLength { length *= 2 }
-        guard length <= BatchAIRv3.maximumTraceLength else {
+        let chosen: Int
+        if let layout {
+            guard BatchAIRv3.layouts.contains(layout) else {
+                throw .invalidStatement("a v3 batch has 0 or \(BatchAIRv3.wideMergeSlots) merge slots a block, not \(layout)")
+            }
+            chosen = layout
+        } else {
+            let narrow = length(mergeSlots: 0)
+            let wide = length(mergeSlots: BatchAIRv3.wideMergeSlots)
+            chosen = wide.map { wide in narrow.map { 4 * wide <= $0 } ?? true } ?? false ? BatchAIRv3.wideMergeSlots : 0
+        }
+        guard let length = length(mergeSlots: chosen) else {
             throw .invalidStatement(
-                "batch \(number) needs \(blocks(BatchAIRv3.maximumTraceLength)) blocks, more than a 2^24-row trace holds")
+                "batch \(number) needs \(BatchAIRv3.blockCount(operations: slotCount, leaves: leaves.count, merges: merges.count, mergeSlots: chosen)) "
+                    + "blocks, more than a 2^24-row trace holds")
         }
         let air = BatchAIRv3(
-            traceLength: length, slotCount: slotCount, depositCount: deposits, withdrawalCount: withdrawals)
+            traceLength: length, slotCount: slotCount, depositCount: deposits, withdrawalCount: withdrawals,
+            mergeSlots: chosen)
         let batch = operations.map(\.operation)
         let publicInputs = BatchPublicInputs(
             batchNumber: number, slotCount: slotCount, oldRoot: oldRoot, newRoot: newRoot,
