@@ -4,7 +4,7 @@ import StateTree
 
 /// Proves batches with the ``BatchAIRv3`` (multi-update).
 public enum BatchProverV3 {
-    /// Proves a witness (``BatchWitnessV3/make(number:update:randomness:minimumOperations:minimumTraceLength:)``);
+    /// Proves a witness (``BatchWitnessV3/make(number:update:randomness:minimumOperations:minimumTraceLength:layout:)``);
     /// the debug constraint check runs first (and the bus inside the pipeline). Without
     /// `options`, those ``ProofOptions/recommended(forTraceLength:)`` for the witness's
     /// trace, or in the wide layout ``ProofOptions/compact(forTraceLength:)`` from 2¹⁷ rows:

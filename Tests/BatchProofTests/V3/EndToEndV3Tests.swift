@@ -63,10 +63,12 @@ import Testing
             proof: proof, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength, minimum: F.testMinimum)
     }
 
-    /// Default options: ≥ 100 proven bits, verifies with the default minimum, no secret in the bytes.
-    @Test func mixedBatchWithDefaultOptionsLeaksNothing() throws {
+    /// Default options: ≥ 100 proven bits, verifies with the default minimum, no secret in
+    /// the bytes, in either layout.
+    @Test(arguments: BatchAIRv3.layouts) func mixedBatchWithDefaultOptionsLeaksNothing(layout: Int) throws {
         let before = V.genesis()
-        let (witness, after) = try V.witness(V.mixedOperations(), tree: before)
+        let (witness, after) = try V.witness(V.mixedOperations(), tree: before, layout: layout)
+        #expect(witness.air.mergeSlotsPerBlock == layout)
         let proof = try BatchProverV3.prove(witness: witness)
         #expect(SecurityEstimate(options: proof.options, air: witness.air).provenBits >= 100)
         try BatchVerifierV3.verify(proof: proof, publicInputs: witness.publicInputs, traceLength: witness.air.traceLength)
@@ -82,8 +84,8 @@ import Testing
         #expect(secrets.filter { EndToEndTests.contains(bytes, littleEndian: $0) }.isEmpty)
     }
 
-    @Test func sameBatchProvedTwiceGivesDifferentBytes() throws {
-        let (witness, _) = try V.witness([V.transfer(F.alice, F.bob, F.native, F.amount1)])
+    @Test(arguments: BatchAIRv3.layouts) func sameBatchProvedTwiceGivesDifferentBytes(layout: Int) throws {
+        let (witness, _) = try V.witness([V.transfer(F.alice, F.bob, F.native, F.amount1)], layout: layout)
         let first = try BatchProverV3.prove(witness: witness, options: F.lightOptions)
         let second = try BatchProverV3.prove(witness: witness, options: F.lightOptions)
         #expect(first.encoded() != second.encoded())
