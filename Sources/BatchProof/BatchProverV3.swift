@@ -4,19 +4,23 @@ import StateTree
 
 /// Proves batches with the ``BatchAIRv3`` (multi-update).
 public enum BatchProverV3 {
+    /// From this many rows a wide proof takes the compact options: a wide row opens 2.3
+    /// times the columns at each query, so only the fewer queries keep a 2¹⁷-row wide proof
+    /// within 256 KiB.
+    public static let wideCompactFromTraceLength = 1 << 17
+
     /// Proves a witness (``BatchWitnessV3/make(number:update:randomness:minimumOperations:minimumTraceLength:layout:)``);
     /// the debug constraint check runs first (and the bus inside the pipeline). Without
     /// `options`, those ``ProofOptions/recommended(forTraceLength:)`` for the witness's
-    /// trace, or in the wide layout ``ProofOptions/compact(forTraceLength:)`` from 2¹⁷ rows:
-    /// a wide row opens 2.3 times the columns at each query, so only the fewer queries keep
-    /// a 2¹⁷-row wide proof within 256 KiB.
+    /// trace, or in the wide layout ``ProofOptions/compact(forTraceLength:)`` from
+    /// ``wideCompactFromTraceLength`` rows.
     public static func prove(
         witness: BatchWitnessV3, options: ProofOptions? = nil
     ) throws(BatchProofError) -> StarkProof {
         let length = witness.air.traceLength
         let options =
             options
-            ?? (witness.air.mergeSlotsPerBlock > 0 && length >= 1 << 17
+            ?? (witness.air.mergeSlotsPerBlock > 0 && length >= wideCompactFromTraceLength
                 ? .compact(forTraceLength: length) : .recommended(forTraceLength: length))
         let trace = try witness.trace
         do {

@@ -46,8 +46,10 @@ import Testing
         #expect(undetected.isEmpty, "undetected perturbations: \(undetected.prefix(50))")
     }
 
+    /// Whether a transition constraint on the frames through `row`, or an assertion on it,
+    /// fails (any AIR: the v3 wide-layout sweep uses it too).
     static func breaks(
-        air: BatchAIR, trace: ExecutionTrace, row: Int, assertions: [BoundaryAssertion]
+        air: some AIR, trace: ExecutionTrace, row: Int, assertions: [BoundaryAssertion]
     ) -> Bool {
         for assertion in assertions where assertion.row == row {
             if trace[assertion.column, row] != assertion.value { return true }

@@ -46,32 +46,13 @@ import Testing
         return (witness, update)
     }
 
-    /// The columns a merge uses in one lane pair: the two lanes and (merge flag, level,
-    /// index, left touched, right touched).
-    struct MergeColumns: Equatable {
-        let laneOld: Int
-        let laneNew: Int
-        let descriptor: [Int]
-        var isMerge: Int { descriptor[0] }
-        var index: Int { descriptor[2] }
-
-        init(pair: Int, air: BatchAIRv3) {
-            typealias L = BatchLayoutV3
-            guard pair > 0 else {
-                (laneOld, laneNew) = (L.laneA, L.laneB)
-                descriptor = [L.isMerge, L.treeLevel, L.treeIndex, L.leftTouched, L.rightTouched]
-                return
-            }
-            let slot = air.mergeSlots[pair - 1]
-            (laneOld, laneNew, descriptor) = (slot.laneOld, slot.laneNew, Array(slot.descriptor))
-        }
-    }
+    typealias MergeColumns = BatchLayoutV3.MergeSlot
 
     /// The columns and first row of merge `merge` (`plan.merges.count`: the next free place).
     static func place(merge: Int, in witness: BatchWitnessV3) -> (columns: MergeColumns, row: Int, pair: Int) {
         let (block, pair) = TraceWriterV3(air: witness.air).placement(
             merge: merge, operations: witness.plan.operations.count, leaves: witness.plan.leaves.count)
-        return (MergeColumns(pair: pair, air: witness.air), 8 * block, pair)
+        return (witness.air.mergeColumns(pair: pair), 8 * block, pair)
     }
 
     /// Copies a merge's eight rows (lanes and descriptor) over another lane pair.
@@ -284,7 +265,7 @@ import Testing
             trace[inSlot.columns.index, inSlot.row + 7] = trace[inSlot.columns.index, inSlot.row + 7] + .one
         })
         try add("a merge in the last block's merge slot (its product outside the bus)", plan, trace: { trace in
-            let last = (MergeColumns(pair: 2, air: honest.air), honest.air.traceLength - 8)
+            let last = (honest.air.mergeColumns(pair: 2), honest.air.traceLength - 8)
             Self.copy((inSlot.columns, inSlot.row), to: last, in: &trace)
         })
         return cases

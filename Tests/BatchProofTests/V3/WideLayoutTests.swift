@@ -168,14 +168,14 @@ import Testing
         let assertions = try air.boundaryAssertions(publicInputs: witness.publicInputs.elements)
         var generator = SystemRandomNumberGenerator()
         let challenges = (0..<BatchAIRv3.challengeCount).map { _ in CubicExtension.random(using: &generator) }
-        for row in rows { #expect(!Self.breaks(air: air, trace: trace, row: row, assertions: assertions), "valid row \(row)") }
+        for row in rows { #expect(!MutationSweepTests.breaks(air: air, trace: trace, row: row, assertions: assertions), "valid row \(row)") }
         var undetected = [String]()
         var mutated = trace
         for column in (L.chunks + air.chunkCount + 1)..<air.traceWidth {
             for row in rows {
                 let original = mutated[column, row]
                 mutated[column, row] = original + .one
-                if !Self.breaks(air: air, trace: mutated, row: row, assertions: assertions)
+                if !MutationSweepTests.breaks(air: air, trace: mutated, row: row, assertions: assertions)
                     && Self.busSum(air, mutated, row, challenges) == Self.busSum(air, trace, row, challenges)
                 {
                     undetected.append("column \(column), row \(row)")
@@ -184,32 +184,6 @@ import Testing
             }
         }
         #expect(undetected.isEmpty, "undetected perturbations: \(undetected.prefix(50))")
-    }
-
-    /// Whether a transition constraint on the frames through `row`, or an assertion on it, fails.
-    static func breaks(air: BatchAIRv3, trace: ExecutionTrace, row: Int, assertions: [BoundaryAssertion]) -> Bool {
-        for assertion in assertions where assertion.row == row && trace[assertion.column, row] != assertion.value {
-            return true
-        }
-        let periodic = air.periodicColumns
-        let count = air.transitionConstraintDegrees.count
-        for frame in [row - 1, row] where frame >= 0 && frame < air.traceLength - 1 {
-            let current = trace.row(frame)
-            let next = trace.row(frame + 1)
-            let periodicValues = periodic.map { $0[frame % $0.count] }
-            var result = [Goldilocks](repeating: .zero, count: count)
-            current.withUnsafeBufferPointer { c in
-                next.withUnsafeBufferPointer { x in
-                    periodicValues.withUnsafeBufferPointer { p in
-                        result.withUnsafeMutableBufferPointer { r in
-                            air.evaluateTransitionOnBaseField(current: c, next: x, periodicValues: p, result: r)
-                        }
-                    }
-                }
-            }
-            if result.contains(where: { !$0.isZero }) { return true }
-        }
-        return false
     }
 
     /// Σ n/d over one row's bus terms (zero on the last row, which the bus leaves out).

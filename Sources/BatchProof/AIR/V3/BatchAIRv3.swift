@@ -68,6 +68,9 @@ public struct BatchAIRv3: AIR {
     /// Merge slots in each block of this layout (0 or ``wideMergeSlots``).
     public var mergeSlotsPerBlock: Int { mergeSlots.count }
 
+    /// The merge columns of lane pair `pair` (0: lanes A and B, k: merge slot k).
+    func mergeColumns(pair: Int) -> L.MergeSlot { pair == 0 ? L.firstPair : mergeSlots[pair - 1] }
+
     /// Merge slots per block in a wide layout.
     public static let wideMergeSlots = 4
     /// The layouts: narrow (no merge slots) and wide.
@@ -409,7 +412,8 @@ public struct BatchAIRv3: AIR {
         }
         o += 8
         let notLast = one - last
-        for column in slot.descriptor {
+        // A merge slot's descriptor is contiguous (no array on this path).
+        for column in slot.isMerge...slot.rightTouched {
             out[o] = notLast * (nxt[column] - cur[column])
             o += 1
         }

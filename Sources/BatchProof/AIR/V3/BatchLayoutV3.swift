@@ -72,10 +72,11 @@ enum BatchLayoutV3 {
 
     // MARK: - Merge slots (wide layouts)
 
-    /// The columns of one extra *merge slot* of a wide layout: the old parent's lane, the
-    /// new parent's lane and the block-constant descriptor (contiguous, ``isMerge`` through
-    /// ``rightTouched``). Slot 0 (lanes A and B with the block's own flags and tree columns)
-    /// holds an operation, a leaf or a merge; a merge slot only a merge or nothing.
+    /// The columns a merge uses in one lane pair: the old parent's lane, the new parent's
+    /// lane and the block-constant descriptor. Lane pair 0 (``firstPair``: lanes A and B
+    /// with the block's own flags and tree columns) holds an operation, a leaf or a merge;
+    /// an extra *merge slot* of a wide layout (``mergeSlot(_:base:)``, descriptor contiguous,
+    /// ``isMerge`` through ``rightTouched``) only a merge or nothing.
     struct MergeSlot: Sendable, Equatable {
         let laneOld: Int
         let laneNew: Int
@@ -88,8 +89,13 @@ enum BatchLayoutV3 {
         let rightTouched: Int
 
         /// The descriptor columns (constant within a block).
-        var descriptor: ClosedRange<Int> { isMerge...rightTouched }
+        var descriptor: [Int] { [isMerge, level, index, leftTouched, rightTouched] }
     }
+
+    /// Lane pair 0's merge columns.
+    static let firstPair = MergeSlot(
+        laneOld: laneA, laneNew: laneB, isMerge: isMerge, level: treeLevel, index: treeIndex,
+        leftTouched: leftTouched, rightTouched: rightTouched)
 
     /// Columns of one merge slot: two lanes and the five descriptor columns.
     static let mergeSlotWidth = 29

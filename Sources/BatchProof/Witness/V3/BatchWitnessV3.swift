@@ -159,10 +159,12 @@ public struct BatchWitnessV3: Sendable {
                 throw .invalidStatement("a v3 batch has 0 or \(BatchAIRv3.wideMergeSlots) merge slots a block, not \(layout)")
             }
             chosen = layout
+        } else if let wide = length(mergeSlots: BatchAIRv3.wideMergeSlots),
+            length(mergeSlots: 0).map({ 4 * wide <= $0 }) ?? true
+        {
+            chosen = BatchAIRv3.wideMergeSlots
         } else {
-            let narrow = length(mergeSlots: 0)
-            let wide = length(mergeSlots: BatchAIRv3.wideMergeSlots)
-            chosen = wide.map { wide in narrow.map { 4 * wide <= $0 } ?? true } ?? false ? BatchAIRv3.wideMergeSlots : 0
+            chosen = 0
         }
         guard let length = length(mergeSlots: chosen) else {
             throw .invalidStatement(

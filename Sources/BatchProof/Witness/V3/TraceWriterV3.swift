@@ -37,14 +37,14 @@ struct TraceWriterV3 {
 
     func write(_ plan: BatchWitnessV3.Plan) -> [[Goldilocks]] {
         let n = air.traceLength
-        let pairs = [(L.laneA, L.laneB)] + air.mergeSlots.map { ($0.laneOld, $0.laneNew) }
+        let pairs = (0...air.mergeSlotsPerBlock).map { air.mergeColumns(pair: $0) }
         var columns = [[Goldilocks]](repeating: [Goldilocks](repeating: .zero, count: n), count: air.traceWidth)
         let g = { (value: Int) in Goldilocks(reducing: UInt64(value)) }
         var counts = [Int](repeating: 0, count: 1 << air.rangeBits)
         var block = 0
         var filled = [Bool](repeating: false, count: (n / 8) * pairs.count)
         func lanes(_ pair: Int, _ a: [RPOState], _ b: [RPOState]) {
-            let (laneOld, laneNew) = pairs[pair]
+            let (laneOld, laneNew) = (pairs[pair].laneOld, pairs[pair].laneNew)
             filled[block * pairs.count + pair] = true
             for step in 0..<8 {
                 for lane in 0..<12 {
@@ -104,18 +104,12 @@ struct TraceWriterV3 {
             lanes(
                 pair, Self.rows(RPOState(zero + merge.leftOld.elements + merge.rightOld.elements)),
                 Self.rows(RPOState(zero + merge.leftNew.elements + merge.rightNew.elements)))
-            let (isMerge, level, index, leftTouched, rightTouched) =
-                pair == 0
-                ? (L.isMerge, L.treeLevel, L.treeIndex, L.leftTouched, L.rightTouched)
-                : {
-                    let slot = air.mergeSlots[pair - 1]
-                    return (slot.isMerge, slot.level, slot.index, slot.leftTouched, slot.rightTouched)
-                }()
-            set(isMerge, .one)
-            set(level, g(merge.level))
-            set(index, g(merge.index))
-            set(leftTouched, merge.leftTouched ? .one : .zero)
-            set(rightTouched, merge.rightTouched ? .one : .zero)
+            let columns = air.mergeColumns(pair: pair)
+            set(columns.isMerge, .one)
+            set(columns.level, g(merge.level))
+            set(columns.index, g(merge.index))
+            set(columns.leftTouched, merge.leftTouched ? .one : .zero)
+            set(columns.rightTouched, merge.rightTouched ? .one : .zero)
         }
         for empty in 0..<filled.count where !filled[empty] {
             block = empty / pairs.count
