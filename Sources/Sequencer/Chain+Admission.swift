@@ -86,8 +86,12 @@ extension Chain {
     /// transaction is accepted (its hash may be answered) only once it is journaled, so a
     /// crash after the answer loses nothing: the restart puts it back in the mempool.
     public nonisolated func enqueue(_ transaction: AdmittedTransaction) async throws(AdmissionError) {
+        let asked = ContinuousClock.now
         try await queue(transaction)
-        if let refusal = await journalAccepted([transaction])[0] { throw refusal }
+        let decided = ContinuousClock.now
+        let refusal = await journalAccepted([transaction])[0]
+        metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil ? nil : ContinuousClock.now - decided)
+        if let refusal { throw refusal }
     }
 
     /// The stateful half for many transactions at once (a JSON-RPC batch): one hop onto the
@@ -96,11 +100,14 @@ extension Chain {
     /// on its own, in the order given; the result holds nil where it was accepted and the
     /// refusal where it was not.
     public nonisolated func enqueue(contentsOf transactions: [AdmittedTransaction]) async -> [AdmissionError?] {
+        let asked = ContinuousClock.now
         var results = await queue(contentsOf: transactions)
+        let decided = ContinuousClock.now
         let accepted = results.indices.filter { results[$0] == nil }
         for (index, refusal) in zip(accepted, await journalAccepted(accepted.map { transactions[$0] })) {
             results[index] = refusal
         }
+        metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil || accepted.isEmpty ? nil : ContinuousClock.now - decided)
         return results
     }
 

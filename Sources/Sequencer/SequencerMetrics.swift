@@ -14,6 +14,10 @@ public protocol SequencerMetrics: AnyObject, Sendable {
     func transactionsEvicted(_ count: Int)
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
     func transactionRefusedAtExecution(rule: String)
+    /// Where an admission request's answer waited: for the mempool's decision (on the `Chain`
+    /// actor, behind the block being executed) and then for its group's journal write (nil
+    /// without durable admission). Tells an operator which of the two a slow answer is.
+    func admissionWaited(forMempool: Duration, forJournal: Duration?)
     /// A block was executed and written.
     func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int)
     /// A block closed a batch (its root follows when the state tree has applied it).
@@ -33,6 +37,7 @@ public final class UncountedSequencerMetrics: SequencerMetrics {
     public func transactionRefused(reason: String) {}
     public func transactionsEvicted(_ count: Int) {}
     public func transactionRefusedAtExecution(rule: String) {}
+    public func admissionWaited(forMempool: Duration, forJournal: Duration?) {}
     public func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {}
     public func batchClosed() {}
     public func batchSealed() {}

@@ -291,6 +291,9 @@ import Sequencer
         #expect(text.contains(#"cloister_api_requests_total{api="rpc",method="eth_blockNumber",outcome="ok"} 1"#))
         #expect(text.contains("cloister_api_request_seconds_bucket"))
         #expect(text.contains("cloister_mempool_transactions"))
+        // The accepted transaction's answer waited for the mempool and for its journal write.
+        #expect(text.contains("cloister_admission_mempool_wait_seconds_count 1"))
+        #expect(text.contains("cloister_admission_journal_wait_seconds_count 1"))
     }
 
     @Test func aTransactionRefusedBeforeDecodingIsAuditedAndCounted() async throws {

@@ -4,6 +4,7 @@ import Ledger
 import Primitives
 import SequencerTestSupport
 import Store
+import Synchronization
 import Testing
 import Transactions
 
@@ -78,4 +79,40 @@ import Transactions
         }
         #expect(await chain.pendingCount == 0)
     }
+
+    /// Every accepted answer reports where it waited: for the mempool, and for the journal
+    /// write only when there is a journal; a request the mempool refused reports nothing.
+    @Test(arguments: [true, false])
+    func anAcceptedAnswerReportsItsMempoolWaitAndItsJournalWaitOnlyWithAJournal(durable: Bool) async throws {
+        let fixture = try ChainFixture(durableAdmission: durable)
+        let waits = AdmissionWaits()
+        let chain = try await fixture.openChain(metrics: waits)
+        _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 0))
+        let admitted = try chain.admit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 1))
+        #expect(await chain.enqueue(contentsOf: [admitted]) == [nil])
+        await #expect(throws: AdmissionError.self) {
+            _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 0))
+        }
+        let reported = waits.reported.withLock { $0 }
+        #expect(reported.count == 2)
+        #expect(reported.allSatisfy { ($0.journal != nil) == durable })
+        if durable { #expect(reported.allSatisfy { $0.journal! > .zero }) }
+    }
+}
+
+/// Records what the chain reports of its answers' waits.
+final class AdmissionWaits: SequencerMetrics {
+    let reported = Mutex<[(mempool: Duration, journal: Duration?)]>([])
+    func admissionWaited(forMempool: Duration, forJournal: Duration?) {
+        reported.withLock { $0.append((forMempool, forJournal)) }
+    }
+    func transactionAdmitted() {}
+    func transactionRefused(reason: String) {}
+    func transactionsEvicted(_ count: Int) {}
+    func transactionRefusedAtExecution(rule: String) {}
+    func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {}
+    func batchClosed() {}
+    func batchSealed() {}
+    func blockProductionPausedForStateTree() {}
+    func policyRefusalProvoked(member: String, entry: String) {}
 }

@@ -18,6 +18,8 @@ public final class NodeMetrics: SequencerMetrics {
     private let batchesSealed: Counter
     private let mempool: Gauge
     private let blockSeconds: DurationHistogram
+    private let mempoolWaitSeconds: DurationHistogram
+    private let journalWaitSeconds: DurationHistogram
     private let batchesProved: Counter
     private let transactionsProved: Counter
     private let provingSeconds: Counter
@@ -48,6 +50,12 @@ public final class NodeMetrics: SequencerMetrics {
         transactionsProven = registry.makeCounter(descriptor: Self.name("transactions_proven", "total", "Transactions and deposits in batches whose proof the L1 accepted"), labels: [])
         proofLag = registry.makeGauge(descriptor: Self.name("proof_lag", "seconds", "From seal to L1-accepted proof, of the last batch proven"), labels: [])
         blockSeconds = registry.makeDurationHistogram(descriptor: Self.name("block_production", "seconds", "Time to execute and persist a block"), labels: [], buckets: Self.latencyBuckets)
+        mempoolWaitSeconds = registry.makeDurationHistogram(
+            descriptor: Self.name("admission_mempool_wait", "seconds", "Time an admission request waited for the mempool's decision (behind the block being executed)"),
+            labels: [], buckets: Self.latencyBuckets)
+        journalWaitSeconds = registry.makeDurationHistogram(
+            descriptor: Self.name("admission_journal_wait", "seconds", "Time an admission request then waited for its admission journal write (durable admission)"),
+            labels: [], buckets: Self.latencyBuckets)
     }
 
     public func transactionAdmitted() { admitted.increment() }
@@ -65,6 +73,11 @@ public final class NodeMetrics: SequencerMetrics {
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
     public func transactionRefusedAtExecution(rule: String) {
         registry.makeCounter(descriptor: Self.name("transactions_refused_at_execution", "total", "Transactions refused by policy at execution, by rule"), labels: [("rule", rule)]).increment()
+    }
+
+    public func admissionWaited(forMempool: Duration, forJournal: Duration?) {
+        mempoolWaitSeconds.record(forMempool)
+        if let forJournal { journalWaitSeconds.record(forJournal) }
     }
 
     public func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int) {
