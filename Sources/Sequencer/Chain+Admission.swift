@@ -107,7 +107,9 @@ extension Chain {
         for (index, refusal) in zip(accepted, await journalAccepted(accepted.map { transactions[$0] })) {
             results[index] = refusal
         }
-        metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil || accepted.isEmpty ? nil : ContinuousClock.now - decided)
+        if !accepted.isEmpty {
+            metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil ? nil : ContinuousClock.now - decided)
+        }
         return results
     }
 

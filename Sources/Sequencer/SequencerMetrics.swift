@@ -14,9 +14,10 @@ public protocol SequencerMetrics: AnyObject, Sendable {
     func transactionsEvicted(_ count: Int)
     /// A transaction executed as a policy-refused receipt (the authoritative check at execution).
     func transactionRefusedAtExecution(rule: String)
-    /// Where an admission request's answer waited: for the mempool's decision (on the `Chain`
-    /// actor, behind the block being executed) and then for its group's journal write (nil
-    /// without durable admission). Tells an operator which of the two a slow answer is.
+    /// Where the answer to an admission request the mempool accepted (all of it or, for a
+    /// batch, part) waited: for the mempool's decision (on the `Chain` actor, behind the block
+    /// being executed) and then for its group's journal write (nil without durable admission).
+    /// Tells an operator which of the two a slow answer is. Refused requests are not reported.
     func admissionWaited(forMempool: Duration, forJournal: Duration?)
     /// A block was executed and written.
     func blockProduced(transactions: Int, failed: Int, duration: Duration, mempoolSize: Int)

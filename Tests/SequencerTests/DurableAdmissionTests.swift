@@ -93,10 +93,12 @@ import Transactions
         await #expect(throws: AdmissionError.self) {
             _ = try await chain.submit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 0))
         }
+        let refused = try chain.admit(raw: fixture.nativeTransfer(from: fixture.bob, to: fixture.carol.address, amount: 5, nonce: 1))
+        #expect(await chain.enqueue(contentsOf: [refused]) == [.alreadyKnown])
         let reported = waits.reported.withLock { $0 }
         #expect(reported.count == 2)
         #expect(reported.allSatisfy { ($0.journal != nil) == durable })
-        if durable { #expect(reported.allSatisfy { $0.journal! > .zero }) }
+        if durable { #expect(reported.allSatisfy { ($0.journal ?? .zero) > .zero }) }
     }
 }
 

@@ -51,10 +51,10 @@ public final class NodeMetrics: SequencerMetrics {
         proofLag = registry.makeGauge(descriptor: Self.name("proof_lag", "seconds", "From seal to L1-accepted proof, of the last batch proven"), labels: [])
         blockSeconds = registry.makeDurationHistogram(descriptor: Self.name("block_production", "seconds", "Time to execute and persist a block"), labels: [], buckets: Self.latencyBuckets)
         mempoolWaitSeconds = registry.makeDurationHistogram(
-            descriptor: Self.name("admission_mempool_wait", "seconds", "Time an admission request waited for the mempool's decision (behind the block being executed)"),
+            descriptor: Self.name("admission_mempool_wait", "seconds", "Time an accepted admission request waited for the mempool's decision (behind the block being executed)"),
             labels: [], buckets: Self.latencyBuckets)
         journalWaitSeconds = registry.makeDurationHistogram(
-            descriptor: Self.name("admission_journal_wait", "seconds", "Time an admission request then waited for its admission journal write (durable admission)"),
+            descriptor: Self.name("admission_journal_wait", "seconds", "Time an accepted admission request then waited for its admission journal write (durable admission)"),
             labels: [], buckets: Self.latencyBuckets)
     }
 
