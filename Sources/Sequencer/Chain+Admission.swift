@@ -86,12 +86,7 @@ extension Chain {
     /// transaction is accepted (its hash may be answered) only once it is journaled, so a
     /// crash after the answer loses nothing: the restart puts it back in the mempool.
     public nonisolated func enqueue(_ transaction: AdmittedTransaction) async throws(AdmissionError) {
-        let asked = ContinuousClock.now
-        try await queue(transaction)
-        let decided = ContinuousClock.now
-        let refusal = await journalAccepted([transaction])[0]
-        metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil ? nil : ContinuousClock.now - decided)
-        if let refusal { throw refusal }
+        if let refusal = await enqueue(contentsOf: [transaction])[0] { throw refusal }
     }
 
     /// The stateful half for many transactions at once (a JSON-RPC batch): one hop onto the
@@ -111,11 +106,6 @@ extension Chain {
             metrics.admissionWaited(forMempool: decided - asked, forJournal: journal == nil ? nil : ContinuousClock.now - decided)
         }
         return results
-    }
-
-    /// Queues one transaction in the mempool (on the actor); the journal comes after, off it.
-    func queue(_ transaction: AdmittedTransaction) throws(AdmissionError) {
-        try enqueue(transaction, timestamp: clock() / 1000)
     }
 
     /// Queues each transaction in the mempool (on the actor), nil where it was queued.

@@ -56,7 +56,7 @@ public struct BatchAIRv3: AIR {
         self.depositCount = depositCount
         self.withdrawalCount = withdrawalCount
         rangeBits = Self.rangeBits(traceLength: traceLength)
-        chunkCount = (62 + rangeBits - 1) / rangeBits
+        chunkCount = Self.chunkCount(rangeBits: rangeBits)
         let topBits = 62 - (chunkCount - 1) * rangeBits
         topShift = Goldilocks(reducing: UInt64(1) << UInt64(rangeBits - topBits))
         let base = L.chunks + chunkCount + 1
@@ -78,13 +78,14 @@ public struct BatchAIRv3: AIR {
 
     /// The layout a proof's trace width names at `traceLength` rows (nil: neither).
     public static func mergeSlots(forTraceWidth width: Int, traceLength: Int) -> Int? {
-        let chunkCount = (62 + rangeBits(traceLength: traceLength) - 1) / rangeBits(traceLength: traceLength)
-        let narrow = L.chunks + chunkCount + 1
+        let narrow = L.chunks + chunkCount(rangeBits: rangeBits(traceLength: traceLength)) + 1
         return layouts.first { narrow + $0 * L.mergeSlotWidth == width }
     }
 
     /// Bits per range-check chunk at `traceLength` rows.
     static func rangeBits(traceLength: Int) -> Int { min(16, traceLength.trailingZeroBitCount - 1) }
+    /// Chunks per 62-bit value with `rangeBits`-bit chunks.
+    static func chunkCount(rangeBits: Int) -> Int { (62 + rangeBits - 1) / rangeBits }
 
     /// The blocks a batch needs with `mergeSlots` merge slots a block, the final padding
     /// block included: one per operation, one per leaf, and the merges that do not fit the
